@@ -1,0 +1,3 @@
+module github.com/trailkit/trailkit
+
+go 1.24

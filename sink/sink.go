@@ -1,0 +1,60 @@
+// Package sink stores and reads the objects a trail delivers: CloudTrail log
+// files, digest files and Insights files, each under a CloudTrail object key.
+//
+// A Sink is the write side: it puts whole objects. A Store is the read side
+// that the digest validator and event-history lookup use: it lists keys by
+// prefix and gets an object with its metadata. Directory and S3 sinks are
+// both; the Writer sink (stdout or any io.Writer) is write-only.
+package sink
+
+import (
+	"context"
+	"errors"
+	"iter"
+	"time"
+)
+
+// Object is one stored object.
+type Object struct {
+	Key  string // CloudTrail object key, '/'-separated, no leading '/'
+	Body []byte
+	// Metadata is the object's user metadata, as S3 keeps it under
+	// x-amz-meta-<name>: for a digest file "signature" and
+	// "signature-algorithm". Names are lower case.
+	Metadata        map[string]string
+	ContentType     string // "application/json" for log and digest files
+	ContentEncoding string // "gzip" for log and digest files
+}
+
+// Sink receives delivered objects. Put must be safe for concurrent use and
+// must either store the whole object under its key or return an error:
+// a reader never sees a partial object.
+type Sink interface {
+	// Bucket is the name digests record as where this sink's objects are
+	// (digestS3Bucket, logFiles[].s3Bucket): the S3 bucket, or a configured
+	// name for other sinks.
+	Bucket() string
+	Put(ctx context.Context, obj Object) error
+}
+
+// ObjectInfo describes a stored object.
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+	Metadata     map[string]string // filled by Get; List may leave it nil
+}
+
+// Store reads what a Sink stored.
+type Store interface {
+	Bucket() string
+	// List yields the objects whose key starts with prefix, in lexical key
+	// order, starting after startAfter when it is not empty.
+	List(ctx context.Context, prefix, startAfter string) iter.Seq2[ObjectInfo, error]
+	// Get returns an object's body and metadata; a missing key is an error
+	// that wraps ErrNotFound.
+	Get(ctx context.Context, key string) ([]byte, ObjectInfo, error)
+}
+
+// ErrNotFound is wrapped by Store.Get for a key that does not exist.
+var ErrNotFound = errors.New("object not found")
