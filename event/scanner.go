@@ -1,0 +1,752 @@
+package event
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// DefaultMaxRecordBytes bounds one record (and any top-level value that is
+// not a log file's Records array). CloudTrail records are at most 256 KB in
+// trails and 1 MB in event data stores; anything far larger is not a record,
+// and reading it whole would cost unbounded memory.
+const DefaultMaxRecordBytes = 16 << 20
+
+// Scanner reads CloudTrail records from a stream, one at a time, in constant
+// memory. It recognises the form by content:
+//
+//   - gzip-compressed or plain input;
+//   - a log file, {"Records":[...]}, wherever the Records key stands;
+//   - JSON Lines, or any sequence of the forms here, and a JSON array of records;
+//   - a single record;
+//   - an EventBridge event ("AWS API Call via CloudTrail" and the like) with
+//     the record under "detail";
+//   - a CloudWatch Logs subscription payload: base64 gzip text, the same
+//     wrapped as {"awslogs":{"data":...}}, or its decoded JSON with the
+//     records in logEvents[].message.
+//
+// Each record is validated as JSON (UTF-8, nesting, syntax) before Scan
+// returns it. Gzip input with bytes after the compressed stream is an error,
+// as it is for the AWS CLI.
+type Scanner struct {
+	// Name names the input in errors, such as its file name or object key.
+	Name string
+	// MaxRecordBytes bounds one record; DefaultMaxRecordBytes when zero.
+	MaxRecordBytes int
+
+	raw    io.Reader
+	src    io.Reader
+	closer io.Closer
+	buf    []byte
+	r, p   int   // buf[r:] is kept (the value being framed starts at r); p is the scan position
+	w      int   // end of valid data in buf
+	off    int64 // input offset of buf[0]
+	eof    bool
+	srcErr error
+
+	state   scanState
+	started bool
+	sub     *Scanner
+	pending [][]byte
+
+	rec     []byte
+	recOff  int64
+	index   int
+	scratch []byte
+	err     error
+}
+
+type scanState uint8
+
+const (
+	stTop          scanState = iota // between top-level values
+	stRecords                       // inside {"Records":[ ... ]}
+	stArray                         // inside a top-level [ ... ]
+	stAfterRecords                  // after the Records array, inside its object
+)
+
+// NewScanner returns a Scanner reading r.
+func NewScanner(r io.Reader) *Scanner { return &Scanner{raw: r} }
+
+// ReadError locates a failure in the input.
+type ReadError struct {
+	Name   string // the input's name, if it has one
+	Index  int    // the record's index in the input, from 0
+	Offset int64  // byte offset of the record in the (decompressed) input
+	Err    error
+}
+
+func (e *ReadError) Error() string {
+	var b strings.Builder
+	if e.Name != "" {
+		b.WriteString(e.Name)
+		b.WriteString(": ")
+	}
+	fmt.Fprintf(&b, "record %d at byte %d: %v", e.Index, e.Offset, e.Err)
+	return b.String()
+}
+
+func (e *ReadError) Unwrap() error { return e.Err }
+
+// ErrTrailingData is wrapped when bytes follow a gzip stream.
+var ErrTrailingData = errors.New("bytes after the end of the gzip stream")
+
+// Scan advances to the next record and reports whether there is one.
+func (s *Scanner) Scan() bool {
+	if s.err != nil {
+		return false
+	}
+	if !s.started {
+		s.started = true
+		if err := s.open(); err != nil {
+			s.fail(err)
+			return false
+		}
+	}
+	for {
+		if s.sub != nil {
+			if s.sub.Scan() {
+				s.rec, s.recOff = s.sub.rec, s.sub.recOff
+				s.index++
+				return true
+			}
+			err := s.sub.Err()
+			s.sub.Close()
+			s.sub = nil
+			if err != nil {
+				s.err = fmt.Errorf("%s: embedded payload: %w", s.Name, err)
+				return false
+			}
+			continue
+		}
+		if len(s.pending) > 0 {
+			s.rec, s.pending = s.pending[0], s.pending[1:]
+			if !s.validate(s.rec) {
+				return false
+			}
+			s.index++
+			return true
+		}
+		var ok bool
+		var err error
+		switch s.state {
+		case stTop:
+			ok, err = s.top()
+		case stRecords, stArray:
+			ok, err = s.element()
+		case stAfterRecords:
+			err = s.afterRecords()
+		}
+		if err != nil {
+			if err != io.EOF {
+				s.fail(err)
+			} else {
+				s.Close()
+			}
+			return false
+		}
+		if ok {
+			s.index++
+			return true
+		}
+	}
+}
+
+// Bytes returns the current record as compact JSON. The slice is valid until
+// the next call to Scan.
+func (s *Scanner) Bytes() []byte { return s.rec }
+
+// Offset returns the byte offset of the current record in the input.
+func (s *Scanner) Offset() int64 { return s.recOff }
+
+// Index returns the index of the current record, from 0.
+func (s *Scanner) Index() int { return s.index - 1 }
+
+// Err returns the first error that stopped the scan, or nil at a clean end.
+func (s *Scanner) Err() error { return s.err }
+
+// Close releases the decompressor. Scan calls it at the end of the input;
+// call it when stopping early.
+func (s *Scanner) Close() error {
+	if s.sub != nil {
+		s.sub.Close()
+	}
+	if s.closer != nil {
+		err := s.closer.Close()
+		s.closer = nil
+		return err
+	}
+	return nil
+}
+
+// Records yields the records of the input, decoded. A record that is valid
+// JSON but not shaped like a CloudTrail record comes with a *ReadError
+// wrapping a *ShapeError, and reading goes on; an input error ends the
+// sequence with a *ReadError.
+func (s *Scanner) Records() iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		defer s.Close()
+		for s.Scan() {
+			r := new(Record)
+			err := unmarshalOwned(bytes.Clone(s.rec), s.recOff, r)
+			if err == nil {
+				err = r.Check()
+			}
+			if err != nil {
+				err = &ReadError{Name: s.Name, Index: s.Index(), Offset: s.recOff, Err: err}
+			}
+			if !yield(r, err) {
+				return
+			}
+		}
+		if err := s.Err(); err != nil {
+			yield(nil, err)
+		}
+	}
+}
+
+// Read yields the records in r, in any form Scanner recognises.
+func Read(r io.Reader) iter.Seq2[*Record, error] { return NewScanner(r).Records() }
+
+func (s *Scanner) fail(err error) {
+	var re *ReadError
+	if errors.As(err, &re) {
+		s.err = err
+	} else {
+		s.err = &ReadError{Name: s.Name, Index: s.index, Offset: s.off + int64(s.p), Err: err}
+	}
+	s.Close()
+}
+
+func (s *Scanner) maxBytes() int {
+	if s.MaxRecordBytes > 0 {
+		return s.MaxRecordBytes
+	}
+	return DefaultMaxRecordBytes
+}
+
+// open detects gzip by its magic bytes and starts decompressing on another
+// goroutine, so that parsing and decompression overlap.
+func (s *Scanner) open() error {
+	s.buf = make([]byte, 256<<10)
+	s.src = s.raw
+	var magic [2]byte
+	n, err := io.ReadFull(s.raw, magic[:])
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return err
+	}
+	head := io.MultiReader(bytes.NewReader(magic[:n]), s.raw)
+	if n == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		gs, err := newGzipStream(head)
+		if err != nil {
+			return err
+		}
+		ar := newAsyncReader(gs)
+		s.src, s.closer = ar, ar
+		return nil
+	}
+	s.src = head
+	return nil
+}
+
+// gzipStream decompresses one gzip member after another and fails on
+// anything else after the last one, where a plain multistream reader would
+// report a confusing header error or none at all.
+type gzipStream struct {
+	br *bufio.Reader
+	zr *gzip.Reader
+}
+
+func newGzipStream(r io.Reader) (*gzipStream, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	zr.Multistream(false)
+	return &gzipStream{br: br, zr: zr}, nil
+}
+
+func (g *gzipStream) Read(p []byte) (int, error) {
+	for {
+		n, err := g.zr.Read(p)
+		if err != io.EOF {
+			if err != nil {
+				err = fmt.Errorf("gzip: %w", err)
+			}
+			return n, err
+		}
+		next, perr := g.br.Peek(2)
+		switch {
+		case len(next) == 0 && perr == io.EOF:
+			return n, io.EOF
+		case len(next) == 2 && next[0] == 0x1f && next[1] == 0x8b:
+			if err := g.zr.Reset(g.br); err != nil {
+				return n, fmt.Errorf("gzip: %w", err)
+			}
+			g.zr.Multistream(false)
+		default:
+			return n, fmt.Errorf("gzip: %w", ErrTrailingData)
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+// fill reads more input, keeping buf[s.r:]. It returns false at the end of
+// the input or on a read error (kept in s.srcErr).
+func (s *Scanner) fill() bool {
+	if s.eof {
+		return false
+	}
+	if s.r > 0 {
+		n := copy(s.buf, s.buf[s.r:s.w])
+		s.off += int64(s.r)
+		s.p -= s.r
+		s.w = n
+		s.r = 0
+	}
+	if s.w == len(s.buf) {
+		limit := s.maxBytes() + 64<<10
+		if len(s.buf) >= limit {
+			s.srcErr = &ReadError{Name: s.Name, Index: s.index, Offset: s.off,
+				Err: fmt.Errorf("value is larger than %d bytes", s.maxBytes())}
+			s.eof = true
+			return false
+		}
+		nb := make([]byte, min(2*len(s.buf), limit))
+		copy(nb, s.buf[:s.w])
+		s.buf = nb
+	}
+	for {
+		n, err := s.src.Read(s.buf[s.w:])
+		s.w += n
+		if err != nil {
+			s.eof = true
+			if err != io.EOF {
+				s.srcErr = err
+			}
+			return n > 0
+		}
+		if n > 0 {
+			return true
+		}
+	}
+}
+
+// need makes sure buf[s.p] is readable; false at the end of the input.
+func (s *Scanner) need() bool {
+	for s.p >= s.w {
+		if !s.fill() {
+			return false
+		}
+	}
+	return true
+}
+
+// endErr is the error for input that ended inside a value.
+func (s *Scanner) endErr() error {
+	if s.srcErr != nil {
+		return s.srcErr
+	}
+	return &SyntaxError{Offset: s.off + int64(s.p), Msg: "unexpected end of input"}
+}
+
+// skipSpace moves p past whitespace and reports the next byte (0 at the end).
+func (s *Scanner) skipSpace() byte {
+	for s.need() {
+		switch c := s.buf[s.p]; c {
+		case ' ', '\n', '\r', '\t':
+			s.p++
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// frame moves p past the value starting at p. It only tracks strings and
+// nesting; the value is validated afterwards as a whole.
+func (s *Scanner) frame() error {
+	if !s.need() {
+		return s.endErr()
+	}
+	depth := 0
+	for {
+		if !s.need() {
+			if depth == 0 && s.srcErr == nil {
+				return nil // a scalar ending the input
+			}
+			return s.endErr()
+		}
+		switch c := s.buf[s.p]; c {
+		case '"':
+			if err := s.frameString(); err != nil {
+				return err
+			}
+			if depth == 0 {
+				return nil
+			}
+			continue
+		case '{', '[':
+			depth++
+			if depth > maxDepth {
+				return &SyntaxError{Offset: s.off + int64(s.p), Msg: errTooDeep.Error()}
+			}
+		case '}', ']':
+			if depth == 0 {
+				return nil // the end of a scalar inside its container
+			}
+			depth--
+			if depth == 0 {
+				s.p++
+				return nil
+			}
+		case ',', ' ', '\n', '\r', '\t':
+			if depth == 0 {
+				return nil
+			}
+		}
+		s.p++
+	}
+}
+
+// frameString moves p past the string starting at p.
+func (s *Scanner) frameString() error {
+	s.p++
+	for {
+		if !s.need() {
+			return s.endErr()
+		}
+		i := bytes.IndexByte(s.buf[s.p:s.w], '"')
+		if i < 0 {
+			s.p = s.w
+			continue
+		}
+		q := s.p + i
+		bs := 0
+		for j := q - 1; j >= s.r && s.buf[j] == '\\'; j-- {
+			bs++
+		}
+		s.p = q + 1
+		if bs%2 == 0 {
+			return nil
+		}
+	}
+}
+
+// validate checks a framed record fully and compacts it if needed.
+func (s *Scanner) validate(v []byte) bool {
+	p := newParser(v, s.recOff)
+	if p.peek() != '{' {
+		s.fail(&ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: errors.New("a record must be a JSON object")})
+		return false
+	}
+	if err := p.skipValue(); err != nil {
+		s.fail(&ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err})
+		return false
+	}
+	if p.sawSpace {
+		s.scratch = appendCompact(s.scratch[:0], v)
+		s.rec = s.scratch
+	} else {
+		s.rec = v
+	}
+	return true
+}
+
+// top reads the next top-level value.
+func (s *Scanner) top() (bool, error) {
+	s.r = s.p
+	c := s.skipSpace()
+	s.r = s.p
+	switch {
+	case c == 0:
+		if s.srcErr != nil {
+			return false, s.srcErr
+		}
+		return false, io.EOF
+	case c == '[':
+		s.p++
+		s.state = stArray
+		return false, nil
+	case c == '{':
+		return s.topObject()
+	case c == 'H': // base64 of a gzip stream: a raw CloudWatch Logs payload
+		for s.need() && !isSpace(s.buf[s.p]) {
+			s.p++
+		}
+		if s.srcErr != nil {
+			return false, s.srcErr
+		}
+		return false, s.embed(s.buf[s.r:s.p])
+	}
+	return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q at the start of a value", c)}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
+
+// topObject reads a top-level object. A Records array inside it is streamed;
+// any other object is kept whole and classified.
+func (s *Scanner) topObject() (bool, error) {
+	s.p++ // '{'
+	for {
+		c := s.skipSpace()
+		if c == '}' {
+			s.p++
+			return s.classify(s.buf[s.r:s.p])
+		}
+		if c == ',' {
+			s.p++
+			c = s.skipSpace()
+		}
+		if c != '"' {
+			if c == 0 {
+				return false, s.endErr()
+			}
+			return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want a key", c)}
+		}
+		k0 := s.p - s.r // relative to r, which stays put while fill moves the buffer
+		if err := s.frameString(); err != nil {
+			return false, err
+		}
+		isRecords := string(s.buf[s.r+k0:s.p]) == `"Records"`
+		if s.skipSpace() != ':' {
+			return false, s.endErrOr("':'")
+		}
+		s.p++
+		if s.skipSpace() == '[' && isRecords {
+			s.p++
+			s.r = s.p
+			s.state = stRecords
+			return false, nil
+		}
+		if err := s.frame(); err != nil {
+			return false, err
+		}
+	}
+}
+
+func (s *Scanner) endErrOr(want string) error {
+	if !s.need() {
+		return s.endErr()
+	}
+	return &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want %s", s.buf[s.p], want)}
+}
+
+// element reads the next element of a Records array or top-level array.
+func (s *Scanner) element() (bool, error) {
+	s.r = s.p
+	c := s.skipSpace()
+	if c == ',' {
+		s.p++
+		c = s.skipSpace()
+	}
+	s.r = s.p
+	switch c {
+	case 0:
+		return false, s.endErr()
+	case ']':
+		s.p++
+		if s.state == stRecords {
+			s.state = stAfterRecords
+		} else {
+			s.state = stTop
+		}
+		return false, nil
+	}
+	s.recOff = s.off + int64(s.p)
+	if err := s.frame(); err != nil {
+		return false, err
+	}
+	return s.validate(s.buf[s.r:s.p]), nil
+}
+
+// afterRecords skips the members that follow the Records array.
+func (s *Scanner) afterRecords() error {
+	for {
+		s.r = s.p
+		switch c := s.skipSpace(); c {
+		case '}':
+			s.p++
+			s.state = stTop
+			return nil
+		case ',':
+			s.p++
+			continue
+		case '"':
+			if err := s.frameString(); err != nil {
+				return err
+			}
+			if s.skipSpace() != ':' {
+				return s.endErrOr("':'")
+			}
+			s.p++
+			s.skipSpace()
+			if err := s.frame(); err != nil {
+				return err
+			}
+		default:
+			return s.endErrOr("a key or '}'")
+		}
+	}
+}
+
+// classify decides what a whole top-level object is.
+func (s *Scanner) classify(v []byte) (bool, error) {
+	s.recOff = s.off + int64(s.r)
+	p := newParser(v, s.recOff)
+	if err := p.skipValue(); err != nil {
+		return false, err
+	}
+	var env envelope
+	if err := env.read(v, s.recOff); err != nil {
+		return false, err
+	}
+	switch {
+	case env.detail != nil && env.detailType != "":
+		s.recOff += int64(env.detailOff)
+		return s.validate(env.detail), nil
+	case env.awslogsData != "":
+		return false, s.embed([]byte(env.awslogsData))
+	case env.messageType != "":
+		s.pending = env.messages
+		return false, nil
+	}
+	return s.validate(v), nil
+}
+
+// embed starts a sub-scanner on base64 gzip text.
+func (s *Scanner) embed(b64 []byte) error {
+	dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b64))
+	s.sub = &Scanner{Name: s.Name, MaxRecordBytes: s.MaxRecordBytes, raw: dec}
+	return nil
+}
+
+// envelope holds the top-level members that tell the non-record forms apart.
+type envelope struct {
+	detailType  string
+	detail      []byte
+	detailOff   int
+	awslogsData string
+	messageType string
+	messages    [][]byte
+}
+
+func (e *envelope) read(v []byte, base int64) error {
+	p := newParser(v, base)
+	p.pos++ // '{'
+	for p.peek() != '}' {
+		if p.buf[p.pos] == ',' {
+			p.pos++
+			p.ws()
+		}
+		key, _ := p.str()
+		p.peek()
+		p.pos++ // ':'
+		p.ws()
+		start := p.pos
+		switch key {
+		case "detail-type":
+			if p.peek() == '"' {
+				e.detailType, _ = p.str()
+				continue
+			}
+		case "detail":
+			if p.peek() == '{' {
+				_ = p.skipValue()
+				e.detail, e.detailOff = v[start:p.pos], start
+				continue
+			}
+		case "awslogs":
+			if p.peek() == '{' {
+				if err := e.readAWSLogs(&p); err != nil {
+					return err
+				}
+				continue
+			}
+		case "messageType":
+			if p.peek() == '"' {
+				e.messageType, _ = p.str()
+				continue
+			}
+		case "logEvents":
+			if p.peek() == '[' {
+				if err := e.readLogEvents(&p); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if err := p.skipValue(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *envelope) readAWSLogs(p *parser) error {
+	p.pos++
+	for p.peek() != '}' {
+		if p.buf[p.pos] == ',' {
+			p.pos++
+			p.ws()
+		}
+		key, _ := p.str()
+		p.peek()
+		p.pos++
+		if key == "data" && p.peek() == '"' {
+			e.awslogsData, _ = p.str()
+			continue
+		}
+		p.ws()
+		if err := p.skipValue(); err != nil {
+			return err
+		}
+	}
+	p.pos++
+	return nil
+}
+
+func (e *envelope) readLogEvents(p *parser) error {
+	p.pos++
+	for p.peek() != ']' {
+		if p.buf[p.pos] == ',' {
+			p.pos++
+			p.ws()
+		}
+		if p.peek() != '{' {
+			return p.unexpected("a log event object")
+		}
+		p.pos++
+		for p.peek() != '}' {
+			if p.buf[p.pos] == ',' {
+				p.pos++
+				p.ws()
+			}
+			key, _ := p.str()
+			p.peek()
+			p.pos++
+			if key == "message" && p.peek() == '"' {
+				m, _ := p.str()
+				e.messages = append(e.messages, []byte(m))
+				continue
+			}
+			p.ws()
+			if err := p.skipValue(); err != nil {
+				return err
+			}
+		}
+		p.pos++
+	}
+	p.pos++
+	return nil
+}

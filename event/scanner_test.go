@@ -1,0 +1,280 @@
+package event_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/event"
+)
+
+func gz(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, err := zw.Write(b)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return out.Bytes()
+}
+
+// scanAll returns the records a Scanner yields and its error.
+func scanAll(data []byte) ([]string, error) {
+	sc := event.NewScanner(bytes.NewReader(data))
+	var out []string
+	for sc.Scan() {
+		out = append(out, string(sc.Bytes()))
+	}
+	return out, sc.Err()
+}
+
+func TestScannerForms(t *testing.T) {
+	lines := corpusLines(t, "records.jsonl")[:3]
+	rec := func(i int) string { return compactJSON(t, lines[i]) }
+	logFile := `{"Records":[` + string(lines[0]) + `,` + string(lines[1]) + `]}`
+	cwl := `{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[` +
+		`{"id":"1","timestamp":1,"message":` + quote(lines[0]) + `},{"id":"2","timestamp":2,"message":` + quote(lines[1]) + `}]}`
+	cwlB64 := base64.StdEncoding.EncodeToString(gz(t, []byte(cwl)))
+	tests := []struct {
+		name string
+		in   []byte
+		want []string
+	}{
+		{"log file", []byte(logFile), []string{rec(0), rec(1)}},
+		{"gzipped log file", gz(t, []byte(logFile)), []string{rec(0), rec(1)}},
+		{"Records not the first key", []byte(`{"other":{"Records":[1]},"Records":[` + string(lines[2]) + `],"after":[{"x":"]"}]}`), []string{rec(2)}},
+		{"pretty-printed log file", prettyLogFile(t, lines[:2]), []string{rec(0), rec(1)}},
+		{"JSON Lines", bytes.Join(lines, []byte("\n")), []string{rec(0), rec(1), rec(2)}},
+		{"single record", lines[2], []string{rec(2)}},
+		{"array of records", []byte("[" + string(lines[0]) + ", " + string(lines[1]) + "]"), []string{rec(0), rec(1)}},
+		{"EventBridge event", []byte(`{"version":"0","id":"x","detail-type":"AWS API Call via CloudTrail","source":"aws.ec2","detail":` + string(lines[1]) + `}`), []string{rec(1)}},
+		{"CloudWatch Logs decoded payload", []byte(cwl), []string{rec(0), rec(1)}},
+		{"CloudWatch Logs base64 payload", []byte(cwlB64), []string{rec(0), rec(1)}},
+		{"CloudWatch Logs Lambda event", []byte(`{"awslogs":{"data":"` + cwlB64 + `"}}`), []string{rec(0), rec(1)}},
+		{"empty log file", []byte(`{"Records":[]}`), nil},
+		{"empty input", nil, nil},
+		{"mixed sequence", []byte(logFile + "\n" + string(lines[2])), []string{rec(0), rec(1), rec(2)}},
+		{"concatenated gzip members", append(gz(t, lines[0]), gz(t, lines[1])...), []string{rec(0), rec(1)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := scanAll(tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func compactJSON(t testing.TB, b []byte) string {
+	t.Helper()
+	var out bytes.Buffer
+	require.NoError(t, json.Compact(&out, b))
+	return out.String()
+}
+
+func quote(b []byte) string {
+	q, _ := json.Marshal(string(b))
+	return string(q)
+}
+
+func prettyLogFile(t testing.TB, recs [][]byte) []byte {
+	t.Helper()
+	var raw []json.RawMessage
+	for _, r := range recs {
+		raw = append(raw, r)
+	}
+	b, err := json.MarshalIndent(map[string]any{"Records": raw}, "", "  ")
+	require.NoError(t, err)
+	return b
+}
+
+func TestScannerCorpusLogFiles(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(corpusDir(t), "logfiles", "*"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	// This documentation example has a raw line break inside a string, which
+	// JSON forbids (Python's json module rejects it as well).
+	invalid := map[string]string{
+		"awsdocs__aws-cloudtrail-user-guide__doc_source__cloudtrail-log-file-examples.md__block06.json": "record 0 at byte 18: invalid JSON at byte 755: control character 0x0a in string",
+	}
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		require.NoError(t, err)
+		if want, ok := invalid[filepath.Base(name)]; ok {
+			_, err := scanAll(data)
+			assert.ErrorContains(t, err, want)
+			continue
+		}
+		n := 0
+		for r, err := range event.Read(bytes.NewReader(data)) {
+			require.NoError(t, err, name)
+			require.NotEmpty(t, r.EventVersion, name)
+			n++
+		}
+		assert.Positive(t, n, name)
+	}
+}
+
+func TestReadCorpusHasNoShapeErrors(t *testing.T) {
+	f, err := os.Open(filepath.Join(corpusDir(t), "records.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	n := 0
+	for r, err := range event.Read(f) {
+		require.NoError(t, err)
+		require.NotNil(t, r)
+		n++
+	}
+	assert.Equal(t, 3655, n)
+}
+
+func TestReadNonconformingRecords(t *testing.T) {
+	dir := corpusDir(t)
+	meta := corpusLines(t, "records-nonconforming.meta.jsonl")
+	wantTimeErr := map[int]bool{}
+	for i, m := range meta {
+		if strings.Contains(string(m), "eventTime not ISO-8601") {
+			wantTimeErr[i] = true
+		}
+	}
+	require.Len(t, wantTimeErr, 111)
+	f, err := os.Open(filepath.Join(dir, "records-nonconforming.jsonl"))
+	require.NoError(t, err)
+	defer f.Close()
+	i := 0
+	for r, err := range event.Read(f) {
+		require.NotNil(t, r, "record %d: a shape error still yields the record", i)
+		if wantTimeErr[i] {
+			var se *event.ShapeError
+			require.ErrorAs(t, err, &se, "record %d", i)
+			assert.Equal(t, "eventTime", se.Field)
+			var re *event.ReadError
+			require.ErrorAs(t, err, &re)
+			assert.Equal(t, i, re.Index)
+		} else {
+			assert.NoError(t, err, "record %d", i)
+		}
+		i++
+	}
+	assert.Equal(t, len(meta), i)
+}
+
+func TestScannerErrors(t *testing.T) {
+	rec := corpusLines(t, "records.jsonl")[0]
+	logFile := []byte(`{"Records":[` + string(rec) + `,` + string(rec) + `]}`)
+	zipped := gz(t, logFile)
+	deep := strings.Repeat(`{"a":`, 10000) + "1" + strings.Repeat("}", 10000)
+	tests := []struct {
+		name      string
+		in        []byte
+		wantIn    string
+		wantIndex int
+		wantOff   int64
+	}{
+		{"truncated gzip", zipped[:len(zipped)/2], "unexpected EOF", -1, -1},
+		{"trailing bytes after gzip", append(bytes.Clone(zipped), "garbage"...), "bytes after the end of the gzip stream", -1, -1},
+		{"trailing zero bytes after gzip", append(bytes.Clone(zipped), 0, 0, 0), "bytes after the end of the gzip stream", -1, -1},
+		{"invalid UTF-8", []byte(`{"Records":[{"eventName":"a` + "\xff" + `"}]}`), "invalid UTF-8", 0, 12},
+		{"invalid JSON in second record", []byte(`{"Records":[{"a":1},{"a":tru}]}`), "want \"true\"", 1, 20},
+		{"deep nesting", []byte(deep), "nested deeper than 512 levels", 0, -1},
+		{"record not an object", []byte(`{"Records":[1]}`), "must be a JSON object", 0, 12},
+		{"unterminated array", []byte(`{"Records":[{"a":1}`), "unexpected end of input", 1, -1},
+		{"bad top-level value", []byte(`nope`), "unexpected 'n'", 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := scanAll(tt.in)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.wantIn)
+			var re *event.ReadError
+			require.ErrorAs(t, err, &re)
+			if tt.wantIndex >= 0 {
+				assert.Equal(t, tt.wantIndex, re.Index, "record index")
+			}
+			if tt.wantOff >= 0 {
+				assert.Equal(t, tt.wantOff, re.Offset, "byte offset")
+			}
+		})
+	}
+	t.Run("trailing data is errors.Is ErrTrailingData", func(t *testing.T) {
+		_, err := scanAll(append(bytes.Clone(zipped), "x"...))
+		assert.ErrorIs(t, err, event.ErrTrailingData)
+	})
+	t.Run("errors name the input", func(t *testing.T) {
+		sc := event.NewScanner(strings.NewReader(`{"Records":[1]}`))
+		sc.Name = "logs/x.json.gz"
+		for sc.Scan() {
+		}
+		assert.ErrorContains(t, sc.Err(), "logs/x.json.gz: record 0 at byte 12")
+	})
+}
+
+// xs yields an endless run of 'x' and counts what it gave.
+type xs struct{ n int64 }
+
+func (x *xs) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'x'
+	}
+	x.n += int64(len(p))
+	return len(p), nil
+}
+
+// endless is a 300 MB record: one string that goes on and on.
+func endless(x *xs) io.Reader {
+	return io.LimitReader(io.MultiReader(strings.NewReader(`{"eventName":"`), x), 300<<20)
+}
+
+func TestScannerHugeRecordHasBoundedMemory(t *testing.T) {
+	src := &xs{}
+	sc := event.NewScanner(endless(src))
+	sc.MaxRecordBytes = 1 << 20
+	for sc.Scan() {
+	}
+	require.ErrorContains(t, sc.Err(), "larger than 1048576 bytes")
+	assert.Less(t, src.n, int64(8<<20), "the scanner must stop reading soon after the limit")
+
+	// The default limit holds too: a 300 MB record is refused, not buffered.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	sc = event.NewScanner(endless(&xs{}))
+	for sc.Scan() {
+	}
+	runtime.ReadMemStats(&after)
+	require.ErrorContains(t, sc.Err(), fmt.Sprintf("larger than %d bytes", event.DefaultMaxRecordBytes))
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(4*event.DefaultMaxRecordBytes))
+}
+
+func TestReadStopsEarlyWithoutLeaking(t *testing.T) {
+	lines := corpusLines(t, "records.jsonl")[:50]
+	data := gz(t, []byte(`{"Records":[`+string(bytes.Join(lines, []byte(",")))+`]}`))
+	before := runtime.NumGoroutine()
+	for range 20 {
+		for _, err := range event.Read(bytes.NewReader(data)) {
+			require.NoError(t, err)
+			break
+		}
+	}
+	runtime.Gosched()
+	assert.LessOrEqual(t, runtime.NumGoroutine(), before+2)
+}
+
+func TestErrorsAreTyped(t *testing.T) {
+	_, err := scanAll([]byte(`{"Records":[{"a":}]}`))
+	var se *event.SyntaxError
+	require.True(t, errors.As(err, &se))
+	assert.Equal(t, int64(17), se.Offset)
+}
