@@ -167,11 +167,11 @@ func (m *Matcher) explainAdvanced(i int, s AdvancedEventSelector, r *event.Recor
 		}
 	case reasonNoResourceOfType:
 		o.Field = FieldResourcesType
-		o.Reason = fmt.Sprintf("the record lists no resource of type %s (it has %s)", c.resourceType, describeResources(r))
+		o.Reason = fmt.Sprintf("the record lists no resource of type %s (it has %s)", c.resourceType.s, describeResources(r))
 	default:
 		f := s.FieldSelectors[v.at]
 		o.Field = f.Field
-		value, _ := fieldByName(f.Field).value(r)
+		value := fieldValue(r, fieldByName(f.Field))
 		if v.res >= 0 {
 			value = resourceARN(&r.Resources[v.res])
 		}
@@ -232,11 +232,10 @@ func readWriteNote(t ReadWriteType) string {
 }
 
 func describeReadOnly(r *event.Record) string {
-	v, ok := readOnlyValue(r)
-	if !ok {
+	if r.ReadOnly == nil {
 		return "has no readOnly field"
 	}
-	return "has readOnly " + v
+	return "has readOnly " + readOnlyText(r.ReadOnly)
 }
 
 func describeResources(r *event.Record) string {

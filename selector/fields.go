@@ -53,43 +53,41 @@ func fieldByName(name string) field {
 
 func (f field) String() string { return fieldNames[f] }
 
-// value returns the record's value for a record-level field; ok is false
-// when the record does not carry it. An empty string counts as absent: no
-// selector value can be empty, so the outcome is the same either way.
-func (f field) value(r *event.Record) (v string, ok bool) {
+// fieldValue returns the record's value of a record-level field, "" when
+// the record lacks it. An empty string counts as absent: no selector value
+// can be empty, so absent and empty lead to the same outcome.
+func fieldValue(r *event.Record, f field) string {
 	switch f {
 	case fieldEventSource:
-		v = r.EventSource
+		return r.EventSource
 	case fieldEventName:
-		v = r.EventName
+		return r.EventName
 	case fieldEventType:
-		v = r.EventType
+		return r.EventType
 	case fieldErrorCode:
-		v = r.ErrorCode
+		return r.ErrorCode
 	case fieldSessionCredentialFromConsole:
-		v = r.SessionCredentialFromConsole
+		return r.SessionCredentialFromConsole
 	case fieldVPCEndpointID:
-		v = r.VPCEndpointID
+		return r.VPCEndpointID
+	case fieldReadOnly:
+		return readOnlyText(r.ReadOnly)
 	case fieldUserIdentityARN:
 		if r.UserIdentity != nil {
-			v = r.UserIdentity.ARN
+			return r.UserIdentity.ARN
 		}
-	case fieldReadOnly:
-		return readOnlyValue(r)
-	case fieldEventCategory:
-		v = r.Category()
 	}
-	return v, v != ""
+	return ""
 }
 
-func readOnlyValue(r *event.Record) (string, bool) {
+func readOnlyText(b *bool) string {
 	switch {
-	case r.ReadOnly == nil:
-		return "", false
-	case *r.ReadOnly:
-		return "true", true
+	case b == nil:
+		return ""
+	case *b:
+		return "true"
 	}
-	return "false", true
+	return "false"
 }
 
 // resourceARN is what ARN conditions see of a resource: its ARN, or for S3

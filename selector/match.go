@@ -1,9 +1,6 @@
 package selector
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/trailkit/trailkit/event"
 )
 
@@ -84,7 +81,16 @@ func (m *Matcher) Match(r *event.Record) bool {
 		}
 		list := m.byCategory[cat]
 		for i := range list {
-			if list[i].evaluate(r).matched() {
+			s := &list[i]
+			// Looking for the resource type here, inline, spares the call
+			// for the data selectors of other types.
+			first := -1
+			if s.resourceType.s != "" {
+				if first = firstOfType(r, &s.resourceType); first < 0 {
+					continue
+				}
+			}
+			if s.evaluateFrom(r, first).matched() {
 				return true
 			}
 		}
@@ -173,40 +179,40 @@ func miss(why reason, at int) verdict { return verdict{why: why, at: int16(at), 
 type basicSelector struct {
 	readWrite  ReadWriteType // "" means All
 	management bool
-	exclude    []string
+	exclude    patterns
 	data       []basicResource
 }
 
 type basicResource struct {
-	typ      string
-	all      bool      // an "all resources of the type" value such as arn:aws:s3
-	prefixes []string  // S3 object values: plain string prefixes
-	exact    stringSet // Lambda and DynamoDB values: whole ARNs
+	typ      pattern
+	all      bool     // an "all resources of the type" value such as arn:aws:s3
+	prefixes patterns // S3 object values: plain string prefixes
+	exact    valueSet // Lambda and DynamoDB values: whole ARNs
 }
 
 func compileBasic(s EventSelector) basicSelector {
 	c := basicSelector{
 		readWrite:  s.ReadWriteType,
 		management: s.IncludeManagementEvents == nil || *s.IncludeManagementEvents,
-		exclude:    s.ExcludeManagementEventSources,
+		exclude:    newPatterns(s.ExcludeManagementEventSources),
 	}
 	if c.readWrite == All {
 		c.readWrite = ""
 	}
 	for _, d := range s.DataResources {
-		res := basicResource{typ: d.Type}
-		var exact []string
+		res := basicResource{typ: newPattern(d.Type, 0)}
+		var prefixes, exact []string
 		for _, v := range d.Values {
 			switch {
 			case isAllResourcesValue(d.Type, v):
 				res.all = true
 			case d.Type == basicTypeS3Object:
-				res.prefixes = append(res.prefixes, v)
+				prefixes = append(prefixes, v)
 			default:
 				exact = append(exact, v)
 			}
 		}
-		res.exact = newStringSet(exact)
+		res.prefixes, res.exact = newPatterns(prefixes), newValueSet(exact)
 		c.data = append(c.data, res)
 	}
 	return c
@@ -238,10 +244,8 @@ func (s *basicSelector) evaluate(r *event.Record, cat category) verdict {
 		if !s.management {
 			return miss(reasonNoManagement, -1)
 		}
-		for i, src := range s.exclude {
-			if r.EventSource == src {
-				return miss(reasonExcludedSource, i)
-			}
+		if s.exclude.anyEqual(r.EventSource) {
+			return miss(reasonExcludedSource, -1)
 		}
 		return matched
 	}
@@ -257,22 +261,14 @@ func (s *basicSelector) evaluate(r *event.Record, cat category) verdict {
 }
 
 func (d *basicResource) matches(res *event.Resource) bool {
-	if res.Type != d.typ {
+	if len(res.Type) != len(d.typ.s) || !d.typ.is(res.Type) {
 		return false
 	}
 	if d.all {
 		return true
 	}
 	arn := resourceARN(res)
-	if d.exact.contains(arn) {
-		return true
-	}
-	for _, p := range d.prefixes {
-		if strings.HasPrefix(arn, p) {
-			return true
-		}
-	}
-	return false
+	return d.exact.contains(arn) || d.prefixes.anyPrefixOf(arn)
 }
 
 // Advanced selectors.
@@ -284,20 +280,23 @@ type advancedSelector struct {
 	conds []condition
 	// resourceType and resourceConds apply to one resources entry: a data
 	// selector matches when some entry has the type and satisfies them all.
-	resourceType   string
+	resourceType   pattern
 	resourceTypeAt int
 	resourceConds  []condition
 }
 
-// condition is one field selector, compiled. Equals and NotEquals are sets;
-// the prefix and suffix lists are short and scanned.
+// condition is one field selector, compiled.
 type condition struct {
-	at                     int // index in FieldSelectors
-	field                  field
-	equals, notEquals      stringSet
-	startsWith, endsWith   []string
-	notStartsWith, notEnds []string
-	selects                bool // has Equals, StartsWith or EndsWith values
+	at                         int // index in FieldSelectors
+	field                      field
+	selects                    bool // has Equals, StartsWith or EndsWith values
+	deselects                  bool // has NotEquals, NotStartsWith or NotEndsWith values
+	equals, notEquals          valueSet
+	startsWith, endsWith       patterns
+	notStartsWith, notEndsWith patterns
+	// readOnly is the outcome for an absent, false and true readOnly,
+	// when field is readOnly.
+	readOnly [3]reason
 }
 
 func compileAdvanced(index int, s AdvancedEventSelector) advancedSelector {
@@ -308,7 +307,7 @@ func compileAdvanced(index int, s AdvancedEventSelector) advancedSelector {
 		case fieldEventCategory:
 			c.category = categoryByName(f.Equals[0])
 		case fieldResourcesType:
-			c.resourceType, c.resourceTypeAt = f.Equals[0], j
+			c.resourceType, c.resourceTypeAt = newPattern(f.Equals[0], 0), j
 		case fieldResourcesARN:
 			c.resourceConds = append(c.resourceConds, compileCondition(j, id, f))
 		default:
@@ -319,120 +318,135 @@ func compileAdvanced(index int, s AdvancedEventSelector) advancedSelector {
 }
 
 func compileCondition(at int, id field, f FieldSelector) condition {
-	return condition{
+	c := condition{
 		at:            at,
 		field:         id,
-		equals:        newStringSet(f.Equals),
-		notEquals:     newStringSet(f.NotEquals),
-		startsWith:    f.StartsWith,
-		endsWith:      f.EndsWith,
-		notStartsWith: f.NotStartsWith,
-		notEnds:       f.NotEndsWith,
 		selects:       len(f.Equals)+len(f.StartsWith)+len(f.EndsWith) > 0,
+		deselects:     len(f.NotEquals)+len(f.NotStartsWith)+len(f.NotEndsWith) > 0,
+		equals:        newValueSet(f.Equals),
+		notEquals:     newValueSet(f.NotEquals),
+		startsWith:    newPatterns(f.StartsWith),
+		endsWith:      newPatterns(f.EndsWith),
+		notStartsWith: newPatterns(f.NotStartsWith),
+		notEndsWith:   newPatterns(f.NotEndsWith),
 	}
+	if id == fieldReadOnly {
+		// readOnly has three possible values; test each once now, so that
+		// matching looks the outcome up instead of comparing strings.
+		for i, v := range [...]string{"", "false", "true"} {
+			c.readOnly[i] = c.test(v)
+		}
+	}
+	return c
 }
 
 func (s *advancedSelector) evaluate(r *event.Record) verdict {
+	first := -1
+	if s.resourceType.s != "" {
+		if first = firstOfType(r, &s.resourceType); first < 0 {
+			return miss(reasonNoResourceOfType, s.resourceTypeAt)
+		}
+	}
+	return s.evaluateFrom(r, first)
+}
+
+// evaluateFrom evaluates a record whose first resources entry of the
+// selector's type is r.Resources[first] (-1 for selectors without a type).
+// The type is the most selective condition of a data selector and the
+// cheapest to test, so callers test it first.
+func (s *advancedSelector) evaluateFrom(r *event.Record, first int) verdict {
 	for i := range s.conds {
 		c := &s.conds[i]
-		if v := c.test(c.field.value(r)); !v.matched() {
-			return v
+		var why reason
+		if c.field == fieldReadOnly {
+			why = c.readOnly[readOnlyIndex(r.ReadOnly)]
+		} else {
+			why = c.test(fieldValue(r, c.field))
+		}
+		if why != reasonMatched {
+			return miss(why, c.at)
 		}
 	}
-	if s.resourceType == "" {
+	switch {
+	case first < 0:
 		return matched
+	case len(s.resourceConds) == 0:
+		return verdict{why: reasonMatched, at: -1, res: int16(first)}
 	}
-	first := miss(reasonNoResourceOfType, s.resourceTypeAt)
-	for j := range r.Resources {
+	return s.evaluateResources(r, first)
+}
+
+// readOnlyIndex maps an absent, false and true readOnly to 0, 1 and 2.
+func readOnlyIndex(b *bool) int {
+	switch {
+	case b == nil:
+		return 0
+	case *b:
+		return 2
+	}
+	return 1
+}
+
+// evaluateResources finds a resources entry of the selector's type, from
+// r.Resources[first] on, that satisfies its resources.ARN conditions. When
+// none does, the verdict of the first entry of the type says why.
+func (s *advancedSelector) evaluateResources(r *event.Record, first int) verdict {
+	var firstMiss verdict
+	for j := first; j < len(r.Resources); j++ {
 		res := &r.Resources[j]
-		if res.Type != s.resourceType {
+		if j > first && (len(res.Type) != len(s.resourceType.s) || !s.resourceType.is(res.Type)) {
 			continue
 		}
-		v := s.testResource(res)
-		v.res = int16(j)
-		if v.matched() {
-			return v
-		}
-		if first.why == reasonNoResourceOfType {
-			first = v
-		}
-	}
-	return first
-}
-
-func (s *advancedSelector) testResource(res *event.Resource) verdict {
-	arn := resourceARN(res)
-	for i := range s.resourceConds {
-		if v := s.resourceConds[i].test(arn, arn != ""); !v.matched() {
-			return v
-		}
-	}
-	return matched
-}
-
-// test applies the condition to a record value. SELECT operators are OR'ed,
-// a hit on any DESELECT operator rejects, and the two groups are AND'ed. An
-// absent value fails SELECT operators and triggers no DESELECT operator.
-func (c *condition) test(v string, present bool) verdict {
-	if !present {
-		if c.selects {
-			return miss(reasonAbsent, c.at)
-		}
-		return matched
-	}
-	if c.notEquals.contains(v) || hasAnyPrefix(v, c.notStartsWith) || hasAnySuffix(v, c.notEnds) {
-		return miss(reasonDeselected, c.at)
-	}
-	if !c.selects || c.equals.contains(v) || hasAnyPrefix(v, c.startsWith) || hasAnySuffix(v, c.endsWith) {
-		return matched
-	}
-	return miss(reasonNotSelected, c.at)
-}
-
-func hasAnyPrefix(v string, prefixes []string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(v, p) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasAnySuffix(v string, suffixes []string) bool {
-	for _, s := range suffixes {
-		if strings.HasSuffix(v, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// stringSet is a set of strings: scanned when small, binary searched when
-// sorted and large. Both beat a map's hashing at the sizes selectors have.
-type stringSet []string
-
-const linearSetMax = 8
-
-func newStringSet(values []string) stringSet {
-	if len(values) == 0 {
-		return nil
-	}
-	s := slices.Clone(values)
-	slices.Sort(s)
-	return slices.Compact(s)
-}
-
-func (s stringSet) contains(v string) bool {
-	if len(s) <= linearSetMax {
-		for _, x := range s {
-			if x == v {
-				return true
+		arn := resourceARN(res)
+		why, at := reasonMatched, -1
+		for i := range s.resourceConds {
+			c := &s.resourceConds[i]
+			if why = c.test(arn); why != reasonMatched {
+				at = c.at
+				break
 			}
 		}
-		return false
+		v := verdict{why: why, at: int16(at), res: int16(j)}
+		if why == reasonMatched {
+			return v
+		}
+		if j == first {
+			firstMiss = v
+		}
 	}
-	_, found := slices.BinarySearch(s, v)
-	return found
+	return firstMiss
+}
+
+// firstOfType returns the index of the first resources entry of the type,
+// or -1.
+func firstOfType(r *event.Record, typ *pattern) int {
+	for i := range r.Resources {
+		if t := r.Resources[i].Type; len(t) == len(typ.s) && typ.is(t) {
+			return i
+		}
+	}
+	return -1
+}
+
+// test applies the condition to a record value, "" when the record lacks
+// the field. SELECT operators are OR'ed, a hit on any DESELECT operator
+// rejects, and the two groups are AND'ed. An absent value fails SELECT
+// operators and triggers no DESELECT operator.
+func (c *condition) test(v string) reason {
+	switch {
+	case v == "" && c.selects:
+		return reasonAbsent
+	case v == "":
+		return reasonMatched
+	// valueSet.contains, spelt out so that it is inlined.
+	case c.deselects && (c.notEquals.lengths&(1<<(len(v)&63)) != 0 && (c.notEquals.small.anyEqual(v) || c.notEquals.large != nil && inMap(c.notEquals.large, v)) ||
+		c.notStartsWith.anyPrefixOf(v) || c.notEndsWith.anySuffixOf(v)):
+		return reasonDeselected
+	case c.selects && !(c.equals.lengths&(1<<(len(v)&63)) != 0 && (c.equals.small.anyEqual(v) || c.equals.large != nil && inMap(c.equals.large, v)) ||
+		c.startsWith.anyPrefixOf(v) || c.endsWith.anySuffixOf(v)):
+		return reasonNotSelected
+	}
+	return reasonMatched
 }
 
 func cloneConfig(c Config) Config {
