@@ -116,3 +116,44 @@ func DefaultConfig() Config {
 }
 
 func boolPtr(b bool) *bool { return &b }
+
+func cloneConfig(c Config) Config {
+	out := Config{
+		EventSelectors:         cloneSlice(c.EventSelectors),
+		AdvancedEventSelectors: cloneSlice(c.AdvancedEventSelectors),
+		InsightSelectors:       cloneSlice(c.InsightSelectors),
+	}
+	for i := range out.EventSelectors {
+		s := &out.EventSelectors[i]
+		if s.IncludeManagementEvents != nil {
+			s.IncludeManagementEvents = boolPtr(*s.IncludeManagementEvents)
+		}
+		s.ExcludeManagementEventSources = cloneSlice(s.ExcludeManagementEventSources)
+		s.DataResources = cloneSlice(s.DataResources)
+		for j := range s.DataResources {
+			s.DataResources[j].Values = cloneSlice(s.DataResources[j].Values)
+		}
+	}
+	for i := range out.AdvancedEventSelectors {
+		s := &out.AdvancedEventSelectors[i]
+		s.FieldSelectors = cloneSlice(s.FieldSelectors)
+		for j := range s.FieldSelectors {
+			f := &s.FieldSelectors[j]
+			for _, op := range []*[]string{&f.Equals, &f.StartsWith, &f.EndsWith, &f.NotEquals, &f.NotStartsWith, &f.NotEndsWith} {
+				*op = cloneSlice(*op)
+			}
+		}
+	}
+	for i := range out.InsightSelectors {
+		out.InsightSelectors[i].EventCategories = cloneSlice(out.InsightSelectors[i].EventCategories)
+	}
+	return out
+}
+
+// cloneSlice copies s, keeping nil nil and empty empty.
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}

@@ -152,7 +152,7 @@ func (p *parser) token() (json.Token, error) {
 	offset := p.dec.InputOffset()
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		offset = syntax.Offset
+		offset = syntax.Offset - 1 // Offset counts the offending byte
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, p.fail("", fmt.Sprintf("Invalid JSON at %s: unexpected end of input.", p.position(int64(len(p.data)))))
@@ -351,6 +351,10 @@ func (p *parser) strings(path string, list *[]string) error {
 	})
 }
 
+// maxSkipDepth bounds the nesting of ignored members, which would otherwise
+// cost memory in proportion to their depth.
+const maxSkipDepth = 100
+
 // skip consumes one value of any shape: a member that trailkit ignores.
 func (p *parser) skip() error {
 	depth := 0
@@ -361,7 +365,9 @@ func (p *parser) skip() error {
 		}
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
-			depth++
+			if depth++; depth > maxSkipDepth {
+				return p.fail("", fmt.Sprintf("Invalid JSON at %s: values nested more than %d deep.", p.position(p.dec.InputOffset()), maxSkipDepth))
+			}
 		case json.Delim('}'), json.Delim(']'):
 			depth--
 		}
