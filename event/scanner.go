@@ -152,6 +152,9 @@ func (s *Scanner) Scan() bool {
 			}
 			return false
 		}
+		if s.err != nil {
+			return false // a record failed validation
+		}
 		if ok {
 			s.index++
 			return true
@@ -160,8 +163,9 @@ func (s *Scanner) Scan() bool {
 }
 
 // Bytes returns the current record as compact JSON. The slice is valid until
-// the next call to Scan.
-func (s *Scanner) Bytes() []byte { return s.rec }
+// the next call to Scan. Its capacity ends at its length, so appending to it
+// copies rather than overwriting the input that follows.
+func (s *Scanner) Bytes() []byte { return s.rec[:len(s.rec):len(s.rec)] }
 
 // Offset returns the byte offset of the current record in the input.
 func (s *Scanner) Offset() int64 { return s.recOff }

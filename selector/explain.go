@@ -33,7 +33,9 @@ type Outcome struct {
 	Matched bool
 	// Field names what decided: for a miss, the field (or basic selector
 	// member) that rejected the record, such as "eventName" or
-	// "ReadWriteType"; for a match, the member that selected it last.
+	// "ReadWriteType"; for a match, what selects records of its kind:
+	// eventCategory, resources.type, IncludeManagementEvents or
+	// DataResources.
 	Field string
 	// Reason says why, in a sentence naming the values involved.
 	Reason string

@@ -51,8 +51,6 @@ func fieldByName(name string) field {
 	return fieldUnknown
 }
 
-func (f field) String() string { return fieldNames[f] }
-
 // fieldValue returns the record's value of a record-level field, "" when
 // the record lacks it. An empty string counts as absent: no selector value
 // can be empty, so absent and empty lead to the same outcome.

@@ -269,3 +269,29 @@ func TestCompileGoValues(t *testing.T) {
 	}}}, selector.Options{})
 	assert.ErrorIs(t, err, selector.ErrInvalidEventSelectors, "a non-nil empty operator list is present and empty")
 }
+
+// TestMatchConcurrent uses one Matcher from several goroutines; run with
+// -race it shows that matching writes nothing shared.
+func TestMatchConcurrent(t *testing.T) {
+	m := compile(t, benchSelectors)
+	records := recordMix(256)
+	want := make([]bool, len(records))
+	for i, r := range records {
+		want[i] = m.Match(r)
+	}
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for i, r := range records {
+				if m.Match(r) != want[i] || m.Explain(r).Logged != want[i] {
+					errs <- fmt.Errorf("record %d changed its verdict", i)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		assert.NoError(t, <-errs)
+	}
+}

@@ -11,12 +11,16 @@ import (
 
 // CloudTrail's limits on a trail's selectors.
 const (
-	MaxEventSelectors         = 5    // basic selectors per trail
-	MaxDataResourceValues     = 250  // DataResources.Values over all basic selectors
-	MaxAdvancedValues         = 500  // values over all advanced selectors
-	MaxValueLength            = 2048 // characters in one advanced field selector value
-	MaxSelectorNameLength     = 1000 // characters in an advanced selector's Name
-	MaxFieldLength            = 1000 // characters in a Field
+	MaxEventSelectors     = 5    // basic selectors per trail
+	MaxDataResourceValues = 250  // DataResources.Values over all basic selectors
+	MaxAdvancedValues     = 500  // values over all advanced selectors
+	MaxValueLength        = 2048 // characters in one value
+	MaxSelectorNameLength = 1000 // characters in an advanced selector's Name
+	MaxFieldLength        = 1000 // characters in a Field
+)
+
+// Values CloudTrail fixes, and the lists of them that messages quote.
+const (
 	excludableKMS             = "kms.amazonaws.com"
 	excludableRDSData         = "rdsdata.amazonaws.com"
 	vpceAccessDenied          = "VpceAccessDenied"

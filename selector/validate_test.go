@@ -82,6 +82,11 @@ func TestValidateRejects(t *testing.T) {
 		{name: "both lists, one empty", config: `{"EventSelectors": [{}], "AdvancedEventSelectors": []}`,
 			exception: invalidEvent, message: "You can select events by using either EventSelectors or AdvancedEventSelectors, but not both"},
 
+		{name: "huge value in a message", config: basic(`"ReadWriteType": "` + strings.Repeat("é", 10000) + `"`), exception: invalidEvent,
+			path: "EventSelectors[0].ReadWriteType", mentions: []string{"… (20000 bytes)", "Valid values are: ReadOnly, WriteOnly, All"}},
+		{name: "unnamed selector", config: `{"AdvancedEventSelectors": [{"FieldSelectors": [` + s3Type + `]}]}`, exception: invalidEvent,
+			message: "AdvancedEventSelectors[0] has no eventCategory field selector; eventCategory is required in every advanced event selector."},
+
 		// Basic selectors.
 		{name: "no basic selectors", config: `{"EventSelectors": []}`, exception: invalidEvent, path: "EventSelectors", mentions: []string{"1 to 5"}},
 		{name: "six basic selectors", config: `{"EventSelectors": [` + many(6, `{}`) + `]}`, exception: invalidEvent, path: "EventSelectors", mentions: []string{"1 to 5", "6"}},

@@ -1,0 +1,56 @@
+// Package event is trailkit's model of a CloudTrail record, and the reading
+// and writing of the files records travel in.
+//
+// # The model
+//
+// A Record mirrors CloudTrail's record through eventVersion 1.11: every key
+// CloudTrail documents has a typed field (UserIdentity with its
+// SessionContext, Resources, TLSDetails, Addendum, InsightDetails, …).
+// Free-form parts — requestParameters, responseElements, additionalEventData,
+// serviceEventDetails, edgeDeviceDetails, eventContext — are kept as the raw
+// JSON that was read, so no number loses its text (9007199254740993 stays
+// that) and no key its order; decode them with encoding/json when you need
+// them.
+//
+// # Lossless
+//
+// Real records vary: resources written as a string, mfaAuthenticated as a
+// boolean, a key twice in one object, keys CloudTrail added after this
+// package was written. Decoding keeps whatever the typed fields cannot hold
+// in Extra, at every level, with the order the members came in; encoding
+// writes it all back. Unmarshal then AppendJSON gives the same JSON tokens:
+// the same keys in the same order, the same values, the same number text.
+// Only string escapes may be written differently (CloudTrail's own escaping:
+// '<', '&' and non-ASCII text as they are).
+//
+// # Reading
+//
+// A Scanner reads any form records come in — gzip or plain log files,
+// JSON Lines, single records, EventBridge events, CloudWatch Logs
+// subscription payloads — one record at a time in constant memory. Scan and
+// Bytes give each record as compact JSON without decoding it (what
+// "trailkit cat" prints); Records and Read decode them:
+//
+//	for rec, err := range event.Read(f) {
+//		if err != nil { ... } // names the record index and byte offset
+//		fmt.Println(rec.EventName)
+//	}
+//
+// A record that is valid JSON but not CloudTrail-shaped (an eventTime that
+// is not YYYY-MM-DDThh:mm:ssZ, say) comes with a *ShapeError and reading goes
+// on; malformed input ends the sequence with a *ReadError. Records and
+// top-level values are limited to Scanner.MaxRecordBytes.
+//
+// # Writing
+//
+// A LogWriter streams a gzipped CloudTrail log file, {"Records":[...]}, and
+// hashes its uncompressed bytes for digests; a LinesWriter writes JSON
+// Lines. Records built in Go are written with CloudTrail's key order.
+//
+// # Building
+//
+// New starts a record for an API call with what CloudTrail fills itself
+// (eventVersion, eventID, eventTime, eventType, eventCategory,
+// managementEvent); Fill does the same for a record you built; Validate
+// names the first field that keeps a record from being emitted.
+package event

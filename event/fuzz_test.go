@@ -1,0 +1,74 @@
+package event_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trailkit/trailkit/event"
+)
+
+// seedCorpus adds corpus records and log files as fuzz seeds.
+func seedCorpus(f *testing.F) {
+	lines := corpusLines(f, "records.jsonl")
+	for i := 0; i < len(lines); i += 61 {
+		f.Add(lines[i])
+	}
+	for _, l := range corpusLines(f, "records-nonconforming.jsonl")[:10] {
+		f.Add(l)
+	}
+	files, _ := filepath.Glob(filepath.Join(corpusDir(f), "logfiles", "*"))
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil && len(data) < 64<<10 {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"Records":[{"a":1}],"x":[]}`))
+	f.Add([]byte(`{"awslogs":{"data":"H4sI"}}`))
+}
+
+// FuzzScanner: any input gives records that are valid, compact JSON, or a
+// located error; never a panic.
+func FuzzScanner(f *testing.F) {
+	seedCorpus(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		sc := event.NewScanner(bytes.NewReader(data))
+		sc.MaxRecordBytes = 1 << 20
+		for sc.Scan() {
+			rec := sc.Bytes()
+			if !json.Valid(rec) {
+				t.Fatalf("record %d is not valid JSON: %q", sc.Index(), rec)
+			}
+			var r event.Record
+			if err := event.Unmarshal(rec, &r); err != nil {
+				t.Fatalf("a scanned record must decode: %v", err)
+			}
+		}
+	})
+}
+
+// FuzzDecode: whatever decodes encodes back to the same JSON tokens.
+func FuzzDecode(f *testing.F) {
+	seedCorpus(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var r event.Record
+		if err := event.Unmarshal(data, &r); err != nil {
+			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("decoded invalid JSON %q", data)
+		}
+		out := r.AppendJSON(nil)
+		want, got := tokens(t, data), tokens(t, out)
+		if len(want) != len(got) {
+			t.Fatalf("round trip changed the JSON:\nin:  %s\nout: %s", data, out)
+		}
+		for i := range want {
+			if want[i] != got[i] {
+				t.Fatalf("round trip changed token %d (%v -> %v):\nin:  %s\nout: %s", i, want[i], got[i], data, out)
+			}
+		}
+	})
+}
