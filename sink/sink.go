@@ -1,10 +1,3 @@
-// Package sink stores and reads the objects a trail delivers: CloudTrail log
-// files, digest files and Insights files, each under a CloudTrail object key.
-//
-// A Sink is the write side: it puts whole objects. A Store is the read side
-// that the digest validator and event-history lookup use: it lists keys by
-// prefix and gets an object with its metadata. Directory and S3 sinks are
-// both; the Writer sink (stdout or any io.Writer) is write-only.
 package sink
 
 import (
@@ -20,7 +13,7 @@ type Object struct {
 	Body []byte
 	// Metadata is the object's user metadata, as S3 keeps it under
 	// x-amz-meta-<name>: for a digest file "signature" and
-	// "signature-algorithm". Names are lower case.
+	// "signature-algorithm". Names are lower case; sinks store them so.
 	Metadata        map[string]string
 	ContentType     string // "application/json" for log and digest files
 	ContentEncoding string // "gzip" for log and digest files
@@ -42,14 +35,19 @@ type ObjectInfo struct {
 	Key          string
 	Size         int64
 	LastModified time.Time
-	Metadata     map[string]string // filled by Get; List may leave it nil
+	Metadata     map[string]string // filled by Get; List leaves it nil
+	// ContentType and ContentEncoding are filled by Get when the object
+	// was stored with them.
+	ContentType     string
+	ContentEncoding string
 }
 
 // Store reads what a Sink stored.
 type Store interface {
 	Bucket() string
 	// List yields the objects whose key starts with prefix, in lexical key
-	// order, starting after startAfter when it is not empty.
+	// order, starting after startAfter when it is not empty. An error ends
+	// the sequence: it is yielded once, with a zero ObjectInfo.
 	List(ctx context.Context, prefix, startAfter string) iter.Seq2[ObjectInfo, error]
 	// Get returns an object's body and metadata; a missing key is an error
 	// that wraps ErrNotFound.

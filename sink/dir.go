@@ -1,0 +1,387 @@
+package sink
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io/fs"
+	"iter"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+)
+
+// MetadataDir is the hidden directory under a Dir's root that holds each
+// object's metadata file: the metadata of key K is MetadataDir/K.json.
+const MetadataDir = ".metadata"
+
+// DirOptions configures a Dir.
+type DirOptions struct {
+	// Bucket is the name digests record as the bucket of this sink's
+	// objects (digestS3Bucket, logFiles[].s3Bucket). Default: the base name
+	// of the root directory.
+	Bucket string
+	// Fsync makes Put durable before it returns: the object and metadata
+	// files, and every directory Put changed, are synced to disk. Without
+	// it an object is complete or absent after a process crash, but may be
+	// lost in a power failure.
+	Fsync bool
+}
+
+// Dir is a Sink and Store keeping objects as files under a root directory:
+// the object with key K is the file ROOT/K. See the package documentation
+// for the layout and guarantees.
+type Dir struct {
+	root   string
+	bucket string
+	fsync  bool
+	// renames pairs the two renames of a Put so that concurrent Puts of one
+	// key cannot leave one's object with the other's metadata.
+	renames [64]sync.Mutex
+	seed    maphash.Seed
+}
+
+var (
+	_ Sink  = (*Dir)(nil)
+	_ Store = (*Dir)(nil)
+)
+
+// NewDir returns a Dir rooted at root, creating the directory if needed.
+func NewDir(root string, opts DirOptions) (*Dir, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("sink: directory %q: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("sink: directory: %w", err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("sink: directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("sink: directory %s: not a directory", abs)
+	}
+	bucket := opts.Bucket
+	if bucket == "" {
+		bucket = filepath.Base(abs)
+	}
+	return &Dir{root: abs, bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
+}
+
+// Bucket returns the name digests record as this sink's bucket.
+func (d *Dir) Bucket() string { return d.bucket }
+
+// Root returns the absolute path of the root directory.
+func (d *Dir) Root() string { return d.root }
+
+// Path returns the file that holds (or would hold) the object with the key.
+func (d *Dir) Path(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", d.fail("path", key, err)
+	}
+	return d.objectPath(key), nil
+}
+
+func (d *Dir) objectPath(key string) string {
+	return filepath.Join(d.root, filepath.FromSlash(key))
+}
+
+func (d *Dir) metadataPath(key string) string {
+	return filepath.Join(d.root, MetadataDir, filepath.FromSlash(key)+".json")
+}
+
+// fileMetadata is the content of a metadata file.
+type fileMetadata struct {
+	ContentType     string            `json:"contentType,omitempty"`
+	ContentEncoding string            `json:"contentEncoding,omitempty"`
+	Metadata        map[string]string `json:"metadata,omitempty"`
+}
+
+// Put stores the object atomically: the body and the metadata are written
+// to temporary files beside their destinations, then renamed into place,
+// metadata first, so that a reader who finds the object finds its
+// metadata. On error nothing new is visible and no temporary file remains.
+// Metadata names are stored in lower case, as S3 does.
+func (d *Dir) Put(ctx context.Context, obj Object) error {
+	if err := checkKey(obj.Key); err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	meta := fileMetadata{ContentType: obj.ContentType, ContentEncoding: obj.ContentEncoding}
+	if len(obj.Metadata) > 0 {
+		meta.Metadata = make(map[string]string, len(obj.Metadata))
+		for k, v := range obj.Metadata {
+			meta.Metadata[strings.ToLower(k)] = v
+		}
+	}
+	metaJSON, err := json.Marshal(meta)
+	if err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	path, metaPath := d.objectPath(obj.Key), d.metadataPath(obj.Key)
+	dir, metaDir := filepath.Dir(path), filepath.Dir(metaPath)
+	if err := d.mkdirs(dir); err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	if err := d.mkdirs(metaDir); err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	tmp, err := d.writeTemp(dir, obj.Body)
+	if err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	metaTmp, err := d.writeTemp(metaDir, metaJSON)
+	if err != nil {
+		os.Remove(tmp)
+		return d.fail("put", obj.Key, err)
+	}
+
+	mu := &d.renames[maphash.String(d.seed, obj.Key)%uint64(len(d.renames))]
+	mu.Lock()
+	err = os.Rename(metaTmp, metaPath)
+	if err != nil {
+		os.Remove(metaTmp)
+		os.Remove(tmp)
+	} else if err = os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		// Take back the metadata of an object that did not come to exist
+		// (for example because a directory has the key's name).
+		if fi, serr := os.Lstat(path); serr != nil || !fi.Mode().IsRegular() {
+			os.Remove(metaPath)
+		}
+	}
+	mu.Unlock()
+	if err != nil {
+		return d.fail("put", obj.Key, err)
+	}
+	if d.fsync {
+		if err := syncDir(metaDir); err != nil {
+			return d.fail("put", obj.Key, err)
+		}
+		if err := syncDir(dir); err != nil {
+			return d.fail("put", obj.Key, err)
+		}
+	}
+	return nil
+}
+
+// writeTemp writes body to a new hidden file in dir and returns its path.
+// On error the file is removed.
+func (d *Dir) writeTemp(dir string, body []byte) (string, error) {
+	var f *os.File
+	var err error
+	for range 100 {
+		name := filepath.Join(dir, ".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if !errors.Is(err, fs.ErrExist) {
+			break
+		}
+	}
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(body)
+	if err == nil && d.fsync {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// mkdirs creates dir and its missing parents under the root; with Fsync it
+// syncs each parent whose entries it changed.
+func (d *Dir) mkdirs(dir string) error {
+	if !d.fsync {
+		return os.MkdirAll(dir, 0o755)
+	}
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		return nil
+	}
+	if len(dir) <= len(d.root) {
+		return fmt.Errorf("directory %s is missing", d.root)
+	}
+	parent := filepath.Dir(dir)
+	if err := d.mkdirs(parent); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Get returns the object's body and its ObjectInfo with the metadata. A
+// key with no object, including a key naming a directory, is an error
+// wrapping ErrNotFound.
+func (d *Dir) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
+	if err := checkKey(key); err != nil {
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	}
+	f, err := os.Open(d.objectPath(key))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
+			err = ErrNotFound
+		}
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, ObjectInfo{}, d.fail("get", key, ErrNotFound)
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + bytes.MinRead) // +MinRead: ReadFrom needs room to see EOF
+	if _, err := buf.ReadFrom(f); err != nil {
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	}
+	info := ObjectInfo{Key: key, Size: int64(buf.Len()), LastModified: fi.ModTime().UTC()}
+	metaJSON, err := os.ReadFile(d.metadataPath(key))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// An object placed by other means than Put has no metadata.
+	case err != nil:
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	default:
+		var meta fileMetadata
+		if err := json.Unmarshal(metaJSON, &meta); err != nil {
+			return nil, ObjectInfo{}, d.fail("get", key, fmt.Errorf("metadata file %s: %w", d.metadataPath(key), err))
+		}
+		info.Metadata = meta.Metadata
+		info.ContentType = meta.ContentType
+		info.ContentEncoding = meta.ContentEncoding
+	}
+	return buf.Bytes(), info, nil
+}
+
+// List yields the objects whose key starts with prefix, in lexical (byte)
+// order of their keys, after startAfter. It reads only the directories
+// that can hold such keys, one at a time. Hidden names (temporary files,
+// the metadata tree), files that are not regular and names that are not
+// valid key segments are not objects and are not listed. Metadata is nil.
+func (d *Dir) List(ctx context.Context, prefix, startAfter string) iter.Seq2[ObjectInfo, error] {
+	return func(yield func(ObjectInfo, error) bool) {
+		// Start in the deepest directory the prefix names in full.
+		base := ""
+		if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+			if checkKey(prefix[:i]) != nil {
+				return // no valid key has this prefix
+			}
+			base = prefix[:i+1]
+		}
+		d.walk(ctx, base, prefix, startAfter, yield)
+	}
+}
+
+type dirEntry struct {
+	key string // the entry's key; a directory's ends in '/'
+	fs.DirEntry
+}
+
+// walk yields the listed objects in the directory whose keys start with
+// dirKey ("" for the root, else ending in '/'); it returns false when
+// listing must stop.
+func (d *Dir) walk(ctx context.Context, dirKey, prefix, startAfter string, yield func(ObjectInfo, error) bool) bool {
+	if err := ctx.Err(); err != nil {
+		yield(ObjectInfo{}, d.fail("list", prefix, err))
+		return false
+	}
+	names, err := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(dirKey)))
+	if err != nil {
+		if dirKey != "" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
+			return true // nothing under this prefix
+		}
+		yield(ObjectInfo{}, d.fail("list", prefix, err))
+		return false
+	}
+	// Keys sort as byte strings, and every key in directory "a" starts
+	// with "a/": sorting directories by name+"/" puts a file "a-b" (0x2D)
+	// before the directory's keys and "a0" (0x30) after them.
+	entries := make([]dirEntry, 0, len(names))
+	for _, e := range names {
+		name := e.Name()
+		if name[0] == '.' || len(name) > maxSegmentBytes || strings.IndexByte(name, '\\') >= 0 {
+			continue
+		}
+		key := dirKey + name
+		switch {
+		case e.IsDir():
+			key += "/"
+			if !strings.HasPrefix(key, prefix) && !strings.HasPrefix(prefix, key) {
+				continue
+			}
+			// Every key under the directory sorts before startAfter.
+			if key < startAfter && !strings.HasPrefix(startAfter, key) {
+				continue
+			}
+		case e.Type().IsRegular():
+			if !strings.HasPrefix(key, prefix) || key <= startAfter {
+				continue
+			}
+		default:
+			continue
+		}
+		entries = append(entries, dirEntry{key, e})
+	}
+	slices.SortFunc(entries, func(a, b dirEntry) int { return cmp.Compare(a.key, b.key) })
+	for _, e := range entries {
+		if e.IsDir() {
+			if !d.walk(ctx, e.key, prefix, startAfter, yield) {
+				return false
+			}
+			continue
+		}
+		fi, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since the directory was read
+		}
+		if err != nil {
+			yield(ObjectInfo{}, d.fail("list", prefix, err))
+			return false
+		}
+		if !yield(ObjectInfo{Key: e.key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}, nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// fail wraps err with the operation, the key (or prefix) and the root.
+func (d *Dir) fail(op, key string, err error) error {
+	return fmt.Errorf("sink: %s %s in %s: %w", op, quoteKey(key), d.root, err)
+}

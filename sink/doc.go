@@ -1,0 +1,53 @@
+// Package sink stores and reads the objects a trail delivers: CloudTrail log
+// files, digest files and Insights files, each under a CloudTrail object key
+// such as
+//
+//	AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/02/111122223333_CloudTrail_us-east-1_20260102T0305Z_a1B2c3D4e5F6g7H8.json.gz
+//
+// # Model
+//
+// An Object is a key, a body, user metadata (lower-case names, as S3's
+// x-amz-meta-* headers; a digest's "signature" and "signature-algorithm"
+// live there) and a content type and encoding. A Sink is the write side:
+// Put stores a whole object or fails, never leaving a partial one, and is
+// safe for concurrent use. A Store is the read side, used by the digest
+// validator and by event-history lookup: List yields keys under a prefix in
+// lexical order, Get returns an object with its metadata and wraps
+// ErrNotFound for a missing key. Bucket names where objects are, as
+// digests record it.
+//
+// Implementations:
+//
+//   - Dir (NewDir): a Sink and Store on a local directory.
+//   - S3 (NewS3): a Sink and Store on an S3 bucket or an S3-compatible
+//     server such as MinIO, through the caller's *s3.Client.
+//   - Writer (NewWriter): a write-only Sink printing each record of each log
+//     file as one JSON line, for standard output and pipes.
+//
+// # Directory layout
+//
+// Dir keeps the object with key K in the file ROOT/K, so a directory sink
+// has CloudTrail's layout and any tool that reads CloudTrail log trees reads
+// it. The metadata of K (user metadata, content type, content encoding) is
+// kept beside the tree, in the hidden file ROOT/.metadata/K.json:
+//
+//	{"contentType":"application/json","contentEncoding":"gzip","metadata":{"signature":"3a0c…","signature-algorithm":"SHA256withRSA"}}
+//
+// Empty fields are left out. Readers of log trees, `trailkit cat DIR`
+// among them, skip hidden directories, so metadata is never taken for logs;
+// the digest validator reads the signature from it.
+//
+// Put writes the body and the metadata to hidden temporary files
+// (".tmp-*") in their destination directories and renames them into place,
+// metadata first: an object is complete or absent, and a reader who sees
+// it sees its metadata. With DirOptions.Fsync the files and directories are
+// synced before Put returns. A failed Put (read-only directory, full disk)
+// returns the file system's error, wrapped with the operation and key, and
+// leaves no object and no temporary file behind.
+//
+// Keys are checked before any file is touched: a key must be 1 to 1024
+// bytes of '/'-separated segments, each non-empty, at most 250 bytes, not
+// starting with '.', and without backslashes or NUL bytes. Any other key is
+// an error wrapping ErrInvalidKey that names it, so no key reaches outside
+// the root or into the hidden files. CloudTrail's keys all qualify.
+package sink
