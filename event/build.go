@@ -162,18 +162,30 @@ func (r *Record) Validate() error {
 	if !insight && r.UserIdentity == nil {
 		return &ShapeError{"userIdentity", "missing"}
 	}
-	raws := []struct {
+	type rawField struct {
 		field string
 		v     json.RawMessage
-	}{
+	}
+	raws := []rawField{
 		{"requestParameters", r.RequestParameters}, {"responseElements", r.ResponseElements},
 		{"additionalEventData", r.AdditionalEventData}, {"serviceEventDetails", r.ServiceEventDetails},
-		{"edgeDeviceDetails", r.EdgeDeviceDetails}, {"eventContext", r.EventContext},
+	}
+	if d := r.EdgeDeviceDetails; d != nil {
+		raws = append(raws, rawField{"edgeDeviceDetails.attributes", d.Attributes})
+	}
+	if c := r.EventContext; c != nil {
+		raws = append(raws, rawField{"eventContext.requestContext", c.RequestContext},
+			rawField{"eventContext.tagContext", c.TagContext})
 	}
 	for _, f := range raws {
 		if f.v != nil && !json.Valid(f.v) {
 			return &ShapeError{f.field, "is not valid JSON"}
 		}
+	}
+	// Whatever else was set from Go (a member of Extra, a number) must not
+	// make the record invalid JSON either.
+	if out := r.AppendJSON(nil); !json.Valid(out) {
+		return &ShapeError{"record", "does not encode as valid JSON (check Extra members and raw values)"}
 	}
 	return nil
 }
@@ -213,7 +225,7 @@ func (r *Record) Delete(key string) {
 			if j >= len(newIndex) || newIndex[j] < 0 {
 				continue
 			}
-			e = uint16(extraBase + newIndex[j])
+			e = uint32(extraBase + newIndex[j])
 		}
 		order = append(order, e)
 	}

@@ -64,7 +64,7 @@ func decodeObject(p *parser, o object) error {
 	}
 	k := o.keys()
 	extra, meta := o.fields()
-	var orderBuf [48]uint16
+	var orderBuf [48]uint32
 	order := orderBuf[:0]
 	var seen uint64
 	inOrder, last := true, -1
@@ -94,7 +94,7 @@ func decodeObject(p *parser, o object) error {
 			}
 			if ok {
 				seen |= 1 << i
-				order = append(order, uint16(i))
+				order = append(order, uint32(i))
 				inOrder = inOrder && i > last
 				last = i
 			} else {
@@ -108,7 +108,7 @@ func decodeObject(p *parser, o object) error {
 				return err
 			}
 			*extra = append(*extra, Field{Key: key, Value: v})
-			order = append(order, uint16(extraBase+len(*extra)-1))
+			order = append(order, uint32(extraBase+len(*extra)-1))
 			inOrder = false
 		}
 		switch p.peek() {
@@ -118,7 +118,7 @@ func decodeObject(p *parser, o object) error {
 			p.pos++
 			p.depth--
 			if !inOrder {
-				meta.order = append([]uint16(nil), order...)
+				meta.order = append([]uint32(nil), order...)
 			}
 			return nil
 		default:

@@ -5,12 +5,20 @@
 //
 // A Record mirrors CloudTrail's record through eventVersion 1.11: every key
 // CloudTrail documents has a typed field (UserIdentity with its
-// SessionContext, Resources, TLSDetails, Addendum, InsightDetails, …).
+// SessionContext, OnBehalfOf, InScopeOf and InvokedByDelegate; Resources,
+// TLSDetails, Addendum, EdgeDeviceDetails, InsightDetails, EventContext, …).
 // Free-form parts — requestParameters, responseElements, additionalEventData,
-// serviceEventDetails, edgeDeviceDetails, eventContext — are kept as the raw
-// JSON that was read, so no number loses its text (9007199254740993 stays
-// that) and no key its order; decode them with encoding/json when you need
-// them.
+// serviceEventDetails, and the provider-specific members inside
+// edgeDeviceDetails, eventContext and webIdFederationData — are kept as the
+// raw JSON that was read, so no number loses its text (9007199254740993 stays
+// that) and no key its order. Get reads a value inside them in place, typed
+// (Text, Int, Number, Bool, Members, Decode):
+//
+//	bucket, ok := event.Get(rec.RequestParameters, "bucketName").Text()
+//
+// Members whose JSON type varies in real records have typed readers that
+// accept every variant: SessionAttributes.MFA, SessionAttributes.Created,
+// EdgeDeviceDetails.ID, Record.Version, Record.Lookup.
 //
 // # Lossless
 //

@@ -16,9 +16,9 @@ func (r *Record) MarshalJSON() ([]byte, error) { return r.AppendJSON(nil), nil }
 
 // insightOrder is the order CloudTrail writes the top-level keys of an
 // Insights event in.
-var insightOrder = []uint16{0, 2, 5, 14, 17, 20, 22, 30, 25}
+var insightOrder = []uint32{0, 2, 5, 14, 17, 20, 22, 30, 26}
 
-func canonicalOrder(o object) []uint16 {
+func canonicalOrder(o object) []uint32 {
 	if r, ok := o.(*Record); ok && r.EventType == TypeInsight {
 		return insightOrder
 	}

@@ -6,7 +6,7 @@ package event
 
 import "time"
 
-var recordKeys = newKeys("eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage", "requestParameters", "responseElements", "additionalEventData", "requestID", "eventID", "readOnly", "resources", "eventType", "apiVersion", "managementEvent", "recipientAccountId", "serviceEventDetails", "sharedEventID", "vpcEndpointId", "vpcEndpointAccountId", "eventCategory", "addendum", "sessionCredentialFromConsole", "edgeDeviceDetails", "tlsDetails", "insightDetails", "eventContext", "annotation")
+var recordKeys = newKeys("eventVersion", "userIdentity", "eventTime", "eventSource", "eventName", "awsRegion", "sourceIPAddress", "userAgent", "errorCode", "errorMessage", "requestParameters", "responseElements", "additionalEventData", "requestID", "eventID", "readOnly", "resources", "eventType", "apiVersion", "managementEvent", "recipientAccountId", "serviceEventDetails", "sharedEventID", "vpcEndpointId", "vpcEndpointAccountId", "edgeDeviceDetails", "eventCategory", "addendum", "tlsDetails", "sessionCredentialFromConsole", "insightDetails", "eventContext", "annotation")
 
 func (r *Record) keys() *keys                     { return &recordKeys }
 func (r *Record) fields() (*[]Field, *objectMeta) { return &r.Extra, &r.meta }
@@ -64,19 +64,19 @@ func (r *Record) decodeField(p *parser, i int) (bool, error) {
 	case 24:
 		return p.strField(&r.VPCEndpointAccountID, &r.meta, i)
 	case 25:
-		return p.strField(&r.EventCategory, &r.meta, i)
+		return decodeObjectField(p, &r.EdgeDeviceDetails)
 	case 26:
-		return decodeObjectField(p, &r.Addendum)
+		return p.strField(&r.EventCategory, &r.meta, i)
 	case 27:
-		return p.strField(&r.SessionCredentialFromConsole, &r.meta, i)
+		return decodeObjectField(p, &r.Addendum)
 	case 28:
-		return p.rawField(&r.EdgeDeviceDetails)
-	case 29:
 		return decodeObjectField(p, &r.TLSDetails)
+	case 29:
+		return p.strField(&r.SessionCredentialFromConsole, &r.meta, i)
 	case 30:
 		return decodeObjectField(p, &r.InsightDetails)
 	case 31:
-		return p.rawField(&r.EventContext)
+		return decodeObjectField(p, &r.EventContext)
 	case 32:
 		return p.strField(&r.Annotation, &r.meta, i)
 	}
@@ -136,15 +136,15 @@ func (r *Record) present(i int) bool {
 	case 24:
 		return r.VPCEndpointAccountID != "" || r.meta.empty&(1<<24) != 0
 	case 25:
-		return r.EventCategory != "" || r.meta.empty&(1<<25) != 0
-	case 26:
-		return r.Addendum != nil
-	case 27:
-		return r.SessionCredentialFromConsole != "" || r.meta.empty&(1<<27) != 0
-	case 28:
 		return r.EdgeDeviceDetails != nil
-	case 29:
+	case 26:
+		return r.EventCategory != "" || r.meta.empty&(1<<26) != 0
+	case 27:
+		return r.Addendum != nil
+	case 28:
 		return r.TLSDetails != nil
+	case 29:
+		return r.SessionCredentialFromConsole != "" || r.meta.empty&(1<<29) != 0
 	case 30:
 		return r.InsightDetails != nil
 	case 31:
@@ -208,19 +208,19 @@ func (r *Record) appendField(b []byte, i int) []byte {
 	case 24:
 		return appendString(b, r.VPCEndpointAccountID)
 	case 25:
-		return appendString(b, r.EventCategory)
+		return appendObject(b, r.EdgeDeviceDetails)
 	case 26:
-		return appendObject(b, r.Addendum)
+		return appendString(b, r.EventCategory)
 	case 27:
-		return appendString(b, r.SessionCredentialFromConsole)
+		return appendObject(b, r.Addendum)
 	case 28:
-		return append(b, r.EdgeDeviceDetails...)
-	case 29:
 		return appendObject(b, r.TLSDetails)
+	case 29:
+		return appendString(b, r.SessionCredentialFromConsole)
 	case 30:
 		return appendObject(b, r.InsightDetails)
 	case 31:
-		return append(b, r.EventContext...)
+		return appendObject(b, r.EventContext)
 	case 32:
 		return appendString(b, r.Annotation)
 	}
@@ -280,15 +280,15 @@ func (r *Record) clearField(i int) {
 	case 24:
 		r.VPCEndpointAccountID = ""
 	case 25:
-		r.EventCategory = ""
-	case 26:
-		r.Addendum = nil
-	case 27:
-		r.SessionCredentialFromConsole = ""
-	case 28:
 		r.EdgeDeviceDetails = nil
-	case 29:
+	case 26:
+		r.EventCategory = ""
+	case 27:
+		r.Addendum = nil
+	case 28:
 		r.TLSDetails = nil
+	case 29:
+		r.SessionCredentialFromConsole = ""
 	case 30:
 		r.InsightDetails = nil
 	case 31:
@@ -1299,5 +1299,117 @@ func (a *AttributeValue) clearField(i int) {
 		a.Value = ""
 	case 1:
 		a.Average = ""
+	}
+}
+
+var edgeDeviceDetailsKeys = newKeys("type", "deviceId", "deviceFamily", "snowJobId", "attributes")
+
+func (d *EdgeDeviceDetails) keys() *keys                     { return &edgeDeviceDetailsKeys }
+func (d *EdgeDeviceDetails) fields() (*[]Field, *objectMeta) { return &d.Extra, &d.meta }
+
+func (d *EdgeDeviceDetails) decodeField(p *parser, i int) (bool, error) {
+	switch i {
+	case 0:
+		return p.strField(&d.Type, &d.meta, i)
+	case 1:
+		return p.strField(&d.DeviceID, &d.meta, i)
+	case 2:
+		return p.strField(&d.DeviceFamily, &d.meta, i)
+	case 3:
+		return p.strField(&d.SnowJobID, &d.meta, i)
+	case 4:
+		return p.rawField(&d.Attributes)
+	}
+	return false, nil
+}
+
+func (d *EdgeDeviceDetails) present(i int) bool {
+	switch i {
+	case 0:
+		return d.Type != "" || d.meta.empty&(1<<0) != 0
+	case 1:
+		return d.DeviceID != "" || d.meta.empty&(1<<1) != 0
+	case 2:
+		return d.DeviceFamily != "" || d.meta.empty&(1<<2) != 0
+	case 3:
+		return d.SnowJobID != "" || d.meta.empty&(1<<3) != 0
+	case 4:
+		return d.Attributes != nil
+	}
+	return false
+}
+
+func (d *EdgeDeviceDetails) appendField(b []byte, i int) []byte {
+	switch i {
+	case 0:
+		return appendString(b, d.Type)
+	case 1:
+		return appendString(b, d.DeviceID)
+	case 2:
+		return appendString(b, d.DeviceFamily)
+	case 3:
+		return appendString(b, d.SnowJobID)
+	case 4:
+		return append(b, d.Attributes...)
+	}
+	return b
+}
+
+func (d *EdgeDeviceDetails) clearField(i int) {
+	switch i {
+	case 0:
+		d.Type = ""
+	case 1:
+		d.DeviceID = ""
+	case 2:
+		d.DeviceFamily = ""
+	case 3:
+		d.SnowJobID = ""
+	case 4:
+		d.Attributes = nil
+	}
+}
+
+var eventContextKeys = newKeys("requestContext", "tagContext")
+
+func (c *EventContext) keys() *keys                     { return &eventContextKeys }
+func (c *EventContext) fields() (*[]Field, *objectMeta) { return &c.Extra, &c.meta }
+
+func (c *EventContext) decodeField(p *parser, i int) (bool, error) {
+	switch i {
+	case 0:
+		return p.rawField(&c.RequestContext)
+	case 1:
+		return p.rawField(&c.TagContext)
+	}
+	return false, nil
+}
+
+func (c *EventContext) present(i int) bool {
+	switch i {
+	case 0:
+		return c.RequestContext != nil
+	case 1:
+		return c.TagContext != nil
+	}
+	return false
+}
+
+func (c *EventContext) appendField(b []byte, i int) []byte {
+	switch i {
+	case 0:
+		return append(b, c.RequestContext...)
+	case 1:
+		return append(b, c.TagContext...)
+	}
+	return b
+}
+
+func (c *EventContext) clearField(i int) {
+	switch i {
+	case 0:
+		c.RequestContext = nil
+	case 1:
+		c.TagContext = nil
 	}
 }

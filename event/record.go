@@ -9,11 +9,15 @@ import (
 // through eventVersion 1.11.
 //
 // Known keys have typed fields. Free-form parts (requestParameters,
-// responseElements, additionalEventData, serviceEventDetails, edgeDeviceDetails,
-// eventContext) are kept as the raw JSON that was read, so no number or key
-// order is lost. Whatever the model does not hold, such as a key it does not
+// responseElements, additionalEventData, serviceEventDetails, and the
+// provider-specific members of edgeDeviceDetails, eventContext and
+// webIdFederationData) are kept as the raw JSON that was read, so no number or
+// key order is lost; Get reads them without decoding the whole. Whatever the model does not hold, such as a key it does not
 // know, a second copy of a key, or a value whose JSON type differs from the
 // model's, is kept in Extra and written back where it was.
+//
+// The fields come in the order CloudTrail writes them, which is the order
+// records built in Go are written in.
 //
 // A field is written when it is set: a non-empty string, a non-nil pointer,
 // slice or raw value, a non-zero time. A string that was read as "" is also
@@ -44,13 +48,13 @@ type Record struct {
 	SharedEventID                string
 	VPCEndpointID                string
 	VPCEndpointAccountID         string
+	EdgeDeviceDetails            *EdgeDeviceDetails
 	EventCategory                string
 	Addendum                     *Addendum
-	SessionCredentialFromConsole string
-	EdgeDeviceDetails            json.RawMessage
 	TLSDetails                   *TLSDetails
+	SessionCredentialFromConsole string // "true" (a string, not a boolean) or absent
 	InsightDetails               *InsightDetails
-	EventContext                 json.RawMessage
+	EventContext                 *EventContext
 	Annotation                   string
 
 	// Extra holds the members the typed fields do not: unknown keys,
@@ -239,6 +243,32 @@ type AttributeValue struct {
 	Average json.Number
 	Extra   []Field
 	meta    objectMeta
+}
+
+// EdgeDeviceDetails describes the edge device (S3 on Outposts, Snow Family)
+// a request was made to (eventVersion 1.08). CloudTrail documents no member
+// list; the typed members are those AWS's own processing library reads.
+// Real records also spell the device id "deviceID" (the S3 documentation's
+// example does): that member is kept in Extra, and ID reads either spelling.
+type EdgeDeviceDetails struct {
+	Type         string
+	DeviceID     string
+	DeviceFamily string
+	SnowJobID    string
+	Attributes   json.RawMessage // free-form
+	Extra        []Field
+	meta         objectMeta
+}
+
+// EventContext is the enrichment CloudTrail Lake event data stores add
+// (eventVersion 1.11): the IAM global condition keys evaluated for the
+// request and the tags of the principal and resources. Never present in
+// trail log files. Both members are free-form.
+type EventContext struct {
+	RequestContext json.RawMessage
+	TagContext     json.RawMessage
+	Extra          []Field
+	meta           objectMeta
 }
 
 // Event types CloudTrail writes in eventType.

@@ -52,8 +52,11 @@ type Scanner struct {
 	srcErr error
 
 	state   scanState
+	elems   int    // elements read of the current array
+	spans   []span // members of the top-level object being read
 	started bool
-	sub     *Scanner
+	sub     *Scanner // reads an embedded CloudWatch Logs payload
+	subOff  int64    // input offset of that payload
 	pending [][]byte
 
 	rec     []byte
@@ -113,7 +116,10 @@ func (s *Scanner) Scan() bool {
 	for {
 		if s.sub != nil {
 			if s.sub.Scan() {
-				s.rec, s.recOff = s.sub.rec, s.sub.recOff
+				// Records of an embedded payload are located by the
+				// payload's offset: their own offsets are in its
+				// decompressed text.
+				s.rec, s.recOff = s.sub.rec, s.subOff
 				s.index++
 				return true
 			}
@@ -121,7 +127,8 @@ func (s *Scanner) Scan() bool {
 			s.sub.Close()
 			s.sub = nil
 			if err != nil {
-				s.err = fmt.Errorf("%s: embedded payload: %w", s.Name, err)
+				s.err = &ReadError{Name: s.Name, Index: s.index, Offset: s.subOff,
+					Err: fmt.Errorf("CloudWatch Logs payload: %w", err)}
 				return false
 			}
 			continue
@@ -481,6 +488,7 @@ func (s *Scanner) top() (bool, error) {
 	case c == '[':
 		s.p++
 		s.state = stArray
+		s.elems = 0
 		return false, nil
 	case c == '{':
 		return s.topObject()
@@ -499,44 +507,79 @@ func (s *Scanner) top() (bool, error) {
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
 
 // topObject reads a top-level object. A Records array inside it is streamed;
-// any other object is kept whole and classified.
+// any other object is kept whole and classified. The members around a
+// Records array are framed as they come and validated once the object turns
+// out to be a log file (an object without Records is validated whole by
+// classify), so that no byte of the input goes unchecked.
 func (s *Scanner) topObject() (bool, error) {
 	s.p++ // '{'
+	s.spans = s.spans[:0]
+	if s.skipSpace() == '}' {
+		s.p++
+		return s.classify(s.buf[s.r:s.p])
+	}
 	for {
-		c := s.skipSpace()
-		if c == '}' {
-			s.p++
-			return s.classify(s.buf[s.r:s.p])
-		}
-		if c == ',' {
-			s.p++
-			c = s.skipSpace()
-		}
-		if c != '"' {
-			if c == 0 {
-				return false, s.endErr()
-			}
-			return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want a key", c)}
+		if c := s.skipSpace(); c != '"' {
+			return false, s.endErrOr("a key")
 		}
 		k0 := s.p - s.r // relative to r, which stays put while fill moves the buffer
 		if err := s.frameString(); err != nil {
 			return false, err
 		}
+		s.spans = append(s.spans, span{k0, s.p - s.r})
 		isRecords := string(s.buf[s.r+k0:s.p]) == `"Records"`
 		if s.skipSpace() != ':' {
 			return false, s.endErrOr("':'")
 		}
 		s.p++
 		if s.skipSpace() == '[' && isRecords {
-			s.p++
-			s.r = s.p
-			s.state = stRecords
+			for _, sp := range s.spans {
+				if err := s.checkValue(sp.start, sp.end); err != nil {
+					return false, err
+				}
+			}
+			s.enterRecords()
 			return false, nil
 		}
+		v0 := s.p - s.r
 		if err := s.frame(); err != nil {
 			return false, err
 		}
+		s.spans = append(s.spans, span{v0, s.p - s.r})
+		switch s.skipSpace() {
+		case ',':
+			s.p++
+		case '}':
+			s.p++
+			return s.classify(s.buf[s.r:s.p])
+		default:
+			return false, s.endErrOr("',' or '}'")
+		}
 	}
+}
+
+// span locates a framed value relative to s.r.
+type span struct{ start, end int }
+
+// checkValue validates the framed value buf[r+start:r+end] as JSON.
+func (s *Scanner) checkValue(start, end int) error {
+	p := newParser(s.buf[s.r+start:s.r+end], s.off+int64(s.r+start))
+	if err := p.skipValue(); err != nil {
+		return err
+	}
+	if p.pos != len(p.buf) {
+		return p.errorf("unexpected %q after a value", p.buf[p.pos])
+	}
+	return nil
+}
+
+// enterRecords starts streaming the elements of a Records array; p is past
+// its '['.
+func (s *Scanner) enterRecords() {
+	s.p++
+	s.r = s.p
+	s.state = stRecords
+	s.elems = 0
 }
 
 func (s *Scanner) endErrOr(want string) error {
@@ -550,56 +593,88 @@ func (s *Scanner) endErrOr(want string) error {
 func (s *Scanner) element() (bool, error) {
 	s.r = s.p
 	c := s.skipSpace()
-	if c == ',' {
-		s.p++
-		c = s.skipSpace()
+	if c == ']' && s.elems == 0 {
+		s.endArray()
+		return false, nil
+	}
+	if s.elems > 0 {
+		switch c {
+		case ']':
+			s.endArray()
+			return false, nil
+		case ',':
+			s.p++
+			c = s.skipSpace()
+		default:
+			return false, s.endErrOr("',' or ']'")
+		}
 	}
 	s.r = s.p
 	switch c {
 	case 0:
 		return false, s.endErr()
-	case ']':
-		s.p++
-		if s.state == stRecords {
-			s.state = stAfterRecords
-		} else {
-			s.state = stTop
-		}
-		return false, nil
+	case ',', ']':
+		return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want a value", c)}
 	}
 	s.recOff = s.off + int64(s.p)
 	if err := s.frame(); err != nil {
 		return false, err
 	}
+	s.elems++
 	return s.validate(s.buf[s.r:s.p]), nil
 }
 
-// afterRecords skips the members that follow the Records array.
+func (s *Scanner) endArray() {
+	s.p++
+	if s.state == stRecords {
+		s.state = stAfterRecords
+	} else {
+		s.state = stTop
+	}
+}
+
+// afterRecords reads the members that follow a Records array. A second
+// Records array (CloudTrail never writes one) is streamed too rather than
+// dropped; anything else is validated and passed over.
 func (s *Scanner) afterRecords() error {
 	for {
 		s.r = s.p
-		switch c := s.skipSpace(); c {
+		switch s.skipSpace() {
 		case '}':
 			s.p++
 			s.state = stTop
 			return nil
 		case ',':
 			s.p++
-			continue
-		case '"':
-			if err := s.frameString(); err != nil {
-				return err
-			}
-			if s.skipSpace() != ':' {
-				return s.endErrOr("':'")
-			}
-			s.p++
-			s.skipSpace()
-			if err := s.frame(); err != nil {
-				return err
-			}
 		default:
-			return s.endErrOr("a key or '}'")
+			return s.endErrOr("',' or '}'")
+		}
+		if s.skipSpace() != '"' {
+			return s.endErrOr("a key")
+		}
+		s.r = s.p
+		if err := s.frameString(); err != nil {
+			return err
+		}
+		kend := s.p - s.r
+		if err := s.checkValue(0, kend); err != nil {
+			return err
+		}
+		isRecords := string(s.buf[s.r:s.p]) == `"Records"`
+		if s.skipSpace() != ':' {
+			return s.endErrOr("':'")
+		}
+		s.p++
+		if s.skipSpace() == '[' && isRecords {
+			s.enterRecords()
+			return nil
+		}
+		v0 := s.p - s.r
+		if err := s.frame(); err != nil {
+			return err
+		}
+		if err := s.checkValue(v0, s.p-s.r); err != nil {
+			return err
 		}
 	}
 }
@@ -621,6 +696,10 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 		return s.validate(env.detail), nil
 	case env.awslogsData != "":
 		return false, s.embed([]byte(env.awslogsData))
+	case env.messageType == "CONTROL_MESSAGE":
+		// CloudWatch Logs checks that a destination is reachable with
+		// these; their log events are not records.
+		return false, nil
 	case env.messageType != "":
 		s.pending = env.messages
 		return false, nil
@@ -628,10 +707,13 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 	return s.validate(v), nil
 }
 
-// embed starts a sub-scanner on base64 gzip text.
+// embed starts a sub-scanner on base64 gzip text found at input offset
+// s.off+s.r. The text may alias s.buf: Scan reads nothing more into the
+// buffer until the sub-scanner is done.
 func (s *Scanner) embed(b64 []byte) error {
+	s.subOff = s.off + int64(s.r)
 	dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b64))
-	s.sub = &Scanner{Name: s.Name, MaxRecordBytes: s.MaxRecordBytes, raw: dec}
+	s.sub = &Scanner{MaxRecordBytes: s.MaxRecordBytes, raw: dec}
 	return nil
 }
 
