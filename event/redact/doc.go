@@ -31,7 +31,8 @@
 // limits (requestParameters, responseElements and serviceEventDetails over
 // 100 KB and additionalEventData over 28 KB have their content omitted,
 // written as {"omitted":true}; userAgent, errorCode, errorMessage and
-// requestID are cut to 1 KB), then, while the record is still too large,
+// requestID over 1 KB are cut to 1,023 bytes and "...", the form a real
+// CloudTrail errorMessage in the corpus has), then, while the record is still too large,
 // fields in the order CloudTrail documents for large events: annotation,
 // requestID, additionalEventData, serviceEventDetails, userAgent,
 // errorCode, eventContext, responseElements, requestParameters,

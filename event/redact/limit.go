@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/trailkit/trailkit/event"
@@ -18,7 +19,8 @@ const (
 	// (28 KB; of edgeDeviceDetails, Limit checks its free-form attributes).
 	MaxAdditionalBytes = 28 << 10
 	// MaxStringBytes bounds userAgent, errorCode, errorMessage and
-	// requestID (1 KB): longer values are truncated.
+	// requestID (1 KB): longer values are truncated to 1,023 bytes and
+	// "...".
 	MaxStringBytes = 1 << 10
 )
 
@@ -57,9 +59,9 @@ var cutOrder = []string{
 //     responseElements and serviceEventDetails over 100 KB, and
 //     additionalEventData over 28 KB, have their content omitted (written
 //     as {"omitted":true}), as have edgeDeviceDetails' attributes over
-//     28 KB; userAgent, errorCode,
-//     errorMessage and requestID are truncated to 1 KB (at a UTF-8
-//     boundary).
+//     28 KB; userAgent, errorCode, errorMessage and requestID longer than
+//     1 KB are truncated as CloudTrail truncates them: the first 1,023
+//     bytes (at a UTF-8 boundary) followed by "...".
 //  2. If the record is still over max, fields are cut in CloudTrail's order
 //     until it fits: annotation, requestID, additionalEventData,
 //     serviceEventDetails, userAgent, errorCode, eventContext,
@@ -86,9 +88,9 @@ func Limit(r *event.Record, max int) LimitResult {
 		}
 	}
 	trunc := func(name string, s *string) {
-		if len(*s) > MaxStringBytes {
+		if t := truncate(*s, MaxStringBytes); t != *s {
 			res.Cuts = append(res.Cuts, Cut{name, "truncated", len(*s)})
-			*s = truncate(*s, MaxStringBytes)
+			*s = t
 		}
 	}
 	omit("requestParameters", &r.RequestParameters, MaxPayloadBytes)
@@ -210,14 +212,21 @@ func cutField(r *event.Record, name string, res *LimitResult) bool {
 
 func isOmitted(v json.RawMessage) bool { return string(v) == string(Omitted) }
 
-// truncate cuts s to at most n bytes without splitting a UTF-8 sequence.
+// truncate shortens a string longer than n bytes as CloudTrail does: its
+// first n-1 bytes (not splitting a UTF-8 sequence) followed by "...". A real
+// errorMessage of 1,026 bytes, 1,023 of the message and "...", shows the
+// form. A string already in that form is returned as it is.
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}
-	i := n
-	for i > 0 && i > n-utf8.UTFMax && !utf8.RuneStart(s[i]) {
+	const mark = "..."
+	if len(s) <= n-1+len(mark) && strings.HasSuffix(s, mark) {
+		return s // already truncated
+	}
+	i := n - 1
+	for i > 0 && i > n-1-utf8.UTFMax && !utf8.RuneStart(s[i]) {
 		i--
 	}
-	return s[:i]
+	return s[:i] + mark
 }

@@ -10,9 +10,8 @@ import (
 // hidden is the JSON value a redacted field is written as.
 const hidden = `"HIDDEN_DUE_TO_SECURITY_REASONS"`
 
-// maxDepth bounds the nesting the rewriter follows, so that hostile input
-// cannot exhaust the stack. Deeper values are still copied (they are skipped
-// without recursion); only selection stops there.
+// maxDepth bounds the nesting the rewriter follows a selection into; a value
+// that a selection reaches deeper is hidden whole (failing closed).
 const maxDepth = 512
 
 // node is one step of a compiled set of paths: the members it selects by
@@ -163,15 +162,17 @@ func (w *rewriter) value(n *node, depth int) error {
 	if w.pos >= len(w.src) {
 		return w.errorf("unexpected end of input")
 	}
-	if n != nil && n.hide {
+	if n == nil || n.kids == nil && n.any == nil && !n.hide {
+		return w.copyValue()
+	}
+	if n.hide || depth >= maxDepth {
+		// Past maxDepth the selection is not followed: the value is hidden
+		// whole rather than risk showing what a path selects.
 		if err := w.skip(); err != nil {
 			return err
 		}
 		w.dst = append(w.dst, hidden...)
 		return nil
-	}
-	if n == nil || depth >= maxDepth {
-		return w.copyValue()
 	}
 	switch w.src[w.pos] {
 	case '{':

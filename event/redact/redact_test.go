@@ -225,3 +225,14 @@ func FuzzJSON(f *testing.F) {
 		}
 	})
 }
+
+func TestJSONDeepSelectionFailsClosed(t *testing.T) {
+	// Arrays are looked through, so a selection stays live inside deeply
+	// nested arrays; past the depth it follows, the value is hidden whole.
+	in := `{"a":` + strings.Repeat("[", 600) + `{"b":1,"c":2}` + strings.Repeat("]", 600) + `}`
+	got, err := redact.MustNew("a.b").JSON([]byte(in))
+	require.NoError(t, err)
+	assert.True(t, json.Valid(got))
+	assert.NotContains(t, string(got), `"b":1`)
+	assert.Contains(t, string(got), H)
+}

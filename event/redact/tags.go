@@ -44,7 +44,9 @@ func Marshal(v any) (json.RawMessage, error) {
 
 // TaggedPaths lists the paths of t's sensitive fields, relative to a value of
 // t, in the syntax New takes ("credentials.secretAccessKey"; "*" for a map
-// value). Slices and arrays are looked through, as they are by Redactor.
+// value). Slices and arrays are looked through, as they are by Redactor. A
+// recursive type's fields are listed at their first level only; Marshal
+// hides them at every depth.
 func TaggedPaths(t reflect.Type) []string {
 	var out []string
 	collect(t, nil, map[reflect.Type]bool{}, &out)
@@ -60,16 +62,141 @@ func tagTree(t reflect.Type) *node {
 	if v, ok := tagTrees.Load(t); ok {
 		return v.(*node)
 	}
-	var tree *node
-	if paths := TaggedPaths(t); len(paths) > 0 {
-		tree = &node{}
-		for _, p := range paths {
-			tree.add(strings.Split(p, "."))
-		}
-		tree.seal()
+	memo := map[reflect.Type]*node{}
+	tree := typeNode(t, memo)
+	prune(memo)
+	if tree != nil && !tree.useful() {
+		tree = nil
 	}
 	tagTrees.Store(t, tree)
 	return tree
+}
+
+// typeNode builds the selection for values of t. Nodes are shared per type,
+// so a recursive type gives a cyclic graph and its sensitive fields are
+// hidden at every depth.
+func typeNode(t reflect.Type, memo map[reflect.Type]*node) *node {
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Map:
+		elem := typeNode(t.Elem(), memo)
+		if elem == nil {
+			return nil
+		}
+		return &node{any: elem}
+	case reflect.Struct:
+	default:
+		return nil
+	}
+	if n, ok := memo[t]; ok {
+		return n
+	}
+	n := &node{}
+	memo[t] = n
+	fields(t, n, memo, map[reflect.Type]bool{})
+	return n
+}
+
+// fields adds the members of struct type t to n, promoting those of embedded
+// structs as encoding/json does.
+func fields(t reflect.Type, n *node, memo map[reflect.Type]*node, embedded map[reflect.Type]bool) {
+	if embedded[t] {
+		return
+	}
+	embedded[t] = true
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			et := f.Type
+			if et.Kind() == reflect.Pointer {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct {
+				fields(et, n, memo, embedded)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		var child *node
+		if sensitive(f.Tag.Get(TagName)) {
+			child = &node{hide: true}
+		} else if child = typeNode(f.Type, memo); child == nil {
+			continue
+		}
+		if n.kids == nil {
+			n.kids = map[string]*node{}
+		}
+		n.kids[name] = child
+	}
+}
+
+// useful reports whether n hides anything, directly or below; prune has
+// removed the members that do not.
+func (n *node) useful() bool { return n.hide || len(n.kids) > 0 || n.any != nil }
+
+// prune removes the members that lead to nothing hidden, so that Marshal
+// does not walk values it would copy unchanged. The graph may have cycles:
+// usefulness is found as a fixed point.
+func prune(memo map[reflect.Type]*node) {
+	useful := map[*node]bool{}
+	var all []*node
+	seen := map[*node]bool{}
+	var visit func(n *node)
+	visit = func(n *node) {
+		if n == nil || seen[n] {
+			return
+		}
+		seen[n] = true
+		all = append(all, n)
+		for _, k := range n.kids {
+			visit(k)
+		}
+		visit(n.any)
+	}
+	for _, n := range memo {
+		visit(n)
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, n := range all {
+			if useful[n] {
+				continue
+			}
+			u := n.hide || (n.any != nil && useful[n.any])
+			for _, k := range n.kids {
+				u = u || useful[k]
+			}
+			if u {
+				useful[n] = true
+				changed = true
+			}
+		}
+	}
+	for _, n := range all {
+		for name, k := range n.kids {
+			if !useful[k] {
+				delete(n.kids, name)
+			}
+		}
+		if len(n.kids) == 0 {
+			n.kids = nil
+		}
+		if n.any != nil && !useful[n.any] {
+			n.any = nil
+		}
+	}
 }
 
 func collect(t reflect.Type, prefix []string, onPath map[reflect.Type]bool, out *[]string) {
