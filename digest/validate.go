@@ -1,0 +1,694 @@
+package digest
+
+import (
+	"context"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trailkit/trailkit/sink"
+)
+
+// ValidateOptions configure Validate.
+type ValidateOptions struct {
+	// TrailARN names the trail: arn:PARTITION:cloudtrail:HOME_REGION:ACCOUNT:trail/NAME.
+	TrailARN string
+	// Start and End bound the validation: log files delivered from Start
+	// to End. End zero means now.
+	Start, End time.Time
+	// AccountID is the account whose digests are validated; default the
+	// ARN's. For an organization trail it is the member account.
+	AccountID string
+	// OrganizationID is set for an organization trail (o-xxxxxxxxxx).
+	OrganizationID string
+	// Prefix is the trail's S3 key prefix, if any.
+	Prefix string
+	// Regions are the source regions whose chains are validated; empty
+	// means every region with digests under the account's digest prefix.
+	Regions []string
+	// Keys are the public keys digests may be signed with. Like the AWS
+	// CLI, standard digests accept the keys valid between Start and two
+	// hours after End; backfill digests the keys valid within an hour of
+	// their generation time.
+	Keys []PublicKey
+	// Stores opens the other buckets digests name (a trail whose bucket
+	// changed). Nil: only the store's own bucket can be read.
+	Stores func(ctx context.Context, bucket string) (sink.Store, error)
+	// Workers is how many log files are fetched and hashed at once;
+	// default GOMAXPROCS.
+	Workers int
+	// SkipUnlisted turns off the check the AWS CLI does not make: log
+	// files in the trail's log directories, delivered within a valid
+	// digest's hour, that no digest lists (LogUnlisted).
+	SkipUnlisted bool
+}
+
+// ErrNoPublicKeys is returned when no public key is valid in the range,
+// as the AWS CLI fails with "No public keys found between ...".
+var ErrNoPublicKeys = errors.New("no public keys found")
+
+// TrailARN is a parsed trail ARN.
+type TrailARN struct {
+	Partition, Region, AccountID, Name string
+}
+
+// ParseTrailARN parses a trail ARN as the AWS CLI does: it must look like
+// arn:PARTITION:cloudtrail:REGION:ACCOUNT:trail/NAME with a 12-digit
+// account; the name is what follows the last '/'.
+func ParseTrailARN(arn string) (TrailARN, error) {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "cloudtrail" || parts[3] == "" ||
+		!accountRE.MatchString(parts[4]) || !strings.HasPrefix(parts[5], "trail/") || len(parts[5]) == len("trail/") {
+		return TrailARN{}, fmt.Errorf("digest: invalid trail ARN provided: %s", arn)
+	}
+	name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
+	if name == "" {
+		return TrailARN{}, fmt.Errorf("digest: invalid trail ARN provided: %s", arn)
+	}
+	return TrailARN{Partition: parts[1], Region: parts[3], AccountID: parts[4], Name: name}, nil
+}
+
+// Validate validates the trail's digest and log files in store, as `aws
+// cloudtrail validate-logs` does, and yields the findings in its order:
+// for each region, the standard chain from the newest digest backwards,
+// each digest followed by its log files; then the backfill chains. Log
+// files are fetched and hashed by opts.Workers goroutines while the chain
+// is walked; at most a few dozen are in flight, so memory stays bounded.
+//
+// An error ends the sequence: a bad option, no public key in the range,
+// or a store failure other than a missing object (listing denied, bucket
+// unreachable). Invalid files are findings, not errors. Total the findings
+// with a Summary whose Start and End are the range validated.
+func Validate(ctx context.Context, store sink.Store, opts ValidateOptions) iter.Seq2[Finding, error] {
+	return func(yield func(Finding, error) bool) {
+		v, err := newValidator(store, opts)
+		if err != nil {
+			yield(Finding{}, err)
+			return
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		slots := make(chan *slot, 16*v.workers)
+		jobs := make(chan *slot)
+		var wg sync.WaitGroup
+		for range v.workers {
+			wg.Go(func() {
+				var h logHasher
+				for s := range jobs {
+					s.checkLog(ctx, &h)
+					close(s.done)
+				}
+			})
+		}
+		go func() {
+			defer close(slots)
+			defer close(jobs)
+			e := emitter{ctx: ctx, slots: slots, jobs: jobs}
+			if err := v.walk(ctx, &e); err != nil {
+				e.send(&slot{err: err})
+			}
+		}()
+		defer func() {
+			cancel()
+			for range slots { // let the walk see the cancellation and end
+			}
+			wg.Wait()
+		}()
+		for s := range slots {
+			if s.done != nil {
+				select {
+				case <-s.done:
+				case <-ctx.Done():
+					yield(Finding{}, ctx.Err())
+					return
+				}
+			}
+			if s.err != nil {
+				yield(Finding{}, s.err)
+				return
+			}
+			if !yield(s.f, nil) {
+				return
+			}
+		}
+	}
+}
+
+// slot is one finding in output order; a log file's slot is filled by a
+// worker, which closes done.
+type slot struct {
+	f    Finding
+	err  error
+	done chan struct{}
+
+	store    sink.Store
+	wantHash string
+}
+
+type emitter struct {
+	ctx   context.Context
+	slots chan<- *slot
+	jobs  chan<- *slot
+}
+
+func (e *emitter) send(s *slot) bool {
+	select {
+	case e.slots <- s:
+		return true
+	case <-e.ctx.Done():
+		return false
+	}
+}
+
+func (e *emitter) finding(f Finding) error {
+	if !e.send(&slot{f: f}) {
+		return e.ctx.Err()
+	}
+	return nil
+}
+
+func (e *emitter) log(s *slot) error {
+	s.done = make(chan struct{})
+	if !e.send(s) {
+		return e.ctx.Err()
+	}
+	select {
+	case e.jobs <- s:
+		return nil
+	case <-e.ctx.Done():
+		return e.ctx.Err()
+	}
+}
+
+type validator struct {
+	store                sink.Store
+	opts                 ValidateOptions
+	account, home, trail string
+	start, end           time.Time
+	workers              int
+	keys                 map[string]PublicKey // standard digests
+	rsaKeys              map[string]*rsa.PublicKey
+	stores               map[string]sink.Store
+	lists                map[string]*digestList // bucket + "\x00" + region
+	msg                  []byte
+
+	// For the unlisted-log check: the log files the walked digests list,
+	// the windows of the valid digests per region, and the regions whose
+	// digest directories other trails share.
+	listed  map[string]struct{}
+	windows map[string][]window
+	shared  map[string]bool
+}
+
+type digestList struct{ standard, backfill []string }
+
+type window struct{ start, end time.Time }
+
+func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
+	arn, err := ParseTrailARN(opts.TrailARN)
+	if err != nil {
+		return nil, err
+	}
+	v := &validator{
+		store: store, opts: opts, account: arn.AccountID, home: arn.Region, trail: arn.Name,
+		start: opts.Start.UTC(), end: opts.End.UTC(), workers: opts.Workers,
+		keys: map[string]PublicKey{}, rsaKeys: map[string]*rsa.PublicKey{},
+		stores: map[string]sink.Store{store.Bucket(): store}, lists: map[string]*digestList{},
+		listed: map[string]struct{}{}, windows: map[string][]window{}, shared: map[string]bool{},
+	}
+	if opts.AccountID != "" {
+		if !accountRE.MatchString(opts.AccountID) {
+			return nil, fmt.Errorf("digest: validate: account id %q is not 12 digits", opts.AccountID)
+		}
+		v.account = opts.AccountID
+	}
+	if opts.End.IsZero() {
+		v.end = time.Now().UTC()
+	}
+	if v.start.IsZero() {
+		return nil, errors.New("digest: validate: no start time")
+	}
+	if v.start.After(v.end) {
+		return nil, errors.New("digest: invalid time range specified: start-time must occur before end-time")
+	}
+	if v.workers <= 0 {
+		v.workers = runtime.GOMAXPROCS(0)
+	}
+	keyEnd := v.end.Add(2 * time.Hour)
+	for _, k := range opts.Keys {
+		if k.ValidDuring(v.start, keyEnd) {
+			v.keys[k.Fingerprint] = k
+		}
+	}
+	if len(v.keys) == 0 {
+		return nil, fmt.Errorf("digest: %w between %s and %s", ErrNoPublicKeys, v.start.Format(TimeLayout), keyEnd.Format(TimeLayout))
+	}
+	return v, nil
+}
+
+func (v *validator) storeFor(ctx context.Context, bucket string) (sink.Store, error) {
+	if s, ok := v.stores[bucket]; ok {
+		return s, nil
+	}
+	if v.opts.Stores == nil {
+		return nil, fmt.Errorf("digest: bucket %q is not available (only %q is)", bucket, v.store.Bucket())
+	}
+	s, err := v.opts.Stores(ctx, bucket)
+	if err != nil {
+		return nil, fmt.Errorf("digest: open bucket %q: %w", bucket, err)
+	}
+	v.stores[bucket] = s
+	return s, nil
+}
+
+func (v *validator) accountPrefix() string {
+	return strings.TrimSuffix(digestPrefix(strings.Trim(v.opts.Prefix, "/"), v.opts.OrganizationID, v.account, "x"), "x/")
+}
+
+// regions lists the source regions that have digests, reading one key a
+// region: after finding region R it resumes the listing after R's keys.
+func (v *validator) regions(ctx context.Context) ([]string, error) {
+	if len(v.opts.Regions) > 0 {
+		return v.opts.Regions, nil
+	}
+	prefix := v.accountPrefix()
+	var regions []string
+	after := ""
+	for {
+		found := ""
+		for info, err := range v.store.List(ctx, prefix, after) {
+			if err != nil {
+				return nil, fmt.Errorf("digest: list s3://%s/%s: %w", v.store.Bucket(), prefix, err)
+			}
+			rest := info.Key[len(prefix):]
+			if i := strings.IndexByte(rest, '/'); i > 0 {
+				found = rest[:i]
+				break
+			}
+		}
+		if found == "" {
+			return regions, nil
+		}
+		regions = append(regions, found)
+		after = prefix + found + "0" // '0' follows '/': skips every key under found/
+	}
+}
+
+func (v *validator) walk(ctx context.Context, e *emitter) error {
+	regions, err := v.regions(ctx)
+	if err != nil {
+		return err
+	}
+	for _, backfill := range []bool{false, true} {
+		for _, r := range regions {
+			if err := v.walkChain(ctx, e, r, backfill); err != nil {
+				return err
+			}
+		}
+	}
+	if v.opts.SkipUnlisted {
+		return nil
+	}
+	for _, r := range regions {
+		if err := v.checkUnlisted(ctx, e, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkUnlisted reports the log files that no walked digest lists although
+// a valid digest of the chain covers their delivery time: files added to
+// the trail's directories, or renamed. A log key's time is its delivery
+// time truncated to the minute, so a file stamped s was delivered in
+// [s, s+1m); it must be listed by a digest whose window holds all of that
+// minute. The check is skipped for a region whose digest directory other
+// trails share, because their log files share the directories too.
+func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string) error {
+	ws := v.windows[region]
+	if len(ws) == 0 || v.shared[region] {
+		return nil
+	}
+	slices.SortFunc(ws, func(a, b window) int { return a.start.Compare(b.start) })
+	merged := ws[:1]
+	for _, w := range ws[1:] {
+		if last := &merged[len(merged)-1]; !w.start.After(last.end) {
+			last.end = maxTime(last.end, w.end)
+			continue
+		}
+		merged = append(merged, w)
+	}
+	ws = merged
+	covered := func(s time.Time) bool {
+		i, _ := slices.BinarySearchFunc(ws, s, func(w window, t time.Time) int {
+			if w.start.After(t) {
+				return 1
+			}
+			return -1
+		})
+		// ws[i-1] is the last window starting at or before s.
+		return i > 0 && !s.Add(time.Minute).After(ws[i-1].end)
+	}
+	pfx := strings.Trim(v.opts.Prefix, "/")
+	base := strings.TrimSuffix(digestPrefix(pfx, v.opts.OrganizationID, v.account, region), "CloudTrail-Digest/"+region+"/")
+	dirPrefix := base + "CloudTrail/" + region + "/"
+	name := v.account + "_CloudTrail_" + region + "_"
+	bucket := v.store.Bucket()
+	from := maxTime(ws[0].start, v.start).Truncate(24 * time.Hour)
+	to := minTime(ws[len(ws)-1].end, v.end)
+	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
+		dir := dirPrefix + day.Format("2006/01/02/")
+		for info, err := range v.store.List(ctx, dir, "") {
+			if err != nil {
+				return fmt.Errorf("digest: list s3://%s/%s: %w", bucket, dir, err)
+			}
+			file := info.Key[len(dir):]
+			if !strings.HasPrefix(file, name) || !strings.HasSuffix(file, ".json.gz") || len(file) < len(name)+14 {
+				continue
+			}
+			stamp, err := time.Parse("20060102T1504Z", file[len(name):len(name)+14])
+			if err != nil || stamp.Before(v.start) || stamp.After(v.end) || !covered(stamp) {
+				continue
+			}
+			if _, ok := v.listed[bucket+"/"+info.Key]; ok {
+				continue
+			}
+			f := Finding{Kind: LogUnlisted, Region: region, Bucket: bucket, Key: info.Key}
+			if err := e.finding(f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// listDigests lists the chain's digest keys in the range, oldest first, as
+// the AWS CLI does: from just before Start to one hour after End.
+func (v *validator) listDigests(ctx context.Context, bucket, region string) (*digestList, error) {
+	id := bucket + "\x00" + region
+	if l, ok := v.lists[id]; ok {
+		return l, nil
+	}
+	st, err := v.storeFor(ctx, bucket)
+	if err != nil {
+		return nil, err
+	}
+	pfx := strings.Trim(v.opts.Prefix, "/")
+	prefix := digestPrefix(pfx, v.opts.OrganizationID, v.account, region)
+	m := keyMatcher{prefix: prefix, account: v.account, region: region, trail: v.trail, home: v.home}
+	marker := digestKey(pfx, v.opts.OrganizationID, v.account, region, v.trail, v.home, v.start.Add(-time.Minute))
+	first := v.start.Format(stampLayout)
+	last := v.end.Add(time.Hour).Format(stampLayout)
+	l := &digestList{}
+	for info, err := range st.List(ctx, prefix, marker) {
+		if err != nil {
+			return nil, fmt.Errorf("digest: list s3://%s/%s: %w", bucket, prefix, err)
+		}
+		stamp, backfill, ok := m.match(info.Key)
+		if !ok {
+			if strings.Contains(info.Key[len(prefix):], "_CloudTrail-Digest_") {
+				v.shared[region] = true
+			}
+			continue
+		}
+		if stamp > last {
+			break
+		}
+		if stamp < first {
+			continue
+		}
+		if backfill {
+			l.backfill = append(l.backfill, info.Key)
+		} else {
+			l.standard = append(l.standard, info.Key)
+		}
+	}
+	v.lists[id] = l
+	return l, nil
+}
+
+// keyStamp is the end-time stamp of a digest key.
+func keyStamp(key string) string {
+	switch {
+	case strings.HasSuffix(key, backfillSuffix) && len(key) >= 33:
+		return key[len(key)-33 : len(key)-17]
+	case len(key) >= 24:
+		return key[len(key)-24 : len(key)-8]
+	}
+	return ""
+}
+
+func stampTime(stamp string) time.Time {
+	t, _ := time.Parse(stampLayout, stamp)
+	return t
+}
+
+// popBefore removes keys from the end of the list until one ends before
+// key; it returns that one, or "" when none is left.
+func popBefore(keys *[]string, key string) (string, time.Time) {
+	before := keyStamp(key)
+	for len(*keys) > 0 {
+		k := (*keys)[len(*keys)-1]
+		*keys = (*keys)[:len(*keys)-1]
+		if s := keyStamp(k); key == "" || s < before {
+			return k, stampTime(s)
+		}
+	}
+	return "", time.Time{}
+}
+
+// walkChain walks one region's standard or backfill chain from its newest
+// digest backwards, as the AWS CLI's DigestTraverser does.
+func (v *validator) walkChain(ctx context.Context, e *emitter, region string, backfill bool) error {
+	bucket := v.store.Bucket()
+	l, err := v.listDigests(ctx, bucket, region)
+	if err != nil {
+		return err
+	}
+	pick := func(l *digestList) []string {
+		if backfill {
+			return slices.Clone(l.backfill)
+		}
+		return slices.Clone(l.standard)
+	}
+	keys := pick(l)
+	key, lastStart := popBefore(&keys, "")
+	for key != "" && !v.start.After(lastStart) {
+		f, finding, err := v.checkDigest(ctx, bucket, key, region, backfill)
+		if err != nil {
+			return err
+		}
+		if err := e.finding(finding); err != nil {
+			return err
+		}
+		if finding.Kind != DigestValid {
+			key, _ = popBefore(&keys, key)
+			continue
+		}
+		lastStart = f.DigestStartTime
+		v.windows[region] = append(v.windows[region], window{f.DigestStartTime, f.DigestEndTime})
+		for _, lf := range f.LogFiles {
+			v.listed[lf.S3Bucket+"/"+lf.S3Object] = struct{}{}
+			st, err := v.storeFor(ctx, lf.S3Bucket)
+			if err != nil {
+				return err
+			}
+			s := &slot{f: Finding{Region: region, Backfill: backfill, Bucket: lf.S3Bucket, Key: lf.S3Object, Digest: f},
+				store: st, wantHash: lf.HashValue}
+			if err := e.log(s); err != nil {
+				return err
+			}
+		}
+		if f.PreviousDigestS3Bucket == "" || f.PreviousDigestS3Object == "" {
+			next, nextEnd := popBefore(&keys, key)
+			if next != "" {
+				gap := Finding{Kind: Gap, Region: region, Backfill: backfill, Bucket: bucket, Key: next, From: nextEnd, To: lastStart}
+				if err := e.finding(gap); err != nil {
+					return err
+				}
+			}
+			key = next
+			continue
+		}
+		key = f.PreviousDigestS3Object
+		if f.PreviousDigestS3Bucket != bucket {
+			bucket = f.PreviousDigestS3Bucket
+			l, err := v.listDigests(ctx, bucket, region)
+			if err != nil {
+				return err
+			}
+			keys = pick(l)
+		}
+	}
+	return nil
+}
+
+// checkDigest reads and checks one digest, in the AWS CLI's order: format,
+// signature metadata, backfill timestamp, required fields, location, key,
+// signature. The error is a store failure other than a missing object.
+func (v *validator) checkDigest(ctx context.Context, bucket, key, region string, backfill bool) (*File, Finding, error) {
+	fd := Finding{Region: region, Backfill: backfill, Bucket: bucket, Key: key, HomeRegion: v.home}
+	st, err := v.storeFor(ctx, bucket)
+	if err != nil {
+		return nil, fd, err
+	}
+	body, info, err := st.Get(ctx, key)
+	if errors.Is(err, sink.ErrNotFound) {
+		fd.Kind = DigestNotFound
+		return nil, fd, nil
+	}
+	if err != nil {
+		return nil, fd, fmt.Errorf("digest: get digest file s3://%s/%s: %w", bucket, key, err)
+	}
+	f, kind, detail := v.verify(body, info.Metadata, bucket, key, backfill)
+	fd.Kind, fd.Err = kind, detail
+	if f != nil {
+		fd.Fingerprint = f.DigestPublicKeyFingerprint
+	}
+	if kind == DigestValid {
+		fd.Digest = f
+	}
+	return f, fd, nil
+}
+
+// verify checks a digest object's body and metadata read from bucket/key.
+func (v *validator) verify(body []byte, meta map[string]string, bucket, key string, backfill bool) (*File, Kind, error) {
+	raw, err := gunzipAll(body)
+	if err != nil {
+		return nil, DigestInvalidFormat, err
+	}
+	if !utf8.Valid(raw) {
+		return nil, DigestInvalidFormat, fmt.Errorf("%w: not UTF-8", ErrFormat)
+	}
+	f, perr := Parse(raw)
+	var syntax *json.SyntaxError
+	if perr != nil && errors.As(perr, &syntax) {
+		return nil, DigestInvalidFormat, perr
+	}
+	sigHex, okSig := meta["signature"]
+	_, okAlg := meta["signature-algorithm"]
+	if !okSig || !okAlg {
+		return f, DigestSignatureInvalid, errors.New("digest: no signature or signature-algorithm metadata")
+	}
+	var generated time.Time
+	if backfill {
+		ts, ok := meta["backfill-generation-timestamp"]
+		if !ok {
+			return f, DigestInvalidFormat, fmt.Errorf("%w: no backfill-generation-timestamp metadata", ErrFormat)
+		}
+		if generated, err = parseFlexibleTime(ts); err != nil {
+			return f, DigestInvalidFormat, fmt.Errorf("%w: backfill-generation-timestamp: %w", ErrFormat, err)
+		}
+	}
+	if perr != nil {
+		return nil, DigestInvalidFormat, perr
+	}
+	if f.DigestS3Bucket != bucket || f.DigestS3Object != key {
+		return f, DigestMoved, fmt.Errorf("digest: records its location as s3://%s/%s", f.DigestS3Bucket, f.DigestS3Object)
+	}
+	fp := f.DigestPublicKeyFingerprint
+	pk, ok := v.keys[fp]
+	if !ok && backfill {
+		from, to := generated.Add(-time.Hour), generated.Add(time.Hour)
+		for _, k := range v.opts.Keys {
+			if k.Fingerprint == fp && k.ValidDuring(from, to) {
+				pk, ok = k, true
+				break
+			}
+		}
+	}
+	if !ok {
+		return f, DigestKeyNotFound, nil
+	}
+	pub, err := v.rsaKey(pk)
+	if err != nil {
+		return f, DigestKeyInvalid, err
+	}
+	sig, err := hex.DecodeString(sigHex)
+	if err != nil {
+		return f, DigestSignatureInvalid, fmt.Errorf("digest: signature metadata: %w", err)
+	}
+	sum := sha256.Sum256(raw)
+	var sumHex [64]byte
+	hex.Encode(sumHex[:], sum[:])
+	v.msg = f.appendStringToSign(v.msg[:0], string(sumHex[:]))
+	h := sha256.Sum256(v.msg)
+	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig); err != nil {
+		return f, DigestSignatureInvalid, err
+	}
+	return f, DigestValid, nil
+}
+
+func (v *validator) rsaKey(k PublicKey) (*rsa.PublicKey, error) {
+	if pub, ok := v.rsaKeys[k.Fingerprint]; ok {
+		return pub, nil
+	}
+	pub, err := k.RSA()
+	if err != nil {
+		return nil, err
+	}
+	v.rsaKeys[k.Fingerprint] = pub
+	return pub, nil
+}
+
+// checkLog fetches, gunzips and hashes a log file, filling the slot's
+// finding (or its error, for a store failure).
+func (s *slot) checkLog(ctx context.Context, h *logHasher) {
+	body, _, err := s.store.Get(ctx, s.f.Key)
+	switch {
+	case errors.Is(err, sink.ErrNotFound):
+		s.f.Kind = LogNotFound
+		return
+	case err != nil:
+		s.err = fmt.Errorf("digest: get log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, err)
+		return
+	}
+	sum, err := h.sum(body)
+	if err != nil {
+		s.f.Kind, s.f.Err = LogInvalidFormat, err
+		return
+	}
+	var sumHex [64]byte
+	hex.Encode(sumHex[:], sum[:])
+	if string(sumHex[:]) != s.wantHash {
+		s.f.Kind = LogHashMismatch
+		s.f.Err = fmt.Errorf("digest: log file SHA-256 is %s, digest records %s", sumHex[:], s.wantHash)
+		return
+	}
+	s.f.Kind = LogValid
+}
+
+// parseFlexibleTime reads a time in the forms CloudTrail metadata and
+// people write: RFC 3339 with or without fractions or zone (UTC assumed).
+func parseFlexibleTime(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04:05.999999999", "20060102T150405Z", "2006-01-02 15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("unable to parse date value: %s", s)
+}
