@@ -155,3 +155,23 @@ func BenchmarkWriteLogFile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkScanCorpus scans the real records of the shared corpus as one
+// plain log file: strings with escapes, non-ASCII text and deep request
+// parameters, unlike the generated records.
+func BenchmarkScanCorpus(b *testing.B) {
+	lines := corpusLines(b, "records.jsonl")
+	data := []byte(`{"Records":[` + string(bytes.Join(lines, []byte(","))) + `]}`)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		sc := event.NewScanner(bytes.NewReader(data))
+		n := 0
+		for sc.Scan() {
+			n++
+		}
+		if sc.Err() != nil || n != len(lines) {
+			b.Fatal(sc.Err(), n)
+		}
+	}
+}

@@ -120,6 +120,25 @@ func (p *parser) str() (string, error) {
 	return unescape(p.buf[start : end-1]), nil
 }
 
+// skipString validates the string at pos (which must hold '"') and moves
+// past it without building its value, so skipping allocates nothing.
+func (p *parser) skipString() error {
+	i := p.pos + 1
+	for i < len(p.buf) && !strClass[p.buf[i]] {
+		i++
+	}
+	if i < len(p.buf) && p.buf[i] == '"' {
+		p.pos = i + 1
+		return nil
+	}
+	end, _, err := p.scanString(i)
+	if err != nil {
+		return err
+	}
+	p.pos = end
+	return nil
+}
+
 // scanString validates the rest of a string from i, past its fast-path
 // prefix, and returns the offset after the closing quote.
 func (p *parser) scanString(i int) (end int, escaped bool, err error) {
@@ -302,8 +321,7 @@ func (p *parser) skipValue() error {
 	}
 	switch c := p.buf[p.pos]; c {
 	case '"':
-		_, err := p.str()
-		return err
+		return p.skipString()
 	case '{':
 		return p.skipObject()
 	case '[':
@@ -345,7 +363,7 @@ func (p *parser) skipObject() error {
 		if p.peek() != '"' {
 			return p.unexpected("a string key")
 		}
-		if _, err := p.str(); err != nil {
+		if err := p.skipString(); err != nil {
 			return err
 		}
 		if err := p.expect(':'); err != nil {

@@ -44,7 +44,8 @@ type Value struct{ raw []byte }
 // Get returns the value at path in raw. Each path element is an object key
 // or, in an array, a decimal index. The first member wins when a key occurs
 // twice. Get returns a Missing Value when the path leads nowhere or raw is
-// not valid JSON.
+// malformed before the value. It reads raw only as far as it needs to:
+// values of a decoded record are valid JSON.
 func Get(raw json.RawMessage, path ...string) Value {
 	return Value{raw: raw}.Get(path...)
 }
@@ -76,32 +77,52 @@ func (v Value) Get(path ...string) Value {
 	return Value{raw: cur}
 }
 
-// member returns the value of key in the object at p, or nil.
+// member returns the value of key in the object at p, or nil. It is
+// written out, not built on eachMember, so that lookups do not allocate.
 func member(p *parser, key string) []byte {
-	var found []byte
-	_ = eachMember(p, func(k string, v []byte) bool {
-		if k == key {
-			found = v
-			return false
+	if p.expect('{') != nil || p.peek() == '}' {
+		return nil
+	}
+	for {
+		if p.peek() != '"' {
+			return nil
 		}
-		return true
-	})
-	return found
+		k, err := p.str()
+		if err != nil || p.expect(':') != nil {
+			return nil
+		}
+		start, err := p.skip()
+		if err != nil {
+			return nil
+		}
+		if k == key {
+			return p.buf[start:p.pos:p.pos]
+		}
+		if p.peek() != ',' {
+			return nil
+		}
+		p.pos++
+	}
 }
 
 // element returns element i of the array at p, or nil.
 func element(p *parser, i int) []byte {
-	var found []byte
-	n := 0
-	_ = eachElement(p, func(v []byte) bool {
-		if n == i {
-			found = v
-			return false
+	if p.expect('[') != nil || p.peek() == ']' {
+		return nil
+	}
+	for n := 0; ; n++ {
+		start, err := p.skip()
+		if err != nil {
+			return nil
 		}
-		n++
-		return true
-	})
-	return found
+		if n == i {
+			return p.buf[start:p.pos:p.pos]
+		}
+		if p.peek() != ',' {
+			return nil
+		}
+		p.pos++
+	}
 }
 
 // eachMember calls fn for the members of the object at p until fn returns
