@@ -244,29 +244,34 @@ func (s *Server) stop() error {
 
 var errExited = errors.New("MinIO exited during startup")
 
-// waitLive polls the liveness endpoint until it answers 200, the process
-// exits or the start timeout passes.
+// waitLive polls the liveness endpoint, then the cluster health endpoint,
+// until both answer 200, the process exits or the start timeout passes.
+// Live alone is not enough: MinIO answers it before its object layer is
+// initialized, and S3 requests then fail with XMinioServerNotInitialized.
 func waitLive(endpoint string, exited <-chan struct{}) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(startTimeout)
-	for {
-		resp, err := client.Get(endpoint + "/minio/health/live")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
+	for _, path := range []string{"/minio/health/live", "/minio/health/cluster"} {
+		for {
+			resp, err := client.Get(endpoint + path)
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					break
+				}
+				err = fmt.Errorf("status %s", resp.Status)
 			}
-			err = fmt.Errorf("status %s", resp.Status)
-		}
-		select {
-		case <-exited:
-			return errExited
-		case <-time.After(50 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("MinIO not live at %s after %v: %v", endpoint, startTimeout, err)
+			select {
+			case <-exited:
+				return errExited
+			case <-time.After(20 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("MinIO not ready at %s after %v: %s: %v", endpoint, startTimeout, path, err)
+			}
 		}
 	}
+	return nil
 }
 
 func freeAddr(tb testing.TB) string {
