@@ -1,0 +1,390 @@
+package trail
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/sink"
+)
+
+// digestPeriod is the length of a digest's period.
+const digestPeriod = time.Hour
+
+func (c *Config) digestsEnabled() bool { return c.DigestSigner != nil || c.DigestKeys != nil }
+
+// digests delivers, for each sink, one signed digest per account and region
+// per hour: periods run from logging start to the next whole hour, then
+// hour by hour, and the last one ends when logging stops. A log file
+// belongs to the period holding its delivery time; a period's digests are
+// sealed once the period is over and each of its files is in the sink, so
+// the digest lists exactly the files of its hour.
+type digests struct {
+	t     *Trail
+	sinks []*sinkDigests
+
+	mu      sync.Mutex // guards timer
+	timer   Timer
+	stopped bool
+}
+
+// sinkDigests is the digest state of one sink.
+type sinkDigests struct {
+	d     *digests
+	s     *sinkState
+	store sink.Store // nil when the sink cannot be read: chains start afresh
+
+	mu      sync.Mutex
+	periods []*period // oldest first; the last is open while logging
+	chains  map[routeKey]*digest.Chain
+	known   map[routeKey]bool // chains to seal each period
+	fresh   bool              // new chains do not resume (after StartLogging)
+	busy    bool
+	changed chan struct{} // closed and replaced on progress
+	kick    chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
+}
+
+type period struct {
+	start, end time.Time
+	closed     bool
+	pending    int // files of this period not yet in the sink
+	logs       map[routeKey][]digest.LogFile
+}
+
+func newDigests(t *Trail, now time.Time) *digests {
+	d := &digests{t: t}
+	for _, s := range t.sinks {
+		sd := &sinkDigests{
+			d: d, s: s,
+			chains:  make(map[routeKey]*digest.Chain),
+			known:   make(map[routeKey]bool),
+			changed: make(chan struct{}),
+			kick:    make(chan struct{}, 1),
+			quit:    make(chan struct{}),
+			done:    make(chan struct{}),
+		}
+		sd.store, _ = s.sink.(sink.Store)
+		sd.known[routeKey{account: t.cfg.AccountID, region: t.cfg.HomeRegion}] = true
+		for _, r := range t.cfg.DigestRegions {
+			sd.known[routeKey{account: t.cfg.AccountID, region: r}] = true
+		}
+		sd.periods = []*period{newPeriod(now)}
+		d.sinks = append(d.sinks, sd)
+	}
+	d.arm(now)
+	return d
+}
+
+func newPeriod(start time.Time) *period {
+	return &period{start: start, end: start.Truncate(digestPeriod).Add(digestPeriod), logs: make(map[routeKey][]digest.LogFile)}
+}
+
+func (d *digests) start() {
+	for _, sd := range d.sinks {
+		go sd.loop()
+	}
+}
+
+// arm schedules the end of the period holding now.
+func (d *digests) arm(now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	d.stopped = false
+	end := now.Truncate(digestPeriod).Add(digestPeriod)
+	d.timer = d.t.clock.AfterFunc(end.Sub(now), d.onTimer)
+}
+
+// onTimer closes the periods that are over and opens the next.
+func (d *digests) onTimer() {
+	d.mu.Lock()
+	if d.stopped {
+		d.mu.Unlock()
+		return
+	}
+	d.timer = nil
+	d.mu.Unlock()
+	now := d.t.clock.Now()
+	for _, sd := range d.sinks {
+		sd.mu.Lock()
+		sd.advanceLocked(now)
+		sd.mu.Unlock()
+		sd.poke()
+	}
+	d.arm(now)
+}
+
+// advanceLocked closes the open period if it is over, opening periods up to
+// the one holding now: every hour of logging gets its digest, also an hour
+// without log files.
+func (sd *sinkDigests) advanceLocked(now time.Time) {
+	for len(sd.periods) > 0 {
+		last := sd.periods[len(sd.periods)-1]
+		if last.closed || now.Before(last.end) {
+			return
+		}
+		last.closed = true
+		sd.periods = append(sd.periods, newPeriod(last.end))
+	}
+}
+
+// register assigns a sealed log file to its digest period in each sink;
+// Insights files are not in digests.
+func (d *digests) register(b *batch) []*period {
+	if b.route.insight {
+		return nil
+	}
+	ps := make([]*period, len(d.sinks))
+	for i, sd := range d.sinks {
+		sd.mu.Lock()
+		p := sd.periodForLocked(b.at)
+		p.pending++
+		ps[i] = p
+		sd.mu.Unlock()
+	}
+	return ps
+}
+
+// periodForLocked returns the unsealed period holding at, or the nearest
+// one: a file delivered at a time whose period was already sealed (a file
+// recovered from the spool) goes into the oldest unsealed period.
+func (sd *sinkDigests) periodForLocked(at time.Time) *period {
+	if len(sd.periods) == 0 {
+		sd.periods = append(sd.periods, newPeriod(at))
+	}
+	sd.advanceLocked(at)
+	for _, p := range sd.periods {
+		if at.Before(p.end) {
+			return p
+		}
+	}
+	return sd.periods[len(sd.periods)-1]
+}
+
+// delivered records a log file put to s.
+func (d *digests) delivered(s *sinkState, b *batch) {
+	if b.periods == nil {
+		return
+	}
+	for i, sd := range d.sinks {
+		if sd.s != s {
+			continue
+		}
+		p := b.periods[i]
+		sd.mu.Lock()
+		p.logs[b.route] = append(p.logs[b.route], digest.LogFile{
+			Bucket: s.sink.Bucket(), Key: b.key, SHA256: b.sum,
+			OldestEventTime: b.oldest, NewestEventTime: b.newest,
+		})
+		p.pending--
+		sd.known[routeKey{account: b.route.account, region: b.route.region}] = true
+		ready := p.closed && p.pending == 0
+		sd.mu.Unlock()
+		if ready {
+			sd.poke()
+		}
+	}
+}
+
+func (sd *sinkDigests) poke() {
+	select {
+	case sd.kick <- struct{}{}:
+	default:
+	}
+}
+
+// loop seals and delivers ready periods in order.
+func (sd *sinkDigests) loop() {
+	defer close(sd.done)
+	for {
+		select {
+		case <-sd.kick:
+		case <-sd.quit:
+			return
+		}
+		for {
+			sd.mu.Lock()
+			if len(sd.periods) == 0 || !sd.periods[0].closed || sd.periods[0].pending > 0 {
+				sd.busy = false
+				sd.signalLocked()
+				sd.mu.Unlock()
+				break
+			}
+			p := sd.periods[0]
+			sd.busy = true
+			keys := make([]routeKey, 0, len(sd.known))
+			for k := range sd.known {
+				keys = append(keys, k)
+			}
+			sd.mu.Unlock()
+			if !sd.seal(p, keys) {
+				return // the trail gave up delivering
+			}
+			sd.mu.Lock()
+			sd.periods = sd.periods[1:]
+			sd.signalLocked()
+			sd.mu.Unlock()
+		}
+	}
+}
+
+func (sd *sinkDigests) signalLocked() {
+	close(sd.changed)
+	sd.changed = make(chan struct{})
+}
+
+// seal delivers the digests of p for each chain; false when the trail gave
+// up.
+func (sd *sinkDigests) seal(p *period, keys []routeKey) bool {
+	t := sd.d.t
+	slices.SortFunc(keys, func(a, b routeKey) int {
+		return strings.Compare(a.account+"/"+a.region, b.account+"/"+b.region)
+	})
+	start, end := p.start.UTC().Truncate(time.Second), p.end.UTC().Truncate(time.Second)
+	if !start.Before(end) {
+		if len(p.logs) == 0 {
+			return true // a period of less than a second with no files
+		}
+		end = start.Add(time.Second)
+	}
+	for _, k := range keys {
+		chain, ok := sd.chain(k, start)
+		if !ok {
+			return false
+		}
+		if chain == nil {
+			continue
+		}
+		logs := p.logs[k]
+		slices.SortFunc(logs, func(a, b digest.LogFile) int { return strings.Compare(a.Key, b.Key) })
+		obj, err := chain.Seal(t.deliverCtx, start, end, logs)
+		if err != nil {
+			sd.s.record(t.clock.Now(), t.clock.Now(), true, digest.Key(chain.Config(), end), err)
+			continue
+		}
+		if err := t.put(sd.s, obj, true); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// chain returns the chain of k, creating it (and linking it to the newest
+// digest the sink holds from before start) on first use. A chain that
+// cannot be configured is reported in the sink's status and yields nil.
+// Resume is retried like a put; false means the trail gave up.
+func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) {
+	sd.mu.Lock()
+	c := sd.chains[k]
+	fresh := sd.fresh
+	sd.mu.Unlock()
+	if c != nil {
+		return c, true
+	}
+	t := sd.d.t
+	c, err := digest.NewChain(digest.ChainConfig{
+		AccountID: k.account, Region: k.region, HomeRegion: t.cfg.HomeRegion, TrailName: t.cfg.Name,
+		KeyPrefix: t.cfg.S3KeyPrefix, OrganizationID: t.cfg.OrganizationID, Bucket: sd.s.sink.Bucket(),
+		Signer: t.cfg.DigestSigner, Keys: t.cfg.DigestKeys,
+	})
+	if err != nil {
+		sd.s.record(t.clock.Now(), t.clock.Now(), true, k.account+"/"+k.region, err)
+		return nil, true
+	}
+	if sd.store != nil && !fresh {
+		backoff := t.cfg.Retry.InitialBackoff
+		for {
+			ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Retry.AttemptTimeout)
+			err := c.Resume(ctx, sd.store, start)
+			cancel()
+			if err == nil {
+				break
+			}
+			sd.s.record(t.clock.Now(), t.clock.Now(), true, "resume "+k.account+"/"+k.region, fmt.Errorf("resume digest chain: %w", err))
+			select {
+			case <-time.After(backoff):
+			case <-t.deliverCtx.Done():
+				return nil, false
+			}
+			backoff = min(2*backoff, t.cfg.Retry.MaxBackoff)
+		}
+	}
+	sd.mu.Lock()
+	sd.chains[k] = c
+	sd.mu.Unlock()
+	return c, true
+}
+
+// stop ends the open period at now and waits until every period is sealed
+// and delivered, or ctx is done.
+func (d *digests) stop(ctx context.Context, now time.Time) error {
+	d.mu.Lock()
+	d.stopped = true
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	d.mu.Unlock()
+	for _, sd := range d.sinks {
+		sd.mu.Lock()
+		sd.advanceLocked(now)
+		if n := len(sd.periods); n > 0 && !sd.periods[n-1].closed {
+			last := sd.periods[n-1]
+			last.end = now
+			last.closed = true
+		}
+		sd.mu.Unlock()
+		sd.poke()
+	}
+	for _, sd := range d.sinks {
+		for {
+			sd.mu.Lock()
+			idle := len(sd.periods) == 0
+			ch := sd.changed
+			sd.mu.Unlock()
+			if idle {
+				break
+			}
+			select {
+			case <-ch:
+			case <-ctx.Done():
+				return fmt.Errorf("trail %s: digests not yet delivered to %s: %w", d.t.cfg.Name, sd.s.sink.Bucket(), ctx.Err())
+			}
+		}
+	}
+	return nil
+}
+
+// restart starts new chains at now, after StopLogging.
+func (d *digests) restart(now time.Time) {
+	for _, sd := range d.sinks {
+		sd.mu.Lock()
+		sd.chains = make(map[routeKey]*digest.Chain)
+		sd.fresh = true
+		sd.periods = append(sd.periods, newPeriod(now))
+		sd.mu.Unlock()
+	}
+	d.arm(now)
+}
+
+// close stops the digest goroutines.
+func (d *digests) close() {
+	d.mu.Lock()
+	d.stopped = true
+	if d.timer != nil {
+		d.timer.Stop()
+	}
+	d.mu.Unlock()
+	for _, sd := range d.sinks {
+		close(sd.quit)
+		<-sd.done
+	}
+}

@@ -1,0 +1,91 @@
+// Package trail delivers CloudTrail records the way CloudTrail does: a
+// trail selects records with its event selectors, batches them into gzipped
+// log files with CloudTrail's object keys, and puts the files to one or more
+// sinks (a directory, S3, stdout), with signed hourly digest files when a
+// signer is configured.
+//
+// # The model
+//
+// A Trail is configured like a CloudTrail trail (Config): a name, the
+// owning account, a home region, an S3 key prefix, whether it is
+// multi-region, whether it includes global service events, an organization
+// id for organization trails, and selectors (package selector). Emit hands
+// it one record; the trail decides whether it logs it:
+//
+//   - An Insights record (eventType AwsCloudTrailInsight) is delivered,
+//     under CloudTrail-Insight, when the trail has InsightSelectors.
+//   - An event of a global service (IAM, CloudFront, STS at its global
+//     endpoint) is logged, under us-east-1, only when the trail includes
+//     global service events, whatever its home region.
+//   - Any other record is logged when its awsRegion is the home region or
+//     the trail is multi-region, and the selectors select it.
+//
+// Logged records go into one open log file per account (recipientAccountId,
+// else the trail's) and region. A file is cut when its flush window ends —
+// windows are multiples of FlushInterval (5 minutes) on the trail's Clock,
+// and the file is dated at the window's end — or earlier when it reaches
+// MaxFileRecords or MaxFileBytes. Its key is CloudTrail's:
+//
+//	[prefix/]AWSLogs/[o-org/]account/CloudTrail/region/YYYY/MM/DD/account_CloudTrail_region_YYYYMMDDTHHmmZ_unique.json.gz
+//
+// where unique is 16 random letters and digits, so that several processes
+// delivering one trail to one bucket never collide. Cut files are compressed
+// in parallel (CompressionWorkers, one per core by default) and put to every
+// sink. Several trails can run in one process, each with its own selectors
+// and sinks.
+//
+// Emit encodes the record before it returns (the caller may reuse it) and
+// is safe for concurrent use; it does not wait for delivery. Flush cuts the
+// open files and waits for their delivery; Close does the same and stops the
+// trail. StopLogging and StartLogging pause and resume logging, and Status
+// reports what CloudTrail's GetTrailStatus does for delivery, per sink, with
+// counters of emitted, selected, delivered, dropped and retried records.
+//
+// # Delivery guarantees
+//
+// Delivery is at-least-once: a record for which Emit returned nil is in a
+// log file in every sink, unless the process dies first (see Spool), or
+// Close's context ends first (Close says so). A put that fails is retried
+// with exponential backoff and jitter (RetryPolicy) for as long as the
+// trail runs; the failures show in Status (LatestDeliveryError, per sink).
+// A retried put carries the same key and bytes, so a file is never stored
+// twice under two names by retries: without crashes each record is
+// delivered exactly once to each sink.
+//
+// Memory is bounded (BufferPolicy.MaxBytes covers records not yet delivered
+// to every sink). When the buffer is full, Emit either waits for room until
+// its context is done (Block, the default) or returns ErrBufferFull at once
+// (Drop); either way the record is counted in Counters.Dropped and the
+// caller told. Nothing is dropped silently.
+//
+// With a Spool, Emit returns nil only once the record is in a write-ahead
+// file and fsync'ed; concurrent Emits share fsyncs (group commit). Before a
+// file's first put, the trail writes which records it holds and its key; a
+// trail started on the same spool after a crash or kill -9 puts the same
+// file again under the same key, and files the next records that were in
+// no file. So every acknowledged record is delivered, and a record ends up
+// in one file even across crashes, provided the sink's put replaces an
+// object atomically (sink.Dir and S3 do). Spooled write-ahead files are
+// deleted once their records are delivered.
+//
+// # Digests
+//
+// With Config.DigestSigner (or DigestKeys), each sink also gets, per account
+// and region, one signed digest file per hour of logging, also for hours
+// without log files, linked to the previous digest (package digest). A
+// period runs from logging start to the next whole hour, then hour by hour;
+// StopLogging and Close end the last one early. A log file is listed in the
+// digest of the period holding its delivery time, and a digest is delivered
+// once all its files are in the sink. A trail restarted on a sink that can
+// be read (a sink.Store) continues the chain from the newest digest there;
+// StartLogging after StopLogging starts a new chain, as CloudTrail does. A
+// process killed in the middle of an hour leaves that hour's files before
+// the kill without a digest.
+//
+// # Time
+//
+// The trail's Clock dates files and digests and ends flush windows.
+// ManualClock moves only when told: "trailkit replay" sets it to each
+// record's eventTime, so a replayed trail delivers the files and digests a
+// live trail would have. Retry backoff always waits in real time.
+package trail

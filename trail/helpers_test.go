@@ -1,0 +1,198 @@
+package trail_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/sink"
+)
+
+const (
+	account = "111122223333"
+	home    = "us-west-2"
+)
+
+var t0 = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+
+// record builds a valid record of source/name in region at time at.
+func record(at time.Time, region, source, name string) *event.Record {
+	r := &event.Record{
+		EventSource: source,
+		EventName:   name,
+		AWSRegion:   region,
+		UserIdentity: &event.UserIdentity{
+			Type: "IAMUser", PrincipalID: "AIDAEXAMPLE", AccountID: account,
+			ARN: "arn:aws:iam::" + account + ":user/alice", UserName: "alice",
+		},
+		SourceIPAddress: "203.0.113.7",
+		UserAgent:       "trailkit-test",
+		ReadOnly:        event.Bool(strings.HasPrefix(name, "Get") || strings.HasPrefix(name, "Describe") || strings.HasPrefix(name, "List")),
+	}
+	r.Fill(account, at)
+	return r
+}
+
+// faultSink wraps a real sink and fails puts while fail returns an error.
+type faultSink struct {
+	sink.Sink
+	mu    sync.Mutex
+	fail  func(key string) error
+	puts  atomic.Int64
+	fails atomic.Int64
+}
+
+func (f *faultSink) Put(ctx context.Context, obj sink.Object) error {
+	f.puts.Add(1)
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail != nil {
+		if err := fail(obj.Key); err != nil {
+			f.fails.Add(1)
+			return err
+		}
+	}
+	return f.Sink.Put(ctx, obj)
+}
+
+func (f *faultSink) setFail(fn func(string) error) {
+	f.mu.Lock()
+	f.fail = fn
+	f.mu.Unlock()
+}
+
+// newDir returns a directory sink on a fresh directory.
+func newDir(t testing.TB, bucket string) *sink.Dir {
+	t.Helper()
+	d, err := sink.NewDir(filepath.Join(t.TempDir(), bucket), sink.DirOptions{Bucket: bucket})
+	require.NoError(t, err)
+	return d
+}
+
+// stored is what a store holds: log files by key, and how often each
+// eventID occurs over all log files.
+type stored struct {
+	logs    map[string][]*event.Record
+	digests []string
+	ids     map[string]int
+}
+
+func (s stored) keys() []string {
+	var keys []string
+	for k := range s.logs {
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// readStore reads every log file of a store.
+func readStore(t testing.TB, st sink.Store) stored {
+	t.Helper()
+	ctx := context.Background()
+	out := stored{logs: map[string][]*event.Record{}, ids: map[string]int{}}
+	for info, err := range st.List(ctx, "", "") {
+		require.NoError(t, err)
+		if strings.Contains(info.Key, "/CloudTrail-Digest/") {
+			out.digests = append(out.digests, info.Key)
+			continue
+		}
+		body, _, err := st.Get(ctx, info.Key)
+		require.NoError(t, err, info.Key)
+		var recs []*event.Record
+		for r, err := range event.Read(bytes.NewReader(body)) {
+			require.NoError(t, err, info.Key)
+			recs = append(recs, r)
+			out.ids[r.EventID]++
+		}
+		out.logs[info.Key] = recs
+	}
+	return out
+}
+
+// requireExactlyOnce checks that each of ids is stored once, and nothing
+// else is.
+func requireExactlyOnce(t testing.TB, s stored, ids []string) {
+	t.Helper()
+	var missing, dup []string
+	for _, id := range ids {
+		switch n := s.ids[id]; {
+		case n == 0:
+			missing = append(missing, id)
+		case n > 1:
+			dup = append(dup, fmt.Sprintf("%s×%d", id, n))
+		}
+	}
+	require.Empty(t, missing, "%d of %d records missing", len(missing), len(ids))
+	require.Empty(t, dup, "records delivered more than once")
+	require.Len(t, s.ids, len(ids), "records delivered that were not emitted")
+}
+
+// requireAtLeastOnce checks that each of ids is stored.
+func requireAtLeastOnce(t testing.TB, s stored, ids []string) {
+	t.Helper()
+	var missing []string
+	for _, id := range ids {
+		if s.ids[id] == 0 {
+			missing = append(missing, id)
+		}
+	}
+	require.Empty(t, missing, "%d of %d acknowledged records missing", len(missing), len(ids))
+}
+
+// keyRE matches CloudTrail's log file keys; the groups are the prefix, the
+// organization id, the account, the directory, the region, the date path,
+// and the name's account, directory, region, timestamp and unique part.
+var keyRE = regexp.MustCompile(`^(?:(.+)/)?AWSLogs/(?:(o-[a-z0-9]{10,32})/)?(\d{12})/(CloudTrail|CloudTrail-Insight)/([a-z0-9-]+)/(\d{4}/\d{2}/\d{2})/(\d{12})_(CloudTrail|CloudTrail-Insight)_([a-z0-9-]+)_(\d{8}T\d{4}Z)_([A-Za-z0-9]{16})\.json\.gz$`)
+
+// ctxT returns a context that ends with the test or after d.
+func ctxT(t testing.TB, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// filesOutside lists the files under dir except those under root.
+func filesOutside(t testing.TB, dir, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p == root {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	return out
+}
+
+func isErr(err error, targets ...error) bool {
+	for _, t := range targets {
+		if errors.Is(err, t) {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = os.Getpid

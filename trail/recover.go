@@ -1,0 +1,84 @@
+package trail
+
+// recover delivers what a spool held at New. A file whose seal frame is in
+// the spool and whose records are all there is rebuilt, record for record,
+// and put again under its key: if the previous process had put it to some
+// sinks, the put replaces it with the same object. A seal frame missing
+// some of its records belongs to a file that was delivered (its records'
+// segment was deleted only after that), as does one with a done frame; its
+// remaining records are skipped. Records of no seal frame go into new files.
+func (t *Trail) recover(rec *recovery) {
+	byRef := make(map[uint64]int, len(rec.records))
+	for i, r := range rec.records {
+		byRef[r.ref] = i
+	}
+	consumed := make([]bool, len(rec.records))
+	for _, s := range rec.seals {
+		idx := make([]int, 0, len(s.refs))
+		complete := true
+		for _, ref := range s.refs {
+			i, ok := byRef[ref]
+			if !ok || consumed[i] {
+				complete = false
+				continue
+			}
+			idx = append(idx, i)
+		}
+		for _, i := range idx {
+			consumed[i] = true
+		}
+		if rec.done[s.key] || !complete || len(idx) == 0 {
+			continue
+		}
+		b := &batch{route: s.route, key: s.key, at: s.at, sealed: true, sealRef: s.ref, refs: s.refs}
+		b.buf = append(getBuf(), logHead...)
+		for j, i := range idx {
+			r := &rec.records[i]
+			if j > 0 {
+				b.buf = append(b.buf, ',')
+			}
+			b.buf = append(b.buf, r.data...)
+			if b.oldest.IsZero() || r.et.Before(b.oldest) {
+				b.oldest = r.et
+			}
+			if r.et.After(b.newest) {
+				b.newest = r.et
+			}
+		}
+		b.buf = append(b.buf, logTail...)
+		b.n = len(idx)
+		b.reserved = int64(len(b.buf))
+		t.budget.used.Add(b.reserved)
+		t.holdRefs(b.refs)
+		t.wal.hold(uint32(s.ref>>32), 1)
+		t.recovered.Add(int64(b.n))
+		t.mu.Lock()
+		t.enqueueLocked(b)
+		t.mu.Unlock()
+	}
+	for i := range rec.records {
+		if consumed[i] {
+			continue
+		}
+		r := &rec.records[i]
+		t.wal.hold(uint32(r.ref>>32), 1)
+		size := int64(len(r.data) + 1)
+		t.budget.used.Add(size)
+		t.recovered.Add(1)
+		t.add(r.route, r.data, r.et, r.ref, size)
+	}
+	t.sealAll()
+	t.wal.deleteUnused()
+}
+
+func (t *Trail) holdRefs(refs []uint64) {
+	for i := 0; i < len(refs); {
+		seg := uint32(refs[i] >> 32)
+		j := i + 1
+		for j < len(refs) && uint32(refs[j]>>32) == seg {
+			j++
+		}
+		t.wal.hold(seg, int64(j-i))
+		i = j
+	}
+}

@@ -1,0 +1,113 @@
+package trail
+
+import "time"
+
+// Status is the trail's state, with the fields of CloudTrail's
+// GetTrailStatus that concern delivery to storage, and trailkit's counters.
+// Times are on the trail's clock; a zero time means "never".
+type Status struct {
+	IsLogging bool
+	// LatestDeliveryTime is when a log file was last delivered to a sink.
+	LatestDeliveryTime time.Time
+	// LatestDeliveryError is the error of the latest failed put of a log
+	// file, "sink-bucket: message", from the first sink whose latest
+	// attempt failed; empty when every sink's latest attempt succeeded.
+	LatestDeliveryError string
+	// LatestDeliveryAttemptTime is when a log file put was last attempted;
+	// LatestDeliveryAttemptSucceeded when one last succeeded.
+	LatestDeliveryAttemptTime      time.Time
+	LatestDeliveryAttemptSucceeded time.Time
+	LatestDigestDeliveryTime       time.Time
+	LatestDigestDeliveryError      string
+	StartLoggingTime               time.Time
+	StopLoggingTime                time.Time
+
+	// Sinks has one entry per configured sink, in order.
+	Sinks    []SinkStatus
+	Counters Counters
+	// PendingFiles counts log files cut and not yet delivered to every
+	// sink; BufferedBytes what the buffer holds.
+	PendingFiles  int
+	BufferedBytes int64
+}
+
+// SinkStatus is the delivery status of one sink.
+type SinkStatus struct {
+	Bucket                         string
+	LatestDeliveryTime             time.Time
+	LatestDeliveryError            string // empty once a later put succeeds
+	LatestDeliveryAttemptTime      time.Time
+	LatestDeliveryAttemptSucceeded time.Time
+	LatestDigestDeliveryTime       time.Time
+	LatestDigestDeliveryError      string
+	FilesDelivered                 int64
+	DigestsDelivered               int64
+	// Failures counts failed puts (log files and digests).
+	Failures int64
+	// Pending counts log files waiting for or in a put to this sink.
+	Pending int
+}
+
+// Counters count records. Emitted = Selected + not selected + NotLogging
+// + Rejected; every Selected record is eventually Delivered or Dropped,
+// or is still pending (or, when Close gives up, left in the spool).
+type Counters struct {
+	Emitted    int64 // Emit calls on an open trail
+	Selected   int64 // records the trail logs: selected, in its regions
+	Delivered  int64 // records in log files delivered to every sink
+	Dropped    int64 // selected records refused for want of buffer room
+	Retried    int64 // failed puts that were retried
+	NotLogging int64 // records emitted while logging was stopped
+	Rejected   int64 // invalid records (Emit returned ErrInvalidRecord)
+	// Recovered counts records read back from the spool at New: records a
+	// previous process acknowledged and had not delivered to every sink.
+	// They count in Delivered once delivered, not in Selected.
+	Recovered int64
+}
+
+// Counters returns the trail's counters.
+func (t *Trail) Counters() Counters {
+	return Counters{
+		Emitted: t.emitted.Load(), Selected: t.selected.Load(), Delivered: t.delivered.Load(),
+		Dropped: t.dropped.Load(), Retried: t.retried.Load(), NotLogging: t.notLogging.Load(),
+		Rejected: t.rejected.Load(), Recovered: t.recovered.Load(),
+	}
+}
+
+// Status returns the trail's status.
+func (t *Trail) Status() Status {
+	t.mu.Lock()
+	st := Status{
+		IsLogging:        t.logging.Load(),
+		StartLoggingTime: t.startTime,
+		StopLoggingTime:  t.stopTime,
+		PendingFiles:     len(t.inflight),
+	}
+	t.mu.Unlock()
+	st.Counters = t.Counters()
+	st.BufferedBytes = t.budget.used.Load()
+	for _, s := range t.sinks {
+		s.mu.Lock()
+		ss := s.status
+		s.mu.Unlock()
+		st.Sinks = append(st.Sinks, ss)
+		st.LatestDeliveryTime = later(st.LatestDeliveryTime, ss.LatestDeliveryTime)
+		st.LatestDeliveryAttemptTime = later(st.LatestDeliveryAttemptTime, ss.LatestDeliveryAttemptTime)
+		st.LatestDeliveryAttemptSucceeded = later(st.LatestDeliveryAttemptSucceeded, ss.LatestDeliveryAttemptSucceeded)
+		st.LatestDigestDeliveryTime = later(st.LatestDigestDeliveryTime, ss.LatestDigestDeliveryTime)
+		if st.LatestDeliveryError == "" && ss.LatestDeliveryError != "" {
+			st.LatestDeliveryError = ss.Bucket + ": " + ss.LatestDeliveryError
+		}
+		if st.LatestDigestDeliveryError == "" && ss.LatestDigestDeliveryError != "" {
+			st.LatestDigestDeliveryError = ss.Bucket + ": " + ss.LatestDigestDeliveryError
+		}
+	}
+	return st
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}

@@ -1,0 +1,584 @@
+package trail
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The spool is a sequence of write-ahead files ("segments"), named
+// %016d.wal by sequence number, each a sequence of frames:
+//
+//	u32 payload length | u32 CRC-32C of type and payload | u8 type | payload
+//
+// (integers little-endian). Frame types:
+//
+//	record: u8 flags | u8 n, account | u8 n, region | i64 eventTime (Unix ns) | record JSON
+//	seal:   u8 flags | u8 n, account | u8 n, region | i64 delivery time (Unix ns) |
+//	        u16 n, key | u32 count | count × u64 position of a record frame
+//	done:   key
+//
+// flags bit 0 marks Insights. A position is segment<<32 | offset.
+//
+// A record frame is written, and fsync'ed, before Emit returns. A seal frame
+// is written (and fsync'ed) before a log file's first put: it names the
+// file's key and its records in order, so that after a crash the same
+// object is put again under the same key; a put replaces the object, so a
+// record is in one file whatever the crashes. A done frame follows the
+// last sink's put. A segment is deleted when every record and seal frame in
+// it belongs to a delivered file. Reading stops, in each segment, at the
+// first frame that is short or fails its CRC: a write that a crash tore is
+// one no Emit was acknowledged for.
+const (
+	frameRecord = 1
+	frameSeal   = 2
+	frameDone   = 3
+
+	frameHeader = 9
+	walExt      = ".wal"
+)
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// errSpoolClosed is returned by appends after close.
+var errSpoolClosed = errors.New("spool closed")
+
+type wal struct {
+	dir      string
+	lock     *os.File
+	segBytes int64
+
+	mu       sync.Mutex
+	seg      uint32 // segment appended to
+	off      int64  // append offset in seg
+	chunks   []walChunk
+	round    *walRound
+	broken   uint32 // a segment whose file a failed write may have torn; 0: none
+	counts   map[uint32]int64
+	writeSeg uint32 // segment of the file the writer has open
+	closed   bool
+	free     [][]byte
+
+	kick chan struct{}
+	quit chan struct{}
+	done chan struct{}
+
+	f *os.File // writer-owned
+}
+
+type walChunk struct {
+	seg uint32
+	b   []byte
+}
+
+// walRound is one group commit: every frame appended before the writer
+// took the round is durable when done is closed and err is nil.
+type walRound struct {
+	done chan struct{}
+	err  error
+}
+
+func segName(seg uint32) string { return fmt.Sprintf("%016d%s", seg, walExt) }
+
+// recovery is what a spool held when it was opened.
+type recovery struct {
+	records []recRecord
+	seals   []recSeal
+	done    map[string]bool
+}
+
+type recRecord struct {
+	ref   uint64
+	route routeKey
+	et    time.Time
+	data  []byte
+}
+
+type recSeal struct {
+	ref   uint64
+	route routeKey
+	at    time.Time
+	key   string
+	refs  []uint64
+}
+
+// openWAL locks and reads the spool directory and starts its writer on a
+// new segment.
+func openWAL(dir string, segBytes int64) (*wal, *recovery, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, nil, fmt.Errorf("spool %s: %w", dir, err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	w := &wal{
+		dir: dir, lock: lock, segBytes: min(segBytes, 1<<30),
+		counts: make(map[uint32]int64),
+		round:  &walRound{done: make(chan struct{})},
+		kick:   make(chan struct{}, 1),
+		quit:   make(chan struct{}),
+		done:   make(chan struct{}),
+	}
+	rec, last, err := w.read()
+	if err != nil {
+		unlockDir(lock)
+		return nil, nil, err
+	}
+	w.seg = last + 1
+	w.writeSeg = last
+	go w.writer()
+	return w, rec, nil
+}
+
+// read parses every segment of the spool.
+func (w *wal) read() (*recovery, uint32, error) {
+	entries, err := os.ReadDir(w.dir)
+	if err != nil {
+		return nil, 0, fmt.Errorf("spool %s: %w", w.dir, err)
+	}
+	var segs []uint32
+	for _, e := range entries {
+		name, ok := strings.CutSuffix(e.Name(), walExt)
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		n, err := strconv.ParseUint(name, 10, 32)
+		if err != nil || n == 0 {
+			continue
+		}
+		segs = append(segs, uint32(n))
+	}
+	slices.Sort(segs)
+	rec := &recovery{done: make(map[string]bool)}
+	var last uint32
+	for _, seg := range segs {
+		last = seg
+		w.counts[seg] = 0
+		data, err := os.ReadFile(filepath.Join(w.dir, segName(seg)))
+		if err != nil {
+			return nil, 0, fmt.Errorf("spool: read %s: %w", segName(seg), err)
+		}
+		parseSegment(seg, data, rec)
+	}
+	return rec, last, nil
+}
+
+// parseSegment adds a segment's frames to rec, stopping at the first
+// damaged one.
+func parseSegment(seg uint32, data []byte, rec *recovery) {
+	off := 0
+	for len(data)-off >= frameHeader {
+		n := int(binary.LittleEndian.Uint32(data[off:]))
+		sum := binary.LittleEndian.Uint32(data[off+4:])
+		end := off + frameHeader + n
+		if n < 0 || end > len(data) || end < off {
+			return
+		}
+		body := data[off+8 : end] // type and payload
+		if crc32.Checksum(body, castagnoli) != sum {
+			return
+		}
+		ref := uint64(seg)<<32 | uint64(off)
+		payload := body[1:]
+		var ok bool
+		switch body[0] {
+		case frameRecord:
+			var r recRecord
+			var rest []byte
+			r.route, rest, ok = readRoute(payload)
+			if ok && len(rest) >= 8 {
+				r.ref = ref
+				r.et = time.Unix(0, int64(binary.LittleEndian.Uint64(rest))).UTC()
+				r.data = rest[8:]
+				rec.records = append(rec.records, r)
+			}
+		case frameSeal:
+			var s recSeal
+			var rest []byte
+			s.route, rest, ok = readRoute(payload)
+			if ok && len(rest) >= 10 {
+				s.ref = ref
+				s.at = time.Unix(0, int64(binary.LittleEndian.Uint64(rest))).UTC()
+				kn := int(binary.LittleEndian.Uint16(rest[8:]))
+				rest = rest[10:]
+				if len(rest) >= kn+4 {
+					s.key = string(rest[:kn])
+					cnt := int(binary.LittleEndian.Uint32(rest[kn:]))
+					rest = rest[kn+4:]
+					if len(rest) == 8*cnt {
+						s.refs = make([]uint64, cnt)
+						for i := range s.refs {
+							s.refs[i] = binary.LittleEndian.Uint64(rest[8*i:])
+						}
+						rec.seals = append(rec.seals, s)
+					}
+				}
+			}
+		case frameDone:
+			rec.done[string(payload)] = true
+		}
+		off = end
+	}
+}
+
+func readRoute(p []byte) (routeKey, []byte, bool) {
+	var rk routeKey
+	if len(p) < 2 {
+		return rk, nil, false
+	}
+	rk.insight = p[0]&1 != 0
+	n := int(p[1])
+	if len(p) < 2+n+1 {
+		return rk, nil, false
+	}
+	rk.account = string(p[2 : 2+n])
+	p = p[2+n:]
+	n = int(p[0])
+	if len(p) < 1+n {
+		return rk, nil, false
+	}
+	rk.region = string(p[1 : 1+n])
+	return rk, p[1+n:], true
+}
+
+func appendRoute(b []byte, rk routeKey) []byte {
+	var flags byte
+	if rk.insight {
+		flags = 1
+	}
+	b = append(b, flags, byte(len(rk.account)))
+	b = append(b, rk.account...)
+	b = append(b, byte(len(rk.region)))
+	return append(b, rk.region...)
+}
+
+// beginFrame starts a frame in the current segment, rotating first when it
+// would overflow the segment or the segment's file is broken. It returns
+// the frame's position and the chunk bytes to append the payload to; the
+// caller finishes with endFrame. w.mu is held.
+func (w *wal) beginFrameLocked(typ byte, size int) (uint64, int) {
+	if w.broken == w.seg || (w.off > 0 && w.off+int64(frameHeader+size) > w.segBytes) {
+		w.seg++
+		w.off = 0
+	}
+	if len(w.chunks) == 0 || w.chunks[len(w.chunks)-1].seg != w.seg {
+		var b []byte
+		if n := len(w.free); n > 0 {
+			b, w.free = w.free[n-1][:0], w.free[:n-1]
+		}
+		w.chunks = append(w.chunks, walChunk{seg: w.seg, b: b})
+	}
+	c := &w.chunks[len(w.chunks)-1]
+	start := len(c.b)
+	c.b = append(c.b, 0, 0, 0, 0, 0, 0, 0, 0, typ)
+	return uint64(w.seg)<<32 | uint64(w.off), start
+}
+
+func (w *wal) endFrameLocked(start int) {
+	c := &w.chunks[len(w.chunks)-1]
+	f := c.b[start:]
+	binary.LittleEndian.PutUint32(f, uint32(len(f)-frameHeader))
+	binary.LittleEndian.PutUint32(f[4:], crc32.Checksum(f[8:], castagnoli))
+	w.off += int64(len(f))
+}
+
+func (w *wal) wake() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// appendRecord writes a record frame and waits until it is durable.
+func (w *wal) appendRecord(rk routeKey, et time.Time, rec []byte) (uint64, error) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return 0, errSpoolClosed
+	}
+	ref, start := w.beginFrameLocked(frameRecord, 4+len(rk.account)+len(rk.region)+8+len(rec))
+	c := &w.chunks[len(w.chunks)-1]
+	c.b = appendRoute(c.b, rk)
+	c.b = binary.LittleEndian.AppendUint64(c.b, uint64(et.UnixNano()))
+	c.b = append(c.b, rec...)
+	w.endFrameLocked(start)
+	w.counts[uint32(ref>>32)]++
+	r := w.round
+	w.mu.Unlock()
+	w.wake()
+	<-r.done
+	if r.err != nil {
+		w.release(uint32(ref>>32), 1)
+		return 0, r.err
+	}
+	return ref, nil
+}
+
+// appendSeal writes a file's seal frame and waits until it is durable; false
+// when it could not be written (the file is then delivered anyway, and a
+// crash before its done frame may deliver its records again).
+func (w *wal) appendSeal(b *batch) (uint64, bool) {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return 0, false
+	}
+	ref, start := w.beginFrameLocked(frameSeal, 4+len(b.route.account)+len(b.route.region)+8+2+len(b.key)+4+8*len(b.refs))
+	c := &w.chunks[len(w.chunks)-1]
+	c.b = appendRoute(c.b, b.route)
+	c.b = binary.LittleEndian.AppendUint64(c.b, uint64(b.at.UnixNano()))
+	c.b = binary.LittleEndian.AppendUint16(c.b, uint16(len(b.key)))
+	c.b = append(c.b, b.key...)
+	c.b = binary.LittleEndian.AppendUint32(c.b, uint32(len(b.refs)))
+	for _, r := range b.refs {
+		c.b = binary.LittleEndian.AppendUint64(c.b, r)
+	}
+	w.endFrameLocked(start)
+	w.counts[uint32(ref>>32)]++
+	r := w.round
+	w.mu.Unlock()
+	w.wake()
+	<-r.done
+	if r.err != nil {
+		w.release(uint32(ref>>32), 1)
+		return 0, false
+	}
+	return ref, true
+}
+
+// delivered notes a delivered file: its records and seal frame no longer keep
+// their segments.
+func (w *wal) delivered(b *batch) {
+	// Release by runs of one segment: a file's records are mostly in one
+	// or two segments.
+	for i := 0; i < len(b.refs); {
+		seg := uint32(b.refs[i] >> 32)
+		j := i + 1
+		for j < len(b.refs) && uint32(b.refs[j]>>32) == seg {
+			j++
+		}
+		w.release(seg, int64(j-i))
+		i = j
+	}
+	w.mu.Lock()
+	if !w.closed {
+		_, start := w.beginFrameLocked(frameDone, len(b.key))
+		c := &w.chunks[len(w.chunks)-1]
+		c.b = append(c.b, b.key...)
+		w.endFrameLocked(start)
+	}
+	w.mu.Unlock()
+	if b.sealed {
+		w.release(uint32(b.sealRef>>32), 1)
+	}
+	w.wake()
+}
+
+// hold counts n more entries of seg (recovered records and seals).
+func (w *wal) hold(seg uint32, n int64) {
+	w.mu.Lock()
+	w.counts[seg] += n
+	w.mu.Unlock()
+}
+
+func (w *wal) release(seg uint32, n int64) {
+	w.mu.Lock()
+	w.counts[seg] -= n
+	w.deleteIfUnusedLocked(seg)
+	w.mu.Unlock()
+}
+
+// deleteIfUnusedLocked removes a segment nothing refers to any more, once
+// nothing will be written to it.
+func (w *wal) deleteIfUnusedLocked(seg uint32) {
+	if c, ok := w.counts[seg]; !ok || c != 0 || seg >= w.writeSeg || seg >= w.seg {
+		return
+	}
+	// A failed remove leaves the file for the next start, which reads it,
+	// finds every record delivered, and removes it.
+	if err := os.Remove(filepath.Join(w.dir, segName(seg))); err == nil || errors.Is(err, os.ErrNotExist) {
+		delete(w.counts, seg)
+	}
+}
+
+// deleteUnused removes every segment nothing refers to.
+func (w *wal) deleteUnused() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for seg := range w.counts {
+		w.deleteIfUnusedLocked(seg)
+	}
+}
+
+// rotate starts a new segment, so that the current one can be deleted once
+// its records are delivered.
+func (w *wal) rotate() {
+	w.mu.Lock()
+	if w.closed || w.off == 0 {
+		w.mu.Unlock()
+		return
+	}
+	w.seg++
+	w.off = 0
+	// An empty chunk makes the writer open the new segment, after which
+	// the old one can go.
+	w.chunks = append(w.chunks, walChunk{seg: w.seg})
+	w.mu.Unlock()
+	w.wake()
+}
+
+// writer writes and fsyncs what appends queued: one write and one fsync
+// for all the frames that arrived while the previous fsync ran.
+func (w *wal) writer() {
+	defer close(w.done)
+	for {
+		select {
+		case <-w.kick:
+		case <-w.quit:
+			w.commit()
+			if w.f != nil {
+				w.f.Close()
+				w.f = nil
+			}
+			return
+		}
+		w.commit()
+	}
+}
+
+func (w *wal) commit() {
+	w.mu.Lock()
+	chunks := w.chunks
+	w.chunks = nil
+	r := w.round
+	w.round = &walRound{done: make(chan struct{})}
+	broken := w.broken
+	w.mu.Unlock()
+	failed, err := w.write(chunks, broken)
+	w.mu.Lock()
+	for _, c := range chunks {
+		if c.b != nil && cap(c.b) <= 4<<20 {
+			w.free = append(w.free, c.b)
+		}
+	}
+	if err != nil {
+		// Later frames go to a new segment: this one may end in a torn
+		// frame, and frames after it would not be read. Set before the
+		// waiters learn of the error, so that their retries go there.
+		w.broken = failed
+		if w.f != nil {
+			w.f.Close()
+			w.f = nil
+		}
+	}
+	w.mu.Unlock()
+	r.err = err
+	close(r.done)
+}
+
+// write writes chunks and fsyncs; on error it returns the segment that
+// failed.
+func (w *wal) write(chunks []walChunk, broken uint32) (uint32, error) {
+	for _, c := range chunks {
+		if c.seg == broken {
+			return c.seg, fmt.Errorf("spool %s: segment %s failed earlier", w.dir, segName(c.seg))
+		}
+		if w.f == nil || c.seg != w.writeSeg {
+			if err := w.open(c.seg); err != nil {
+				return c.seg, err
+			}
+		}
+		if len(c.b) == 0 {
+			continue
+		}
+		if _, err := w.f.Write(c.b); err != nil {
+			return c.seg, fmt.Errorf("spool: write %s: %w", segName(c.seg), err)
+		}
+	}
+	if w.f != nil && len(chunks) > 0 {
+		if err := w.f.Sync(); err != nil {
+			return w.writeSeg, fmt.Errorf("spool: fsync %s: %w", segName(w.writeSeg), err)
+		}
+	}
+	return 0, nil
+}
+
+// open switches the writer to segment seg, syncing and closing the previous
+// one.
+func (w *wal) open(seg uint32) error {
+	if w.f != nil {
+		if err := w.f.Sync(); err != nil {
+			return fmt.Errorf("spool: fsync %s: %w", segName(w.writeSeg), err)
+		}
+		w.f.Close()
+		w.f = nil
+	}
+	f, err := os.OpenFile(filepath.Join(w.dir, segName(seg)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("spool: create %s: %w", segName(seg), err)
+	}
+	if err := syncDir(w.dir); err != nil {
+		f.Close()
+		return fmt.Errorf("spool: %w", err)
+	}
+	w.f = f
+	w.mu.Lock()
+	prev := w.writeSeg
+	w.writeSeg = seg
+	if _, ok := w.counts[seg]; !ok {
+		w.counts[seg] = 0
+	}
+	for s := range w.counts {
+		if s <= prev {
+			w.deleteIfUnusedLocked(s)
+		}
+	}
+	w.mu.Unlock()
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", dir, err)
+	}
+	return nil
+}
+
+// close writes what is queued, stops the writer, deletes the segments
+// nothing refers to and unlocks the directory.
+func (w *wal) close() error {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return nil
+	}
+	w.closed = true
+	w.mu.Unlock()
+	close(w.quit)
+	<-w.done
+	w.mu.Lock()
+	// Nothing more is written: every segment, the last included, can go
+	// when nothing refers to it.
+	w.seg++
+	w.writeSeg = w.seg
+	for seg := range w.counts {
+		w.deleteIfUnusedLocked(seg)
+	}
+	w.mu.Unlock()
+	syncDir(w.dir)
+	return unlockDir(w.lock)
+}
