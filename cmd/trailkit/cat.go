@@ -42,6 +42,7 @@ func runCat(ctx context.Context, e *env, args []string) error {
 		err := eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
 			sc := event.NewScanner(r)
 			sc.Name = name
+			defer sc.Close()
 			for sc.Scan() {
 				if match != nil {
 					if err := event.Unmarshal(sc.Bytes(), &rec); err != nil {
@@ -53,8 +54,12 @@ func runCat(ctx context.Context, e *env, args []string) error {
 				}
 				n++
 				if !*count {
+					// The Scanner's bytes are the record as read, compacted:
+					// printing them is lossless and needs no encoding.
 					out.Write(sc.Bytes())
-					out.WriteByte('\n')
+					if err := out.WriteByte('\n'); err != nil {
+						return fmt.Errorf("write: %w", err)
+					}
 				}
 			}
 			return sc.Err()
@@ -90,8 +95,8 @@ func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name 
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && strings.HasPrefix(d.Name(), ".") && p != path {
-			return filepath.SkipDir // hidden trees hold metadata, not logs
+		if d.IsDir() && p != path && (strings.HasPrefix(d.Name(), ".") || d.Name() == "CloudTrail-Digest") {
+			return filepath.SkipDir // hidden trees hold metadata, digest trees digests: no records
 		}
 		if d.Type().IsRegular() && isLogName(d.Name()) {
 			files = append(files, p)
@@ -101,7 +106,7 @@ func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name 
 	if err != nil {
 		return err
 	}
-	sort.Strings(files)
+	sort.Strings(files) // S3 key order: paths compare byte by byte, '/' included
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err

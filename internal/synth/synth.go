@@ -15,6 +15,10 @@ import (
 	"github.com/trailkit/trailkit/event"
 )
 
+// Version changes whenever the generator's output does, so that files
+// cached from an earlier generator are not mistaken for current ones.
+const Version = 1
+
 // Generator makes records deterministically from a seed.
 type Generator struct {
 	rng     *rand.Rand
