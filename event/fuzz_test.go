@@ -3,6 +3,7 @@ package event_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -41,10 +42,18 @@ func FuzzScanner(f *testing.F) {
 			if !json.Valid(rec) {
 				t.Fatalf("record %d is not valid JSON: %q", sc.Index(), rec)
 			}
+			var compact bytes.Buffer
+			if err := json.Compact(&compact, rec); err != nil || !bytes.Equal(compact.Bytes(), rec) {
+				t.Fatalf("record %d is not compact: %q", sc.Index(), rec)
+			}
 			var r event.Record
 			if err := event.Unmarshal(rec, &r); err != nil {
 				t.Fatalf("a scanned record must decode: %v", err)
 			}
+		}
+		var re *event.ReadError
+		if err := sc.Err(); err != nil && !errors.As(err, &re) {
+			t.Fatalf("error without a location: %v", err)
 		}
 	})
 }
@@ -69,6 +78,27 @@ func FuzzDecode(f *testing.F) {
 			if want[i] != got[i] {
 				t.Fatalf("round trip changed token %d (%v -> %v):\nin:  %s\nout: %s", i, want[i], got[i], data, out)
 			}
+		}
+	})
+}
+
+// FuzzGet: looking up any path in any bytes gives a value or Missing, never
+// a panic, and a value found in valid JSON is valid JSON.
+func FuzzGet(f *testing.F) {
+	f.Add([]byte(params), "tags", "1")
+	f.Add([]byte(`{"a":[{"b":"\u00e9"}]}`), "a", "0")
+	f.Add([]byte(`[1,2,{"x":null}]`), "2", "x")
+	f.Fuzz(func(t *testing.T, data []byte, k1, k2 string) {
+		v := event.Get(data, k1, k2)
+		_, _ = v.Text()
+		_, _ = v.Int()
+		_, _ = v.Bool()
+		for range v.Members() {
+		}
+		for range v.Elements() {
+		}
+		if v.Exists() && json.Valid(data) && !json.Valid(v.Raw()) {
+			t.Fatalf("Get(%q, %q, %q) = %q, not valid JSON", data, k1, k2, v.Raw())
 		}
 	})
 }

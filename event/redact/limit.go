@@ -39,7 +39,9 @@ type Cut struct {
 // LimitResult reports what Limit did.
 type LimitResult struct {
 	Cuts []Cut
-	Size int  // encoded size of the record afterwards
+	// Size is the encoded size of the record afterwards, or an upper bound
+	// of it when the record plainly fits (then it was not encoded).
+	Size int
 	Fits bool // Size <= the limit
 }
 
@@ -108,6 +110,11 @@ func Limit(r *event.Record, max int) LimitResult {
 	trunc("errorMessage", &r.ErrorMessage)
 	trunc("requestID", &r.RequestID)
 
+	if b := bound(r); b >= 0 && b <= max {
+		// Fits for sure; Size is the bound, not the exact size.
+		res.Size, res.Fits = b, true
+		return res
+	}
 	bp := bufPool.Get().(*[]byte)
 	defer bufPool.Put(bp)
 	size := func() int {
