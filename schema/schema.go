@@ -163,9 +163,10 @@ func ValidateLogFile(data []byte) error { return LogFile.Validate(data) }
 func ValidateDigest(data []byte) error { return Digest.Validate(data) }
 
 // Validate recognises what data is and checks it against that schema. An
-// object with a Records member is a log file; an object without eventVersion
-// that has digest members (digest…, previousDigest…, logFiles) is a digest;
-// anything else is checked as a record.
+// object with an eventVersion member is a record; else one with a Records
+// member is a log file, and one with digest members (digest…,
+// previousDigest…, logFiles) is a digest; anything else is checked as a
+// record.
 func Validate(data []byte) (Kind, error) {
 	v, err := decode(data)
 	if err != nil {
@@ -180,11 +181,11 @@ func detect(v any) Kind {
 	if !ok {
 		return Record
 	}
-	if _, ok := m["Records"]; ok {
-		return LogFile
-	}
 	if _, ok := m["eventVersion"]; ok {
 		return Record
+	}
+	if _, ok := m["Records"]; ok {
+		return LogFile
 	}
 	for key := range m {
 		if key == "logFiles" || strings.HasPrefix(key, "digest") || strings.HasPrefix(key, "previousDigest") {

@@ -561,6 +561,7 @@ func TestValidateRecognises(t *testing.T) {
 		{`{"digestEndTime":"2025-06-01T10:00:00Z"}`, schema.Digest, true},
 		{`{"logFiles":[]}`, schema.Digest, true},
 		{`{"eventVersion":"1.08","eventTime":"2025-06-01T10:15:00Z","logFiles":[]}`, schema.Record, false},
+		{`{"eventVersion":"1.08","eventTime":"2025-06-01T10:15:00Z","Records":7}`, schema.Record, false},
 		{`{}`, schema.Record, true},
 		{`[]`, schema.Record, true},
 	} {
