@@ -27,6 +27,8 @@ type trailWriter struct {
 	rng   *mrand.Rand
 	// records is the number of records per log file.
 	records int
+	// level is the gzip level of the log files (0: the default).
+	level int
 }
 
 func newTrailWriter(tb testing.TB, s sink.Sink, cfg digest.ChainConfig, seed uint64, records int) *trailWriter {
@@ -60,7 +62,7 @@ func (w *trailWriter) logKey(at time.Time) string {
 // putLog writes and delivers one log file at time at.
 func (w *trailWriter) putLog(ctx context.Context, at time.Time) digest.LogFile {
 	var buf bytes.Buffer
-	lw, err := event.NewLogWriter(&buf, event.LogWriterOptions{})
+	lw, err := event.NewLogWriter(&buf, event.LogWriterOptions{Level: w.level})
 	require.NoError(w.tb, err)
 	var oldest, newest time.Time
 	for range w.records {

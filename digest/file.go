@@ -332,9 +332,16 @@ func gunzipAll(body []byte) ([]byte, error) {
 // files (under 200 KB).
 const maxDigestSize = 64 << 20
 
+// gzipWriters reuses gzip writers, whose allocation costs more than
+// compressing a digest.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 func gzipBytes(data []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.DefaultCompression)
+	buf.Grow(len(data)/3 + 64)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	zw.Write(data) // writes to a bytes.Buffer do not fail
 	zw.Close()
 	return buf.Bytes()

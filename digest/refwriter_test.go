@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,9 +70,15 @@ func (r *refTrail) base() string {
 	return b + r.account + "/"
 }
 
+// refGzipWriters reuses writers: a new compress/gzip writer allocates
+// about a megabyte, which dominates small files.
+var refGzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 func refGzip(data []byte) []byte {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw := refGzipWriters.Get().(*gzip.Writer)
+	defer refGzipWriters.Put(zw)
+	zw.Reset(&buf)
 	zw.Write(data)
 	zw.Close()
 	return buf.Bytes()

@@ -202,12 +202,10 @@ type validator struct {
 	lists                map[string]*digestList // bucket + "\x00" + region
 	msg                  []byte
 
-	// For the unlisted-log check: the log files the walked digests list,
-	// the windows of the valid digests per region, and the regions whose
-	// digest directories other trails share.
+	// For the unlisted-log check: the log files the walked digests list
+	// and the windows of the valid digests, per region.
 	listed  map[string]struct{}
 	windows map[string][]window
-	shared  map[string]bool
 }
 
 type digestList struct{ standard, backfill []string }
@@ -224,7 +222,7 @@ func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
 		start: opts.Start.UTC(), end: opts.End.UTC(), workers: opts.Workers,
 		keys: map[string]PublicKey{}, rsaKeys: map[string]*rsa.PublicKey{},
 		stores: map[string]sink.Store{store.Bucket(): store}, lists: map[string]*digestList{},
-		listed: map[string]struct{}{}, windows: map[string][]window{}, shared: map[string]bool{},
+		listed: map[string]struct{}{}, windows: map[string][]window{},
 	}
 	if opts.AccountID != "" {
 		if !accountRE.MatchString(opts.AccountID) {
@@ -332,11 +330,13 @@ func (v *validator) walk(ctx context.Context, e *emitter) error {
 // the trail's directories, or renamed. A log key's time is its delivery
 // time truncated to the minute, so a file stamped s was delivered in
 // [s, s+1m); it must be listed by a digest whose window holds all of that
-// minute. The check is skipped for a region whose digest directory other
-// trails share, because their log files share the directories too.
+// minute. A day whose digests (in its own or the next day's digest
+// directory) include another trail's is skipped: trails that share a bucket and prefix share the log
+// directories too, and the other trail's log files are not in this
+// trail's digests.
 func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string) error {
 	ws := v.windows[region]
-	if len(ws) == 0 || v.shared[region] {
+	if len(ws) == 0 {
 		return nil
 	}
 	slices.SortFunc(ws, func(a, b window) int { return a.start.Compare(b.start) })
@@ -366,7 +366,21 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 	bucket := v.store.Bucket()
 	from := maxTime(ws[0].start, v.start).Truncate(24 * time.Hour)
 	to := minTime(ws[len(ws)-1].end, v.end)
+	digestDir := digestPrefix(pfx, v.opts.OrganizationID, v.account, region)
+	m := keyMatcher{prefix: digestDir, account: v.account, region: region, trail: v.trail, home: v.home}
 	for day := from; !day.After(to); day = day.AddDate(0, 0, 1) {
+		// The digests of a day's log files end that day or, for the last
+		// hour, the next.
+		shared, err := v.sharedDay(ctx, &m, digestDir+day.Format("2006/01/02/"))
+		if err == nil && !shared {
+			shared, err = v.sharedDay(ctx, &m, digestDir+day.AddDate(0, 0, 1).Format("2006/01/02/"))
+		}
+		if err != nil {
+			return err
+		}
+		if shared {
+			continue
+		}
 		dir := dirPrefix + day.Format("2006/01/02/")
 		for info, err := range v.store.List(ctx, dir, "") {
 			if err != nil {
@@ -390,6 +404,20 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 		}
 	}
 	return nil
+}
+
+// sharedDay reports whether a day's digest directory holds digests of
+// another trail.
+func (v *validator) sharedDay(ctx context.Context, m *keyMatcher, dir string) (bool, error) {
+	for info, err := range v.store.List(ctx, dir, "") {
+		if err != nil {
+			return false, fmt.Errorf("digest: list s3://%s/%s: %w", v.store.Bucket(), dir, err)
+		}
+		if _, _, ok := m.match(info.Key); !ok {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func maxTime(a, b time.Time) time.Time {
@@ -430,9 +458,6 @@ func (v *validator) listDigests(ctx context.Context, bucket, region string) (*di
 		}
 		stamp, backfill, ok := m.match(info.Key)
 		if !ok {
-			if strings.Contains(info.Key[len(prefix):], "_CloudTrail-Digest_") {
-				v.shared[region] = true
-			}
 			continue
 		}
 		if stamp > last {
