@@ -91,9 +91,10 @@ type Config struct {
 	DigestSigner digest.Signer
 	DigestKeys   *digest.KeyRing
 	// DigestRegions are regions that get digests (empty, for hours without
-	// files) besides the home region and the regions the trail has
-	// delivered files for; for a multi-region trail, list the regions in
-	// use.
+	// files) besides the home region, us-east-1 when the trail includes
+	// global service events, and the regions the trail has delivered files
+	// for since it started; for a multi-region trail, list the regions in
+	// use, so that their chains continue across restarts.
 	DigestRegions []string
 }
 

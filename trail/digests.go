@@ -71,6 +71,9 @@ func newDigests(t *Trail, now time.Time) *digests {
 		}
 		sd.store, _ = s.sink.(sink.Store)
 		sd.known[routeKey{account: t.cfg.AccountID, region: t.cfg.HomeRegion}] = true
+		if t.cfg.IncludeGlobalServiceEvents {
+			sd.known[routeKey{account: t.cfg.AccountID, region: globalRegion}] = true
+		}
 		for _, r := range t.cfg.DigestRegions {
 			sd.known[routeKey{account: t.cfg.AccountID, region: r}] = true
 		}

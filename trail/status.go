@@ -29,6 +29,9 @@ type Status struct {
 	// sink; BufferedBytes what the buffer holds.
 	PendingFiles  int
 	BufferedBytes int64
+	// SpoolSyncs counts the fsyncs of the spool's write-ahead files: one
+	// for many Emits when they come together.
+	SpoolSyncs int64
 }
 
 // SinkStatus is the delivery status of one sink.
@@ -86,6 +89,9 @@ func (t *Trail) Status() Status {
 	t.mu.Unlock()
 	st.Counters = t.Counters()
 	st.BufferedBytes = t.budget.used.Load()
+	if t.wal != nil {
+		st.SpoolSyncs = t.wal.syncs.Load()
+	}
 	for _, s := range t.sinks {
 		s.mu.Lock()
 		ss := s.status

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -72,6 +73,8 @@ type wal struct {
 	done chan struct{}
 
 	f *os.File // writer-owned
+
+	syncs atomic.Int64 // fsyncs of write-ahead files
 }
 
 type walChunk struct {
@@ -505,6 +508,7 @@ func (w *wal) write(chunks []walChunk, broken uint32) (uint32, error) {
 		}
 	}
 	if w.f != nil && len(chunks) > 0 {
+		w.syncs.Add(1)
 		if err := w.f.Sync(); err != nil {
 			return w.writeSeg, fmt.Errorf("spool: fsync %s: %w", segName(w.writeSeg), err)
 		}
