@@ -12,6 +12,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -98,7 +99,7 @@ func TestScannerBadInput(t *testing.T) {
 		{"missing comma after Records", `{"Records":[` + rec + `] "x":1}`, `want ',' or '}'`},
 		{"missing comma before Records", `{"x":1 "Records":[` + rec + `]}`, `want ',' or '}'`},
 		{"unterminated log file", `{"Records":[` + rec, "unexpected end of input"},
-		{"unterminated string in a record", `{"Records":[{"eventName":"x`, "unexpected end of input"},
+		{"unterminated string in a record", `{"Records":[{"eventName":"x`, "unterminated string"},
 		{"a number for a record", `{"Records":[` + rec + `,5]}`, "must be a JSON object"},
 		{"garbage between JSON Lines", rec + "\n" + `}` + "\n" + rec, `unexpected '}'`},
 		{"bad base64 payload", `H4sI!!!!`, "CloudWatch Logs payload"},
@@ -111,6 +112,12 @@ func TestScannerBadInput(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.msg)
 			var re *event.ReadError
 			assert.ErrorAs(t, err, &re)
+
+			// The same error however the input arrives.
+			sc := event.NewScanner(iotest.OneByteReader(strings.NewReader(tt.in)))
+			for sc.Scan() {
+			}
+			assert.Equal(t, err.Error(), sc.Err().Error(), "read a byte at a time")
 		})
 	}
 }

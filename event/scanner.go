@@ -468,12 +468,7 @@ func (s *Scanner) validate(v []byte) bool {
 		s.fail(&ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err})
 		return false
 	}
-	if p.sawSpace {
-		s.scratch = appendCompact(s.scratch[:0], v)
-		s.rec = s.scratch
-	} else {
-		s.rec = v
-	}
+	s.accept(v, p.sawSpace)
 	return true
 }
 
@@ -620,11 +615,59 @@ func (s *Scanner) element() (bool, error) {
 		return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want a value", c)}
 	}
 	s.recOff = s.off + int64(s.p)
-	if err := s.frame(); err != nil {
+	if c != '{' {
+		if err := s.frame(); err != nil {
+			return false, err
+		}
+		s.elems++
+		return s.validate(s.buf[s.r:s.p]), nil
+	}
+	if err := s.parseRecord(); err != nil {
 		return false, err
 	}
 	s.elems++
-	return s.validate(s.buf[s.r:s.p]), nil
+	return true, nil
+}
+
+// parseRecord reads the record object starting at p in one validating
+// pass, the hot path of reading a log file. The parser works on what the
+// buffer holds; when it fails near the end of that (the record goes on
+// beyond it), the buffer is filled and the record parsed again from its
+// start. Records are small next to the buffer, so that is rare.
+func (s *Scanner) parseRecord() error {
+	for {
+		p := newParser(s.buf[s.p:s.w], s.recOff)
+		err := p.skipObject()
+		if err == nil {
+			v := s.buf[s.p : s.p+p.pos : s.p+p.pos]
+			s.p += p.pos
+			s.accept(v, p.sawSpace)
+			return nil
+		}
+		if len(p.buf)-p.pos > 8 || s.eof {
+			// A real error, or the input ended inside the record.
+			if s.eof && s.srcErr != nil && len(p.buf)-p.pos <= 8 {
+				err = s.srcErr // say why the input ended (truncated gzip, …)
+			}
+			var re *ReadError
+			if errors.As(err, &re) {
+				return err
+			}
+			return &ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err}
+		}
+		s.fill()
+	}
+}
+
+// accept makes v, a validated record, the current one, compacted if it
+// holds whitespace.
+func (s *Scanner) accept(v []byte, sawSpace bool) {
+	if sawSpace {
+		s.scratch = appendCompact(s.scratch[:0], v)
+		s.rec = s.scratch
+		return
+	}
+	s.rec = v
 }
 
 func (s *Scanner) endArray() {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/stretchr/testify/assert"
@@ -277,4 +278,32 @@ func TestErrorsAreTyped(t *testing.T) {
 	var se *event.SyntaxError
 	require.True(t, errors.As(err, &se))
 	assert.Equal(t, int64(17), se.Offset)
+}
+
+// TestScannerReadsAnyChunking feeds log files a byte at a time and in odd
+// pieces, so that every record is cut at every possible place by the end
+// of what has been read: the records must come out the same.
+func TestScannerReadsAnyChunking(t *testing.T) {
+	lines := corpusLines(t, "records.jsonl")
+	recs := append(lines[2930:2945:2945], lines[3550:3555]...) // non-ASCII, escapes, odd numbers, duplicate keys
+	plain := []byte(`{"Records":[` + string(bytes.Join(recs, []byte(","))) + `]}`)
+	pretty := prettyLogFile(t, recs)
+	for name, data := range map[string][]byte{"compact": plain, "pretty": pretty, "gzip": gz(t, plain)} {
+		want, err := scanAll(data)
+		require.NoError(t, err)
+		require.Len(t, want, len(recs))
+		for rname, r := range map[string]io.Reader{
+			"one byte": iotest.OneByteReader(bytes.NewReader(data)),
+			"halves":   iotest.HalfReader(bytes.NewReader(data)),
+			"data+EOF": iotest.DataErrReader(bytes.NewReader(data)),
+		} {
+			sc := event.NewScanner(r)
+			var got []string
+			for sc.Scan() {
+				got = append(got, string(sc.Bytes()))
+			}
+			require.NoError(t, sc.Err(), "%s, %s", name, rname)
+			assert.Equal(t, want, got, "%s, %s", name, rname)
+		}
+	}
 }
