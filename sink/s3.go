@@ -103,7 +103,7 @@ func (s *S3) Put(ctx context.Context, obj Object) error {
 // Get downloads an object with its metadata. A missing key is an error
 // wrapping both ErrNotFound and the SDK's *types.NoSuchKey.
 func (s *S3) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}, quietChecksums)
 	if err != nil {
 		return nil, ObjectInfo{}, s.fail("get", key, err)
 	}
@@ -217,6 +217,11 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// quietChecksums keeps the SDK from logging, for each object stored
+// without a checksum (older uploads, some S3-compatible servers), that it
+// could not validate one. The body is still validated when it has one.
+func quietChecksums(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }
 
 // ParseS3URL splits s3://bucket[/prefix] into the bucket and the prefix
 // (kept as written, so "s3://b/logs/" lists keys under "logs/"). The bucket

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	neturl "net/url"
+	"path"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/trailkit/trailkit/sink"
+)
+
+// S3 access for the commands that take s3://bucket[/prefix]. Credentials and
+// region come from the usual AWS places (environment, shared config and
+// credentials files, profiles, instance roles); without a region the
+// client uses us-east-1. An endpoint URL, from --endpoint-url or
+// AWS_ENDPOINT_URL_S3, points it at an S3-compatible server such as MinIO,
+// addressed path-style.
+
+// newS3Client returns an S3 client configured as above.
+func newS3Client(ctx context.Context, e *env, endpoint string) (*s3.Client, error) {
+	if endpoint == "" {
+		endpoint = e.getenv("AWS_ENDPOINT_URL_S3")
+	}
+	cfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if o.Region == "" {
+			o.Region = "us-east-1"
+		}
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.UsePathStyle = true
+		}
+		// Objects stored without a checksum are normal (older uploads,
+		// S3-compatible servers); the SDK would log a line for each.
+		o.DisableLogOutputChecksumValidationSkipped = true
+	}), nil
+}
+
+// openS3 parses an s3:// URL (a malformed one is a usage error) and returns
+// a store on its bucket and the URL's key prefix.
+func openS3(ctx context.Context, e *env, url, endpoint string) (*sink.S3, string, error) {
+	bucket, prefix, err := sink.ParseS3URL(url)
+	if err != nil {
+		return nil, "", usagef("%v", err)
+	}
+	client, err := newS3Client(ctx, e, endpoint)
+	if err != nil {
+		return nil, "", err
+	}
+	return sink.NewS3(client, bucket, sink.S3Options{}), prefix, nil
+}
+
+// eachS3Object calls fn for each log object under the URL's prefix, in key
+// order, streaming its body. Like a directory walk, it skips digests,
+// objects whose names are not log file names (isLogName) and keys with a
+// hidden segment, such as a directory sink's .metadata tree copied to S3.
+func eachS3Object(ctx context.Context, e *env, url, endpoint string, fn func(name string, r io.Reader) error) error {
+	bucket, prefix, err := sink.ParseS3URL(url)
+	if err != nil {
+		return usagef("%v", err)
+	}
+	client, err := newS3Client(ctx, e, endpoint)
+	if err != nil {
+		return err
+	}
+	store := sink.NewS3(client, bucket, sink.S3Options{})
+	for info, err := range store.List(ctx, prefix, "") {
+		if err != nil {
+			return s3Failure(url, err)
+		}
+		if !isLogName(path.Base(info.Key)) || hasHiddenSegment(info.Key) {
+			continue
+		}
+		name := "s3://" + bucket + "/" + info.Key
+		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(info.Key)})
+		if err != nil {
+			return s3Failure(name, err)
+		}
+		err = fn(name, out.Body)
+		out.Body.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hasHiddenSegment(key string) bool {
+	return strings.HasPrefix(key, ".") || strings.Contains(key, "/.")
+}
+
+// s3Error is an S3 failure told in one short line: where, and what the
+// server said, without the SDK's request ids.
+type s3Error struct {
+	where string
+	msg   string
+	err   error
+}
+
+func (e *s3Error) Error() string { return e.where + ": " + e.msg }
+func (e *s3Error) Unwrap() error { return e.err }
+
+// s3Failure shortens errors the server answered (no such bucket, access
+// denied, bad credentials) to their code and message, an unreachable
+// endpoint to the network error, and other failures of an S3 operation
+// (missing credentials) to their cause.
+func s3Failure(where string, err error) error {
+	var api smithy.APIError
+	if !errors.As(err, &api) {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			// The endpoint could not be reached (after the SDK's retries).
+			endpoint := ue.URL
+			if u, perr := neturl.Parse(ue.URL); perr == nil {
+				endpoint = u.Scheme + "://" + u.Host
+			}
+			return &s3Error{where: where, msg: fmt.Sprintf("cannot reach %s: %v", endpoint, ue.Err), err: err}
+		}
+		var oe *smithy.OperationError
+		if errors.As(err, &oe) {
+			// Such as missing credentials: the cause without the SDK's
+			// "operation error S3: ListObjectsV2" frame.
+			return &s3Error{where: where, msg: oe.Err.Error(), err: err}
+		}
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	msg := api.ErrorCode()
+	if m := api.ErrorMessage(); m != "" {
+		msg += ": " + m
+	}
+	if errors.Is(err, sink.ErrBucketNotFound) {
+		msg = "bucket not found (" + msg + ")"
+	}
+	return &s3Error{where: where, msg: msg, err: err}
+}
