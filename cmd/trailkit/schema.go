@@ -11,8 +11,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/schema"
@@ -157,9 +159,9 @@ func runSchemaValidate(ctx context.Context, e *env, args []string) error {
 		in := schemaInput{path: path}
 		if path != "-" && !strings.HasPrefix(path, "s3://") {
 			if info, err := os.Stat(path); err == nil && info.IsDir() {
-				files, err := schemaFiles(path)
-				in.files, in.err = files, err
-				total += int64(len(files))
+				in.dir = true
+				in.files, in.err = schemaFiles(path)
+				total += int64(len(in.files))
 			} else {
 				total++
 			}
@@ -172,30 +174,11 @@ func runSchemaValidate(ctx context.Context, e *env, args []string) error {
 		rep.bar.setTotal(total)
 	}
 
-	for _, in := range inputs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		switch {
-		case in.err != nil:
-			rep.unreadable(in.path, in.err)
-		case in.files != nil:
-			for _, f := range in.files {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if err := catFile(f, rep.check); err != nil {
-					rep.unreadable(f, err)
-				}
-			}
-		default:
-			if err := eachInput(ctx, e, in.path, *endpoint, rep.check); err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				rep.unreadable(in.path, err)
-			}
-		}
+	pipe := newSchemaPipeline(rep, runtime.GOMAXPROCS(0))
+	err := checkSchemaInputs(ctx, e, inputs, *endpoint, pipe)
+	pipe.close()
+	if err != nil {
+		return err
 	}
 	rep.bar.done()
 	rep.summary()
@@ -209,18 +192,50 @@ func runSchemaValidate(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// checkSchemaInputs reads every input into the pipeline. An input that
+// cannot be read is reported, and the next one is read.
+func checkSchemaInputs(ctx context.Context, e *env, inputs []schemaInput, endpoint string, pipe *schemaPipeline) error {
+	for _, in := range inputs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !in.dir {
+			if err := eachInput(ctx, e, in.path, endpoint, pipe.read); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				pipe.fail(in.path, err)
+			}
+			continue
+		}
+		for _, f := range in.files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := catFile(f, pipe.read); err != nil {
+				pipe.fail(f, err)
+			}
+		}
+		if in.err != nil {
+			pipe.fail(in.path, in.err) // what could be listed was checked
+		}
+	}
+	return nil
+}
+
 // schemaInput is one PATH argument; a directory is listed up front so that
 // the progress bar knows how many files there are.
 type schemaInput struct {
 	path  string
+	dir   bool
 	files []string // a directory's files, in key order
-	err   error    // a directory that could not be listed
+	err   error    // why the directory could not be listed, or not all of it
 }
 
 // schemaFiles lists the log and digest files under dir, in key order,
 // skipping hidden trees (metadata).
 func schemaFiles(dir string) ([]string, error) {
-	files := []string{}
+	var files []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -242,35 +257,170 @@ func isDigestName(name string) bool {
 		(strings.HasSuffix(name, ".json.gz") || strings.HasSuffix(name, ".json"))
 }
 
-// check validates every value in one input. A read error ends that input
-// only: it is reported and the next input is checked.
-func (r *schemaReport) check(name string, in io.Reader) error {
-	digestByName := isDigestName(filepath.Base(name))
-	sc := event.NewScanner(&countingReader{r: in, bar: r.bar})
+// schemaPipeline checks records on every core while the input is read,
+// and reports them in input order. The reader fills batches of records;
+// each batch goes both to the workers and, in order, to the reporter, which
+// waits for a batch to be checked before it reports it. The channels'
+// capacity bounds the batches in flight, and so the memory.
+type schemaPipeline struct {
+	rep      *schemaReport
+	work     chan *schemaBatch
+	ordered  chan *schemaBatch
+	workers  sync.WaitGroup
+	reported chan struct{}
+	cur      *schemaBatch
+	free     sync.Pool
+}
+
+// schemaBatch is a run of values from one input, copied end to end into buf.
+type schemaBatch struct {
+	name    string
+	byName  bool // the input's name says digest file
+	buf     []byte
+	items   []schemaItem
+	readErr error // why the input could not be read to its end; reported last
+	done    chan struct{}
+}
+
+type schemaItem struct {
+	index      int
+	offset     int64
+	start, end int // the value is buf[start:end]
+	kind       schema.Kind
+	err        error
+}
+
+// A batch is sent when it holds this many values or bytes.
+const (
+	schemaBatchItems = 256
+	schemaBatchBytes = 1 << 20
+)
+
+func newSchemaPipeline(rep *schemaReport, workers int) *schemaPipeline {
+	p := &schemaPipeline{
+		rep:      rep,
+		work:     make(chan *schemaBatch, workers),
+		ordered:  make(chan *schemaBatch, 2*workers),
+		reported: make(chan struct{}),
+	}
+	for range workers {
+		p.workers.Add(1)
+		go func() {
+			defer p.workers.Done()
+			for b := range p.work {
+				b.check()
+				close(b.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(p.reported)
+		for b := range p.ordered {
+			<-b.done
+			p.report(b)
+			b.buf, b.items, b.readErr = b.buf[:0], b.items[:0], nil
+			p.free.Put(b)
+		}
+	}()
+	return p
+}
+
+// read puts every value of one input into batches.
+func (p *schemaPipeline) read(name string, in io.Reader) error {
+	byName := isDigestName(filepath.Base(name))
+	sc := event.NewScanner(&countingReader{r: in, bar: p.rep.bar})
 	sc.Name = name
 	defer sc.Close()
 	for sc.Scan() {
-		b := sc.Bytes()
-		var err error
-		kind := schema.Digest
-		if digestByName {
-			err = schema.ValidateDigest(b)
-		} else if kind, err = schema.Validate(b); kind == schema.LogFile {
-			// The scanner streams a log file's Records, so this is a
-			// value with a member named Records but no eventVersion:
-			// check it as the record it stands in place of.
-			kind, err = schema.Record, schema.ValidateRecord(b)
-		}
-		r.count(kind, err != nil)
-		if err != nil {
-			r.invalid(name, kind, sc.Index(), sc.Offset(), err)
+		b := p.batch(name, byName)
+		start := len(b.buf)
+		b.buf = append(b.buf, sc.Bytes()...)
+		b.items = append(b.items, schemaItem{index: sc.Index(), offset: sc.Offset(), start: start, end: len(b.buf)})
+		if len(b.items) >= schemaBatchItems || len(b.buf) >= schemaBatchBytes {
+			p.send()
 		}
 	}
 	if err := sc.Err(); err != nil {
-		r.unreadable(name, err)
+		p.batch(name, byName).readErr = err
 	}
-	r.bar.add(1, 0, 0)
+	p.send()
+	p.rep.bar.add(1, 0, 0)
 	return nil
+}
+
+// fail reports an input that could not be opened or listed.
+func (p *schemaPipeline) fail(name string, err error) {
+	p.batch(name, false).readErr = err
+	p.send()
+}
+
+// batch returns the batch being filled, starting one if need be.
+func (p *schemaPipeline) batch(name string, byName bool) *schemaBatch {
+	if p.cur != nil && p.cur.name != name {
+		p.send()
+	}
+	if p.cur == nil {
+		b, _ := p.free.Get().(*schemaBatch)
+		if b == nil {
+			b = &schemaBatch{}
+		}
+		b.name, b.byName, b.done = name, byName, make(chan struct{})
+		p.cur = b
+	}
+	return p.cur
+}
+
+// send hands the batch being filled to the reporter and the workers.
+func (p *schemaPipeline) send() {
+	b := p.cur
+	if b == nil {
+		return
+	}
+	p.cur = nil
+	p.ordered <- b
+	if len(b.items) == 0 {
+		close(b.done) // nothing to check: only a read error to report
+		return
+	}
+	p.work <- b
+}
+
+// close sends what is left, then waits for every batch to be reported.
+func (p *schemaPipeline) close() {
+	p.send()
+	close(p.work)
+	close(p.ordered)
+	p.workers.Wait()
+	<-p.reported
+}
+
+// check validates each value of the batch: as a digest when the input is
+// named as one, else as what the value is.
+func (b *schemaBatch) check() {
+	for i := range b.items {
+		it := &b.items[i]
+		v := b.buf[it.start:it.end]
+		if b.byName {
+			it.kind, it.err = schema.Digest, schema.ValidateDigest(v)
+		} else if it.kind, it.err = schema.Validate(v); it.kind == schema.LogFile {
+			// The scanner streams a log file's Records, so this is a
+			// value with a member named Records but no eventVersion:
+			// check it as the record it stands in place of.
+			it.kind, it.err = schema.Record, schema.ValidateRecord(v)
+		}
+	}
+}
+
+func (p *schemaPipeline) report(b *schemaBatch) {
+	for _, it := range b.items {
+		p.rep.count(it.kind, it.err != nil)
+		if it.err != nil {
+			p.rep.invalid(b.name, it.kind, it.index, it.offset, it.err)
+		}
+	}
+	if b.readErr != nil {
+		p.rep.unreadable(b.name, b.readErr)
+	}
 }
 
 func (r *schemaReport) count(k schema.Kind, invalid bool) {

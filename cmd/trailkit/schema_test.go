@@ -10,7 +10,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/stretchr/testify/assert"
@@ -140,6 +142,32 @@ func TestSchemaValidateBinary(t *testing.T) {
 			assert.Contains(t, line, ": /eventTime: ")
 		}
 		assert.Equal(t, "118 records: 7 valid, 111 invalid", out[111])
+	})
+
+	t.Run("findings come in input order", func(t *testing.T) {
+		// Many batches over several files, checked on every core: the
+		// report still follows the input.
+		var paths, want []string
+		for f := range 3 {
+			var b strings.Builder
+			path := filepath.Join(dir, "order", "part"+itoa(f)+".jsonl")
+			for i := range 1000 {
+				if i%3 == f {
+					want = append(want, path+": record "+itoa(i)+" at byte "+itoa(b.Len())+
+						": /readOnly: expected boolean, but got string; /userIdentity: expected object, but got string")
+					b.WriteString(badRecord)
+				} else {
+					b.WriteString(goodRecord)
+				}
+				b.WriteByte('\n')
+			}
+			paths = append(paths, putFile(t, path, []byte(b.String())))
+		}
+		r := runSchemaBin(t, bin, nil, append([]string{"schema", "validate"}, paths...)...)
+		assert.Equal(t, 1, r.code)
+		assert.Empty(t, r.stderr)
+		want = append(want, "3000 records: 2000 valid, 1000 invalid")
+		assert.Equal(t, want, strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n"))
 	})
 
 	t.Run("a broken log file", func(t *testing.T) {
@@ -288,3 +316,42 @@ func TestSchemaValidateBinary(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// BenchmarkSchemaValidate runs trailkit schema validate on the generated log
+// file (see benchRecords) and reports its time as a ratio of trailkit cat
+// --count on the same file, measured just before it: what checking every
+// record against the schema costs on top of reading it. It also reports the
+// peak RSS, which must stay flat whatever the file's size.
+//
+//	go test -run '^$' -bench SchemaValidate -benchtime 3x ./cmd/trailkit
+func BenchmarkSchemaValidate(b *testing.B) {
+	n := benchRecords()
+	path := benchLogFile(b, n)
+	bin := buildTrailkit(b)
+	info, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	want := strconv.Itoa(n) + " records: " + strconv.Itoa(n) + " valid, 0 invalid\n"
+	var cat, validate time.Duration
+	var maxRSS int64
+	for b.Loop() {
+		start := time.Now()
+		if out, err := exec.Command(bin, "cat", "--count", path).Output(); err != nil || string(out) != strconv.Itoa(n)+"\n" {
+			b.Fatalf("trailkit cat --count: %q, %v", out, err)
+		}
+		cat += time.Since(start)
+		start = time.Now()
+		cmd := exec.Command(bin, "schema", "validate", path)
+		out, err := cmd.Output()
+		validate += time.Since(start)
+		if err != nil || string(out) != want {
+			b.Fatalf("trailkit schema validate: %q, %v", out, err)
+		}
+		maxRSS = max(maxRSS, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss*1024)
+	}
+	b.ReportMetric(float64(validate)/float64(cat), "x-cat")
+	b.ReportMetric(float64(n)*float64(b.N)/validate.Seconds(), "records/s")
+	b.ReportMetric(float64(info.Size())*float64(b.N)/validate.Seconds()/1e6, "gz-MB/s")
+	b.ReportMetric(float64(maxRSS)/(1<<20), "peak-RSS-MiB")
+}
