@@ -109,9 +109,13 @@ type fileMetadata struct {
 
 // Put stores the object atomically: the body and the metadata are written
 // to temporary files beside their destinations, then renamed into place,
-// metadata first, so that a reader who finds the object finds its
-// metadata. On error nothing new is visible and no temporary file remains.
-// Metadata names are stored in lower case, as S3 does.
+// metadata first, so that a reader who finds a new object finds its
+// metadata. A failure to write leaves nothing new and no temporary file;
+// with Fsync, a failure to sync the directories after the renames is
+// returned although the object is in place (a retry rewrites it).
+// Metadata names are stored in lower case, as S3 does. Concurrent Puts of
+// one key through one Dir leave one Put's body and metadata together; from
+// several processes they may not.
 func (d *Dir) Put(ctx context.Context, obj Object) error {
 	if err := checkKey(obj.Key); err != nil {
 		return d.fail("put", obj.Key, err)

@@ -39,8 +39,10 @@
 //
 // Put writes the body and the metadata to hidden temporary files
 // (".tmp-*") in their destination directories and renames them into place,
-// metadata first: an object is complete or absent, and a reader who sees
-// it sees its metadata. With DirOptions.Fsync the files and directories are
+// metadata first: an object is complete or absent, and a reader who finds a
+// new object finds its metadata. (Overwriting a key, which a trail never
+// does, can briefly pair the old body with the new metadata.) With
+// DirOptions.Fsync the files and directories are
 // synced before Put returns. A failed Put (read-only directory, full disk)
 // returns the file system's error, wrapped with the operation and key, and
 // leaves no object and no temporary file behind.
@@ -50,4 +52,21 @@
 // starting with '.', and without backslashes or NUL bytes. Any other key is
 // an error wrapping ErrInvalidKey that names it, so no key reaches outside
 // the root or into the hidden files. CloudTrail's keys all qualify.
+//
+// # S3
+//
+// S3 puts each object with one PutObject request carrying its content type,
+// content encoding, user metadata (x-amz-meta-*) and, as configured,
+// SSE-S3 ("AES256") or SSE-KMS ("aws:kms" with a key id). It takes any
+// S3API, which *s3.Client satisfies, so credentials, region, retries and
+// the endpoint of an S3-compatible server (with UsePathStyle) are the
+// caller's client configuration. Errors name the operation and the
+// s3://bucket/key and wrap the SDK's error (errors.As reaches
+// *types.NoSuchKey or smithy.APIError); a missing key also wraps
+// ErrNotFound, a missing bucket ErrBucketNotFound.
+//
+// # Writer
+//
+// Writer prints the records of each log file as JSON Lines, one object's
+// lines together, and skips digest files; it has no read side.
 package sink
