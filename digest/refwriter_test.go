@@ -41,7 +41,8 @@ type refTrail struct {
 	key     *rsa.PrivateKey
 	rng     *mrand.Rand
 
-	prevKey, prevHash, prevSig string // empty: the next digest starts a chain
+	// The previous digest; empty: the next digest starts a chain.
+	prevBucket, prevKey, prevHash, prevSig string
 }
 
 type refLog struct {
@@ -163,7 +164,7 @@ func (r *refTrail) digestJSON(start, end time.Time, key string, logs []refLog, s
 	hashAlg := any(nil)
 	prevBucket := any(nil)
 	if r.prevKey != "" {
-		hashAlg, prevBucket = "SHA-256", r.bucket
+		hashAlg, prevBucket = "SHA-256", r.prevBucket
 	}
 	m := map[string]any{
 		"awsAccountId":                r.account,
@@ -211,7 +212,7 @@ func (r *refTrail) seal(start, end time.Time, logs []refLog) string {
 		Metadata: map[string]string{"signature": sig, "signature-algorithm": "SHA256withRSA"},
 	}))
 	sum := sha256.Sum256(body)
-	r.prevKey, r.prevHash, r.prevSig = key, hex.EncodeToString(sum[:]), sig
+	r.prevBucket, r.prevKey, r.prevHash, r.prevSig = r.bucket, key, hex.EncodeToString(sum[:]), sig
 	return key
 }
 
@@ -228,13 +229,13 @@ func (r *refTrail) sealBackfill(start, end time.Time, logs []refLog, generated t
 		Key: key, Body: refGzip(body), ContentType: "application/json", ContentEncoding: "gzip", Metadata: meta,
 	}))
 	sum := sha256.Sum256(body)
-	r.prevKey, r.prevHash, r.prevSig = key, hex.EncodeToString(sum[:]), sig
+	r.prevBucket, r.prevKey, r.prevHash, r.prevSig = r.bucket, key, hex.EncodeToString(sum[:]), sig
 	return key
 }
 
 // stop makes the next digest start a new chain, as after the trail was
 // stopped.
-func (r *refTrail) stop() { r.prevKey, r.prevHash, r.prevSig = "", "", "" }
+func (r *refTrail) stop() { r.prevBucket, r.prevKey, r.prevHash, r.prevSig = "", "", "", "" }
 
 // hours delivers n hours from h0: logsPerHour log files an hour (at
 // random minutes) and one digest an hour. It returns the digest keys and
