@@ -312,6 +312,9 @@ func (d *Dir) List(ctx context.Context, prefix, startAfter string) iter.Seq2[Obj
 	}
 }
 
+// readDir is os.ReadDir; tests count the directories List reads.
+var readDir = os.ReadDir
+
 type dirEntry struct {
 	key string // the entry's key; a directory's ends in '/'
 	fs.DirEntry
@@ -325,7 +328,7 @@ func (d *Dir) walk(ctx context.Context, dirKey, prefix, startAfter string, yield
 		yield(ObjectInfo{}, d.fail("list", prefix, err))
 		return false
 	}
-	names, err := os.ReadDir(filepath.Join(d.root, filepath.FromSlash(dirKey)))
+	names, err := readDir(filepath.Join(d.root, filepath.FromSlash(dirKey)))
 	if err != nil {
 		if dirKey != "" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
 			return true // nothing under this prefix
