@@ -42,11 +42,14 @@ func benchLogFile(b *testing.B, n int) string {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
 	}
-	tmp := path + ".tmp"
-	f, err := os.Create(tmp)
+	// A temporary name of its own, renamed into place when complete, so
+	// that benchmarks started at the same time never see half a file.
+	f, err := os.CreateTemp(dir, "records-*.tmp")
 	if err != nil {
 		b.Fatal(err)
 	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
 	g := synth.New(1, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	if err := g.WriteLogFile(f, n); err != nil {
 		b.Fatal(err)
