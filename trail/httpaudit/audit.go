@@ -1,0 +1,509 @@
+package httpaudit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/event/redact"
+)
+
+// Emitter receives the records the middleware builds. *trail.Trail is one.
+type Emitter interface {
+	Emit(ctx context.Context, r *event.Record) error
+}
+
+// Overflow says what happens to a record when the queue is full.
+type Overflow int
+
+const (
+	// Block makes the request wait for room in the queue (for at most
+	// Options.BlockTimeout when that is set, after which the record is
+	// dropped and counted). No record is lost, but a stalled Emitter
+	// delays responses once the queue is full.
+	Block Overflow = iota
+	// Drop drops the record at once, counts it in Stats.Dropped and
+	// reports it to OnError: responses are never delayed.
+	Drop
+)
+
+// Options configure the middleware. Emitter and one of EventSource and Name
+// are required; the rest have defaults.
+type Options struct {
+	// Emitter receives each record.
+	Emitter Emitter
+
+	// EventSource is the service's name in eventSource, such as
+	// "orders.example.com".
+	EventSource string
+	// Name returns eventSource and eventName for a request, after its
+	// handler ran (so r.Pattern is set when a ServeMux routed it). Default:
+	// EventSource and EventName(r.Method, r.Pattern).
+	Name func(r *http.Request) (eventSource, eventName string)
+
+	// Region is awsRegion, such as "eu-west-1".
+	Region string
+	// AccountID is recipientAccountId, the 12-digit account the record
+	// belongs to; without it the identity's account is used.
+	AccountID string
+
+	// Identity returns who made the request, from its headers or its
+	// context; it runs after the handler, unless the handler called
+	// SetIdentity. Nil, or a nil result, gives an identity of type
+	// "Unknown".
+	Identity func(r *http.Request) *event.UserIdentity
+
+	// TrustedProxies are the networks of the proxies in front of the
+	// service. Only a request whose peer is in one of them has its
+	// Forwarded or X-Forwarded-For header believed, and only the hops those
+	// headers attribute to trusted proxies are skipped.
+	TrustedProxies []netip.Prefix
+
+	// RequestParameters builds requestParameters (see Decoder). Nil gives
+	// requestParameters null.
+	RequestParameters Decoder
+	// MaxBodyBytes bounds the part of the body kept for RequestParameters;
+	// default 64 KiB. The handler still reads the whole body.
+	MaxBodyBytes int
+
+	// RequestID returns requestID. Default: the X-Request-Id header, or a
+	// random UUID when the request has none.
+	RequestID func(r *http.Request) string
+
+	// Redactor hides sensitive values before the record is emitted.
+	Redactor *redact.Redactor
+	// MaxRecordBytes is the size records are cut to (redact.Limit);
+	// default redact.MaxRecordBytes, CloudTrail's 256 KB.
+	MaxRecordBytes int
+
+	// QueueSize is how many records wait for the Emitter; default 4096.
+	QueueSize int
+	// Workers is how many goroutines call the Emitter; default 1.
+	Workers int
+	// Overflow says what a full queue does; default Block.
+	Overflow Overflow
+	// BlockTimeout bounds the wait of Block; zero waits as long as it
+	// takes.
+	BlockTimeout time.Duration
+	// EmitTimeout bounds one Emit call; zero for none.
+	EmitTimeout time.Duration
+
+	// OnError receives every problem with a record: a failed Emit, a
+	// dropped record, a decoder or redaction error. Default: logged with
+	// slog.Default(). Every one is also counted in Stats.
+	OnError func(err *Error)
+}
+
+// Error reports a record the middleware could not build or deliver whole.
+type Error struct {
+	Op     string        // "emit", "drop", "decode" or "redact"
+	Record *event.Record // the record concerned
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Record == nil {
+		return fmt.Sprintf("httpaudit: %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("httpaudit: %s record %s (%s %s): %v", e.Op, e.Record.EventID, e.Record.EventSource, e.Record.EventName, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// ErrQueueFull is the error of a record dropped because the queue was full.
+var ErrQueueFull = errors.New("audit queue full")
+
+// Stats counts what the middleware did.
+type Stats struct {
+	Requests     uint64 // requests seen
+	Emitted      uint64 // records the Emitter accepted
+	Failed       uint64 // records the Emitter refused (reported to OnError)
+	Dropped      uint64 // records dropped on a full queue (reported to OnError)
+	Blocked      uint64 // requests that waited for room in the queue
+	Truncated    uint64 // records cut to fit MaxRecordBytes
+	DecodeErrors uint64 // RequestParameters errors
+	RedactErrors uint64 // redaction errors (the field was hidden whole)
+	Panics       uint64 // handlers that panicked (recorded, then re-raised)
+	Queued       int    // records waiting now
+}
+
+// Middleware turns requests into records. Its Wrap method is the
+// func(http.Handler) http.Handler that routers take.
+type Middleware struct {
+	opts    Options
+	trusted []netip.Prefix
+	queue   chan *event.Record
+	mu      sync.RWMutex // held for reading while a record is queued, for writing by Close
+	closed  bool
+	done    chan struct{}
+	names   nameCache
+
+	requests, emitted, failed, dropped, blocked, truncated atomic.Uint64
+	decodeErrors, redactErrors, panics                     atomic.Uint64
+}
+
+// New returns a Middleware whose workers run until Close.
+func New(opts Options) (*Middleware, error) {
+	if opts.Emitter == nil {
+		return nil, errors.New("httpaudit: Options.Emitter is required")
+	}
+	if opts.EventSource == "" && opts.Name == nil {
+		return nil, errors.New("httpaudit: Options.EventSource or Options.Name is required")
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 64 << 10
+	}
+	if opts.MaxRecordBytes <= 0 {
+		opts.MaxRecordBytes = redact.MaxRecordBytes
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 4096
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = 1
+	}
+	if opts.Overflow != Block && opts.Overflow != Drop {
+		return nil, fmt.Errorf("httpaudit: unknown Overflow %d", opts.Overflow)
+	}
+	if opts.OnError == nil {
+		opts.OnError = func(err *Error) { slog.Default().Error(err.Error()) }
+	}
+	m := &Middleware{
+		opts:    opts,
+		trusted: append([]netip.Prefix(nil), opts.TrustedProxies...),
+		queue:   make(chan *event.Record, opts.QueueSize),
+		done:    make(chan struct{}),
+	}
+	var wg sync.WaitGroup
+	for range opts.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.work()
+		}()
+	}
+	go func() { wg.Wait(); close(m.done) }()
+	return m, nil
+}
+
+// work emits queued records until the queue is closed and empty.
+func (m *Middleware) work() {
+	for rec := range m.queue {
+		m.emit(rec)
+	}
+}
+
+// Wrap returns next with every request audited.
+func (m *Middleware) Wrap(next http.Handler) http.Handler {
+	return &handler{m: m, next: next}
+}
+
+// Stats returns the counters.
+func (m *Middleware) Stats() Stats {
+	return Stats{
+		Requests: m.requests.Load(), Emitted: m.emitted.Load(), Failed: m.failed.Load(),
+		Dropped: m.dropped.Load(), Blocked: m.blocked.Load(), Truncated: m.truncated.Load(),
+		DecodeErrors: m.decodeErrors.Load(), RedactErrors: m.redactErrors.Load(),
+		Panics: m.panics.Load(), Queued: len(m.queue),
+	}
+}
+
+// Close emits the queued records and stops the workers, waiting at most
+// until ctx is done. Requests that finish after Close emit their record
+// themselves, before their response completes.
+func (m *Middleware) Close(ctx context.Context) error {
+	m.mu.Lock()
+	if !m.closed {
+		m.closed = true
+		close(m.queue)
+	}
+	m.mu.Unlock()
+	select {
+	case <-m.done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("httpaudit: close with %d records queued: %w", len(m.queue), ctx.Err())
+	}
+}
+
+// box holds what every request needs in one allocation: the record, the
+// booleans it points to and the response writer. Parts only some requests
+// need (a body recorder, TLS details, an anonymous identity) are allocated
+// when needed, to keep the box small: its size is most of the middleware's
+// cost in allocation and garbage collection.
+type box struct {
+	// The box is the request's context too: the parent context with the
+	// box as a value, without another allocation for context.WithValue.
+	context.Context
+	rec      event.Record
+	readOnly bool
+	mgmt     bool
+	w        responseWriter
+	body     *bodyRecorder
+}
+
+type ctxKey struct{}
+
+func (b *box) Value(key any) any {
+	if key == (ctxKey{}) {
+		return b
+	}
+	return b.Context.Value(key)
+}
+
+type handler struct {
+	m    *Middleware
+	next http.Handler
+}
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := h.m
+	m.requests.Add(1)
+	b := &box{Context: r.Context()}
+	b.w.ResponseWriter = w
+	r = r.WithContext(b)
+	if m.opts.RequestParameters != nil && r.Body != nil && r.Body != http.NoBody {
+		b.body = &bodyRecorder{rc: r.Body, max: m.opts.MaxBodyBytes}
+		r.Body = b.body
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			m.panics.Add(1)
+			m.finish(b, r, v)
+			panic(v)
+		}
+	}()
+	h.next.ServeHTTP(&b.w, r)
+	m.finish(b, r, nil)
+}
+
+// finish completes the record from the request and its outcome and queues
+// it. It runs on the request's goroutine, so it reads the request while
+// the request is still the handler's; the rest (IDs, redaction, size) is
+// left to the workers.
+func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
+	rec := &b.rec
+	rec.EventTime = time.Now().UTC().Truncate(time.Second)
+	if rec.EventSource == "" || rec.EventName == "" {
+		source, name := m.name(r)
+		if rec.EventSource == "" {
+			rec.EventSource = source
+		}
+		if rec.EventName == "" {
+			rec.EventName = name
+		}
+	}
+	if rec.AWSRegion == "" {
+		rec.AWSRegion = m.opts.Region
+	}
+	if rec.SourceIPAddress == "" {
+		rec.SourceIPAddress = validUTF8(m.sourceIP(r))
+	}
+	if rec.UserAgent == "" {
+		rec.UserAgent = validUTF8(r.UserAgent())
+	}
+	if rec.UserIdentity == nil && m.opts.Identity != nil {
+		rec.UserIdentity = m.opts.Identity(r)
+	}
+	if rec.UserIdentity == nil {
+		rec.UserIdentity = &event.UserIdentity{Type: "Unknown"}
+	}
+	if rec.RequestID == "" {
+		if m.opts.RequestID != nil {
+			rec.RequestID = validUTF8(m.opts.RequestID(r))
+		} else {
+			rec.RequestID = validUTF8(r.Header.Get("X-Request-Id"))
+		}
+	}
+	if rec.ReadOnly == nil {
+		b.readOnly = readOnlyMethod(r.Method)
+		rec.ReadOnly = &b.readOnly
+	}
+	if rec.ManagementEvent == nil {
+		b.mgmt = rec.EventCategory == "" || rec.EventCategory == event.CategoryManagement
+		rec.ManagementEvent = &b.mgmt
+	}
+	if rec.TLSDetails == nil && r.TLS != nil {
+		rec.TLSDetails = tlsDetails(r.TLS, r.Host)
+	}
+	if rec.RequestParameters == nil {
+		rec.RequestParameters = m.requestParameters(b, r)
+	}
+	m.outcome(b, r, panicked)
+	m.enqueue(rec)
+}
+
+func (m *Middleware) requestParameters(b *box, r *http.Request) []byte {
+	if m.opts.RequestParameters == nil {
+		return null
+	}
+	var body Body
+	if b.body != nil {
+		body = Body{Bytes: b.body.buf, Truncated: b.body.truncated}
+		defer b.body.release()
+	}
+	params, err := m.opts.RequestParameters(r, body)
+	if err != nil {
+		m.decodeErrors.Add(1)
+		m.report("decode", &b.rec, err)
+		return null
+	}
+	if params == nil {
+		return null
+	}
+	return params
+}
+
+var null = []byte("null")
+
+// outcome sets the response elements or the error.
+func (m *Middleware) outcome(b *box, r *http.Request, panicked any) {
+	rec := &b.rec
+	status := b.w.status
+	switch {
+	case panicked != nil:
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		if rec.ErrorCode == "" {
+			if panicked == http.ErrAbortHandler {
+				rec.ErrorCode = "RequestAborted"
+				rec.ErrorMessage = "the handler aborted the response"
+			} else {
+				rec.ErrorCode = "InternalError"
+				rec.ErrorMessage = validUTF8("handler panic: " + fmt.Sprint(panicked))
+			}
+		}
+	case status == 0:
+		status = http.StatusOK // what net/http sends for a handler that wrote nothing
+	}
+	if rec.ErrorCode == "" && status >= 400 {
+		rec.ErrorCode, rec.ErrorMessage = statusError(status)
+	}
+	if rec.ResponseElements == nil && rec.ErrorCode == "" {
+		rec.ResponseElements = null
+	}
+	if b.w.err != nil || r.Context().Err() != nil {
+		// The client went away before the response was complete; what the
+		// handler did is recorded all the same.
+		rec.AdditionalEventData = addMember(rec.AdditionalEventData, `"clientDisconnected":true`)
+	}
+}
+
+// addMember adds a member to a JSON object, or makes an object of it.
+func addMember(obj []byte, member string) []byte {
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return []byte("{" + member + "}")
+	}
+	out := make([]byte, 0, len(obj)+len(member)+1)
+	out = append(out, obj[:len(obj)-1]...)
+	if len(obj) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, member...)
+	return append(out, '}')
+}
+
+func readOnlyMethod(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return false
+}
+
+// validUTF8 keeps header values that are not UTF-8 from reaching a record:
+// each invalid byte becomes U+FFFD, as JSON encoders write it.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, "\uFFFD")
+}
+
+// enqueue hands the record to the workers, by the Overflow policy.
+func (m *Middleware) enqueue(rec *event.Record) {
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		m.emit(rec)
+		return
+	}
+	defer m.mu.RUnlock()
+	select {
+	case m.queue <- rec:
+		return
+	default:
+	}
+	if m.opts.Overflow == Drop {
+		m.drop(rec)
+		return
+	}
+	m.blocked.Add(1)
+	if m.opts.BlockTimeout <= 0 {
+		m.queue <- rec
+		return
+	}
+	t := time.NewTimer(m.opts.BlockTimeout)
+	defer t.Stop()
+	select {
+	case m.queue <- rec:
+	case <-t.C:
+		m.drop(rec)
+	}
+}
+
+func (m *Middleware) drop(rec *event.Record) {
+	m.dropped.Add(1)
+	m.fillIDs(rec)
+	m.report("drop", rec, ErrQueueFull)
+}
+
+func (m *Middleware) fillIDs(rec *event.Record) {
+	if rec.RequestID == "" {
+		rec.RequestID = newID()
+	}
+	if rec.EventID == "" {
+		rec.EventID = newID()
+	}
+	rec.Fill(m.opts.AccountID, rec.EventTime)
+}
+
+// emit prepares a queued record and gives it to the Emitter.
+func (m *Middleware) emit(rec *event.Record) {
+	m.fillIDs(rec)
+	if m.opts.Redactor != nil {
+		if err := m.opts.Redactor.Record(rec); err != nil {
+			m.redactErrors.Add(1)
+			m.report("redact", rec, err)
+		}
+	}
+	if res := redact.Limit(rec, m.opts.MaxRecordBytes); len(res.Cuts) > 0 {
+		m.truncated.Add(1)
+	}
+	ctx := context.Background()
+	if m.opts.EmitTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, m.opts.EmitTimeout)
+		defer cancel()
+	}
+	if err := m.opts.Emitter.Emit(ctx, rec); err != nil {
+		m.failed.Add(1)
+		m.report("emit", rec, err)
+		return
+	}
+	m.emitted.Add(1)
+}
+
+func (m *Middleware) report(op string, rec *event.Record, err error) {
+	m.opts.OnError(&Error{Op: op, Record: rec, Err: err})
+}

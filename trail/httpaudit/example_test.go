@@ -1,0 +1,88 @@
+package httpaudit_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/trail/httpaudit"
+)
+
+// printEmitter stands in for a *trail.Trail.
+type printEmitter struct{}
+
+func (printEmitter) Emit(ctx context.Context, r *event.Record) error {
+	fmt.Println(r.EventSource, r.EventName, *r.ReadOnly, r.UserIdentity.UserName,
+		string(r.RequestParameters), string(r.ResponseElements), r.ErrorCode)
+	return nil
+}
+
+func Example() {
+	type createUser struct {
+		UserName string `json:"userName"`
+		Password string `json:"password" trailkit:"sensitive"`
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /users", func(w http.ResponseWriter, r *http.Request) {
+		var in createUser
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil { // the decoder sees what this reads
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		_ = httpaudit.SetResponse(r.Context(), map[string]string{"userId": "u-42"})
+		w.WriteHeader(http.StatusCreated)
+	})
+	mux.HandleFunc("GET /users/{id}", func(w http.ResponseWriter, r *http.Request) {
+		http.NotFound(w, r)
+	})
+
+	audit, err := httpaudit.New(httpaudit.Options{
+		Emitter:           printEmitter{},
+		EventSource:       "users.example.com",
+		Region:            "eu-west-1",
+		AccountID:         "111122223333",
+		RequestParameters: httpaudit.Merge(httpaudit.PathValues(), httpaudit.Typed[createUser]()),
+		Identity: func(r *http.Request) *event.UserIdentity {
+			return &event.UserIdentity{Type: "IAMUser", UserName: r.Header.Get("X-User")}
+		},
+	})
+	if err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(audit.Wrap(mux))
+	defer srv.Close()
+
+	req, _ := http.NewRequest("POST", srv.URL+"/users", strings.NewReader(`{"userName":"bob","password":"hunter2"}`))
+	req.Header.Set("X-User", "alice")
+	resp, _ := http.DefaultClient.Do(req)
+	resp.Body.Close()
+	resp, _ = http.Get(srv.URL + "/users/u-7")
+	resp.Body.Close()
+
+	_ = audit.Close(context.Background()) // emits what is queued
+	// Output:
+	// users.example.com PostUsers false alice {"userName":"bob","password":"HIDDEN_DUE_TO_SECURITY_REASONS"} {"userId":"u-42"}
+	// users.example.com GetUsersId true  {"id":"u-7"}  NotFound
+}
+
+func ExampleEventName() {
+	fmt.Println(httpaudit.EventName("GET", "GET /orders/{id}"))
+	fmt.Println(httpaudit.EventName("POST", "/orders/{id}/line-items"))
+	fmt.Println(httpaudit.EventName("GET", ""))
+	// Output:
+	// GetOrdersId
+	// PostOrdersIdLineItems
+	// Get
+}
+
+func ExampleSetError() {
+	handler := func(w http.ResponseWriter, r *http.Request) {
+		httpaudit.SetError(r.Context(), "OrderNotFound", "order 17 does not exist")
+		http.Error(w, "no such order", http.StatusNotFound)
+	}
+	_ = handler
+}
