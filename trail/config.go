@@ -47,6 +47,10 @@ type Config struct {
 	Selectors selector.Config
 	// SelectorOptions are passed to selector.Compile.
 	SelectorOptions selector.Options
+	// LogAllEvents logs every record of the trail's regions, Insights
+	// records included, whatever the selectors say: for replaying or
+	// migrating logs that were already selected.
+	LogAllEvents bool
 
 	// Sinks receive every delivered file; at least one is required. Each
 	// sink gets each file, with its own retries.
@@ -155,6 +159,20 @@ const (
 	DefaultSinkConcurrency = 4
 	DefaultSegmentBytes    = 64 << 20
 )
+
+// Validate reports the first invalid field of c, as New would: a
+// *ConfigError for the fields CloudTrail checks, a *selector.Error for the
+// selectors.
+func (c Config) Validate() error {
+	c, err := c.withDefaults()
+	if err != nil {
+		return err
+	}
+	if err := c.Selectors.Validate(c.SelectorOptions); err != nil {
+		return fmt.Errorf("trail %s: selectors: %w", c.Name, err)
+	}
+	return nil
+}
 
 // withDefaults returns c with zero values replaced by defaults, or an error
 // naming the first invalid field.

@@ -20,7 +20,8 @@ func (c *Config) digestsEnabled() bool { return c.DigestSigner != nil || c.Diges
 // digests delivers, for each sink, one signed digest per account and region
 // per hour: periods run from logging start to the next whole hour, then
 // hour by hour, and the last one ends when logging stops. A log file
-// belongs to the period holding its delivery time; a period's digests are
+// belongs to the period holding its delivery time (the end included); a
+// period's digests are
 // sealed once the period is over and each of its files is in the sink, so
 // the digest lists exactly the files of its hour.
 type digests struct {
@@ -116,6 +117,9 @@ func (d *digests) onTimer() {
 	d.timer = nil
 	d.mu.Unlock()
 	now := d.t.clock.Now()
+	// Cut the files whose window ends now first, so that a file dated at
+	// the end of the period is in it, whichever timer runs first.
+	d.t.onTimer()
 	for _, sd := range d.sinks {
 		sd.mu.Lock()
 		sd.advanceLocked(now)
@@ -156,16 +160,19 @@ func (d *digests) register(b *batch) []*period {
 	return ps
 }
 
-// periodForLocked returns the unsealed period holding at, or the nearest
-// one: a file delivered at a time whose period was already sealed (a file
+// periodForLocked returns the unsealed period holding at: the one with
+// start < at <= end, so that the file of the window ending on the hour is in
+// that hour's digest. A file dated in a period already sealed (a file
 // recovered from the spool) goes into the oldest unsealed period.
 func (sd *sinkDigests) periodForLocked(at time.Time) *period {
 	if len(sd.periods) == 0 {
 		sd.periods = append(sd.periods, newPeriod(at))
 	}
-	sd.advanceLocked(at)
+	if last := sd.periods[len(sd.periods)-1]; at.After(last.end) {
+		sd.advanceLocked(at)
+	}
 	for _, p := range sd.periods {
-		if at.Before(p.end) {
+		if !at.After(p.end) {
 			return p
 		}
 	}

@@ -248,21 +248,40 @@ func (t *Trail) route(r *event.Record) (routeKey, bool, error) {
 	}
 	if rk.region == "" {
 		rk.region = t.cfg.HomeRegion
-	} else if err := ValidateRegion("awsRegion", rk.region); err != nil {
-		return rk, false, err
+	} else if !isRegionSegment(rk.region) {
+		return rk, false, configError("awsRegion", rk.region, "InvalidParameterException",
+			"a region is 1 to 64 lower-case letters, digits and inner hyphens")
 	}
+	all := t.cfg.LogAllEvents
 	if r.EventType == event.TypeInsight {
 		rk.insight = true
-		return rk, t.insights && (t.cfg.IsMultiRegionTrail || rk.region == t.cfg.HomeRegion), nil
+		return rk, (all || t.insights) && (t.cfg.IsMultiRegionTrail || rk.region == t.cfg.HomeRegion), nil
 	}
 	if isGlobalServiceEvent(r) {
 		rk.region = globalRegion
-		return rk, t.cfg.IncludeGlobalServiceEvents && t.match.Match(r), nil
+		return rk, t.cfg.IncludeGlobalServiceEvents && (all || t.match.Match(r)), nil
 	}
 	if !t.cfg.IsMultiRegionTrail && rk.region != t.cfg.HomeRegion {
 		return rk, false, nil
 	}
-	return rk, t.match.Match(r), nil
+	return rk, all || t.match.Match(r), nil
+}
+
+// isRegionSegment reports whether a record's awsRegion can name a key
+// segment. Records are filed under the region they name, also one AWS does
+// not have yet (or a test fixture's), so this checks safety, not CloudTrail's
+// region list: lower-case letters, digits and hyphens, no leading or
+// trailing hyphen, so never "." or "..".
+func isRegionSegment(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // isGlobalServiceEvent reports whether r is an event of a global service:

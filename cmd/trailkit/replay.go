@@ -1,0 +1,248 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/selector"
+	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail"
+)
+
+func init() {
+	register("replay", "deliver records through a trail on their own clock: log files and digests", runReplay)
+}
+
+const replayUsage = `--account-id A --region R --trail-name N (--dir DIR | --s3 s3://bucket[/prefix]) [flags] INPUT...
+
+Reads the records of each INPUT (any form 'trailkit cat' reads: log files, JSON Lines,
+directories, s3:// prefixes, - for standard input) and delivers them through a trail
+whose clock is the records' own eventTime: the log files are those a live trail would
+have delivered, one per account and region every 5 minutes, dated at the end of their
+window, and with --private-key the hourly signed digest files. Records are taken in
+input order; one older than a record before it goes into the file open at that time.
+
+Without --selectors the trail logs what a new CloudTrail trail logs (management
+events); --all logs every record.`
+
+func runReplay(ctx context.Context, e *env, args []string) error {
+	fl := newFlags(e, "replay", replayUsage)
+	accountID := fl.String("account-id", "", "the trail's 12-digit account id (records without recipientAccountId are filed under it)")
+	region := fl.String("region", "", "the trail's home region, such as us-east-1")
+	name := fl.String("trail-name", "", "the trail's name")
+	dir := fl.String("dir", "", "deliver to this directory")
+	s3URL := fl.String("s3", "", "deliver to s3://bucket[/prefix]")
+	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for s3:// URLs, addressed path-style (or AWS_ENDPOINT_URL_S3)")
+	keyFile := fl.String("private-key", "", "PEM RSA private key: also deliver hourly digest files signed with it")
+	selectors := fl.String("selectors", "", "event selectors as get-event-selectors prints them (JSON file)")
+	all := fl.Bool("all", false, "log every record, whatever its category (not with --selectors)")
+	prefix := fl.String("prefix", "", "S3 key prefix of the delivered keys with --dir (with --s3, the URL's prefix)")
+	bucket := fl.String("bucket", "", "bucket name digests record with --dir (default: the directory's name)")
+	orgID := fl.String("organization-id", "", "deliver as an organization trail of this organization (o-...)")
+	multi := fl.Bool("multi-region", true, "log records of every region, not only --region's")
+	global := fl.Bool("include-global-service-events", true, "log IAM, STS and CloudFront events (under us-east-1)")
+	flush := fl.Duration("flush-interval", trail.DefaultFlushInterval, "length of a log file's window")
+	if err := fl.parse(args); err != nil {
+		return err
+	}
+	switch {
+	case *accountID == "" || *region == "" || *name == "":
+		return usagef("--account-id, --region and --trail-name are required")
+	case (*dir == "") == (*s3URL == ""):
+		return usagef("give one of --dir and --s3")
+	case *s3URL != "" && *prefix != "":
+		return usagef("--prefix is for --dir; with --s3 put the prefix in the URL")
+	case *s3URL != "" && *bucket != "":
+		return usagef("--bucket is for --dir; with --s3 the URL names the bucket")
+	case *all && *selectors != "":
+		return usagef("--all and --selectors exclude each other")
+	case fl.NArg() == 0:
+		return usagef("no INPUT given")
+	}
+
+	cfg := trail.Config{
+		Name: *name, AccountID: *accountID, HomeRegion: *region, S3KeyPrefix: *prefix,
+		IsMultiRegionTrail: *multi, IncludeGlobalServiceEvents: *global, OrganizationID: *orgID,
+		LogAllEvents: *all, FlushInterval: *flush,
+		// Files a second trail would write may not be in order of time,
+		// but the replay's sink has them all: keep the backoff short.
+		Retry: trail.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second},
+	}
+	if *selectors != "" {
+		sc, err := readSelectors(*selectors)
+		if err != nil {
+			return err
+		}
+		cfg.Selectors = sc
+	}
+	if *keyFile != "" {
+		key, err := digest.LoadPrivateKey(*keyFile)
+		if err != nil {
+			return usagef("--private-key: %v", err)
+		}
+		cfg.DigestSigner = digest.NewRSASigner(key)
+	}
+	var out sink.Sink
+	if *s3URL != "" {
+		s3, p, err := openS3(ctx, e, *s3URL, *endpoint)
+		if err != nil {
+			return err
+		}
+		out, cfg.S3KeyPrefix = s3, trimSlashes(p)
+	}
+	// Check the configuration before touching the destination.
+	cfg.Sinks = []sink.Sink{discard{}}
+	if err := cfg.Validate(); err != nil {
+		return configUsage(err)
+	}
+	if *dir != "" {
+		d, err := sink.NewDir(*dir, sink.DirOptions{Bucket: *bucket})
+		if err != nil {
+			return err
+		}
+		out = d
+	}
+	cfg.Sinks = []sink.Sink{out}
+
+	r := replayer{cfg: cfg, stderr: e.stderr}
+	var readErr error
+	for _, path := range fl.Args() {
+		if readErr = eachInput(ctx, e, path, *endpoint, r.readInput); readErr != nil {
+			break
+		}
+	}
+	closeErr := r.close(ctx)
+	r.report(e.stdout, out)
+	switch {
+	case readErr != nil:
+		return readErr
+	case closeErr != nil:
+		return closeErr
+	case r.rejected > 0:
+		return exitError{code: 1, err: fmt.Errorf("%d records could not be filed (see above)", r.rejected)}
+	}
+	return nil
+}
+
+// replayer feeds records to a trail created at the first record, so that its
+// clock starts there.
+type replayer struct {
+	cfg      trail.Config
+	clock    *trail.ManualClock
+	tr       *trail.Trail
+	stderr   io.Writer
+	rec      event.Record
+	n        int64
+	rejected int64
+}
+
+func (r *replayer) readInput(name string, in io.Reader) error {
+	sc := event.NewScanner(in)
+	sc.Name = name
+	for sc.Scan() {
+		if err := event.Unmarshal(sc.Bytes(), &r.rec); err != nil {
+			return &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+		}
+		r.n++
+		if err := r.emit(name, sc.Index()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+func (r *replayer) emit(name string, index int) error {
+	at := r.rec.EventTime
+	if r.tr == nil {
+		if at.IsZero() {
+			at = time.Now()
+		}
+		r.clock = trail.NewManualClock(at)
+		cfg := r.cfg
+		cfg.Clock = r.clock
+		tr, err := trail.New(cfg)
+		if err != nil {
+			return err
+		}
+		r.tr = tr
+	}
+	r.clock.Set(at)
+	err := r.tr.Emit(context.Background(), &r.rec)
+	if errors.Is(err, trail.ErrInvalidRecord) {
+		r.rejected++
+		fmt.Fprintf(r.stderr, "trailkit replay: %s: record %d: %v\n", name, index, err)
+		return nil
+	}
+	return err
+}
+
+// close ends the last windows at their end, as a live trail would, and
+// delivers what is pending.
+func (r *replayer) close(ctx context.Context) error {
+	if r.tr == nil {
+		return nil
+	}
+	now := r.clock.Now()
+	r.clock.Set(now.Truncate(r.cfg.FlushInterval).Add(r.cfg.FlushInterval))
+	return r.tr.Close(ctx)
+}
+
+func (r *replayer) report(w io.Writer, out sink.Sink) {
+	var files, digests int64
+	var c trail.Counters
+	if r.tr != nil {
+		st := r.tr.Status()
+		files, digests, c = st.Sinks[0].FilesDelivered, st.Sinks[0].DigestsDelivered, st.Counters
+	}
+	fmt.Fprintf(w, "%d records read, %d delivered in %d log files", r.n, c.Delivered, files)
+	if r.cfg.DigestSigner != nil {
+		fmt.Fprintf(w, " and %d digest files", digests)
+	}
+	fmt.Fprintf(w, " to %s; %d not logged by the trail, %d rejected\n", out.Bucket(), c.Emitted-c.Selected-c.Rejected, c.Rejected)
+}
+
+// readSelectors reads a --selectors file; a configuration CloudTrail would
+// refuse is a usage error.
+func readSelectors(path string) (selector.Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return selector.Config{}, usagef("--selectors: %v", err)
+	}
+	defer f.Close()
+	cfg, err := selector.ReadConfig(f)
+	if err == nil {
+		err = cfg.Validate(selector.Options{})
+	}
+	if err != nil {
+		return selector.Config{}, exitError{code: 2, err: errors.New(path + ": " + err.Error())}
+	}
+	return cfg, nil
+}
+
+// configUsage turns an invalid trail configuration into a usage error.
+func configUsage(err error) error {
+	var ce *trail.ConfigError
+	if errors.As(err, &ce) {
+		return usagef("%s", ce.Error())
+	}
+	return usagef("%v", err)
+}
+
+func trimSlashes(p string) string {
+	for len(p) > 0 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// discard is a sink for checking a configuration; it is never written.
+type discard struct{}
+
+func (discard) Bucket() string                         { return "discard" }
+func (discard) Put(context.Context, sink.Object) error { return errors.New("discard sink") }
