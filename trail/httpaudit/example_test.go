@@ -16,8 +16,9 @@ import (
 type printEmitter struct{}
 
 func (printEmitter) Emit(ctx context.Context, r *event.Record) error {
-	fmt.Println(r.EventSource, r.EventName, *r.ReadOnly, r.UserIdentity.UserName,
-		string(r.RequestParameters), string(r.ResponseElements), r.ErrorCode)
+	fmt.Printf("%s %s readOnly=%v user=%q\n  requestParameters=%s responseElements=%s errorCode=%q\n",
+		r.EventSource, r.EventName, *r.ReadOnly, r.UserIdentity.UserName,
+		r.RequestParameters, r.ResponseElements, r.ErrorCode)
 	return nil
 }
 
@@ -65,8 +66,10 @@ func Example() {
 
 	_ = audit.Close(context.Background()) // emits what is queued
 	// Output:
-	// users.example.com PostUsers false alice {"userName":"bob","password":"HIDDEN_DUE_TO_SECURITY_REASONS"} {"userId":"u-42"}
-	// users.example.com GetUsersId true  {"id":"u-7"}  NotFound
+	// users.example.com PostUsers readOnly=false user="alice"
+	//   requestParameters={"userName":"bob","password":"HIDDEN_DUE_TO_SECURITY_REASONS"} responseElements={"userId":"u-42"} errorCode=""
+	// users.example.com GetUsersId readOnly=true user=""
+	//   requestParameters={"id":"u-7"} responseElements= errorCode="NotFound"
 }
 
 func ExampleEventName() {
