@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -140,5 +139,3 @@ func catFile(path string, fn func(string, io.Reader) error) error {
 	defer f.Close()
 	return fn(path, f)
 }
-
-var errNoS3 = errors.New("s3 paths are not available in this build")
