@@ -336,7 +336,11 @@ func (s *Scanner) fill() bool {
 		// Grow fourfold: a value near the limit then leaves less garbage
 		// behind (256K, 1M, 4M) than doubling would, which keeps the peak
 		// memory of refusing a huge record low.
-		nb := make([]byte, min(4*len(s.buf), limit))
+		next := 4 * len(s.buf)
+		if 2*next > limit {
+			next = limit // rather than one step short of it and then the limit
+		}
+		nb := make([]byte, next)
 		copy(nb, s.buf[:s.w])
 		s.buf = nb
 	}
