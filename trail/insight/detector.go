@@ -1,7 +1,6 @@
 package insight
 
 import (
-	"hash/maphash"
 	"math"
 	"sort"
 	"strings"
@@ -26,13 +25,11 @@ type Detector struct {
 	// call-rate and error-rate analyses are on.
 	call, errs [2]bool
 	ids        uuid.UUID // namespace of the IDs of this trail's Insights events
-	seed       maphash.Seed
-	nullHash   uint64
 
-	// apis is a snapshot map that is never changed once published, so
+	// apis is a snapshot index that is never changed once published, so
 	// Observe finds known APIs without a lock; APIs first seen since the
 	// last snapshot wait in recent, under mu, until the next merge.
-	apis    atomic.Pointer[map[apiKey]*api]
+	apis    atomic.Pointer[apiIndex]
 	mu      sync.Mutex
 	recent  map[apiKey]*api
 	nseries atomic.Int64
@@ -70,7 +67,8 @@ type apiKey struct {
 type api struct {
 	mu      sync.Mutex
 	key     apiKey
-	folded  int64 // last minute folded into the series' baselines
+	hash    uint64 // key.hash()
+	folded  int64  // last minute folded into the series' baselines
 	counted uint64
 	call    *series   // nil when the call-rate analysis is off for the category
 	errs    []*series // one per error code
@@ -86,14 +84,12 @@ func New(cfg Config) (*Detector, error) {
 	d := &Detector{
 		cfg:    cfg,
 		g:      geometry{ring: 2 * cfg.MinuteBuckets, days: int(cfg.Window/day) + 1},
-		seed:   maphash.MakeSeed(),
 		recent: map[apiKey]*api{},
 	}
 	d.g.stride = d.g.ring + d.g.days + 1
-	d.nullHash = maphash.String(d.seed, nullValue)
 	d.closed.Store(noMinute)
 	d.origin.Store(noMinute)
-	d.apis.Store(&map[apiKey]*api{})
+	d.apis.Store(newAPIIndex(nil))
 	for _, s := range cfg.Selectors {
 		cats := s.EventCategories
 		if cats == nil {
@@ -184,11 +180,9 @@ func (d *Detector) Observe(r *event.Record) {
 	if r.ErrorCode != "" {
 		v.value[attrError] = r.ErrorCode
 	}
-	v.hash[attrARN] = d.hash(v.value[attrARN])
-	v.hash[attrAgent] = d.hash(v.value[attrAgent])
-	if call {
-		v.hash[attrError] = d.hash(v.value[attrError])
-	}
+	v.hash[attrARN] = fingerprint(v.value[attrARN])
+	v.hash[attrAgent] = fingerprint(v.value[attrAgent])
+	v.hash[attrError] = fingerprint(v.value[attrError])
 
 	a.mu.Lock()
 	switch {
@@ -228,13 +222,6 @@ func (d *Detector) Observe(r *event.Record) {
 	a.mu.Unlock()
 }
 
-func (d *Detector) hash(s string) uint64 {
-	if s == nullValue {
-		return d.nullHash
-	}
-	return maphash.String(d.seed, s)
-}
-
 // minuteOf is the minute number of t: minutes since the Unix epoch.
 func minuteOf(t time.Time) int64 {
 	s := t.Unix()
@@ -265,26 +252,32 @@ func (d *Detector) startClock(closed int64) {
 }
 
 func (d *Detector) lookup(k apiKey) *api {
-	if a := (*d.apis.Load())[k]; a != nil {
+	h := k.hash()
+	if a := d.apis.Load().find(k, h); a != nil {
 		return a
 	}
-	return d.lookupSlow(k)
+	return d.lookupSlow(k, h)
 }
 
-func (d *Detector) lookupSlow(k apiKey) *api {
+func (d *Detector) lookupSlow(k apiKey, h uint64) *api {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if a := (*d.apis.Load())[k]; a != nil {
+	if a := d.apis.Load().find(k, h); a != nil {
 		return a
 	}
 	if a := d.recent[k]; a != nil {
+		// The API is in use: publish it now while copying the snapshot is
+		// cheap; a large snapshot waits for the next Advance.
+		if d.apis.Load().n < 1024 {
+			d.mergeLocked()
+		}
 		return a
 	}
-	a := &api{key: apiKey{k.cat, strings.Clone(k.source), strings.Clone(k.name)}, folded: d.closed.Load()}
+	a := &api{key: apiKey{k.cat, strings.Clone(k.source), strings.Clone(k.name)}, hash: h, folded: d.closed.Load()}
 	d.recent[a.key] = a
 	// Merging copies the snapshot; doing it when recent has grown by a
 	// quarter of it keeps the copying linear in the number of APIs.
-	if len(d.recent) > 64+len(*d.apis.Load())/4 {
+	if len(d.recent) > 64+d.apis.Load().n/4 {
 		d.mergeLocked()
 	}
 	return a
@@ -329,15 +322,11 @@ func (d *Detector) mergeLocked() {
 	if len(d.recent) == 0 {
 		return
 	}
-	old := *d.apis.Load()
-	m := make(map[apiKey]*api, len(old)+len(d.recent))
-	for k, a := range old {
-		m[k] = a
+	list := d.apis.Load().all()
+	for _, a := range d.recent {
+		list = append(list, a)
 	}
-	for k, a := range d.recent {
-		m[k] = a
-	}
-	d.apis.Store(&m)
+	d.apis.Store(newAPIIndex(list))
 	d.recent = map[apiKey]*api{}
 }
 
@@ -345,11 +334,7 @@ func (d *Detector) mergeLocked() {
 // an order that does not depend on map iteration.
 func (d *Detector) sortedAPIs() []*api {
 	d.merge()
-	m := *d.apis.Load()
-	list := make([]*api, 0, len(m))
-	for _, a := range m {
-		list = append(list, a)
-	}
+	list := d.apis.Load().all()
 	sort.Slice(list, func(i, j int) bool { return list[i].key.less(list[j].key) })
 	return list
 }
@@ -388,6 +373,7 @@ func (d *Detector) Advance(now time.Time) []*event.Record {
 		return nil
 	}
 	if target <= closed {
+		d.merge()
 		return nil
 	}
 	// Publish the new clock before the APIs are listed, so that an API
@@ -424,9 +410,7 @@ func (d *Detector) Stats() Stats {
 	st := Stats{Late: d.late.Load(), Early: d.early.Load(), Overflow: d.overflow.Load(), Series: int(d.nseries.Load())}
 	d.mu.Lock()
 	var list []*api
-	for _, a := range *d.apis.Load() {
-		list = append(list, a)
-	}
+	list = append(list, d.apis.Load().all()...)
 	for _, a := range d.recent {
 		list = append(list, a)
 	}

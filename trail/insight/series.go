@@ -2,6 +2,7 @@ package insight
 
 import (
 	"math"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -100,7 +101,10 @@ type attrValues struct {
 // and the open minutes), as in the space-saving algorithm. Heavy values
 // therefore stay and are counted exactly; light ones come and go.
 type attrTable struct {
-	n      int
+	n int
+	// tags holds the top byte of each entry's hash, eight to a word, so
+	// that one word operation compares eight entries (as swiss tables do).
+	tags   [tracked / 8]uint64
 	hash   [tracked]uint64
 	weight [tracked]uint64
 	value  [tracked]string
@@ -143,14 +147,41 @@ func satInc(n uint32) uint32 {
 	return n + 1
 }
 
-func (t *attrTable) add(g *geometry, slot int, h uint64, v string) {
-	for i := 0; i < t.n; i++ {
-		if t.hash[i] == h && t.value[i] == v {
-			c := &t.counts[i*g.stride+slot]
-			*c = satInc(*c)
-			t.weight[i]++
-			return
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// find returns the entry of value v with hash h, or -1.
+func (t *attrTable) find(h uint64, v string) int {
+	pattern := (h >> 56) * lsb
+	for w, tags := range t.tags {
+		// The bytes of x that are zero are the entries whose tag matches;
+		// m has their top bits set (and perhaps, past a match, a false
+		// one, which the comparison below rejects).
+		x := tags ^ pattern
+		for m := (x - lsb) &^ x & msb; m != 0; m &= m - 1 {
+			i := w*8 + bits.TrailingZeros64(m)>>3
+			if i < t.n && t.hash[i] == h && t.value[i] == v {
+				return i
+			}
 		}
+	}
+	return -1
+}
+
+func (t *attrTable) setHash(i int, h uint64) {
+	t.hash[i] = h
+	shift := uint(i%8) * 8
+	t.tags[i/8] = t.tags[i/8]&^(0xff<<shift) | (h>>56)<<shift
+}
+
+func (t *attrTable) add(g *geometry, slot int, h uint64, v string) {
+	if i := t.find(h, v); i >= 0 {
+		c := &t.counts[i*g.stride+slot]
+		*c = satInc(*c)
+		t.weight[i]++
+		return
 	}
 	i := t.n
 	if i < tracked {
@@ -164,7 +195,8 @@ func (t *attrTable) add(g *geometry, slot int, h uint64, v string) {
 		}
 		clear(t.counts[i*g.stride : (i+1)*g.stride])
 	}
-	t.hash[i], t.value[i], t.weight[i] = h, v, 1
+	t.setHash(i, h)
+	t.value[i], t.weight[i] = v, 1
 	t.borrowed |= 1 << i
 	t.counts[i*g.stride+slot] = 1
 }

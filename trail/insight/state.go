@@ -158,7 +158,7 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 	defer d.advMu.Unlock()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.closed.Load() != noMinute || len(*d.apis.Load()) > 0 || len(d.recent) > 0 {
+	if d.closed.Load() != noMinute || d.apis.Load().n > 0 || len(d.recent) > 0 {
 		return fmt.Errorf("%w: UnmarshalBinary on a detector that is already running", ErrState)
 	}
 	r := &reader{buf: data}
@@ -205,7 +205,11 @@ func (d *Detector) UnmarshalBinary(data []byte) error {
 	if closed == noMinute && len(apis) > 0 {
 		return fmt.Errorf("%w: series without a clock", ErrState)
 	}
-	d.apis.Store(&apis)
+	list := make([]*api, 0, len(apis))
+	for _, a := range apis {
+		list = append(list, a)
+	}
+	d.apis.Store(newAPIIndex(list))
 	d.nseries.Store(nseries)
 	d.closed.Store(closed)
 	d.origin.Store(origin)
@@ -223,6 +227,7 @@ func (d *Detector) readAPI(r *reader, i int) (*api, uint64) {
 		r.fail(fmt.Sprintf("api %d: category %d", i, cat))
 	}
 	a := &api{key: apiKey{cat: cat, source: r.str(), name: r.str()}, folded: r.minute(), counted: r.uvarint()}
+	a.hash = a.key.hash()
 	ns := r.count()
 	var dropped uint64
 	for j := 0; j < ns && r.err == nil; j++ {
@@ -315,7 +320,7 @@ func (d *Detector) readSeries(r *reader, a *api, at string) (*series, uint64) {
 		for e := 0; e < t.n && r.err == nil; e++ {
 			row := t.counts[e*g.stride : (e+1)*g.stride]
 			t.value[e] = r.str()
-			t.hash[e] = d.hash(t.value[e])
+			t.setHash(e, fingerprint(t.value[e]))
 			for n := r.count(); n > 0 && r.err == nil; n-- {
 				m, c := r.minute(), r.count32()
 				if slot, ok := minuteSlot(m); ok {
