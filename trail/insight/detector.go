@@ -163,7 +163,7 @@ func (d *Detector) Observe(r *event.Record) {
 	}
 	m := minuteOf(r.EventTime)
 	if d.closed.Load() == noMinute {
-		d.startClock(m - int64(d.cfg.MinuteBuckets))
+		d.startClock(m)
 	}
 	a := d.lookup(apiKey{cat, r.EventSource, r.EventName})
 
@@ -240,14 +240,19 @@ func ringSlot(m int64, n int) int {
 	return i
 }
 
-// startClock starts the clock with closed as the last closed minute, if it
-// has not started yet; history begins with the minute after it.
-func (d *Detector) startClock(closed int64) {
+// startClock starts the clock at minute m, if it has not started yet:
+// history begins with m, and the minutes before it, which the detector did
+// not watch, are closed.
+func (d *Detector) startClock(m int64) {
 	d.advMu.Lock()
 	defer d.advMu.Unlock()
+	d.startClockLocked(m)
+}
+
+func (d *Detector) startClockLocked(m int64) {
 	if d.closed.Load() == noMinute {
-		d.origin.Store(closed + 1)
-		d.closed.Store(closed)
+		d.origin.Store(m)
+		d.closed.Store(m - 1)
 	}
 }
 
@@ -365,13 +370,12 @@ func (d *Detector) Advance(now time.Time) []*event.Record {
 	}
 	d.advMu.Lock()
 	defer d.advMu.Unlock()
-	target := minuteOf(now) - int64(d.cfg.MinuteBuckets)
-	closed := d.closed.Load()
-	if closed == noMinute {
-		d.origin.Store(target + 1)
-		d.closed.Store(target)
+	if d.closed.Load() == noMinute {
+		d.startClockLocked(minuteOf(now))
 		return nil
 	}
+	target := minuteOf(now) - int64(d.cfg.MinuteBuckets)
+	closed := d.closed.Load()
 	if target <= closed {
 		d.merge()
 		return nil

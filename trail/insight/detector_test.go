@@ -81,9 +81,7 @@ func TestCallRateSpike(t *testing.T) {
 	for _, r := range out {
 		st := r.InsightDetails.InsightContext.Statistics
 		assert.InDelta(t, 10, average(t, st.Baseline.Average), 1, "baseline: 10 calls a minute")
-		// History starts with the first open minute: MinuteBuckets-1
-		// minutes before the first record, when that starts the clock.
-		assert.Equal(t, strconv.Itoa(2*24*60+10*60+insight.DefaultMinuteBuckets-1), st.BaselineDuration.String())
+		assert.Equal(t, strconv.Itoa(2*24*60+10*60), st.BaselineDuration.String(), "the history before the spike")
 	}
 	assert.Equal(t, "1", start.InsightDetails.InsightContext.Statistics.InsightDuration.String())
 	assert.Equal(t, "15", end.InsightDetails.InsightContext.Statistics.InsightDuration.String())
@@ -183,7 +181,7 @@ func TestNewAPIBurst(t *testing.T) {
 	// An API never called before has a baseline of zero: a burst of it at
 	// MinVolume calls a minute raises an Insight; fewer do not.
 	d := newDetector(t, insight.Config{Selectors: selectors(t, bothTypes), Window: 24 * time.Hour, MinBaseline: time.Hour})
-	d.Advance(t0.Add(2 * time.Minute)) // history starts at t0
+	d.Advance(t0) // history starts at t0
 	call := func(at time.Time, n int) {
 		for i := range n {
 			r := &event.Record{EventVersion: "1.11", EventTime: at.Add(time.Duration(i) * time.Second), EventSource: "iam.amazonaws.com",
@@ -266,6 +264,7 @@ func TestLateAndEarlyRecords(t *testing.T) {
 		return &event.Record{EventVersion: "1.11", EventTime: t0.Add(d), EventSource: "orders.example.com", EventName: "CreateOrder",
 			ReadOnly: event.Bool(false), EventCategory: event.CategoryManagement}
 	}
+	d.Advance(t0)
 	d.Advance(t0.Add(10*time.Minute + 30*time.Second)) // minutes 8, 9 and 10 are open
 	d.Observe(at(7*time.Minute + 59*time.Second))      // late
 	d.Observe(at(8 * time.Minute))                     // counted
