@@ -60,8 +60,9 @@ type Config struct {
 	// MaxSeries bounds memory: the number of analysed series, one per
 	// (category, eventSource, eventName) for the call rate and one per
 	// (category, eventSource, eventName, errorCode) for the error rate.
-	// Records of series beyond the bound are not analysed and are counted
-	// in Stats.Overflow. Default 10000.
+	// It also bounds the number of APIs. Records of series or APIs beyond
+	// the bound are not analysed and are counted in Stats.Overflow.
+	// Default 10000.
 	MaxSeries int
 }
 

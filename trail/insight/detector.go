@@ -166,6 +166,10 @@ func (d *Detector) Observe(r *event.Record) {
 		d.startClock(m)
 	}
 	a := d.lookup(apiKey{cat, r.EventSource, r.EventName})
+	if a == nil {
+		d.overflow.Add(1)
+		return
+	}
 
 	var v attrValues
 	v.value[attrARN] = nullValue
@@ -277,6 +281,11 @@ func (d *Detector) lookupSlow(k apiKey, h uint64) *api {
 			d.mergeLocked()
 		}
 		return a
+	}
+	// MaxSeries bounds the APIs too, so that records with ever new names
+	// cannot grow memory without end.
+	if d.apis.Load().n+len(d.recent) >= d.cfg.MaxSeries {
+		return nil
 	}
 	a := &api{key: apiKey{k.cat, strings.Clone(k.source), strings.Clone(k.name)}, hash: h, folded: d.closed.Load()}
 	d.recent[a.key] = a

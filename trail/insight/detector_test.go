@@ -1,6 +1,7 @@
 package insight_test
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -148,6 +149,47 @@ func TestErrorStorm(t *testing.T) {
 	assert.InDelta(t, 60, average(t, end.InsightDetails.InsightContext.Statistics.Insight.Average), 6)
 }
 
+func TestErrorStormOnWrites(t *testing.T) {
+	// Failed writes count for both analyses: the call rate sees the spike
+	// and attributes it to the error code, the error rate sees a new code.
+	d := newDetector(t, insight.Config{Selectors: selectors(t, bothTypes)})
+	stormAt := t0.Add(26 * time.Hour)
+	tr := newTraffic(6, standardAPIs(), burst{
+		source: "orders.example.com", name: "CreateOrder", from: stormAt, minutes: 10,
+		rate: 90, errCode: "AccessDenied", user: arn("x/mallory"), agent: "curl/8.5.0",
+	})
+	out := run(tr, t0, int(stormAt.Sub(t0)/time.Minute)+10+60, d)[0]
+	byType := map[string][]*event.Record{}
+	for _, r := range out {
+		byType[r.InsightDetails.InsightType] = append(byType[r.InsightDetails.InsightType], r)
+	}
+	require.Len(t, byType, 2, "%v", encodeAll(out))
+
+	start, end := requirePair(t, byType["ApiCallRateInsight"], "ApiCallRateInsight", "orders.example.com", "CreateOrder", "")
+	for _, r := range []*event.Record{start, end} {
+		codes := attribution(t, r, "errorCode")
+		assert.Equal(t, "AccessDenied", codes.Insight[0].Value, "the spike is attributed to its error code")
+		assert.Equal(t, "null", codes.Baseline[0].Value)
+		require.Len(t, codes.Baseline, 2)
+		assert.Equal(t, "ValidationException", codes.Baseline[1].Value)
+	}
+	assert.InDelta(t, 90, average(t, attribution(t, end, "errorCode").Insight[0].Average), 8)
+
+	start, end = requirePair(t, byType["ApiErrorRateInsight"], "ApiErrorRateInsight", "orders.example.com", "CreateOrder", "AccessDenied")
+	assert.Equal(t, "0", start.InsightDetails.InsightContext.Statistics.Baseline.Average.String(), "a code never seen before")
+	assert.Empty(t, attribution(t, end, "userIdentityArn").Baseline)
+	assert.Equal(t, stormAt.Add(10*time.Minute), end.EventTime)
+	for _, r := range out {
+		b := r.AppendJSON(nil)
+		if r.InsightDetails.InsightType == "ApiErrorRateInsight" {
+			assert.Contains(t, string(b), `"baseline":[]`, "an empty list keeps its key")
+		}
+		var back event.Record
+		require.NoError(t, event.Unmarshal(b, &back))
+		assert.Equal(t, string(b), string(back.AppendJSON(nil)))
+	}
+}
+
 func TestSteadyWeek(t *testing.T) {
 	d := newDetector(t, insight.Config{Selectors: selectors(t,
 		`[{"InsightType": "ApiCallRateInsight", "EventCategories": ["Management", "Data"]},
@@ -292,6 +334,17 @@ func TestMaxSeries(t *testing.T) {
 	assert.Equal(t, 2, st.Series, "the call rate and error code A")
 	assert.Equal(t, uint64(2), st.Overflow, "error codes B and C")
 	assert.Equal(t, uint64(3), st.Counted, "each record still counts for the call rate")
+
+	// APIs are bounded too.
+	d = newDetector(t, insight.Config{Selectors: selectors(t, bothTypes), MaxSeries: 2})
+	for i := range 5 {
+		d.Observe(&event.Record{EventVersion: "1.11", EventTime: t0, EventSource: "s.example.com",
+			EventName: fmt.Sprint("Op", i), ReadOnly: event.Bool(false), EventCategory: event.CategoryManagement})
+	}
+	st = d.Stats()
+	assert.Equal(t, 2, st.Series)
+	assert.Equal(t, uint64(2), st.Counted)
+	assert.Equal(t, uint64(3), st.Overflow)
 }
 
 func TestConfigErrors(t *testing.T) {

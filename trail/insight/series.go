@@ -140,6 +140,13 @@ func (s *series) add(g *geometry, slot int, v *attrValues) {
 	}
 }
 
+func satAdd(a, b uint32) uint32 {
+	if c := a + b; c >= a {
+		return c
+	}
+	return math.MaxUint32
+}
+
 func satInc(n uint32) uint32 {
 	if n == math.MaxUint32 {
 		return n
@@ -273,9 +280,9 @@ func (s *series) step(d *Detector, a *api, m int64, slot int, out *[]*event.Reco
 				continue
 			}
 			row[slot] = 0
-			row[g.ring+di] += n
+			row[g.ring+di] = satAdd(row[g.ring+di], n)
 			if s.open != nil {
-				row[g.ring+g.days] += n
+				row[g.ring+g.days] = satAdd(row[g.ring+g.days], n)
 			}
 		}
 	}
