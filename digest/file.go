@@ -165,76 +165,350 @@ func (f *File) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// fileJSON is the decoding shape. Required fields are RawMessage so that
-// an absent field (invalid format) differs from a null one.
-type fileJSON struct {
-	AWSAccountID                *string         `json:"awsAccountId"`
-	DigestStartTime             json.RawMessage `json:"digestStartTime"`
-	DigestEndTime               json.RawMessage `json:"digestEndTime"`
-	DigestS3Bucket              json.RawMessage `json:"digestS3Bucket"`
-	DigestS3Object              json.RawMessage `json:"digestS3Object"`
-	DigestPublicKeyFingerprint  json.RawMessage `json:"digestPublicKeyFingerprint"`
-	DigestSignatureAlgorithm    *string         `json:"digestSignatureAlgorithm"`
-	NewestEventTime             *string         `json:"newestEventTime"`
-	OldestEventTime             *string         `json:"oldestEventTime"`
-	PreviousDigestS3Bucket      *string         `json:"previousDigestS3Bucket"`
-	PreviousDigestS3Object      *string         `json:"previousDigestS3Object"`
-	PreviousDigestHashValue     *string         `json:"previousDigestHashValue"`
-	PreviousDigestHashAlgorithm *string         `json:"previousDigestHashAlgorithm"`
-	PreviousDigestSignature     json.RawMessage `json:"previousDigestSignature"`
-	LogFiles                    *[]logJSON      `json:"logFiles"`
-}
-
-type logJSON struct {
-	S3Bucket        *string `json:"s3Bucket"`
-	S3Object        *string `json:"s3Object"`
-	HashValue       *string `json:"hashValue"`
-	HashAlgorithm   *string `json:"hashAlgorithm"`
-	NewestEventTime *string `json:"newestEventTime"`
-	OldestEventTime *string `json:"oldestEventTime"`
-}
-
 // Parse reads a digest file's uncompressed JSON. Like the AWS CLI, it
 // requires digestStartTime, digestEndTime, digestS3Bucket, digestS3Object,
 // digestPublicKeyFingerprint and previousDigestSignature (which may be
 // null) to be present; it also requires logFiles and each log file's
-// s3Bucket, s3Object and hashValue, which validation reads. Errors wrap
+// s3Bucket, s3Object and hashValue, which validation reads. Field names
+// are matched exactly, and a repeated field takes its last value, as
+// Python's json module does; unknown fields are skipped. Errors wrap
 // ErrFormat.
+//
+// Parse is a purpose-built scanner rather than encoding/json: it is most
+// of the cost of checking a digest, and validation checks every digest in
+// a range.
 func Parse(data []byte) (*File, error) {
-	var j fileJSON
-	if err := json.Unmarshal(data, &j); err != nil {
+	p := parser{data: data}
+	f, err := p.file()
+	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
 	}
-	var f File
-	var err error
-	field := func(name string, raw json.RawMessage, nullable bool) string {
-		if err != nil {
-			return ""
+	return f, nil
+}
+
+// errSyntax is wrapped by Parse's errors for malformed JSON, as opposed to
+// well-formed JSON that lacks a field.
+var errSyntax = errors.New("malformed JSON")
+
+// Fields Parse requires, as bits.
+const (
+	hasStart = 1 << iota
+	hasEnd
+	hasBucket
+	hasObject
+	hasFingerprint
+	hasPrevSignature
+	hasLogFiles
+	required = hasStart | hasEnd | hasBucket | hasObject | hasFingerprint | hasPrevSignature | hasLogFiles
+)
+
+var requiredNames = []string{"digestStartTime", "digestEndTime", "digestS3Bucket", "digestS3Object",
+	"digestPublicKeyFingerprint", "previousDigestSignature", "logFiles"}
+
+// parser scans one JSON document.
+type parser struct {
+	data []byte
+	pos  int
+}
+
+// syntaxError reports malformed JSON at the current position.
+func (p *parser) syntaxError(what string) error {
+	return fmt.Errorf("%w at offset %d: %s", errSyntax, p.pos, what)
+}
+
+func (p *parser) ws() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
 		}
-		if raw == nil {
-			err = fmt.Errorf("%w: field %s missing", ErrFormat, name)
-			return ""
-		}
-		if string(raw) == "null" {
-			if !nullable {
-				err = fmt.Errorf("%w: field %s is null", ErrFormat, name)
-			}
-			return ""
-		}
-		var s string
-		if e := json.Unmarshal(raw, &s); e != nil {
-			err = fmt.Errorf("%w: field %s: not a string", ErrFormat, name)
-		}
-		return s
 	}
-	start := field("digestStartTime", j.DigestStartTime, false)
-	f.endTimeText = field("digestEndTime", j.DigestEndTime, false)
-	f.DigestS3Bucket = field("digestS3Bucket", j.DigestS3Bucket, false)
-	f.DigestS3Object = field("digestS3Object", j.DigestS3Object, false)
-	f.DigestPublicKeyFingerprint = field("digestPublicKeyFingerprint", j.DigestPublicKeyFingerprint, false)
-	f.PreviousDigestSignature = field("previousDigestSignature", j.PreviousDigestSignature, true)
+}
+
+// peek returns the next non-space byte, 0 at the end.
+func (p *parser) peek() byte {
+	p.ws()
+	if p.pos < len(p.data) {
+		return p.data[p.pos]
+	}
+	return 0
+}
+
+func (p *parser) expect(c byte) error {
+	if p.peek() != c {
+		return p.syntaxError(fmt.Sprintf("want %q", c))
+	}
+	p.pos++
+	return nil
+}
+
+// str reads a string token.
+func (p *parser) str() (string, error) {
+	if p.peek() != '"' {
+		return "", p.syntaxError("want a string")
+	}
+	start := p.pos
+	p.pos++
+	escaped := false
+	for p.pos < len(p.data) {
+		c := p.data[p.pos]
+		switch {
+		case c == '"':
+			p.pos++
+			tok := p.data[start:p.pos]
+			if !escaped {
+				return string(tok[1 : len(tok)-1]), nil
+			}
+			var s string
+			if err := json.Unmarshal(tok, &s); err != nil {
+				p.pos = start
+				return "", p.syntaxError("bad string escape")
+			}
+			return s, nil
+		case c == '\\':
+			escaped = true
+			p.pos += 2
+		case c < 0x20:
+			return "", p.syntaxError("control character in string")
+		default:
+			p.pos++
+		}
+	}
+	p.pos = start
+	return "", p.syntaxError("unterminated string")
+}
+
+// nullable reads a string or null; null gives "".
+func (p *parser) nullable(name string) (string, bool, error) {
+	if p.peek() == 'n' {
+		return "", true, p.literal("null")
+	}
+	if p.peek() != '"' {
+		if err := p.skip(1); err != nil {
+			return "", false, err
+		}
+		return "", false, fmt.Errorf("field %s: not a string", name)
+	}
+	s, err := p.str()
+	return s, false, err
+}
+
+func (p *parser) literal(lit string) error {
+	if len(p.data)-p.pos < len(lit) || string(p.data[p.pos:p.pos+len(lit)]) != lit {
+		return p.syntaxError("want " + lit)
+	}
+	p.pos += len(lit)
+	return nil
+}
+
+// skip reads and discards any JSON value.
+func (p *parser) skip(depth int) error {
+	if depth > 1000 {
+		return p.syntaxError("nested too deeply")
+	}
+	switch c := p.peek(); {
+	case c == '"':
+		_, err := p.str()
+		return err
+	case c == '{':
+		p.pos++
+		if p.peek() == '}' {
+			p.pos++
+			return nil
+		}
+		for {
+			if _, err := p.str(); err != nil {
+				return err
+			}
+			if err := p.expect(':'); err != nil {
+				return err
+			}
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			if p.peek() == ',' {
+				p.pos++
+				continue
+			}
+			return p.expect('}')
+		}
+	case c == '[':
+		p.pos++
+		if p.peek() == ']' {
+			p.pos++
+			return nil
+		}
+		for {
+			if err := p.skip(depth + 1); err != nil {
+				return err
+			}
+			if p.peek() == ',' {
+				p.pos++
+				continue
+			}
+			return p.expect(']')
+		}
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	case c == '-' || c >= '0' && c <= '9':
+		return p.number()
+	}
+	return p.syntaxError("want a value")
+}
+
+// number reads a JSON number.
+func (p *parser) number() error {
+	if p.data[p.pos] == '-' {
+		p.pos++
+	}
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '0' {
+		p.pos++
+	} else if digits() == 0 {
+		return p.syntaxError("bad number")
+	}
+	if p.pos < len(p.data) && p.data[p.pos] == '.' {
+		p.pos++
+		if digits() == 0 {
+			return p.syntaxError("bad number")
+		}
+	}
+	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return p.syntaxError("bad number")
+		}
+	}
+	return nil
+}
+
+// object calls field for each member of an object; field must consume
+// the value.
+func (p *parser) object(field func(name string) error) error {
+	if err := p.expect('{'); err != nil {
+		return err
+	}
+	if p.peek() == '}' {
+		p.pos++
+		return nil
+	}
+	for {
+		name, err := p.str()
+		if err != nil {
+			return err
+		}
+		if err := p.expect(':'); err != nil {
+			return err
+		}
+		if err := field(name); err != nil {
+			return err
+		}
+		if p.peek() == ',' {
+			p.pos++
+			continue
+		}
+		return p.expect('}')
+	}
+}
+
+func (p *parser) file() (*File, error) {
+	var f File
+	var have int
+	var start string
+	timeField := func(name string, t *time.Time) error {
+		s, _, err := p.nullable(name)
+		if err != nil {
+			return err
+		}
+		*t, err = parseTime(name, s)
+		return err
+	}
+	strField := func(name string, dst *string, bit int, nullable bool) error {
+		s, null, err := p.nullable(name)
+		if err != nil {
+			return err
+		}
+		if null && !nullable {
+			return fmt.Errorf("field %s is null", name)
+		}
+		*dst = s
+		have |= bit
+		return nil
+	}
+	err := p.object(func(name string) error {
+		switch name {
+		case "awsAccountId":
+			return strField(name, &f.AWSAccountID, 0, true)
+		case "digestStartTime":
+			return strField(name, &start, hasStart, false)
+		case "digestEndTime":
+			return strField(name, &f.endTimeText, hasEnd, false)
+		case "digestS3Bucket":
+			return strField(name, &f.DigestS3Bucket, hasBucket, false)
+		case "digestS3Object":
+			return strField(name, &f.DigestS3Object, hasObject, false)
+		case "digestPublicKeyFingerprint":
+			return strField(name, &f.DigestPublicKeyFingerprint, hasFingerprint, false)
+		case "digestSignatureAlgorithm":
+			return strField(name, &f.DigestSignatureAlgorithm, 0, true)
+		case "newestEventTime":
+			return timeField(name, &f.NewestEventTime)
+		case "oldestEventTime":
+			return timeField(name, &f.OldestEventTime)
+		case "previousDigestS3Bucket":
+			return strField(name, &f.PreviousDigestS3Bucket, 0, true)
+		case "previousDigestS3Object":
+			return strField(name, &f.PreviousDigestS3Object, 0, true)
+		case "previousDigestHashValue":
+			return strField(name, &f.PreviousDigestHashValue, 0, true)
+		case "previousDigestHashAlgorithm":
+			return strField(name, &f.PreviousDigestHashAlgorithm, 0, true)
+		case "previousDigestSignature":
+			s, _, err := p.nullable(name)
+			f.PreviousDigestSignature = s
+			have |= hasPrevSignature
+			return err
+		case "logFiles":
+			if p.peek() == 'n' {
+				have &^= hasLogFiles
+				f.LogFiles = nil
+				return p.literal("null")
+			}
+			logs, err := p.logFiles(f.LogFiles[:0])
+			f.LogFiles = logs
+			have |= hasLogFiles
+			return err
+		}
+		return p.skip(1)
+	})
 	if err != nil {
 		return nil, err
+	}
+	if p.peek() != 0 {
+		return nil, p.syntaxError("data after the object")
+	}
+	if have&required != required {
+		for i, name := range requiredNames {
+			if have&(1<<i) == 0 {
+				return nil, fmt.Errorf("field %s missing", name)
+			}
+		}
 	}
 	if f.DigestStartTime, err = parseTime("digestStartTime", start); err != nil {
 		return nil, err
@@ -242,37 +516,69 @@ func Parse(data []byte) (*File, error) {
 	if f.DigestEndTime, err = parseTime("digestEndTime", f.endTimeText); err != nil {
 		return nil, err
 	}
-	f.AWSAccountID = deref(j.AWSAccountID)
-	f.DigestSignatureAlgorithm = deref(j.DigestSignatureAlgorithm)
-	if f.NewestEventTime, err = parseTime("newestEventTime", deref(j.NewestEventTime)); err != nil {
-		return nil, err
-	}
-	if f.OldestEventTime, err = parseTime("oldestEventTime", deref(j.OldestEventTime)); err != nil {
-		return nil, err
-	}
-	f.PreviousDigestS3Bucket = deref(j.PreviousDigestS3Bucket)
-	f.PreviousDigestS3Object = deref(j.PreviousDigestS3Object)
-	f.PreviousDigestHashValue = deref(j.PreviousDigestHashValue)
-	f.PreviousDigestHashAlgorithm = deref(j.PreviousDigestHashAlgorithm)
-	if j.LogFiles == nil {
-		return nil, fmt.Errorf("%w: field logFiles missing", ErrFormat)
-	}
-	f.LogFiles = make([]LogEntry, len(*j.LogFiles))
-	for i, l := range *j.LogFiles {
-		e := &f.LogFiles[i]
-		if l.S3Bucket == nil || l.S3Object == nil || l.HashValue == nil {
-			return nil, fmt.Errorf("%w: logFiles[%d]: s3Bucket, s3Object or hashValue missing", ErrFormat, i)
-		}
-		e.S3Bucket, e.S3Object, e.HashValue = *l.S3Bucket, *l.S3Object, *l.HashValue
-		e.HashAlgorithm = deref(l.HashAlgorithm)
-		if e.NewestEventTime, err = parseTime(fmt.Sprintf("logFiles[%d].newestEventTime", i), deref(l.NewestEventTime)); err != nil {
-			return nil, err
-		}
-		if e.OldestEventTime, err = parseTime(fmt.Sprintf("logFiles[%d].oldestEventTime", i), deref(l.OldestEventTime)); err != nil {
-			return nil, err
-		}
-	}
 	return &f, nil
+}
+
+func (p *parser) logFiles(logs []LogEntry) ([]LogEntry, error) {
+	if err := p.expect('['); err != nil {
+		return nil, err
+	}
+	if logs == nil {
+		logs = []LogEntry{}
+	}
+	if p.peek() == ']' {
+		p.pos++
+		return logs, nil
+	}
+	for i := 0; ; i++ {
+		var e LogEntry
+		var have int
+		err := p.object(func(name string) error {
+			var dst *string
+			var t *time.Time
+			switch name {
+			case "s3Bucket":
+				dst, have = &e.S3Bucket, have|1
+			case "s3Object":
+				dst, have = &e.S3Object, have|2
+			case "hashValue":
+				dst, have = &e.HashValue, have|4
+			case "hashAlgorithm":
+				dst = &e.HashAlgorithm
+			case "newestEventTime":
+				t = &e.NewestEventTime
+			case "oldestEventTime":
+				t = &e.OldestEventTime
+			default:
+				return p.skip(2)
+			}
+			s, null, err := p.nullable(name)
+			if err != nil {
+				return err
+			}
+			if dst != nil {
+				if null && dst != &e.HashAlgorithm {
+					return fmt.Errorf("field %s is null", name)
+				}
+				*dst = s
+				return nil
+			}
+			*t, err = parseTime(name, s)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("logFiles[%d]: %w", i, err)
+		}
+		if have != 7 {
+			return nil, fmt.Errorf("logFiles[%d]: s3Bucket, s3Object or hashValue missing", i)
+		}
+		logs = append(logs, e)
+		if p.peek() == ',' {
+			p.pos++
+			continue
+		}
+		return logs, p.expect(']')
+	}
 }
 
 // Decode gunzips a digest object's body and parses it, returning the file
@@ -353,9 +659,20 @@ func parseTime(name, s string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%w: field %s: %q is not a time", ErrFormat, name, s)
+		return time.Time{}, fmt.Errorf("field %s: %q is not a time", name, s)
 	}
 	return t.UTC(), nil
+}
+
+// jsonString decodes a JSON string token; the common case, with no
+// escapes, without the reflection of json.Unmarshal.
+func jsonString(raw json.RawMessage) (string, bool) {
+	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	var s string
+	err := json.Unmarshal(raw, &s)
+	return s, err == nil
 }
 
 func deref(s *string) string {

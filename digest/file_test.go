@@ -124,8 +124,14 @@ func TestParseFormatErrors(t *testing.T) {
 	_, err := digest.Parse([]byte(full))
 	require.NoError(t, err)
 	tests := []struct{ name, json, want string }{
-		{"not JSON", `{"awsAccountId":`, "unexpected end"},
-		{"not an object", `[1]`, "cannot unmarshal"},
+		{"not JSON", `{"awsAccountId":`, "malformed JSON at offset 16: want a value"},
+		{"not an object", `[1]`, "malformed JSON at offset 0: want '{'"},
+		{"trailing data", full + `x`, "data after the object"},
+		{"bad number", replace(full, `"awsAccountId":"111122223333"`, `"awsAccountId":"1","extra":01`), "malformed JSON"},
+		{"control character", replace(full, `"b"`, "\"b\x01\""), "control character"},
+		{"number for a string", replace(full, `"digestS3Object":"k"`, `"digestS3Object":5`), "digestS3Object: not a string"},
+		{"log bucket null", replace(full, `"logFiles":[]`, `"logFiles":[{"s3Bucket":null,"s3Object":"k","hashValue":"h"}]`), "logFiles[0]: field s3Bucket is null"},
+		{"logFiles null", replace(full, `"logFiles":[]`, `"logFiles":null`), "logFiles missing"},
 		{"no digestEndTime", strip(full, `"digestEndTime":"2026-01-01T01:00:00Z",`), "digestEndTime missing"},
 		{"no previousDigestSignature", strip(full, `"previousDigestSignature":null,`), "previousDigestSignature missing"},
 		{"no fingerprint", strip(full, `"digestPublicKeyFingerprint":"f",`), "digestPublicKeyFingerprint missing"},

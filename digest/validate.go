@@ -6,7 +6,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -125,6 +124,10 @@ func Validate(ctx context.Context, store sink.Store, opts ValidateOptions) iter.
 			wg.Wait()
 		}()
 		for s := range slots {
+			if err := ctx.Err(); err != nil {
+				yield(Finding{}, err)
+				return
+			}
 			if s.done != nil {
 				select {
 				case <-s.done:
@@ -140,6 +143,10 @@ func Validate(ctx context.Context, store sink.Store, opts ValidateOptions) iter.
 			if !yield(s.f, nil) {
 				return
 			}
+		}
+		// The walk ends early, without a finding, when ctx is cancelled.
+		if err := ctx.Err(); err != nil {
+			yield(Finding{}, err)
 		}
 	}
 }
@@ -610,8 +617,7 @@ func (v *validator) verify(body []byte, meta map[string]string, bucket, key stri
 		return nil, DigestInvalidFormat, fmt.Errorf("%w: not UTF-8", ErrFormat)
 	}
 	f, perr := Parse(raw)
-	var syntax *json.SyntaxError
-	if perr != nil && errors.As(perr, &syntax) {
+	if perr != nil && errors.Is(perr, errSyntax) {
 		return nil, DigestInvalidFormat, perr
 	}
 	sigHex, okSig := meta["signature"]
