@@ -24,16 +24,16 @@ func (b *budget) tryAcquire(n int64) bool {
 	return false
 }
 
-// acquire waits for n bytes until ctx or stop is done; onWait is called
-// once before the first wait (the trail cuts its open files then, so that
-// waiting does not depend on the flush interval).
-func (b *budget) acquire(ctx context.Context, n int64, stop <-chan struct{}, onWait func()) error {
+// acquire waits for n bytes until ctx or stop is done. onWait is called
+// before each wait and reports whether it freed room: the trail cuts its
+// open files when no file is being delivered, so that waiting never depends
+// on the flush interval.
+func (b *budget) acquire(ctx context.Context, n int64, stop <-chan struct{}, onWait func() bool) error {
 	if b.tryAcquire(n) {
 		return nil
 	}
 	b.waiters.Add(1)
 	defer b.waiters.Add(-1)
-	waited := false
 	for {
 		b.mu.Lock()
 		if b.freed == nil {
@@ -46,9 +46,7 @@ func (b *budget) acquire(ctx context.Context, n int64, stop <-chan struct{}, onW
 		if b.tryAcquire(n) {
 			return nil
 		}
-		if !waited {
-			waited = true
-			onWait()
+		if onWait() {
 			continue
 		}
 		select {

@@ -27,6 +27,7 @@ type sinkState struct {
 func (t *Trail) compressLoop() {
 	defer t.workers.Done()
 	zw, _ := gzip.NewWriterLevel(nil, t.level) // the level was validated
+	sum := sha256.New()
 	for {
 		b, ok := t.compressQ.pop()
 		if !ok {
@@ -46,14 +47,14 @@ func (t *Trail) compressLoop() {
 			// same records under a new key.
 			b.sealRef, b.sealed = t.wal.appendSeal(b)
 		}
-		b.sum = sha256.Sum256(b.buf)
-		out := &byteWriter{b: make([]byte, 0, len(b.buf)/8+1024)}
+		out := &byteWriter{b: make([]byte, 0, b.buf.len()/5+1024)}
 		zw.Reset(out)
-		zw.Write(b.buf) // byteWriter does not fail
+		sum.Reset()
+		b.buf.writeTo(zw, sum) // byteWriter does not fail
 		zw.Close()
+		sum.Sum(b.sum[:0])
 		b.body = out.b
-		putBuf(b.buf)
-		b.buf = nil
+		b.buf.release()
 		if d := b.reserved - int64(len(b.body)); d > 0 {
 			t.budget.release(d)
 			b.reserved -= d

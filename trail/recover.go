@@ -31,13 +31,13 @@ func (t *Trail) recover(rec *recovery) {
 			continue
 		}
 		b := &batch{route: s.route, key: s.key, at: s.at, sealed: true, sealRef: s.ref, refs: s.refs}
-		b.buf = append(getBuf(), logHead...)
+		b.buf.writeString(logHead)
 		for j, i := range idx {
 			r := &rec.records[i]
 			if j > 0 {
-				b.buf = append(b.buf, ',')
+				b.buf.writeString(",")
 			}
-			b.buf = append(b.buf, r.data...)
+			b.buf.write(r.data)
 			if b.oldest.IsZero() || r.et.Before(b.oldest) {
 				b.oldest = r.et
 			}
@@ -45,9 +45,9 @@ func (t *Trail) recover(rec *recovery) {
 				b.newest = r.et
 			}
 		}
-		b.buf = append(b.buf, logTail...)
+		b.buf.writeString(logTail)
 		b.n = len(idx)
-		b.reserved = int64(len(b.buf))
+		b.reserved = int64(b.buf.len())
 		t.budget.used.Add(b.reserved)
 		t.holdRefs(b.refs)
 		t.wal.hold(uint32(s.ref>>32), 1)

@@ -77,7 +77,7 @@ type routeKey struct {
 // batch is one log file, from its first record to its delivery.
 type batch struct {
 	route    routeKey
-	buf      []byte // {"Records":[ … ]} once sealed
+	buf      chunks // {"Records":[ … ]} once sealed
 	n        int
 	oldest   time.Time
 	newest   time.Time
@@ -209,7 +209,7 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 			t.dropped.Add(1)
 			return ErrBufferFull
 		}
-	} else if err := t.budget.acquire(ctx, size, t.closing, t.sealAll); err != nil {
+	} else if err := t.budget.acquire(ctx, size, t.closing, t.relieve); err != nil {
 		t.dropped.Add(1)
 		return fmt.Errorf("trail %s: emit record %s: buffer full: %w", t.cfg.Name, r.EventID, err)
 	}
@@ -298,33 +298,18 @@ func isGlobalServiceEvent(r *event.Record) bool {
 	return false
 }
 
-var bufPool = sync.Pool{}
-
-func getBuf() []byte {
-	if p, ok := bufPool.Get().(*[]byte); ok {
-		return (*p)[:0]
-	}
-	return make([]byte, 0, 256<<10)
-}
-
-func putBuf(b []byte) {
-	if cap(b) > 0 && cap(b) <= 2*DefaultMaxFileBytes {
-		bufPool.Put(&b)
-	}
-}
-
 // add appends an encoded record to its file, cutting the file first when
 // its window is over or it is full.
 func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int64) {
+	now := t.clock.Now() // outside the lock, which emitters share
 	t.mu.Lock()
-	now := t.clock.Now()
 	b := t.batches[rk]
 	if b != nil {
 		switch {
 		case !now.Before(b.deadline):
 			t.sealLocked(b, b.deadline)
 			b = nil
-		case b.n >= t.cfg.MaxFileRecords || len(b.buf)+1+len(rec)+len(logTail) > t.cfg.MaxFileBytes:
+		case b.n >= t.cfg.MaxFileRecords || b.buf.len()+1+len(rec)+len(logTail) > t.cfg.MaxFileBytes:
 			t.sealLocked(b, now)
 			b = nil
 		}
@@ -333,9 +318,9 @@ func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int6
 		b = t.newBatchLocked(rk, now)
 	}
 	if b.n > 0 {
-		b.buf = append(b.buf, ',')
+		b.buf.writeString(",")
 	}
-	b.buf = append(b.buf, rec...)
+	b.buf.write(rec)
 	b.n++
 	b.reserved += size
 	if b.oldest.IsZero() || et.Before(b.oldest) {
@@ -351,7 +336,8 @@ func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int6
 }
 
 func (t *Trail) newBatchLocked(rk routeKey, now time.Time) *batch {
-	b := &batch{route: rk, buf: append(getBuf(), logHead...), deadline: windowEnd(now, t.cfg.FlushInterval)}
+	b := &batch{route: rk, deadline: windowEnd(now, t.cfg.FlushInterval)}
+	b.buf.writeString(logHead)
 	t.batches[rk] = b
 	t.armLocked(b.deadline)
 	return b
@@ -407,7 +393,7 @@ func (t *Trail) sealLocked(b *batch, at time.Time) {
 	if t.batches[b.route] == b {
 		t.batches[b.route] = nil
 	}
-	b.buf = append(b.buf, logTail...)
+	b.buf.writeString(logTail)
 	b.at = at
 	t.enqueueLocked(b)
 }
@@ -421,6 +407,27 @@ func (t *Trail) enqueueLocked(b *batch) {
 		b.periods = t.digests.register(b)
 	}
 	t.compressQ.push(b)
+}
+
+// relieve cuts the open files when the buffer is full and no file is on
+// its way to the sinks: only open files hold the buffer then, and nothing
+// else would free it before the flush interval ends. It reports whether it
+// cut any.
+func (t *Trail) relieve() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.inflight) > 0 {
+		return false
+	}
+	now := t.clock.Now()
+	cut := false
+	for _, b := range t.batches {
+		if b != nil && b.n > 0 {
+			t.sealLocked(b, minTime(now, b.deadline))
+			cut = true
+		}
+	}
+	return cut
 }
 
 // sealAll cuts every open file now.
