@@ -54,6 +54,7 @@ type Scanner struct {
 	state   scanState
 	elems   int    // elements read of the current array
 	spans   []span // members of the top-level object being read
+	envKeys bool   // that object has a key of an envelope
 	started bool
 	sub     *Scanner // reads an embedded CloudWatch Logs payload
 	subOff  int64    // input offset of that payload
@@ -516,6 +517,7 @@ func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\
 func (s *Scanner) topObject() (bool, error) {
 	s.p++ // '{'
 	s.spans = s.spans[:0]
+	s.envKeys = false
 	if s.skipSpace() == '}' {
 		s.p++
 		return s.classify(s.buf[s.r:s.p])
@@ -529,7 +531,9 @@ func (s *Scanner) topObject() (bool, error) {
 			return false, err
 		}
 		s.spans = append(s.spans, span{k0, s.p - s.r})
-		isRecords := string(s.buf[s.r+k0:s.p]) == `"Records"`
+		key := s.buf[s.r+k0 : s.p]
+		isRecords := string(key) == `"Records"`
+		s.envKeys = s.envKeys || envelopeKeys[string(key)]
 		if s.skipSpace() != ':' {
 			return false, s.endErrOr("':'")
 		}
@@ -734,7 +738,12 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 	s.recOff = s.off + int64(s.r)
 	p := newParser(v, s.recOff)
 	if err := p.skipValue(); err != nil {
-		return false, err
+		return false, &ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err}
+	}
+	if !s.envKeys {
+		// A record: the common case of JSON Lines, read in one pass.
+		s.accept(v, p.sawSpace)
+		return true, nil
 	}
 	var env envelope
 	if err := env.read(v, s.recOff); err != nil {
@@ -754,8 +763,13 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 		s.pending = env.messages
 		return false, nil
 	}
-	return s.validate(v), nil
+	s.accept(v, p.sawSpace)
+	return true, nil
 }
+
+// envelopeKeys are the top-level keys that mark an object as an envelope
+// (EventBridge event, CloudWatch Logs payload) rather than a record.
+var envelopeKeys = map[string]bool{`"detail"`: true, `"detail-type"`: true, `"awslogs"`: true, `"messageType"`: true, `"logEvents"`: true}
 
 // embed starts a sub-scanner on base64 gzip text found at input offset
 // s.off+s.r. The text may alias s.buf: Scan reads nothing more into the
