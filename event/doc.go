@@ -46,8 +46,15 @@
 //
 // A record that is valid JSON but not CloudTrail-shaped (an eventTime that
 // is not YYYY-MM-DDThh:mm:ssZ, say) comes with a *ShapeError and reading goes
-// on; malformed input ends the sequence with a *ReadError. Records and
-// top-level values are limited to Scanner.MaxRecordBytes.
+// on; malformed input (invalid JSON or UTF-8, nesting deeper than 512
+// levels, a truncated gzip stream or bytes after it) ends the sequence with
+// a *ReadError naming the input (Scanner.Name), the record's index and its
+// byte offset in the decompressed text, wrapping a *SyntaxError with the
+// exact offset. Records and top-level values are limited to
+// Scanner.MaxRecordBytes (16 MiB unless set), so a huge or endless value is
+// refused, not buffered. Memory does not grow with the input: a log file's
+// records are parsed where they lie in a buffer of a few hundred kilobytes,
+// while another goroutine decompresses the next part.
 //
 // # Writing
 //
@@ -60,5 +67,6 @@
 // New starts a record for an API call with what CloudTrail fills itself
 // (eventVersion, eventID, eventTime, eventType, eventCategory,
 // managementEvent); Fill does the same for a record you built; Validate
-// names the first field that keeps a record from being emitted.
+// names the first field that keeps a record from being emitted, and why, as
+// a *ShapeError.
 package event

@@ -73,3 +73,16 @@ func ExampleLogWriter() {
 	// sha256 of the uncompressed file: fde08987…
 	// {"eventVersion":"1.11","eventTime":"2026-01-02T03:04:05Z","eventName":"Ping"}
 }
+
+func ExampleGet() {
+	var rec event.Record
+	_ = event.Unmarshal([]byte(`{"eventName":"PutBucketPolicy","requestParameters":{"bucketName":"logs",
+		"policy":"{\"Statement\":[{\"Effect\":\"Deny\"}]}","size":9007199254740993}}`), &rec)
+
+	bucket, _ := event.Get(rec.RequestParameters, "bucketName").Text()
+	size, _ := event.Get(rec.RequestParameters, "size").Int()
+	policy, _ := event.Get(rec.RequestParameters, "policy").Text() // a JSON document in a string
+	effect, _ := event.Get([]byte(policy), "Statement", "0", "Effect").Text()
+	fmt.Println(bucket, size, effect)
+	// Output: logs 9007199254740993 Deny
+}
