@@ -376,3 +376,58 @@ func TestS3OutageLosesNothing(t *testing.T) {
 		assert.Equal(t, "outage", m[1])
 	}
 }
+
+// Close gives up on a sink that does not come back when its context ends;
+// the records stay in the spool, and the next trail on it delivers them.
+func TestCloseGivesUpSpoolKeeps(t *testing.T) {
+	d := newDir(t, "logs")
+	down := &faultSink{Sink: d}
+	var mu sync.Mutex
+	tried := map[string]bool{}
+	down.setFail(func(key string) error {
+		mu.Lock()
+		tried[key] = true
+		mu.Unlock()
+		return syscall.ECONNREFUSED
+	})
+	spool := t.TempDir()
+	cfg := baseConfig(down)
+	cfg.MaxFileRecords = 30
+	cfg.Spool = &trail.Spool{Dir: spool}
+	cfg.Retry = trail.RetryPolicy{InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	ctx := ctxT(t, 60*time.Second)
+	var ids []string
+	for range 100 {
+		r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+		require.NoError(t, tr.Emit(ctx, r))
+		ids = append(ids, r.EventID)
+	}
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	defer cancel()
+	err = tr.Close(short)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Contains(t, err.Error(), "4 log files not yet delivered")
+	assert.Zero(t, tr.Counters().Delivered)
+	assert.Empty(t, readStore(t, d).logs)
+
+	cfg.Sinks = []sink.Sink{d}
+	tr2, err := trail.New(cfg)
+	require.NoError(t, err)
+	require.NoError(t, tr2.Close(ctx))
+	assert.Equal(t, int64(100), tr2.Counters().Recovered)
+	s := readStore(t, d)
+	requireExactlyOnce(t, s, ids)
+	mu.Lock()
+	defer mu.Unlock()
+	assert.ElementsMatch(t, keysOf(tried), s.keys(), "the same four files, under the keys the first trail gave them")
+}
+
+func keysOf(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}

@@ -530,7 +530,7 @@ func (t *Trail) close(ctx context.Context) error {
 	t.closed.Store(true)
 	t.gate.Unlock()
 	err := t.Flush(ctx)
-	if err == nil && t.digests != nil && t.logging.Load() {
+	if err == nil && t.digests != nil {
 		err = t.digests.stop(ctx, t.clock.Now())
 	}
 	t.mu.Lock()
@@ -540,6 +540,7 @@ func (t *Trail) close(ctx context.Context) error {
 	}
 	t.mu.Unlock()
 	if err != nil {
+		// Give up: end the puts and backoffs in progress.
 		t.abort()
 	}
 	t.compressQ.close()
@@ -552,15 +553,9 @@ func (t *Trail) close(ctx context.Context) error {
 	t.workers.Wait()
 	t.abort()
 	if t.wal != nil {
-		if werr := t.wal.close(); err == nil && werr != nil {
+		if werr := t.wal.close(); werr != nil && err == nil {
 			err = fmt.Errorf("trail %s: close spool: %w", t.cfg.Name, werr)
 		}
 	}
-	if err != nil && !errors.Is(err, ctx.Err()) {
-		return err
-	}
-	if err != nil {
-		return fmt.Errorf("trail %s: close: %w", t.cfg.Name, err)
-	}
-	return nil
+	return err
 }
