@@ -2,6 +2,7 @@ package httpaudit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -105,7 +106,7 @@ type Options struct {
 
 // Error reports a record the middleware could not build or deliver whole.
 type Error struct {
-	Op     string        // "emit", "drop", "decode" or "redact"
+	Op     string        // "emit", "drop", "decode", "redact" or "callback"
 	Record *event.Record // the record concerned
 	Err    error
 }
@@ -133,7 +134,11 @@ type Stats struct {
 	DecodeErrors uint64 // RequestParameters errors
 	RedactErrors uint64 // redaction errors (the field was hidden whole)
 	Panics       uint64 // handlers that panicked (recorded, then re-raised)
-	Queued       int    // records waiting now
+	// CallbackPanics counts panics of Options.Name, Identity and RequestID
+	// (reported, the record kept); a panicking RequestParameters counts in
+	// DecodeErrors.
+	CallbackPanics uint64
+	Queued         int // records waiting now
 }
 
 // Middleware turns requests into records. Its Wrap method is the
@@ -148,7 +153,7 @@ type Middleware struct {
 	names   nameCache
 
 	requests, emitted, failed, dropped, blocked, truncated atomic.Uint64
-	decodeErrors, redactErrors, panics                     atomic.Uint64
+	decodeErrors, redactErrors, panics, callbackPanics     atomic.Uint64
 }
 
 // New returns a Middleware whose workers run until Close.
@@ -213,7 +218,7 @@ func (m *Middleware) Stats() Stats {
 		Requests: m.requests.Load(), Emitted: m.emitted.Load(), Failed: m.failed.Load(),
 		Dropped: m.dropped.Load(), Blocked: m.blocked.Load(), Truncated: m.truncated.Load(),
 		DecodeErrors: m.decodeErrors.Load(), RedactErrors: m.redactErrors.Load(),
-		Panics: m.panics.Load(), Queued: len(m.queue),
+		Panics: m.panics.Load(), CallbackPanics: m.callbackPanics.Load(), Queued: len(m.queue),
 	}
 }
 
@@ -294,7 +299,7 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 	rec := &b.rec
 	rec.EventTime = time.Now().UTC().Truncate(time.Second)
 	if rec.EventSource == "" || rec.EventName == "" {
-		source, name := m.name(r)
+		source, name := m.name(r, rec)
 		if rec.EventSource == "" {
 			rec.EventSource = source
 		}
@@ -312,14 +317,14 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 		rec.UserAgent = validUTF8(r.UserAgent())
 	}
 	if rec.UserIdentity == nil && m.opts.Identity != nil {
-		rec.UserIdentity = m.opts.Identity(r)
+		rec.UserIdentity = m.identity(r, rec)
 	}
 	if rec.UserIdentity == nil {
 		rec.UserIdentity = &event.UserIdentity{Type: "Unknown"}
 	}
 	if rec.RequestID == "" {
 		if m.opts.RequestID != nil {
-			rec.RequestID = validUTF8(m.opts.RequestID(r))
+			rec.RequestID = validUTF8(m.requestID(r, rec))
 		} else {
 			rec.RequestID = validUTF8(r.Header.Get("X-Request-Id"))
 		}
@@ -351,7 +356,7 @@ func (m *Middleware) requestParameters(b *box, r *http.Request) []byte {
 		body = Body{Bytes: b.body.buf, Truncated: b.body.truncated}
 		defer b.body.release()
 	}
-	params, err := m.opts.RequestParameters(r, body)
+	params, err := m.decode(r, body)
 	if err != nil {
 		m.decodeErrors.Add(1)
 		m.report("decode", &b.rec, err)
@@ -364,6 +369,38 @@ func (m *Middleware) requestParameters(b *box, r *http.Request) []byte {
 }
 
 var null = []byte("null")
+
+// The service's functions run after its handler, on data the client chose.
+// One that panics must not cost the record: its panic is reported (Op
+// "callback", counted in Stats.CallbackPanics) and the field is left to its
+// default. Each has its own method so that the deferred recover costs no
+// allocation.
+
+func (m *Middleware) identity(r *http.Request, rec *event.Record) (id *event.UserIdentity) {
+	defer m.recoverCallback("Identity", rec)
+	return m.opts.Identity(r)
+}
+
+func (m *Middleware) requestID(r *http.Request, rec *event.Record) (id string) {
+	defer m.recoverCallback("RequestID", rec)
+	return m.opts.RequestID(r)
+}
+
+func (m *Middleware) decode(r *http.Request, body Body) (raw json.RawMessage, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			raw, err = nil, fmt.Errorf("RequestParameters panicked: %v", p)
+		}
+	}()
+	return m.opts.RequestParameters(r, body)
+}
+
+func (m *Middleware) recoverCallback(name string, rec *event.Record) {
+	if p := recover(); p != nil {
+		m.callbackPanics.Add(1)
+		m.report("callback", rec, fmt.Errorf("%s panicked: %v", name, p))
+	}
+}
 
 // outcome sets the response elements or the error.
 func (m *Middleware) outcome(b *box, r *http.Request, panicked any) {

@@ -734,3 +734,33 @@ func TestIDsAreUUIDs(t *testing.T) {
 	}
 	assert.Len(t, seen, 200)
 }
+
+func TestPanickingCallbacksKeepTheRecord(t *testing.T) {
+	var mu sync.Mutex
+	var reported []*httpaudit.Error
+	m, c := newMiddleware(t, httpaudit.Options{
+		EventSource:       "orders.example.com",
+		Name:              func(r *http.Request) (string, string) { panic("name") },
+		Identity:          func(r *http.Request) *event.UserIdentity { panic("identity") },
+		RequestID:         func(r *http.Request) string { panic("request id") },
+		RequestParameters: func(r *http.Request, b httpaudit.Body) (json.RawMessage, error) { panic("decoder") },
+		OnError:           func(e *httpaudit.Error) { mu.Lock(); reported = append(reported, e); mu.Unlock() },
+	})
+	m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})).
+		ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	drain(t, m)
+	require.Len(t, c.records(), 1)
+	rec := c.records()[0]
+	assert.Equal(t, "orders.example.com", rec.EventSource, "the defaults stand in for a panicking Name")
+	assert.Equal(t, "Get", rec.EventName)
+	assert.Equal(t, "Unknown", rec.UserIdentity.Type)
+	assert.Equal(t, "null", string(rec.RequestParameters))
+	assert.NotEmpty(t, rec.RequestID)
+	st := m.Stats()
+	assert.Equal(t, uint64(3), st.CallbackPanics)
+	assert.Equal(t, uint64(1), st.DecodeErrors)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, reported, 4)
+	assert.ErrorContains(t, reported[0], "Name panicked: name")
+}

@@ -1,7 +1,10 @@
 package httpaudit
 
 import (
+	"fmt"
 	"net/http"
+
+	"github.com/trailkit/trailkit/event"
 	"strings"
 	"sync"
 	"unicode"
@@ -106,8 +109,15 @@ func standardMethod(m string) bool {
 	return false
 }
 
-func (m *Middleware) name(r *http.Request) (source, name string) {
+func (m *Middleware) name(r *http.Request, rec *event.Record) (source, name string) {
 	if m.opts.Name != nil {
+		defer func() {
+			if p := recover(); p != nil {
+				m.callbackPanics.Add(1)
+				m.report("callback", rec, fmt.Errorf("Name panicked: %v", p))
+				source, name = m.opts.EventSource, m.names.get(r.Method, r.Pattern)
+			}
+		}()
 		return m.opts.Name(r)
 	}
 	return m.opts.EventSource, m.names.get(r.Method, r.Pattern)
