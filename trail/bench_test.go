@@ -208,3 +208,49 @@ func benchEmit(b *testing.B, recs []*event.Record, level, g int) {
 		}
 	}
 }
+
+// BenchmarkEmitDurable emits with a Spool: each Emit waits for its record's
+// fsync, which concurrent Emits share ("emits/fsync").
+func BenchmarkEmitDurable(b *testing.B) {
+	recs := generate(4096)
+	for _, g := range []int{1, 8, 64} {
+		b.Run(fmt.Sprintf("goroutines=%d", g), func(b *testing.B) {
+			d, err := sink.NewDir(b.TempDir(), sink.DirOptions{Bucket: "bench"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			tr, err := trail.New(trail.Config{
+				Name: "bench", AccountID: "123456789012", HomeRegion: "us-east-1", IsMultiRegionTrail: true,
+				IncludeGlobalServiceEvents: true, Sinks: []sink.Sink{d}, LogAllEvents: true,
+				Spool: &trail.Spool{Dir: b.TempDir()},
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			ctx := context.Background()
+			b.ReportAllocs()
+			b.ResetTimer()
+			var wg sync.WaitGroup
+			for w := range g {
+				n := b.N / g
+				if w < b.N%g {
+					n++
+				}
+				wg.Go(func() {
+					for i := range n {
+						if err := tr.Emit(ctx, recs[(w*997+i)%len(recs)]); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				})
+			}
+			wg.Wait()
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/float64(tr.Status().SpoolSyncs), "emits/fsync")
+			if err := tr.Close(ctx); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}

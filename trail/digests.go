@@ -119,7 +119,7 @@ func (d *digests) onTimer() {
 	now := d.t.clock.Now()
 	// Cut the files whose window ends now first, so that a file dated at
 	// the end of the period is in it, whichever timer runs first.
-	d.t.onTimer()
+	d.t.cutDue()
 	for _, sd := range d.sinks {
 		sd.mu.Lock()
 		sd.advanceLocked(now)

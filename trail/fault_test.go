@@ -40,6 +40,8 @@ func runChild(mode string) int {
 	switch mode {
 	case "emit":
 		return childEmit(os.Getenv(childSpoolEnv), os.Getenv(childRootEnv))
+	case "burst":
+		return childBurst(os.Getenv(childRootEnv))
 	}
 	fmt.Fprintln(os.Stderr, "unknown child mode", mode)
 	return 2
@@ -110,6 +112,75 @@ func childEmit(spool, root string) int {
 	}
 	wg.Wait()
 	return 0
+}
+
+// childBurst delivers 500 records of one trail to the shared directory
+// root, every file dated the same minute, and prints their eventIDs.
+func childBurst(root string) int {
+	d, err := sink.NewDir(root, sink.DirOptions{Bucket: "shared"})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	cfg := baseConfig(d)
+	cfg.Clock = trail.NewManualClock(t0)
+	cfg.MaxFileRecords = 5
+	tr, err := trail.New(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	w := bufio.NewWriter(os.Stdout)
+	for range 500 {
+		r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+		if err := tr.Emit(context.Background(), r); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		fmt.Fprintf(w, "ack %s\n", r.EventID)
+	}
+	if err := tr.Close(context.Background()); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	w.Flush()
+	return 0
+}
+
+// Several processes delivering the same trail to one directory in the same
+// minute never write the same key.
+func TestProcessesSharingABucketNeverCollide(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "shared")
+	const procs = 4
+	var cmds []*exec.Cmd
+	var outs []*strings.Builder
+	for range procs {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"=burst", childRootEnv+"="+root)
+		out := &strings.Builder{}
+		cmd.Stdout, cmd.Stderr = out, os.Stderr
+		require.NoError(t, cmd.Start())
+		cmds = append(cmds, cmd)
+		outs = append(outs, out)
+	}
+	var ids []string
+	for i, cmd := range cmds {
+		require.NoError(t, cmd.Wait())
+		for line := range strings.Lines(outs[i].String()) {
+			if id, ok := strings.CutPrefix(strings.TrimSpace(line), "ack "); ok {
+				ids = append(ids, id)
+			}
+		}
+	}
+	require.Len(t, ids, procs*500)
+	d, err := sink.NewDir(root, sink.DirOptions{Bucket: "shared"})
+	require.NoError(t, err)
+	s := readStore(t, d)
+	assert.Len(t, s.logs, procs*100, "100 files per process, none overwritten")
+	requireExactlyOnce(t, s, ids)
+	for key := range s.logs {
+		assert.Contains(t, key, "_20260314T0926Z_", "all in one minute")
+	}
 }
 
 // runAndKill starts an emitting child on spool and root, SIGKILLs it once it

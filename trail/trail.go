@@ -360,12 +360,34 @@ func (t *Trail) armLocked(at time.Time) {
 	t.timer = t.clock.AfterFunc(at.Sub(t.clock.Now()), t.onTimer)
 }
 
-// onTimer cuts the files whose window is over.
+// onTimer cuts the files whose window is over and arms the timer for the
+// next window's end.
 func (t *Trail) onTimer() {
 	t.mu.Lock()
 	t.timer, t.timerAt = nil, time.Time{}
+	next := t.cutDueLocked()
+	if !next.IsZero() && !t.closed.Load() {
+		t.armLocked(next)
+	}
+	t.mu.Unlock()
+	if t.wal != nil {
+		// A new write-ahead file each window, so the previous one can be
+		// deleted as soon as its records are delivered.
+		t.wal.rotate()
+	}
+}
+
+// cutDue cuts the files whose window is over, leaving the timer alone.
+func (t *Trail) cutDue() {
+	t.mu.Lock()
+	t.cutDueLocked()
+	t.mu.Unlock()
+}
+
+// cutDueLocked cuts the files whose window is over and returns the
+// earliest end of the windows still open.
+func (t *Trail) cutDueLocked() (next time.Time) {
 	now := t.clock.Now()
-	var next time.Time
 	for rk, b := range t.batches {
 		if b == nil {
 			continue
@@ -377,15 +399,7 @@ func (t *Trail) onTimer() {
 			next = b.deadline
 		}
 	}
-	if !next.IsZero() && !t.closed.Load() {
-		t.armLocked(next)
-	}
-	t.mu.Unlock()
-	if t.wal != nil {
-		// A new write-ahead file each window, so the previous one can be
-		// deleted as soon as its records are delivered.
-		t.wal.rotate()
-	}
+	return next
 }
 
 // sealLocked ends a file and queues it for compression.
