@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail"
 	"github.com/trailkit/trailkit/trail/httpaudit"
 )
 
@@ -76,6 +78,43 @@ func BenchmarkMiddleware(b *testing.B) {
 			b.Fatalf("emitted %d of %d", st.Emitted, st.Requests)
 		}
 	})
+}
+
+// BenchmarkMiddlewareTrail is BenchmarkMiddleware with a real trail
+// delivering to a directory as the Emitter: the trail's own work (encoding
+// each record, compressing log files) runs on the workers and the trail's
+// goroutines, beside the requests.
+func BenchmarkMiddlewareTrail(b *testing.B) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
+	dir, err := sink.NewDir(b.TempDir(), sink.DirOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tr, err := trail.New(trail.Config{
+		Name: "bench", AccountID: "111122223333", HomeRegion: "eu-west-1",
+		Sinks: []sink.Sink{dir},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := httpaudit.New(httpaudit.Options{
+		Emitter: tr, EventSource: "orders.example.com", Region: "eu-west-1", AccountID: "111122223333",
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("bare", func(b *testing.B) { serveLoop(b, mux) })
+	b.Run("audited", func(b *testing.B) { serveLoop(b, m.Wrap(mux)) })
+	if err := m.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if err := tr.Close(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if st := m.Stats(); st.Failed+st.Dropped > 0 {
+		b.Fatalf("%d records failed, %d dropped", st.Failed, st.Dropped)
+	}
 }
 
 // TestOverheadAllocations holds the middleware to its allocation budget:
