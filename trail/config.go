@@ -51,6 +51,13 @@ type Config struct {
 	// records included, whatever the selectors say: for replaying or
 	// migrating logs that were already selected.
 	LogAllEvents bool
+	// ValidateRecords makes Emit refuse a record that event.Record.Validate
+	// refuses. Without it Emit checks only what filing needs (eventTime,
+	// awsRegion, recipientAccountId) and writes free-form fields
+	// (requestParameters, …) as they are: a record built in Go must then
+	// hold valid JSON there, or its log file will not parse. Records
+	// decoded by package event always do.
+	ValidateRecords bool
 
 	// Sinks receive every delivered file; at least one is required. Each
 	// sink gets each file, with its own retries.

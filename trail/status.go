@@ -58,7 +58,7 @@ type Counters struct {
 	Emitted    int64 // Emit calls on an open trail
 	Selected   int64 // records the trail logs: selected, in its regions
 	Delivered  int64 // records in log files delivered to every sink
-	Dropped    int64 // selected records refused for want of buffer room
+	Dropped    int64 // selected records not accepted: no buffer room, or the spool failed
 	Retried    int64 // failed puts that were retried
 	NotLogging int64 // records emitted while logging was stopped
 	Rejected   int64 // invalid records (Emit returned ErrInvalidRecord)

@@ -193,9 +193,14 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 	if !ok {
 		return nil
 	}
-	t.selected.Add(1)
+	if t.cfg.ValidateRecords {
+		if err := r.Validate(); err != nil {
+			t.rejected.Add(1)
+			return fmt.Errorf("trail %s: emit record %s: %w: %w", t.cfg.Name, r.EventID, ErrInvalidRecord, err)
+		}
+	}
 	sp := scratchPool.Get().(*[]byte)
-	defer scratchPool.Put(sp)
+	defer putScratch(sp)
 	buf := r.AppendJSON((*sp)[:0])
 	*sp = buf
 	if len(buf)+len(logHead)+len(logTail) > t.cfg.MaxFileBytes {
@@ -203,6 +208,7 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 		return fmt.Errorf("trail %s: emit record %s: %w: %d bytes encoded, more than MaxFileBytes %d",
 			t.cfg.Name, r.EventID, ErrInvalidRecord, len(buf), t.cfg.MaxFileBytes)
 	}
+	t.selected.Add(1)
 	size := int64(len(buf) + 1)
 	if t.cfg.Buffer.OnFull == Drop {
 		if !t.budget.tryAcquire(size) {
@@ -218,6 +224,7 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 		var err error
 		if ref, err = t.wal.appendRecord(rk, r.EventTime, buf); err != nil {
 			t.budget.release(size)
+			t.dropped.Add(1)
 			return fmt.Errorf("trail %s: emit record %s: spool: %w", t.cfg.Name, r.EventID, err)
 		}
 	}
@@ -226,6 +233,13 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 }
 
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// putScratch keeps ordinary buffers; a rare huge record's is left to the GC.
+func putScratch(p *[]byte) {
+	if cap(*p) <= 256<<10 {
+		scratchPool.Put(p)
+	}
+}
 
 const (
 	logHead = `{"Records":[`

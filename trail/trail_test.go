@@ -607,3 +607,25 @@ func TestStopAndStartLogging(t *testing.T) {
 	require.NoError(t, tr.Close(ctx))
 	requireExactlyOnce(t, readStore(t, d), []string{a.EventID, b.EventID})
 }
+
+func TestValidateRecords(t *testing.T) {
+	d := newDir(t, "logs")
+	cfg := baseConfig(d)
+	cfg.ValidateRecords = true
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	ctx := ctxT(t, 30*time.Second)
+	bad := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+	bad.RequestParameters = []byte(`{"instanceType":`)
+	err = tr.Emit(ctx, bad)
+	require.ErrorIs(t, err, trail.ErrInvalidRecord)
+	assert.Contains(t, err.Error(), "requestParameters")
+	noIdentity := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+	noIdentity.UserIdentity = nil
+	require.ErrorIs(t, tr.Emit(ctx, noIdentity), trail.ErrInvalidRecord)
+	good := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+	require.NoError(t, tr.Emit(ctx, good))
+	require.NoError(t, tr.Close(ctx))
+	requireExactlyOnce(t, readStore(t, d), []string{good.EventID})
+	assert.Equal(t, trail.Counters{Emitted: 3, Selected: 1, Delivered: 1, Rejected: 2}, tr.Counters())
+}
