@@ -27,8 +27,9 @@
 // A digest object is gzipped JSON (File, fields in CloudTrail's order).
 // Its signature is not in the file but in the object's user metadata:
 // "signature" (hex) and "signature-algorithm" (SHA256withRSA); on S3 the
-// headers x-amz-meta-signature and x-amz-meta-signature-algorithm, in a
-// directory store the metadata the sink keeps beside the object. Backfill
+// headers x-amz-meta-signature and x-amz-meta-signature-algorithm; in a
+// directory store (sink.Dir) the metadata file it keeps beside the object,
+// under sink.MetadataDir. Backfill
 // digests also carry "backfill-generation-timestamp". The signature is RSA
 // PKCS#1 v1.5 with SHA-256 over
 //
@@ -45,16 +46,48 @@
 // # Validation
 //
 // Validate is the equivalent of `aws cloudtrail validate-logs`. For each
-// region it lists the trail's digest keys in the time range (plus one
-// hour), starts from the newest and walks previousDigestS3Object backwards
-// until a digest starts before the range; where a digest has no previous
-// link but older digests exist it reports a gap and continues with the
-// next older digest. Each digest is checked for format (gzip, JSON,
-// required fields), location (digestS3Bucket and digestS3Object must be
-// where it was read, else it was moved), a known key fingerprint, and the
-// signature; the log files of each valid digest are then fetched, gunzipped
-// and hashed in parallel and reported missing, with a different hash, or
-// of invalid format (not gzip, or bytes after the gzip stream). Findings
-// stream in the AWS CLI's order and with its categories and messages;
-// Summary totals them as the CLI does ("N/M digest files valid", ...).
+// source region (ValidateOptions.Regions, or every region with digests) it
+// lists the trail's digest keys from Start to one hour after End, starts
+// from the newest and walks previousDigestS3Object backwards until a
+// digest starts before Start. A digest without a previous link while older
+// digests are listed is a gap (the trail was stopped), reported as a
+// notice; the walk continues with the next older digest. So it does after
+// a missing or invalid digest. Backfill chains are walked the same way,
+// after the standard ones.
+//
+// Each digest is checked, in the AWS CLI's order, for format (gzip, JSON,
+// required fields), signature metadata, location (digestS3Bucket and
+// digestS3Object must be where it was read, else it was moved), a known key
+// fingerprint (keys valid from Start to two hours after End; for backfill,
+// within an hour of its generation time) and the signature. The log files
+// of each valid digest are then fetched, gunzipped and hashed in parallel
+// (ValidateOptions.Workers at a time, so at most that many log files are
+// in memory) while the walk goes on, and reported in order.
+//
+// Findings stream in the AWS CLI's order, each with a Kind; Finding.String
+// is the CLI's line for it and Summary totals them as the CLI does:
+//
+//	DigestValid             Digest file  s3://b/k  valid
+//	DigestNotFound          ...  INVALID: not found
+//	DigestInvalidFormat     ...  INVALID: invalid format
+//	DigestMoved             ...  INVALID: has been moved from its original location
+//	DigestKeyNotFound       ...  INVALID: public key not found in region R for fingerprint F
+//	DigestKeyInvalid        ...  INVALID: Unable to load PKCS #1 key with fingerprint F
+//	DigestSignatureInvalid  ...  INVALID: signature verification failed
+//	LogValid                Log file  s3://b/k  valid
+//	LogNotFound             ...  INVALID: not found
+//	LogHashMismatch         ...  INVALID: hash value doesn't match
+//	LogInvalidFormat        ...  INVALID: invalid format (not gzip, or bytes after the gzip stream)
+//	LogUnlisted             ...  INVALID: not listed in any digest
+//	Gap                     No log files were delivered by CloudTrail between T1 and T2
+//
+// Two checks go beyond the AWS CLI 1.x installed here: bytes after a log
+// file's gzip stream are an invalid format (as in newer AWS CLI releases,
+// aws/aws-cli#10326), and a log file in the trail's log directory,
+// delivered within a valid digest's hour but listed by no digest (a file
+// added or renamed), is LogUnlisted; ValidateOptions.SkipUnlisted turns
+// that check off. Like the CLI, the walk names only the first of several
+// consecutive missing digests (the next one it finds is older than all of
+// them), does not check the log files of an invalid digest, and does not
+// compare previousDigestHashValue with the previous digest.
 package digest

@@ -44,8 +44,9 @@ type ValidateOptions struct {
 	// Stores opens the other buckets digests name (a trail whose bucket
 	// changed). Nil: only the store's own bucket can be read.
 	Stores func(ctx context.Context, bucket string) (sink.Store, error)
-	// Workers is how many log files are fetched and hashed at once;
-	// default GOMAXPROCS.
+	// Workers is how many log files are fetched and hashed at once, and
+	// so how many can be in memory; default 4 × GOMAXPROCS, enough to keep
+	// the cores busy while S3 requests wait.
 	Workers int
 	// SkipUnlisted turns off the check the AWS CLI does not make: log
 	// files in the trail's log directories, delivered within a valid
@@ -81,9 +82,10 @@ func ParseTrailARN(arn string) (TrailARN, error) {
 // Validate validates the trail's digest and log files in store, as `aws
 // cloudtrail validate-logs` does, and yields the findings in its order:
 // for each region, the standard chain from the newest digest backwards,
-// each digest followed by its log files; then the backfill chains. Log
-// files are fetched and hashed by opts.Workers goroutines while the chain
-// is walked; at most a few dozen are in flight, so memory stays bounded.
+// each digest followed by its log files; then the backfill chains; then
+// the log files no digest lists. Log files are fetched and hashed by
+// opts.Workers goroutines while the chain is walked; only those being
+// hashed are in memory.
 //
 // An error ends the sequence: a bad option, no public key in the range,
 // or a store failure other than a missing object (listing denied, bucket
@@ -247,7 +249,7 @@ func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
 		return nil, errors.New("digest: invalid time range specified: start-time must occur before end-time")
 	}
 	if v.workers <= 0 {
-		v.workers = runtime.GOMAXPROCS(0)
+		v.workers = 4 * runtime.GOMAXPROCS(0)
 	}
 	keyEnd := v.end.Add(2 * time.Hour)
 	for _, k := range opts.Keys {
