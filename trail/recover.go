@@ -13,6 +13,7 @@ func (t *Trail) recover(rec *recovery) {
 		byRef[r.ref] = i
 	}
 	consumed := make([]bool, len(rec.records))
+	var rebuilt []*batch
 	for _, s := range rec.seals {
 		idx := make([]int, 0, len(s.refs))
 		complete := true
@@ -48,9 +49,22 @@ func (t *Trail) recover(rec *recovery) {
 		b.buf.writeString(logTail)
 		b.n = len(idx)
 		b.reserved = int64(b.buf.len())
-		t.budget.used.Add(b.reserved)
+		rebuilt = append(rebuilt, b)
+	}
+	// Hold every segment that still matters before anything is queued: a
+	// file queued now may make the writer start a new segment and delete
+	// the old ones nothing holds.
+	for _, b := range rebuilt {
 		t.holdRefs(b.refs)
-		t.wal.hold(uint32(s.ref>>32), 1)
+		t.wal.hold(uint32(b.sealRef>>32), 1)
+	}
+	for i := range rec.records {
+		if !consumed[i] {
+			t.wal.hold(uint32(rec.records[i].ref>>32), 1)
+		}
+	}
+	for _, b := range rebuilt {
+		t.budget.used.Add(b.reserved)
 		t.recovered.Add(int64(b.n))
 		t.mu.Lock()
 		t.enqueueLocked(b)
@@ -61,7 +75,6 @@ func (t *Trail) recover(rec *recovery) {
 			continue
 		}
 		r := &rec.records[i]
-		t.wal.hold(uint32(r.ref>>32), 1)
 		size := int64(len(r.data) + 1)
 		t.budget.used.Add(size)
 		t.recovered.Add(1)
