@@ -78,7 +78,7 @@ func run(ctx context.Context, out io.Writer, dir string) error {
 		return fmt.Errorf("%s is not empty: give a new or empty directory", dir)
 	}
 	// The directory is the trail's bucket: digests record its base name as
-	// the bucket, so `trailkit validate --dir DIR` reads it back as it is.
+	// the bucket name, which is what `trailkit validate --dir` expects.
 	store, err := sink.NewDir(dir, sink.DirOptions{})
 	if err != nil {
 		return err
