@@ -198,6 +198,15 @@ func TestAWSCLIInterop(t *testing.T) {
 			return map[string]string{line + "valid": line + "INVALID: invalid format"}
 		}},
 		{name: "trail stopped for an hour", tamper: nil, valid: true},
+		{name: "backfill digests, one without its generation timestamp", tamper: func(t *testing.T, c *chain) {
+			r := newRefTrail(t, c.store, key, 5)
+			r.name = "interop"
+			gen := h0.Add(4 * time.Hour)
+			r.sealBackfill(h0.Add(-time.Hour), h0, []refLog{r.putLog(h0.Add(-30*time.Minute), 2)}, gen, true)
+			r.sealBackfill(h0, h0.Add(time.Hour), nil, gen, true)
+			r.stop()
+			r.sealBackfill(h0.Add(2*time.Hour), h0.Add(3*time.Hour), nil, gen, false)
+		}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
