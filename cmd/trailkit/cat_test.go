@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
@@ -310,7 +309,7 @@ func selectorError(t *testing.T, config string) *selector.Error {
 }
 
 // runBin runs the built binary.
-func runBin(t *testing.T, bin string, stdin io.Reader, args ...string) (result, *os.ProcessState) {
+func runBin(t *testing.T, bin string, stdin io.Reader, args ...string) result {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = stdin
@@ -321,7 +320,7 @@ func runBin(t *testing.T, bin string, stdin io.Reader, args ...string) (result, 
 	if err != nil && !errors.As(err, &ee) {
 		t.Fatalf("run %s: %v", bin, err)
 	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}, cmd.ProcessState
+	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
 }
 
 // TestCatBinary runs the built trailkit as a person would.
@@ -333,50 +332,50 @@ func TestCatBinary(t *testing.T) {
 	tree, treeRecs := logTree(t, recs)
 
 	t.Run("corpus is printed losslessly", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "cat", corpus)
+		r := runBin(t, bin, nil, "cat", corpus)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, recs, lines(r.stdout), "each line is the input record's compact JSON")
 	})
 	t.Run("directory", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "cat", tree)
+		r := runBin(t, bin, nil, "cat", tree)
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, treeRecs, lines(r.stdout))
 	})
 	t.Run("stdin", func(t *testing.T) {
-		r, _ := runBin(t, bin, bytes.NewReader(gzipped(t, logFile(recs[:500]))), "cat", "-")
+		r := runBin(t, bin, bytes.NewReader(gzipped(t, logFile(recs[:500]))), "cat", "-")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, recs[:500], lines(r.stdout))
 	})
 	t.Run("JSON Lines on stdin", func(t *testing.T) {
-		r, _ := runBin(t, bin, strings.NewReader(strings.Join(recs[:30], "\n")), "cat", "-")
+		r := runBin(t, bin, strings.NewReader(strings.Join(recs[:30], "\n")), "cat", "-")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, recs[:30], lines(r.stdout))
 	})
 	t.Run("count", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "cat", "--count", corpus, filepath.Join(dir, "records-nonconforming.jsonl"))
+		r := runBin(t, bin, nil, "cat", "--count", corpus, filepath.Join(dir, "records-nonconforming.jsonl"))
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, "3773\n", r.stdout)
 	})
 	t.Run("missing file", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "cat", "/nonexistent/x.json.gz")
+		r := runBin(t, bin, nil, "cat", "/nonexistent/x.json.gz")
 		assert.Equal(t, 1, r.code)
 		assert.Equal(t, "trailkit cat: stat /nonexistent/x.json.gz: no such file or directory\n", r.stderr)
 	})
 	t.Run("no PATH", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "cat")
+		r := runBin(t, bin, nil, "cat")
 		assert.Equal(t, 2, r.code)
 		assert.Contains(t, r.stderr, "no PATH given")
 	})
 	t.Run("help", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "cat", "--help")
+		r := runBin(t, bin, nil, "cat", "--help")
 		assert.Equal(t, 0, r.code)
 		assert.Contains(t, r.stdout, "Usage: trailkit cat")
-		r, _ = runBin(t, bin, nil, "--help")
+		r = runBin(t, bin, nil, "--help")
 		assert.Equal(t, 0, r.code)
 		assert.Contains(t, r.stdout, "cat ")
 	})
 	t.Run("unknown command", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, "bogus")
+		r := runBin(t, bin, nil, "bogus")
 		assert.Equal(t, 2, r.code)
 		assert.Contains(t, r.stderr, `unknown command "bogus"`)
 	})
@@ -384,7 +383,7 @@ func TestCatBinary(t *testing.T) {
 		for name, config := range selectorConfigs {
 			file := filepath.Join(t.TempDir(), "selectors.json")
 			writeFile(t, file, []byte(config))
-			r, _ := runBin(t, bin, nil, "cat", "--selectors", file, corpus)
+			r := runBin(t, bin, nil, "cat", "--selectors", file, corpus)
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Equal(t, matching(t, config), lines(r.stdout), name)
 		}
@@ -394,7 +393,7 @@ func TestCatBinary(t *testing.T) {
 			want := selectorError(t, tt.config)
 			file := filepath.Join(t.TempDir(), "selectors.json")
 			writeFile(t, file, []byte(tt.config))
-			r, _ := runBin(t, bin, nil, "cat", "--selectors", file, corpus)
+			r := runBin(t, bin, nil, "cat", "--selectors", file, corpus)
 			assert.Equal(t, 2, r.code, tt.name)
 			assert.Equal(t, "trailkit cat: "+file+": "+want.Exception+": "+want.Message+"\n", r.stderr, tt.name)
 		}
@@ -402,12 +401,12 @@ func TestCatBinary(t *testing.T) {
 	t.Run("300 MB single record on stdin", func(t *testing.T) {
 		// Generated as it is written to the pipe, never held.
 		src := io.MultiReader(strings.NewReader(`{"eventName":"`), io.LimitReader(xs{}, 300<<20))
-		r, ps := runBin(t, bin, src, "cat", "-")
-		assert.Equal(t, 1, r.code)
-		assert.Equal(t, "trailkit cat: stdin: record 0 at byte 0: value is larger than 16777216 bytes\n", r.stderr)
-		rss := ps.SysUsage().(*syscall.Rusage).Maxrss * 1024
-		t.Logf("peak RSS %.1f MiB", float64(rss)/(1<<20))
-		assert.Less(t, rss, int64(64<<20))
+		m := runMeasured(t, buildLauncher(t), src, bin, "cat", "-")
+		assert.Equal(t, 1, m.code)
+		assert.Equal(t, "trailkit cat: stdin: record 0 at byte 0: value is larger than 16777216 bytes\n", m.stderr)
+		t.Logf("peak RSS %.1f MiB", float64(m.peakRSS)/(1<<20))
+		assert.Less(t, m.peakRSS, int64(64<<20))
+		assert.Greater(t, m.peakRSS, int64(16<<20), "the measure must see the buffer filled to the limit")
 	})
 }
 
