@@ -1,0 +1,62 @@
+package history_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail"
+	"github.com/trailkit/trailkit/trail/history"
+)
+
+// Deliver a few records through a trail into a directory, then look up
+// the write events of one user, newest first.
+func ExampleLookup() {
+	ctx := context.Background()
+	root, _ := os.MkdirTemp("", "history")
+	defer os.RemoveAll(root)
+	dir, _ := sink.NewDir(root, sink.DirOptions{})
+
+	start := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	clock := trail.NewManualClock(start)
+	tr, _ := trail.New(trail.Config{Name: "orders", AccountID: "111122223333", HomeRegion: "eu-west-1",
+		Sinks: []sink.Sink{dir}, Clock: clock})
+	for i, name := range []string{"CreateOrder", "GetOrder", "CancelOrder", "GetOrder"} {
+		at := start.Add(time.Duration(i) * 10 * time.Minute)
+		clock.Set(at)
+		rec := &event.Record{EventSource: "orders.example.com", EventName: name, AWSRegion: "eu-west-1",
+			EventTime: at, ReadOnly: event.Bool(name == "GetOrder"),
+			UserIdentity: &event.UserIdentity{Type: "IAMUser", UserName: "alice"}}
+		rec.Fill("111122223333", at)
+		_ = tr.Emit(ctx, rec)
+	}
+	_ = tr.Close(ctx)
+
+	out, err := history.Lookup(ctx, dir, history.Input{
+		StartTime: start, EndTime: start.Add(time.Hour),
+		Attributes: []history.Attribute{{Key: history.Username, Value: "alice"}, {Key: history.ReadOnly, Value: "false"}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, ev := range out.Events {
+		fmt.Println(ev.EventTime.Format(time.TimeOnly), ev.EventName, ev.Username)
+	}
+	// Output:
+	// 09:20:00 CancelOrder alice
+	// 09:00:00 CreateOrder alice
+}
+
+func ExampleParseAttribute() {
+	a, err := history.ParseAttribute("EventName=ConsoleLogin")
+	fmt.Println(a.Key, a.Value, err)
+	_, err = history.ParseAttribute("Colour=red")
+	fmt.Println(err)
+	// Output:
+	// EventName ConsoleLogin <nil>
+	// InvalidLookupAttributesException: unknown attribute key "Colour": valid keys are EventId, EventName, ReadOnly, Username, ResourceType, ResourceName, EventSource, AccessKeyId
+}
