@@ -33,8 +33,11 @@ const DefaultMaxRecordBytes = 16 << 20
 //     records in logEvents[].message.
 //
 // Each record is validated as JSON (UTF-8, nesting, syntax) before Scan
-// returns it. Gzip input with bytes after the compressed stream is an error,
-// as it is for the AWS CLI.
+// returns it, and so is everything around it: separators, the other members
+// of a log file's object. Gzip input with bytes after the compressed stream
+// is an error, as it is for the AWS CLI. Nothing is dropped silently: a
+// second Records array in one object is read too; only CloudWatch Logs
+// CONTROL_MESSAGE payloads, which hold no records, yield nothing.
 type Scanner struct {
 	// Name names the input in errors, such as its file name or object key.
 	Name string
