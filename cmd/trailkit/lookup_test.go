@@ -95,7 +95,7 @@ func TestLookupBinary(t *testing.T) {
 	base := []string{"lookup", "--dir", dir, "--start-time", start.Format(time.RFC3339), "--end-time", end}
 
 	t.Run("newest first, as JSON", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, append(base, "--output", "json", "--max-results", "200")...)
+		r := runBin(t, bin, nil, append(base, "--output", "json", "--max-results", "200")...)
 		require.Equal(t, 0, r.code, r.stderr)
 		got := decodeLookup(t, r.stdout)
 		var gotIDs []string
@@ -110,7 +110,7 @@ func TestLookupBinary(t *testing.T) {
 		assert.Empty(t, r.stderr, "no progress bar when stderr is not a terminal")
 	})
 	t.Run("attribute", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, append(base, "--output", "json", "--max-results", "200", "--lookup-attribute", "Username=bob")...)
+		r := runBin(t, bin, nil, append(base, "--output", "json", "--max-results", "200", "--lookup-attribute", "Username=bob")...)
 		require.Equal(t, 0, r.code, r.stderr)
 		got := decodeLookup(t, r.stdout)
 		assert.Len(t, got.Events, 40)
@@ -123,7 +123,7 @@ func TestLookupBinary(t *testing.T) {
 		args := append(base, "--output", "json", "--max-results", "7")
 		for page := 0; ; page++ {
 			require.Less(t, page, 30)
-			r, _ := runBin(t, bin, nil, args...)
+			r := runBin(t, bin, nil, args...)
 			require.Equal(t, 0, r.code, r.stderr)
 			got := decodeLookup(t, r.stdout)
 			for _, ev := range got.Events {
@@ -139,7 +139,7 @@ func TestLookupBinary(t *testing.T) {
 	t.Run("time range reads only its days", func(t *testing.T) {
 		from := start.Add(24 * time.Hour)
 		to := from.Add(3 * time.Hour)
-		r, _ := runBin(t, bin, nil, "lookup", "--dir", dir, "--start-time", from.Format(time.RFC3339), "--end-time", to.Format(time.RFC3339), "--output", "json")
+		r := runBin(t, bin, nil, "lookup", "--dir", dir, "--start-time", from.Format(time.RFC3339), "--end-time", to.Format(time.RFC3339), "--output", "json")
 		require.Equal(t, 0, r.code, r.stderr)
 		got := decodeLookup(t, r.stdout)
 		require.NotEmpty(t, got.Events)
@@ -150,7 +150,7 @@ func TestLookupBinary(t *testing.T) {
 		}
 	})
 	t.Run("table", func(t *testing.T) {
-		r, _ := runBin(t, bin, nil, append(base, "--max-results", "3")...)
+		r := runBin(t, bin, nil, append(base, "--max-results", "3")...)
 		require.Equal(t, 0, r.code, r.stderr)
 		rows := strings.Split(strings.TrimSpace(r.stdout), "\n")
 		require.Len(t, rows, 5, r.stdout)
@@ -176,7 +176,7 @@ func TestLookupBinary(t *testing.T) {
 	}
 	for _, tt := range errorCases {
 		t.Run(tt.name, func(t *testing.T) {
-			r, _ := runBin(t, bin, nil, tt.args...)
+			r := runBin(t, bin, nil, tt.args...)
 			assert.Equal(t, tt.code, r.code, r.stderr)
 			assert.Contains(t, r.stderr, tt.msg)
 			assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %q", r.stderr)
