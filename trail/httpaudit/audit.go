@@ -344,8 +344,23 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 		rec.RequestParameters = m.requestParameters(b, r)
 	}
 	m.outcome(b, r, panicked)
+	// The record may wait in the queue: let go of the connection's writer
+	// and the body so that they do not wait with it.
+	b.w.ResponseWriter = released{}
+	b.body = nil
 	m.enqueue(rec)
 }
+
+var errReleased = errors.New("httpaudit: write after the handler returned")
+
+// released stands in for the writer of a finished request. net/http forbids
+// using a ResponseWriter after ServeHTTP returns; a goroutine that does so
+// anyway writes nowhere rather than crash.
+type released struct{}
+
+func (released) Header() http.Header         { return http.Header{} }
+func (released) Write(p []byte) (int, error) { return 0, http.ErrHandlerTimeout }
+func (released) WriteHeader(int)             {}
 
 func (m *Middleware) requestParameters(b *box, r *http.Request) []byte {
 	if m.opts.RequestParameters == nil {
