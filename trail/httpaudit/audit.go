@@ -54,7 +54,8 @@ type Options struct {
 	// Region is awsRegion, such as "eu-west-1".
 	Region string
 	// AccountID is recipientAccountId, the 12-digit account the record
-	// belongs to; without it the identity's account is used.
+	// belongs to; without it the identity's account is used. A trail
+	// refuses records without a region or a recipient account.
 	AccountID string
 
 	// Identity returns who made the request, from its headers or its
