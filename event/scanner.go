@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
@@ -229,6 +230,23 @@ func (s *Scanner) Records() iter.Seq2[*Record, error] {
 
 // Read yields the records in r, in any form Scanner recognises.
 func Read(r io.Reader) iter.Seq2[*Record, error] { return NewScanner(r).Records() }
+
+// ReadFile yields the records of the file at path, in any form Scanner
+// recognises; errors name the file. The file is closed when the sequence
+// ends or the loop stops.
+func ReadFile(path string) iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		f, err := os.Open(path)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		defer f.Close()
+		sc := NewScanner(f)
+		sc.Name = path
+		sc.Records()(yield)
+	}
+}
 
 func (s *Scanner) fail(err error) {
 	var re *ReadError

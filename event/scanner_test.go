@@ -312,3 +312,33 @@ func TestScannerReadsAnyChunking(t *testing.T) {
 		}
 	}
 }
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.json.gz")
+	require.NoError(t, os.WriteFile(good, gz(t, []byte(`{"Records":[{"eventVersion":"1.0","eventTime":"2024-01-01T00:00:00Z"}]}`)), 0o644))
+	n := 0
+	for r, err := range event.ReadFile(good) {
+		require.NoError(t, err)
+		assert.Equal(t, "1.0", r.EventVersion)
+		n++
+	}
+	assert.Equal(t, 1, n)
+
+	bad := filepath.Join(dir, "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"Records":[{"eventVersion":"1.0","eventTime":"2024-01-01T00:00:00Z"},{"x":]}`), 0o644))
+	var last error
+	for _, err := range event.ReadFile(bad) {
+		last = err
+	}
+	assert.ErrorContains(t, last, bad+": record 1 at byte 70: invalid JSON at byte 75")
+
+	var errs []error
+	for r, err := range event.ReadFile(filepath.Join(dir, "missing.json")) {
+		assert.Nil(t, r)
+		errs = append(errs, err)
+	}
+	require.Len(t, errs, 1)
+	assert.ErrorIs(t, errs[0], os.ErrNotExist)
+	assert.ErrorContains(t, errs[0], "missing.json")
+}
