@@ -145,13 +145,15 @@ type Stats struct {
 // Middleware turns requests into records. Its Wrap method is the
 // func(http.Handler) http.Handler that routers take.
 type Middleware struct {
-	opts    Options
-	trusted []netip.Prefix
-	queue   chan *event.Record
-	mu      sync.RWMutex // held for reading while a record is queued, for writing by Close
-	closed  bool
-	done    chan struct{}
-	names   nameCache
+	opts      Options
+	trusted   []netip.Prefix
+	queue     chan *event.Record
+	mu        sync.RWMutex // held for reading while a record is queued, for writing by Close
+	closed    bool
+	closing   chan struct{} // closed when Close begins: blocked requests stop waiting
+	closeOnce sync.Once
+	done      chan struct{}
+	names     nameCache
 
 	requests, emitted, failed, dropped, blocked, truncated atomic.Uint64
 	decodeErrors, redactErrors, panics, callbackPanics     atomic.Uint64
@@ -187,6 +189,7 @@ func New(opts Options) (*Middleware, error) {
 		opts:    opts,
 		trusted: append([]netip.Prefix(nil), opts.TrustedProxies...),
 		queue:   make(chan *event.Record, opts.QueueSize),
+		closing: make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	var wg sync.WaitGroup
@@ -227,6 +230,7 @@ func (m *Middleware) Stats() Stats {
 // until ctx is done. Requests that finish after Close emit their record
 // themselves, before their response completes.
 func (m *Middleware) Close(ctx context.Context) error {
+	m.closeOnce.Do(func() { close(m.closing) })
 	m.mu.Lock()
 	if !m.closed {
 		m.closed = true
@@ -255,6 +259,7 @@ type box struct {
 	mgmt     bool
 	w        responseWriter
 	body     *bodyRecorder
+	finished bool // finish ran (or began): a panic in it must not make a second record
 }
 
 type ctxKey struct{}
@@ -283,8 +288,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			m.panics.Add(1)
-			m.finish(b, r, v)
+			if !b.finished {
+				m.panics.Add(1)
+				m.finish(b, r, v)
+			}
 			panic(v)
 		}
 	}()
@@ -297,6 +304,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the request is still the handler's; the rest (IDs, redaction, size) is
 // left to the workers.
 func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
+	b.finished = true
 	rec := &b.rec
 	rec.EventTime = time.Now().UTC().Truncate(time.Second)
 	if rec.EventSource == "" || rec.EventName == "" {
@@ -360,7 +368,7 @@ var errReleased = errors.New("httpaudit: write after the handler returned")
 type released struct{}
 
 func (released) Header() http.Header         { return http.Header{} }
-func (released) Write(p []byte) (int, error) { return 0, http.ErrHandlerTimeout }
+func (released) Write(p []byte) (int, error) { return 0, errReleased }
 func (released) WriteHeader(int)             {}
 
 func (m *Middleware) requestParameters(b *box, r *http.Request) []byte {
@@ -485,33 +493,45 @@ func validUTF8(s string) string {
 
 // enqueue hands the record to the workers, by the Overflow policy.
 func (m *Middleware) enqueue(rec *event.Record) {
-	m.mu.RLock()
-	if m.closed {
-		m.mu.RUnlock()
-		m.emit(rec)
-		return
+	if !m.tryEnqueue(rec) {
+		m.emit(rec) // closed: the request emits its own record
 	}
+}
+
+// tryEnqueue queues rec by the Overflow policy (dropping it counts as
+// done) and reports false when the middleware is closed.
+func (m *Middleware) tryEnqueue(rec *event.Record) bool {
+	m.mu.RLock()
 	defer m.mu.RUnlock()
+	if m.closed {
+		return false
+	}
 	select {
 	case m.queue <- rec:
-		return
+		return true
 	default:
 	}
 	if m.opts.Overflow == Drop {
 		m.drop(rec)
-		return
+		return true
 	}
 	m.blocked.Add(1)
-	if m.opts.BlockTimeout <= 0 {
-		m.queue <- rec
-		return
+	var timeout <-chan time.Time
+	if m.opts.BlockTimeout > 0 {
+		t := time.NewTimer(m.opts.BlockTimeout)
+		defer t.Stop()
+		timeout = t.C
 	}
-	t := time.NewTimer(m.opts.BlockTimeout)
-	defer t.Stop()
 	select {
 	case m.queue <- rec:
-	case <-t.C:
+		return true
+	case <-timeout:
 		m.drop(rec)
+		return true
+	case <-m.closing:
+		// Close waits for this lock; rather than hold it while waiting
+		// for room, emit here.
+		return false
 	}
 }
 

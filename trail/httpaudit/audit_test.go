@@ -764,3 +764,77 @@ func TestPanickingCallbacksKeepTheRecord(t *testing.T) {
 	require.Len(t, reported, 4)
 	assert.ErrorContains(t, reported[0], "Name panicked: name")
 }
+
+func TestCloseHonoursItsContextWithAStuckEmitter(t *testing.T) {
+	gate := make(chan struct{})
+	c := &collector{gate: gate}
+	m, _ := newMiddleware(t, httpaudit.Options{Emitter: c, QueueSize: 1})
+	h := m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil)) // held by the worker
+	require.Eventually(t, func() bool { return m.Stats().Queued == 0 }, time.Second, time.Millisecond)
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil)) // fills the queue
+	blocked := make(chan struct{})
+	go func() {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil)) // waits for room
+		close(blocked)
+	}()
+	require.Eventually(t, func() bool { return m.Stats().Blocked == 1 }, time.Second, time.Millisecond)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := m.Close(ctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), 2*time.Second)
+
+	close(gate) // the Emitter recovers: every record is emitted, none lost
+	<-blocked
+	require.NoError(t, m.Close(context.Background()))
+	assert.Len(t, c.records(), 3)
+	assert.Zero(t, m.Stats().Dropped)
+}
+
+func TestDecoders(t *testing.T) {
+	type input struct {
+		Name   string `json:"name"`
+		Secret string `json:"secret" trailkit:"sensitive"`
+	}
+	mux := http.NewServeMux()
+	tests := []struct {
+		name    string
+		decoder httpaudit.Decoder
+		target  string
+		body    httpaudit.Body
+		want    string
+		wantErr string
+	}{
+		{"query", httpaudit.Query(), "/q?a=1&b=x&b=y", httpaudit.Body{}, `{"a":"1","b":["x","y"]}`, ""},
+		{"no query", httpaudit.Query(), "/q", httpaudit.Body{}, "", ""},
+		{"path values", httpaudit.PathValues(), "/items/7/parts/rest/of/it", httpaudit.Body{}, `{"id":"7","path":"rest/of/it"}`, ""},
+		{"json body", httpaudit.JSONBody(), "/q", httpaudit.Body{Bytes: []byte(" {\"a\" : 1} ")}, `{"a":1}`, ""},
+		{"json body truncated", httpaudit.JSONBody(), "/q", httpaudit.Body{Bytes: []byte(`{"a":`), Truncated: true}, `{"omitted":true}`, ""},
+		{"json body not an object", httpaudit.JSONBody(), "/q", httpaudit.Body{Bytes: []byte(`"s"`)}, "", "not a JSON object"},
+		{"typed", httpaudit.Typed[input](), "/q", httpaudit.Body{Bytes: []byte(`{"name":"n","secret":"s","extra":1}`)},
+			`{"name":"n","secret":"HIDDEN_DUE_TO_SECURITY_REASONS"}`, ""},
+		{"typed bad", httpaudit.Typed[input](), "/q", httpaudit.Body{Bytes: []byte(`{"name":1}`)}, "", "httpaudit_test.input"},
+		{"merge keeps order, later wins", httpaudit.Merge(httpaudit.Query(), httpaudit.JSONBody()), "/q?z=1&a=2",
+			httpaudit.Body{Bytes: []byte(`{"a":"body","m":[1]}`)}, `{"a":"body","z":"1","m":[1]}`, ""},
+	}
+	mux.HandleFunc("/items/{id}/parts/{path...}", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/q", func(w http.ResponseWriter, r *http.Request) {})
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", tc.target, nil)
+			_, pattern := mux.Handler(req)
+			mux.ServeHTTP(httptest.NewRecorder(), req) // sets the path values
+			req.Pattern = pattern
+			got, err := tc.decoder(req, tc.body)
+			if tc.wantErr != "" {
+				assert.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, string(got))
+		})
+	}
+}
