@@ -178,6 +178,10 @@ func (f *File) UnmarshalJSON(data []byte) error {
 // of the cost of checking a digest, and validation checks every digest in
 // a range.
 func Parse(data []byte) (*File, error) {
+	if !utf8.Valid(data) {
+		// Python's json.loads, after bytes.decode(), fails the same way.
+		return nil, fmt.Errorf("%w: %w: not UTF-8", ErrFormat, errSyntax)
+	}
 	p := parser{data: data}
 	f, err := p.file()
 	if err != nil {
@@ -509,6 +513,9 @@ func (p *parser) file() (*File, error) {
 				return nil, fmt.Errorf("field %s missing", name)
 			}
 		}
+	}
+	if start == "" || f.endTimeText == "" {
+		return nil, errors.New("field digestStartTime or digestEndTime is empty")
 	}
 	if f.DigestStartTime, err = parseTime("digestStartTime", start); err != nil {
 		return nil, err

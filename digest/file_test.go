@@ -131,6 +131,8 @@ func TestParseFormatErrors(t *testing.T) {
 		{"control character", replace(full, `"b"`, "\"b\x01\""), "control character"},
 		{"number for a string", replace(full, `"digestS3Object":"k"`, `"digestS3Object":5`), "digestS3Object: not a string"},
 		{"log bucket null", replace(full, `"logFiles":[]`, `"logFiles":[{"s3Bucket":null,"s3Object":"k","hashValue":"h"}]`), "logFiles[0]: field s3Bucket is null"},
+		{"not UTF-8", replace(full, `"b"`, "\"b\xff\""), "not UTF-8"},
+		{"empty end time", replace(full, `"digestEndTime":"2026-01-01T01:00:00Z"`, `"digestEndTime":""`), "is empty"},
 		{"logFiles null", replace(full, `"logFiles":[]`, `"logFiles":null`), "logFiles missing"},
 		{"no digestEndTime", strip(full, `"digestEndTime":"2026-01-01T01:00:00Z",`), "digestEndTime missing"},
 		{"no previousDigestSignature", strip(full, `"previousDigestSignature":null,`), "previousDigestSignature missing"},

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/trailkit/trailkit/sink"
 )
@@ -614,9 +613,6 @@ func (v *validator) verify(body []byte, meta map[string]string, bucket, key stri
 	raw, err := gunzipAll(body)
 	if err != nil {
 		return nil, DigestInvalidFormat, err
-	}
-	if !utf8.Valid(raw) {
-		return nil, DigestInvalidFormat, fmt.Errorf("%w: not UTF-8", ErrFormat)
 	}
 	f, perr := Parse(raw)
 	if perr != nil && errors.Is(perr, errSyntax) {

@@ -1,0 +1,91 @@
+package digest_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/trailkit/trailkit/digest"
+)
+
+// FuzzParse checks the digest parser against encoding/json: it accepts
+// only valid JSON, and the fields it reads are the ones encoding/json
+// reads (for documents whose field names are not case variants of the
+// known ones, which encoding/json would also match).
+func FuzzParse(f *testing.F) {
+	entries, _ := os.ReadDir(filepath.Join("..", "..", "shared", "corpus", "digests"))
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "digests", e.Name()))
+		if err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`{"digestStartTime":"2026-01-01T00:00:00Z","digestEndTime":"2026-01-01T01:00:00Z","digestS3Bucket":"b\u0041","digestS3Object":"k\\n",` +
+		`"digestPublicKeyFingerprint":"f","previousDigestSignature":null,"x":[1,-2.5e3,{"y":[true,false,null]}],"logFiles":[{"s3Bucket":"b","s3Object":"o","hashValue":"h","z":{}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := digest.Parse(data)
+		if err != nil {
+			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("Parse accepted invalid JSON %q", data)
+		}
+		var want struct {
+			DigestS3Bucket  string `json:"digestS3Bucket"`
+			DigestS3Object  string `json:"digestS3Object"`
+			PreviousDigest  string `json:"previousDigestSignature"`
+			DigestEndTime   string `json:"digestEndTime"`
+			DigestPublicKey string `json:"digestPublicKeyFingerprint"`
+			LogFiles        []struct {
+				S3Object  string `json:"s3Object"`
+				HashValue string `json:"hashValue"`
+			} `json:"logFiles"`
+		}
+		if err := json.Unmarshal(data, &want); err != nil {
+			return // a case variant of a field name, which encoding/json also matches
+		}
+		var raw map[string]json.RawMessage
+		if json.Unmarshal(data, &raw) != nil || len(raw) == 0 {
+			t.Fatalf("not an object: %q", data)
+		}
+		if got.DigestS3Bucket != want.DigestS3Bucket || got.DigestS3Object != want.DigestS3Object ||
+			got.PreviousDigestSignature != want.PreviousDigest || got.EndTimeText() != want.DigestEndTime ||
+			got.DigestPublicKeyFingerprint != want.DigestPublicKey || len(got.LogFiles) != len(want.LogFiles) {
+			if caseVariants(raw) {
+				return
+			}
+			t.Fatalf("Parse read %+v, encoding/json %+v from %q", got, want, data)
+		}
+		for i := range got.LogFiles {
+			if got.LogFiles[i].S3Object != want.LogFiles[i].S3Object || got.LogFiles[i].HashValue != want.LogFiles[i].HashValue {
+				t.Fatalf("logFiles[%d]: Parse read %+v, encoding/json %+v", i, got.LogFiles[i], want.LogFiles[i])
+			}
+		}
+	})
+}
+
+// caseVariants reports whether an object has a field name that differs
+// from a known one only in case, which encoding/json matches and Parse,
+// like Python, does not.
+func caseVariants(raw map[string]json.RawMessage) bool {
+	known := []string{"digestS3Bucket", "digestS3Object", "previousDigestSignature", "digestEndTime", "digestPublicKeyFingerprint", "logFiles"}
+	for k := range raw {
+		for _, n := range known {
+			if k != n && len(k) == len(n) && equalFold(k, n) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func equalFold(a, b string) bool {
+	for i := range len(a) {
+		x, y := a[i]|0x20, b[i]|0x20
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
