@@ -2,6 +2,7 @@ package redact
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -68,9 +69,10 @@ func (x *Redactor) Paths() []string { return append([]string(nil), x.paths...) }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4<<10); return &b }}
 
-// Record hides the selected values of r in place. A free-form field that is
-// not valid JSON cannot be searched, so it is hidden whole and the error
-// names it: redaction fails closed, never leaking what it could not read.
+// Record hides the selected values of r in place. A free-form field (or an
+// Extra member) that is not valid JSON cannot be searched, so it is hidden
+// whole and the error names it: redaction fails closed, never leaking what
+// it could not read.
 func (x *Redactor) Record(r *event.Record) error {
 	if x == nil || r == nil {
 		return nil
@@ -86,6 +88,16 @@ func (x *Redactor) Record(r *event.Record) error {
 		}
 		if n.hide {
 			*field = json.RawMessage(hidden)
+			continue
+		}
+		// The rewriter checks structure, not every detail of JSON (number
+		// syntax): check the whole first, so that what cannot be read is
+		// hidden rather than passed on.
+		if !json.Valid(*field) {
+			*field = json.RawMessage(hidden)
+			if first == nil {
+				first = fmt.Errorf("redact %s: not valid JSON", name)
+			}
 			continue
 		}
 		out, err := n.rewrite(nil, *field)
@@ -108,7 +120,11 @@ func (x *Redactor) wholeRecord(r *event.Record) error {
 	defer bufPool.Put(bp)
 	src := r.AppendJSON((*bp)[:0])
 	*bp = src
-	out, err := x.root.rewrite(nil, src)
+	var out []byte
+	err := errors.New("not valid JSON")
+	if json.Valid(src) {
+		out, err = x.root.rewrite(nil, src)
+	}
 	if err != nil {
 		// Only a free-form field can hold invalid JSON: hide those whole,
 		// then try again.
@@ -118,8 +134,17 @@ func (x *Redactor) wholeRecord(r *event.Record) error {
 				err = fmt.Errorf("redact %s: not valid JSON: %w", name, err)
 			}
 		}
+		for i, f := range r.Extra {
+			if !json.Valid(f.Value) {
+				r.Extra[i].Value = json.RawMessage(hidden)
+				err = fmt.Errorf("redact %s: not valid JSON: %w", f.Key, err)
+			}
+		}
 		src = r.AppendJSON(src[:0])
 		*bp = src
+		if !json.Valid(src) {
+			return fmt.Errorf("redact record: not valid JSON even with its free-form fields hidden (an Extra member?)")
+		}
 		var again error
 		if out, again = x.root.rewrite(nil, src); again != nil {
 			return fmt.Errorf("redact record: %w", again)
@@ -142,6 +167,9 @@ func (x *Redactor) JSON(src []byte) (json.RawMessage, error) {
 	}
 	if x.root.hide {
 		return json.RawMessage(hidden), nil
+	}
+	if !json.Valid(src) {
+		return nil, errors.New("redact: not valid JSON")
 	}
 	out, err := x.root.rewrite(make([]byte, 0, len(src)), src)
 	if err != nil {

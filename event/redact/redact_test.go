@@ -82,7 +82,9 @@ func TestJSONInvalidInput(t *testing.T) {
 	}
 	deep := strings.Repeat("[", 20000) + strings.Repeat("]", 20000)
 	_, err := x.JSON([]byte(deep))
-	assert.ErrorContains(t, err, "nested too deeply")
+	assert.Error(t, err, "nested deeper than encoding/json accepts")
+	_, err = x.JSON([]byte(`{"a":1-2}`))
+	assert.Error(t, err, "a bad number")
 }
 
 func TestNewRejectsBadPaths(t *testing.T) {
@@ -154,6 +156,17 @@ func TestRecordFailsClosed(t *testing.T) {
 			assert.True(t, json.Valid(rec.AppendJSON(nil)))
 		})
 	}
+}
+
+func TestRecordInvalidExtraFailsClosed(t *testing.T) {
+	rec := testRecord()
+	rec.Extra = []event.Field{{Key: "custom", Value: json.RawMessage(`{"token":"abc"`)}}
+	err := redact.MustNew("custom.token").Record(rec)
+	require.Error(t, err)
+	assert.ErrorContains(t, err, "custom")
+	out := rec.AppendJSON(nil)
+	assert.True(t, json.Valid(out))
+	assert.NotContains(t, string(out), "abc")
 }
 
 func TestRecordWholeFieldAndWildcard(t *testing.T) {
