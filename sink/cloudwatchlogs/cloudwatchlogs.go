@@ -236,11 +236,12 @@ func (s *Sink) read(obj sink.Object) ([]logEvent, error) {
 	var evs []logEvent
 	for sc.Scan() {
 		raw := sc.Bytes()
-		ts := time.Now()
+		var ts time.Time
 		if text, ok := event.Get(raw, "eventTime").Text(); ok {
-			if t, err := time.Parse(event.TimeLayout, text); err == nil {
-				ts = t
-			}
+			ts, _ = time.Parse(event.TimeLayout, text)
+		}
+		if ts.IsZero() {
+			ts = time.Now() // not CloudTrail-shaped; sent as of now rather than lost
 		}
 		msg := string(raw)
 		if len(msg) > max {
