@@ -28,6 +28,7 @@ func (t *Trail) compressLoop() {
 	defer t.workers.Done()
 	zw, _ := gzip.NewWriterLevel(nil, t.level) // the level was validated
 	sum := sha256.New()
+	ratio := 0.2 // compressed size over uncompressed; CloudTrail JSON gzips about 6:1
 	for {
 		b, ok := t.compressQ.pop()
 		if !ok {
@@ -47,13 +48,15 @@ func (t *Trail) compressLoop() {
 			// same records under a new key.
 			b.sealRef, b.sealed = t.wal.appendSeal(b)
 		}
-		out := &byteWriter{b: make([]byte, 0, b.buf.len()/5+1024)}
+		// Size the body from the last file's ratio, so it rarely grows.
+		out := &byteWriter{b: make([]byte, 0, int(float64(b.buf.len())*ratio)+4096)}
 		zw.Reset(out)
 		sum.Reset()
 		b.buf.writeTo(zw, sum) // byteWriter does not fail
 		zw.Close()
 		sum.Sum(b.sum[:0])
 		b.body = out.b
+		ratio = min(1.1*float64(len(b.body))/float64(b.buf.len()), 1.1)
 		b.buf.release()
 		if d := b.reserved - int64(len(b.body)); d > 0 {
 			t.budget.release(d)

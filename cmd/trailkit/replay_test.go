@@ -135,7 +135,7 @@ func TestReplayBinary(t *testing.T) {
 
 	t.Run("corpus", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "out")
-		res, _ := runBin(t, bin, nil, append([]string{"replay", "--account-id", acct, "--region", "us-east-1",
+		res := runBin(t, bin, nil, append([]string{"replay", "--account-id", acct, "--region", "us-east-1",
 			"--trail-name", "corpus-replay", "--dir", out, "--all"}, inputs...)...)
 		// Some corpus records name an account that is not 12 digits: they
 		// are reported, and the rest is delivered.
@@ -180,7 +180,7 @@ func TestReplayBinary(t *testing.T) {
 		in := filepath.Join(t.TempDir(), "sorted.jsonl")
 		require.NoError(t, os.WriteFile(in, buf.Bytes(), 0o644))
 		out := filepath.Join(t.TempDir(), "out")
-		res, _ := runBin(t, bin, nil, "replay", "--account-id", acct, "--region", "us-east-1",
+		res := runBin(t, bin, nil, "replay", "--account-id", acct, "--region", "us-east-1",
 			"--trail-name", "corpus-replay", "--dir", out, "--all", in)
 		require.Equal(t, 0, res.code, res.stderr)
 		d, err := sink.NewDir(out, sink.DirOptions{})
@@ -205,7 +205,7 @@ func TestReplayBinary(t *testing.T) {
 			{"Field":"eventCategory","Equals":["Management"]},{"Field":"readOnly","Equals":["false"]}]}]}`), 0o644))
 		in := inputs[1]
 		out := filepath.Join(t.TempDir(), "out")
-		res, _ := runBin(t, bin, nil, "replay", "--account-id", acct, "--region", "us-east-1",
+		res := runBin(t, bin, nil, "replay", "--account-id", acct, "--region", "us-east-1",
 			"--trail-name", "writes", "--dir", out, "--selectors", sel, in)
 		require.Equal(t, 0, res.code, res.stderr)
 		d, err := sink.NewDir(out, sink.DirOptions{})
@@ -251,7 +251,7 @@ func TestReplayBinary(t *testing.T) {
 		in := filepath.Join(t.TempDir(), "synth.jsonl")
 		require.NoError(t, os.WriteFile(in, buf.Bytes(), 0o644))
 		out := filepath.Join(t.TempDir(), "out")
-		res, _ := runBin(t, bin, nil, "replay", "--account-id", g.Account, "--region", "us-east-1",
+		res := runBin(t, bin, nil, "replay", "--account-id", g.Account, "--region", "us-east-1",
 			"--trail-name", "signed", "--dir", out, "--bucket", "audit-bucket", "--all", "--private-key", keyFile, in)
 		require.Equal(t, 0, res.code, res.stderr)
 		d, err := sink.NewDir(out, sink.DirOptions{Bucket: "audit-bucket"})
