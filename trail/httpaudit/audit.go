@@ -155,8 +155,15 @@ type Middleware struct {
 	done      chan struct{}
 	names     nameCache
 
-	requests, emitted, failed, dropped, blocked, truncated atomic.Uint64
-	decodeErrors, redactErrors, panics, callbackPanics     atomic.Uint64
+	// Counters that requests update and counters that workers update are
+	// kept on separate cache lines, so that the two sides do not take a
+	// line from each other on every record.
+	_                                                [64]byte
+	requests, dropped, blocked, decodeErrors, panics atomic.Uint64
+	callbackPanics                                   atomic.Uint64
+	_                                                [64]byte
+	emitted, failed, truncated, redactErrors         atomic.Uint64
+	_                                                [64]byte
 }
 
 // New returns a Middleware whose workers run until Close.

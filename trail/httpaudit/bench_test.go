@@ -82,9 +82,13 @@ func BenchmarkMiddleware(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		if st := m.Stats(); st.Emitted != st.Requests || em.n.Load() != int64(st.Requests) {
+		st := m.Stats()
+		if st.Emitted != st.Requests || em.n.Load() != int64(st.Requests) {
 			b.Fatalf("emitted %d of %d", st.Emitted, st.Requests)
 		}
+		// How often a request found the queue full: the workers' pace, not
+		// the requests', set the figure then.
+		b.ReportMetric(float64(st.Blocked)/float64(b.N), "blocked/op")
 	})
 }
 

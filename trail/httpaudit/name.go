@@ -7,6 +7,7 @@ import (
 	"github.com/trailkit/trailkit/event"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 )
 
@@ -71,30 +72,34 @@ func writeWords(b *strings.Builder, s string) {
 }
 
 // nameCache keeps derived names: a service has a few routes, so names are
-// computed once each. Only standard methods are cached, since a client
-// chooses the method and could otherwise grow the cache without bound.
+// computed once each. Readers take no lock (the map is replaced, never
+// changed, so requests on many cores do not contend for a lock's cache
+// line). Only standard methods are cached, since a client chooses the
+// method and could otherwise grow the cache without bound.
 type nameCache struct {
-	mu sync.RWMutex
-	m  map[nameKey]string
+	mu sync.Mutex // serializes writers
+	m  atomic.Pointer[map[nameKey]string]
 }
 
 type nameKey struct{ method, pattern string }
 
 func (c *nameCache) get(method, pattern string) string {
 	k := nameKey{method, pattern}
-	c.mu.RLock()
-	name, ok := c.m[k]
-	c.mu.RUnlock()
-	if ok {
-		return name
+	if m := c.m.Load(); m != nil {
+		if name, ok := (*m)[k]; ok {
+			return name
+		}
 	}
-	name = EventName(method, pattern)
+	name := EventName(method, pattern)
 	if standardMethod(method) {
 		c.mu.Lock()
-		if c.m == nil {
-			c.m = map[nameKey]string{}
+		next := map[nameKey]string{k: name}
+		if m := c.m.Load(); m != nil {
+			for key, v := range *m {
+				next[key] = v
+			}
 		}
-		c.m[k] = name
+		c.m.Store(&next)
 		c.mu.Unlock()
 	}
 	return name
