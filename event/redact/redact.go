@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,8 +19,22 @@ const Hidden = event.HiddenValue
 // concurrent use.
 type Redactor struct {
 	root  *node
-	typed bool // a path starts outside the free-form fields
+	typed bool // a path needs the whole record rewritten (see New)
 	paths []string
+	raw   map[string]*rawPlan // free-form field -> how to redact it
+	top   []string            // typed top-level strings hidden in place
+	ident []string            // userIdentity strings hidden in place
+}
+
+// rawPlan is how one free-form field is redacted.
+type rawPlan struct {
+	node *node
+	// needles are the quoted member names that must occur in the field for
+	// a path to match: the last name of each path. always is set when a
+	// path ends in "*" or in a name that JSON escapes, so that no needle
+	// can stand for it.
+	needles [][]byte
+	always  bool
 }
 
 // rawFields are the record's free-form fields, kept as raw JSON: paths into
@@ -39,19 +54,72 @@ var rawFields = map[string]func(*event.Record) *json.RawMessage{
 // users array. A member name cannot contain '.'; reach such a member with
 // "*".
 func New(paths ...string) (*Redactor, error) {
-	x := &Redactor{root: &node{}, paths: append([]string(nil), paths...)}
+	x := &Redactor{root: &node{}, paths: append([]string(nil), paths...), raw: map[string]*rawPlan{}}
 	for _, p := range paths {
 		segs, err := parsePath(p)
 		if err != nil {
 			return nil, err
 		}
-		if rawFields[segs[0]] == nil {
+		switch {
+		case rawFields[segs[0]] != nil:
+			plan := x.raw[segs[0]]
+			if plan == nil {
+				plan = &rawPlan{}
+				x.raw[segs[0]] = plan
+			}
+			last := segs[len(segs)-1]
+			if len(segs) == 1 || last == "*" || !plainName(last) {
+				plan.always = true
+			} else {
+				plan.needles = append(plan.needles, []byte(`"`+last+`"`))
+			}
+		case len(segs) == 1 && topStrings[segs[0]] != nil:
+			x.top = append(x.top, segs[0])
+		case len(segs) == 2 && segs[0] == "userIdentity" && identityStrings[segs[1]] != nil:
+			x.ident = append(x.ident, segs[1])
+		default:
 			x.typed = true
 		}
 		x.root.add(segs)
 	}
 	x.root.seal()
+	for name, plan := range x.raw {
+		plan.node = x.root.kids[name]
+	}
 	return x, nil
+}
+
+// plainName reports whether a member name is written in JSON as it is (no
+// character that needs an escape), so that its quoted form can be searched
+// for in the bytes.
+func plainName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '/' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// Typed string fields that paths can name directly: they are hidden in
+// place, without rewriting the whole record.
+var topStrings = map[string]func(*event.Record) *string{
+	"sourceIPAddress": func(r *event.Record) *string { return &r.SourceIPAddress },
+	"userAgent":       func(r *event.Record) *string { return &r.UserAgent },
+	"errorMessage":    func(r *event.Record) *string { return &r.ErrorMessage },
+	"requestID":       func(r *event.Record) *string { return &r.RequestID },
+	"annotation":      func(r *event.Record) *string { return &r.Annotation },
+}
+
+var identityStrings = map[string]func(*event.UserIdentity) *string{
+	"principalId":      func(u *event.UserIdentity) *string { return &u.PrincipalID },
+	"arn":              func(u *event.UserIdentity) *string { return &u.ARN },
+	"accountId":        func(u *event.UserIdentity) *string { return &u.AccountID },
+	"accessKeyId":      func(u *event.UserIdentity) *string { return &u.AccessKeyID },
+	"userName":         func(u *event.UserIdentity) *string { return &u.UserName },
+	"invokedBy":        func(u *event.UserIdentity) *string { return &u.InvokedBy },
+	"identityProvider": func(u *event.UserIdentity) *string { return &u.IdentityProvider },
+	"credentialId":     func(u *event.UserIdentity) *string { return &u.CredentialID },
 }
 
 // MustNew is New for paths known when the program is written; it panics on
@@ -77,17 +145,21 @@ func (x *Redactor) Record(r *event.Record) error {
 	if x == nil || r == nil {
 		return nil
 	}
-	if x.typed {
+	if x.typed || !x.inPlace(r) {
 		return x.wholeRecord(r)
 	}
+	x.strings(r)
 	var first error
-	for name, n := range x.root.kids {
+	for name, plan := range x.raw {
 		field := rawFields[name](r)
 		if *field == nil {
 			continue
 		}
-		if n.hide {
+		if plan.node.hide {
 			*field = json.RawMessage(hidden)
+			continue
+		}
+		if !plan.needed(*field) {
 			continue
 		}
 		// The rewriter checks structure, not every detail of JSON (number
@@ -100,7 +172,7 @@ func (x *Redactor) Record(r *event.Record) error {
 			}
 			continue
 		}
-		out, err := n.rewrite(nil, *field)
+		out, err := plan.node.rewrite(make([]byte, 0, len(*field)+len(hidden)), *field)
 		if err != nil {
 			*field = json.RawMessage(hidden)
 			if first == nil {
@@ -111,6 +183,59 @@ func (x *Redactor) Record(r *event.Record) error {
 		*field = out
 	}
 	return first
+}
+
+// needed reports whether a path could match in field: a needle occurs in
+// it, or it holds an escape (which could spell a member name differently).
+func (p *rawPlan) needed(field []byte) bool {
+	if p.always || bytes.IndexByte(field, '\\') >= 0 {
+		return true
+	}
+	for _, n := range p.needles {
+		if bytes.Contains(field, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// inPlace reports whether the typed strings the paths name can be hidden in
+// place: not when the record also holds a member of the same name in Extra
+// (a duplicate key read from JSON), which only the whole rewrite reaches.
+func (x *Redactor) inPlace(r *event.Record) bool {
+	for _, f := range r.Extra {
+		if topStrings[f.Key] != nil || (f.Key == "userIdentity" && len(x.ident) > 0) {
+			return false
+		}
+	}
+	if u := r.UserIdentity; u != nil && len(x.ident) > 0 {
+		for _, f := range u.Extra {
+			if identityStrings[f.Key] != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// strings hides the typed strings the paths name. The identity is copied
+// first: it may be shared (an Identity function can return the same value
+// for many requests), and only this record's copy must change.
+func (x *Redactor) strings(r *event.Record) {
+	for _, name := range x.top {
+		if s := topStrings[name](r); *s != "" {
+			*s = Hidden
+		}
+	}
+	if u := r.UserIdentity; u != nil && len(x.ident) > 0 {
+		c := *u
+		for _, name := range x.ident {
+			if s := identityStrings[name](&c); *s != "" {
+				*s = Hidden
+			}
+		}
+		r.UserIdentity = &c
+	}
 }
 
 // wholeRecord applies the paths to the record's JSON and decodes it back;

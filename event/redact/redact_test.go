@@ -249,3 +249,50 @@ func TestJSONDeepSelectionFailsClosed(t *testing.T) {
 	assert.NotContains(t, string(got), `"b":1`)
 	assert.Contains(t, string(got), H)
 }
+
+func TestRecordInPlaceStrings(t *testing.T) {
+	shared := &event.UserIdentity{Type: "IAMUser", UserName: "alice", AccessKeyID: "AKIAEXAMPLE"}
+	rec := testRecord()
+	rec.UserIdentity = shared
+	rec.SourceIPAddress = "198.51.100.7"
+	x := redact.MustNew("userIdentity.accessKeyId", "sourceIPAddress", "userAgent")
+	require.NoError(t, x.Record(rec))
+	assert.Equal(t, redact.Hidden, rec.UserIdentity.AccessKeyID)
+	assert.Equal(t, redact.Hidden, rec.SourceIPAddress)
+	assert.Empty(t, rec.UserAgent, "an absent value stays absent")
+	assert.Equal(t, "AKIAEXAMPLE", shared.AccessKeyID, "a shared identity is not changed")
+	assert.Equal(t, "alice", rec.UserIdentity.UserName)
+}
+
+func TestRecordDuplicateKeys(t *testing.T) {
+	// A member twice: the second copy is kept in Extra, and hidden too.
+	in := `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","accessKeyId":"AKIA1","accessKeyId":"AKIA2"},"eventTime":"2024-01-01T00:00:00Z","sourceIPAddress":"1.1.1.1","sourceIPAddress":"2.2.2.2"}`
+	var rec event.Record
+	require.NoError(t, event.Unmarshal([]byte(in), &rec))
+	require.NoError(t, redact.MustNew("userIdentity.accessKeyId", "sourceIPAddress").Record(&rec))
+	out := string(rec.AppendJSON(nil))
+	for _, leak := range []string{"AKIA1", "AKIA2", "1.1.1.1", "2.2.2.2"} {
+		assert.NotContains(t, out, leak)
+	}
+	assert.Equal(t, strings.Count(in, "accessKeyId"), strings.Count(out, "accessKeyId"), "both members kept, hidden")
+}
+
+func TestRecordEscapedNamesAreFound(t *testing.T) {
+	x := redact.MustNew("requestParameters.password")
+	for _, params := range []string{
+		`{"pass\u0077ord":"hunter2"}`,
+		`{"a":{"b":"\"password\""},"password":"hunter2"}`,
+		`{"password":["hunter2",{"x":"hunter2"}]}`,
+	} {
+		rec := testRecord()
+		rec.RequestParameters = json.RawMessage(params)
+		require.NoError(t, x.Record(rec))
+		assert.NotContains(t, string(rec.RequestParameters), "hunter2", params)
+	}
+	// Without the name anywhere, the field is left as it is (not even
+	// compacted).
+	rec := testRecord()
+	rec.RequestParameters = json.RawMessage(`{ "user" : "bob" }`)
+	require.NoError(t, x.Record(rec))
+	assert.Equal(t, `{ "user" : "bob" }`, string(rec.RequestParameters))
+}
