@@ -14,10 +14,13 @@
 // A path is a dotted list of member names from the top of the record; "*"
 // matches any member and arrays are looked through. The hidden value
 // replaces whatever was there (a string, a number, a whole object). Paths
-// into the free-form fields (requestParameters, responseElements, …) rewrite
-// just those bytes; other paths (userIdentity.accessKeyId, an unknown
-// top-level member) rewrite the record's JSON and decode it again, which the
-// event package's lossless encoding makes exact. Redaction fails closed: a
+// into the free-form fields (requestParameters, responseElements, …)
+// rewrite just those bytes, and only when the field can hold the name the
+// path ends in; the identity's strings (userIdentity.accessKeyId, …) and
+// top-level strings (sourceIPAddress, userAgent, …) are hidden in place;
+// any other path (deeper in the typed model, or an unknown top-level
+// member) rewrites the record's JSON and decodes it again, which the event
+// package's lossless encoding makes exact. Redaction fails closed: a
 // free-form field that is not valid JSON is hidden whole.
 //
 // Parameters built from Go values can carry the marking in their type
