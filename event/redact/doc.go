@@ -21,7 +21,8 @@
 // any other path (deeper in the typed model, or an unknown top-level
 // member) rewrites the record's JSON and decodes it again, which the event
 // package's lossless encoding makes exact. Redaction fails closed: a
-// free-form field that is not valid JSON is hidden whole.
+// free-form field that a path could match but that is not valid JSON is
+// hidden whole.
 //
 // Parameters built from Go values can carry the marking in their type
 // instead: Marshal encodes a value as encoding/json does and hides every
