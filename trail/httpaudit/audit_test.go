@@ -838,3 +838,47 @@ func TestDecoders(t *testing.T) {
 		})
 	}
 }
+
+// Many clients at once, a small queue and a slowish Emitter: every request
+// has its record, once.
+func TestConcurrentRequests(t *testing.T) {
+	c := &collector{}
+	slow := emitterFunc(func(ctx context.Context, r *event.Record) error {
+		time.Sleep(50 * time.Microsecond)
+		return c.Emit(ctx, r)
+	})
+	m, _ := newMiddleware(t, httpaudit.Options{Emitter: slow, QueueSize: 8, Workers: 2})
+	srv := httptest.NewServer(m.Wrap(ordersMux()))
+	defer srv.Close()
+	const clients, each = 16, 50
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range each {
+				resp, err := srv.Client().Get(fmt.Sprintf("%s/orders/%d-%d", srv.URL, i, j))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	drain(t, m)
+	recs := c.records()
+	require.Len(t, recs, clients*each)
+	ids := map[string]bool{}
+	for _, r := range recs {
+		ids[r.EventID] = true
+		assert.Equal(t, "GetOrdersId", r.EventName)
+	}
+	assert.Len(t, ids, clients*each)
+	assert.Zero(t, m.Stats().Dropped)
+}
+
+type emitterFunc func(ctx context.Context, r *event.Record) error
+
+func (f emitterFunc) Emit(ctx context.Context, r *event.Record) error { return f(ctx, r) }
