@@ -67,12 +67,18 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 		}
 		in.Attributes = append(in.Attributes, attr)
 	}
-	var err error
-	if in.StartTime, err = lookupTime("--start-time", *start); err != nil {
-		return err
-	}
-	if in.EndTime, err = lookupTime("--end-time", *end); err != nil {
-		return err
+	for _, t := range []struct {
+		flag, value string
+		dst         *time.Time
+	}{{"--start-time", *start, &in.StartTime}, {"--end-time", *end, &in.EndTime}} {
+		if t.value == "" {
+			continue
+		}
+		v, err := parseTime(t.value)
+		if err != nil {
+			return usagef("%s: %v", t.flag, err)
+		}
+		*t.dst = v
 	}
 	if !in.StartTime.IsZero() && !in.EndTime.IsZero() && in.StartTime.After(in.EndTime) {
 		return usagef("--start-time %s is after --end-time %s", *start, *end)
@@ -140,20 +146,6 @@ func lookupPages(ctx context.Context, store sink.Store, in history.Input, max in
 		}
 		in.NextToken = out.NextToken
 	}
-}
-
-// lookupTime reads a time flag: RFC 3339, a date-time without a zone (UTC),
-// or a date.
-func lookupTime(flag, v string) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02T15:04", "2006-01-02"} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, usagef("%s %q is not a time: use RFC 3339 (2026-03-10T12:00:00Z) or a date (2026-03-10)", flag, v)
 }
 
 // lookupEventJSON is an event as the AWS CLI prints LookupEvents' output.

@@ -168,7 +168,7 @@ func TestLookupBinary(t *testing.T) {
 		{"no store", []string{"lookup"}, 2, "give one of --dir or --s3"},
 		{"both stores", []string{"lookup", "--dir", dir, "--s3", "s3://b"}, 2, "give one of --dir or --s3"},
 		{"bad attribute", []string{"lookup", "--dir", dir, "--lookup-attribute", "Colour=red"}, 2, `InvalidLookupAttributesException: unknown attribute key "Colour"`},
-		{"bad time", []string{"lookup", "--dir", dir, "--start-time", "yesterday"}, 2, `--start-time "yesterday" is not a time`},
+		{"bad time", []string{"lookup", "--dir", dir, "--start-time", "yesterday"}, 2, `--start-time: cannot read "yesterday" as a time`},
 		{"reversed range", []string{"lookup", "--dir", dir, "--start-time", "2026-03-02", "--end-time", "2026-03-01"}, 2, "is after --end-time"},
 		{"bad output", []string{"lookup", "--dir", dir, "--output", "xml"}, 2, "--output must be json or table"},
 		{"bad token", []string{"lookup", "--dir", dir, "--next-token", "nonsense"}, 2, "InvalidNextTokenException"},

@@ -48,6 +48,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	multi := fl.Bool("multi-region", true, "log records of every region, not only --region's")
 	global := fl.Bool("include-global-service-events", true, "log IAM, STS and CloudFront events (under us-east-1)")
 	flush := fl.Duration("flush-interval", trail.DefaultFlushInterval, "length of a log file's window")
+	quiet := fl.Bool("quiet", false, "no progress bar")
 	if err := fl.parse(args); err != nil {
 		return err
 	}
@@ -110,7 +111,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.Sinks = []sink.Sink{out}
 
-	r := replayer{cfg: cfg, stderr: e.stderr}
+	r := replayer{cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
 	var readErr error
 	for _, path := range fl.Args() {
 		if readErr = eachInput(ctx, e, path, *endpoint, r.readInput); readErr != nil {
@@ -118,6 +119,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	closeErr := r.close(ctx)
+	r.bar.done()
 	r.report(e.stdout, out)
 	switch {
 	case readErr != nil:
@@ -137,6 +139,7 @@ type replayer struct {
 	clock    *trail.ManualClock
 	tr       *trail.Trail
 	stderr   io.Writer
+	bar      *progress
 	rec      event.Record
 	n        int64
 	rejected int64
@@ -150,10 +153,12 @@ func (r *replayer) readInput(name string, in io.Reader) error {
 			return &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
 		}
 		r.n++
+		r.bar.add(0, 1, int64(len(sc.Bytes())))
 		if err := r.emit(name, sc.Index()); err != nil {
 			return err
 		}
 	}
+	r.bar.add(1, 0, 0)
 	return sc.Err()
 }
 
@@ -176,6 +181,7 @@ func (r *replayer) emit(name string, index int) error {
 	err := r.tr.Emit(context.Background(), &r.rec)
 	if errors.Is(err, trail.ErrInvalidRecord) {
 		r.rejected++
+		r.bar.done()
 		fmt.Fprintf(r.stderr, "trailkit replay: %s: record %d: %v\n", name, index, err)
 		return nil
 	}

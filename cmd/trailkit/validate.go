@@ -140,7 +140,10 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	sum := digest.Summary{Start: start, End: end}
+	bar := newProgress(e, *quiet || *asJSON)
+	defer bar.done()
 	for f, err := range digest.Validate(ctx, store, opts) {
+		bar.done() // the findings' lines start on a clean line
 		if err != nil {
 			out.Flush()
 			return exitError{code: 2, err: validateFailure(where, err)}
@@ -149,7 +152,12 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		if err := rep.finding(&f); err != nil {
 			return err
 		}
+		if f.Kind.IsLog() {
+			out.Flush()
+			bar.add(1, 0, 0)
+		}
 	}
+	bar.done()
 	if err := rep.summary(&sum); err != nil {
 		return err
 	}
