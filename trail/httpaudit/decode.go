@@ -19,10 +19,6 @@ import (
 // requestParameters null.
 type Decoder func(r *http.Request, body Body) (json.RawMessage, error)
 
-// ErrBodyTruncated is returned by the body decoders when the handler read
-// more than Options.MaxBodyBytes.
-var ErrBodyTruncated = errors.New("request body larger than MaxBodyBytes")
-
 // JSONBody uses the request body as requestParameters when it is a JSON
 // object, compacted. An empty body gives null. A body larger than
 // MaxBodyBytes gives {"omitted":true}, as CloudTrail writes parameters it
