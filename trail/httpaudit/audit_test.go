@@ -882,3 +882,23 @@ func TestConcurrentRequests(t *testing.T) {
 type emitterFunc func(ctx context.Context, r *event.Record) error
 
 func (f emitterFunc) Emit(ctx context.Context, r *event.Record) error { return f(ctx, r) }
+
+func TestHugeHeaders(t *testing.T) {
+	m, c := newMiddleware(t, httpaudit.Options{})
+	srv := httptest.NewServer(m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req.Header.Set("User-Agent", strings.Repeat("a", 500<<10))
+	req.Header.Set("X-Request-Id", strings.Repeat("r", 300<<10))
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	drain(t, m)
+	require.Len(t, c.records(), 1)
+	rec := c.records()[0]
+	// CloudTrail's 1 KB limit on these fields, in its form.
+	assert.Equal(t, strings.Repeat("a", 1023)+"...", rec.UserAgent)
+	assert.Equal(t, strings.Repeat("r", 1023)+"...", rec.RequestID)
+	assert.Equal(t, uint64(1), m.Stats().Truncated)
+	assert.NoError(t, rec.Validate())
+}
