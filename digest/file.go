@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 // TimeLayout is how digest files write times: UTC, second precision.
@@ -99,23 +101,23 @@ func (f *File) appendStringToSign(b []byte, sha256Hex string) []byte {
 // order, the bytes a digest object holds before compression.
 func (f *File) AppendJSON(b []byte) []byte {
 	b = append(b, `{"awsAccountId":`...)
-	b = appendString(b, f.AWSAccountID)
+	b = event.AppendString(b, f.AWSAccountID)
 	b = append(b, `,"digestStartTime":`...)
 	b = appendTime(b, f.DigestStartTime)
 	b = append(b, `,"digestEndTime":`...)
 	if f.endTimeText != "" {
-		b = appendString(b, f.endTimeText)
+		b = event.AppendString(b, f.endTimeText)
 	} else {
 		b = appendTime(b, f.DigestEndTime)
 	}
 	b = append(b, `,"digestS3Bucket":`...)
-	b = appendString(b, f.DigestS3Bucket)
+	b = event.AppendString(b, f.DigestS3Bucket)
 	b = append(b, `,"digestS3Object":`...)
-	b = appendString(b, f.DigestS3Object)
+	b = event.AppendString(b, f.DigestS3Object)
 	b = append(b, `,"digestPublicKeyFingerprint":`...)
-	b = appendString(b, f.DigestPublicKeyFingerprint)
+	b = event.AppendString(b, f.DigestPublicKeyFingerprint)
 	b = append(b, `,"digestSignatureAlgorithm":`...)
-	b = appendString(b, f.DigestSignatureAlgorithm)
+	b = event.AppendString(b, f.DigestSignatureAlgorithm)
 	b = append(b, `,"newestEventTime":`...)
 	b = appendTime(b, f.NewestEventTime)
 	b = append(b, `,"oldestEventTime":`...)
@@ -136,13 +138,13 @@ func (f *File) AppendJSON(b []byte) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"s3Bucket":`...)
-		b = appendString(b, l.S3Bucket)
+		b = event.AppendString(b, l.S3Bucket)
 		b = append(b, `,"s3Object":`...)
-		b = appendString(b, l.S3Object)
+		b = event.AppendString(b, l.S3Object)
 		b = append(b, `,"hashValue":`...)
-		b = appendString(b, l.HashValue)
+		b = event.AppendString(b, l.HashValue)
 		b = append(b, `,"hashAlgorithm":`...)
-		b = appendString(b, l.HashAlgorithm)
+		b = event.AppendString(b, l.HashAlgorithm)
 		b = append(b, `,"newestEventTime":`...)
 		b = appendTime(b, l.NewestEventTime)
 		b = append(b, `,"oldestEventTime":`...)
@@ -702,49 +704,5 @@ func appendNullable(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return appendString(b, s)
-}
-
-// appendString appends s as a JSON string, escaping only what JSON
-// requires (quote, backslash, control characters), as CloudTrail does.
-func appendString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
+	return event.AppendString(b, s)
 }

@@ -100,9 +100,12 @@ func appendTime(b []byte, t time.Time) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString writes s as a JSON string, escaping only what JSON requires.
-// Invalid UTF-8 (possible only in strings set from Go) becomes U+FFFD, as
-// encoding/json does.
+// AppendString appends s to b as a JSON string, escaped as trailkit
+// writes every string of a record: only what JSON requires, with invalid
+// UTF-8 (possible only in strings set from Go) written as U+FFFD, as
+// encoding/json does. Other CloudTrail files, such as digests, use it too.
+func AppendString(b []byte, s string) []byte { return appendString(b, s) }
+
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0

@@ -19,12 +19,6 @@ func init() {
 	register("lookup", "look up events in a stored trail, like CloudTrail's Event History", runLookup)
 }
 
-// listFlag collects a repeatable flag.
-type listFlag []string
-
-func (l *listFlag) String() string     { return strings.Join(*l, ",") }
-func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
-
 func runLookup(ctx context.Context, e *env, args []string) error {
 	fl := newFlags(e, "lookup", "(--dir DIR | --s3 s3://bucket[/prefix]) [--lookup-attribute KEY=VALUE]... [--start-time T] [--end-time T] [--max-results N] [--output json|table]\n\n"+
 		"Prints the events of a stored trail newest first, as CloudTrail's LookupEvents does. KEY is one of\n"+
@@ -34,7 +28,7 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	s3url := fl.String("s3", "", "an S3 location a trail delivered to, s3://bucket[/prefix]")
 	prefix := fl.String("prefix", "", "the trail's key prefix inside --dir")
 	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint (or AWS_ENDPOINT_URL_S3)")
-	var attrs, accounts, regions listFlag
+	var attrs, accounts, regions stringsFlag
 	fl.Var(&attrs, "lookup-attribute", "KEY=VALUE an event must have (repeatable)")
 	fl.Var(&accounts, "account-id", "only this account (repeatable; default: every account found)")
 	fl.Var(&regions, "region", "only this region (repeatable; default: every region found)")

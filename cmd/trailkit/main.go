@@ -110,6 +110,12 @@ func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "\nRun 'trailkit COMMAND --help' for a command's flags.")
 }
 
+// stringsFlag is a repeatable flag.
+type stringsFlag []string
+
+func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
+func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
 // flags is a command's flag set with its help text.
 type flags struct {
 	*flag.FlagSet

@@ -20,12 +20,6 @@ func init() {
 	register("validate", "validate log files against their signed digests, as aws cloudtrail validate-logs", runValidate)
 }
 
-// stringsFlag is a repeatable flag.
-type stringsFlag []string
-
-func (s *stringsFlag) String() string     { return strings.Join(*s, ",") }
-func (s *stringsFlag) Set(v string) error { *s = append(*s, v); return nil }
-
 func runValidate(ctx context.Context, e *env, args []string) error {
 	fl := newFlags(e, "validate", "(--dir DIR | --s3 s3://bucket[/prefix]) --trail-arn ARN --public-key FILE [--public-key FILE]...\n"+
 		"       --start-time T [--end-time T] [--json] [--quiet] [flags]\n\n"+
