@@ -9,8 +9,6 @@ import (
 	"testing"
 
 	"github.com/trailkit/trailkit/event"
-	"github.com/trailkit/trailkit/sink"
-	"github.com/trailkit/trailkit/trail"
 	"github.com/trailkit/trailkit/trail/httpaudit"
 )
 
@@ -89,44 +87,6 @@ func BenchmarkMiddleware(b *testing.B) {
 		// How often a request found the queue full: the workers' pace, not
 		// the requests', set the figure then.
 		b.ReportMetric(float64(st.Blocked)/float64(b.N), "blocked/op")
-	})
-}
-
-// BenchmarkMiddlewareTrail is BenchmarkMiddleware with a real trail
-// delivering to a directory as the Emitter: the trail's own work (encoding
-// each record, compressing log files) runs on the workers and the trail's
-// goroutines, beside the requests.
-func BenchmarkMiddlewareTrail(b *testing.B) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /orders/{id}", func(w http.ResponseWriter, r *http.Request) {})
-	dir, err := sink.NewDir(b.TempDir(), sink.DirOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	tr, err := trail.New(trail.Config{
-		Name: "bench", AccountID: "111122223333", HomeRegion: "eu-west-1",
-		Sinks: []sink.Sink{dir},
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer tr.Close(context.Background())
-	b.Run("bare", func(b *testing.B) { serveLoop(b, mux) })
-	b.Run("audited", func(b *testing.B) {
-		m, err := httpaudit.New(httpaudit.Options{
-			Emitter: tr, EventSource: "orders.example.com", Region: "eu-west-1", AccountID: "111122223333",
-		})
-		if err != nil {
-			b.Fatal(err)
-		}
-		serveLoop(b, m.Wrap(mux))
-		if err := m.Close(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-		b.StopTimer()
-		if st := m.Stats(); st.Failed+st.Dropped > 0 {
-			b.Fatalf("%d records failed, %d dropped", st.Failed, st.Dropped)
-		}
 	})
 }
 

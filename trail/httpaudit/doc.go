@@ -82,6 +82,7 @@
 // response writer, the request copy that carries the context, the identity,
 // eventID and requestID (TestOverheadAllocations holds it under 10). On the
 // 2-core development machine, shared with other work, it added 0.7 to
-// 1.4 µs per request (bare: about 75 ns); BenchmarkMiddlewareTrail, with a
-// trail to a directory as the Emitter, about 1.6 µs.
+// 1.4 µs per request (bare: about 75 ns). BenchmarkService in
+// examples/httpservice measures a service with a trail to a directory as
+// the Emitter.
 package httpaudit
