@@ -11,6 +11,7 @@ import (
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail/insight"
 )
 
 // Config describes a trail. The first fields mirror CloudTrail's CreateTrail
@@ -42,11 +43,15 @@ type Config struct {
 	// Selectors chooses the records the trail logs, as
 	// put-event-selectors takes them; the zero Config is CloudTrail's
 	// default (every management event). With InsightSelectors set the
-	// trail also delivers the Insights records emitted to it, under
-	// CloudTrail-Insight.
+	// trail analyses the records it logs and delivers Insights events,
+	// under CloudTrail-Insight (see Insights in the package doc), and also
+	// delivers the Insights records emitted to it.
 	Selectors selector.Config
 	// SelectorOptions are passed to selector.Compile.
 	SelectorOptions selector.Options
+	// Insights tunes the Insights analysis, when Selectors has
+	// InsightSelectors.
+	Insights InsightOptions
 	// LogAllEvents logs every record of the trail's regions, Insights
 	// records included, whatever the selectors say: for replaying or
 	// migrating logs that were already selected.
@@ -157,6 +162,41 @@ type Spool struct {
 	SegmentBytes int64
 }
 
+// InsightOptions tune the Insights detectors (package insight) of a trail
+// with InsightSelectors: one detector per account and Region the trail logs.
+// Zero fields take the defaults of insight.Config, whose fields these are.
+type InsightOptions struct {
+	// Window is the baseline window, whole days from 1 to 90; default 7
+	// days.
+	Window time.Duration
+	// MinBaseline is the history a baseline needs before Insights are
+	// raised; default 1 day (at most Window).
+	MinBaseline time.Duration
+	// Deviations is the sensitivity: how many standard deviations above
+	// the baseline mean a minute's count must be to start an Insight;
+	// default 6.
+	Deviations float64
+	// MinVolume is the least count in a minute that can start an
+	// Insight; default 10.
+	MinVolume int
+	// MinuteBuckets is how many minutes stay open for late records;
+	// default 3.
+	MinuteBuckets int
+	// MaxSeries bounds the series (APIs, and APIs with an error code)
+	// each detector analyses; default 10000.
+	MaxSeries int
+	// MaxDetectors bounds the accounts and Regions analysed, each by its
+	// own detector; default 256. Records of further accounts and Regions
+	// are logged and not analysed (InsightsStatus.Unanalysed). Memory is at
+	// most about MaxDetectors × MaxSeries × 5.4 KB.
+	MaxDetectors int
+	// CheckpointInterval is how often, on the trail's clock, a trail with
+	// a Spool writes its detectors' state to the spool; default 5 minutes.
+	// The state is also written after a minute that started or ended an
+	// Insight, and by Close.
+	CheckpointInterval time.Duration
+}
+
 // Defaults.
 const (
 	DefaultFlushInterval   = 5 * time.Minute
@@ -165,6 +205,9 @@ const (
 	DefaultBufferBytes     = 64 << 20
 	DefaultSinkConcurrency = 4
 	DefaultSegmentBytes    = 64 << 20
+
+	DefaultMaxInsightDetectors = 256
+	DefaultCheckpointInterval  = 5 * time.Minute
 )
 
 // Validate reports the first invalid field of c, as New would: a
@@ -178,7 +221,23 @@ func (c Config) Validate() error {
 	if err := c.Selectors.Validate(c.SelectorOptions); err != nil {
 		return fmt.Errorf("trail %s: selectors: %w", c.Name, err)
 	}
+	if len(c.Selectors.InsightSelectors) > 0 {
+		if _, err := insight.New(c.detectorConfig(c.Selectors.InsightSelectors, c.AccountID, c.HomeRegion)); err != nil {
+			return fmt.Errorf("trail %s: Insights: %w", c.Name, err)
+		}
+	}
 	return nil
+}
+
+// detectorConfig is the configuration of the Insights detector of one
+// account and Region.
+func (c *Config) detectorConfig(sel []selector.InsightSelector, account, region string) insight.Config {
+	o := c.Insights
+	return insight.Config{
+		Selectors: sel, AccountID: account, Region: region, Trail: c.Name,
+		Window: o.Window, MinBaseline: o.MinBaseline, Deviations: o.Deviations,
+		MinVolume: o.MinVolume, MinuteBuckets: o.MinuteBuckets, MaxSeries: o.MaxSeries,
+	}
 }
 
 // withDefaults returns c with zero values replaced by defaults, or an error
@@ -233,6 +292,8 @@ func (c Config) withDefaults() (Config, error) {
 		{"SinkConcurrency", int64(c.SinkConcurrency)}, {"Buffer.MaxBytes", c.Buffer.MaxBytes},
 		{"Retry.InitialBackoff", int64(c.Retry.InitialBackoff)}, {"Retry.MaxBackoff", int64(c.Retry.MaxBackoff)},
 		{"Retry.AttemptTimeout", int64(c.Retry.AttemptTimeout)},
+		{"Insights.MaxDetectors", int64(c.Insights.MaxDetectors)},
+		{"Insights.CheckpointInterval", int64(c.Insights.CheckpointInterval)},
 	} {
 		if err := pos(f.name, f.v); err != nil {
 			return c, err
@@ -291,6 +352,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Retry.AttemptTimeout == 0 {
 		c.Retry.AttemptTimeout = 2 * time.Minute
+	}
+	if c.Insights.MaxDetectors == 0 {
+		c.Insights.MaxDetectors = DefaultMaxInsightDetectors
+	}
+	if c.Insights.CheckpointInterval == 0 {
+		c.Insights.CheckpointInterval = DefaultCheckpointInterval
 	}
 	if c.Spool != nil {
 		sp := *c.Spool

@@ -54,8 +54,8 @@ type sinkDigests struct {
 type period struct {
 	start, end time.Time
 	closed     bool
-	pending    int // files of this period not yet in the sink
-	logs       map[routeKey][]digest.LogFile
+	pending    int                           // files of this period not yet in the sink
+	logs       map[routeKey][]digest.LogFile // by chain: account and Region, Insights files included
 }
 
 func newDigests(t *Trail, now time.Time) *digests {
@@ -143,12 +143,12 @@ func (sd *sinkDigests) advanceLocked(now time.Time) {
 	}
 }
 
-// register assigns a sealed log file to its digest period in each sink;
-// Insights files are not in digests.
+// register assigns a sealed log file to its digest period in each sink.
+// Insights files are listed in the digests of their account and Region with
+// the other log files: CloudTrail documents one digest series per Region
+// (CloudTrail-Digest), listing the log files delivered in its hour, and the
+// AWS CLI validates only that series.
 func (d *digests) register(b *batch) []*period {
-	if b.route.insight {
-		return nil
-	}
 	ps := make([]*period, len(d.sinks))
 	for i, sd := range d.sinks {
 		sd.mu.Lock()
@@ -189,13 +189,14 @@ func (d *digests) delivered(s *sinkState, b *batch) {
 			continue
 		}
 		p := b.periods[i]
+		chain := routeKey{account: b.route.account, region: b.route.region}
 		sd.mu.Lock()
-		p.logs[b.route] = append(p.logs[b.route], digest.LogFile{
+		p.logs[chain] = append(p.logs[chain], digest.LogFile{
 			Bucket: s.sink.Bucket(), Key: b.key, SHA256: b.sum,
 			OldestEventTime: b.oldest, NewestEventTime: b.newest,
 		})
 		p.pending--
-		sd.known[routeKey{account: b.route.account, region: b.route.region}] = true
+		sd.known[chain] = true
 		ready := p.closed && p.pending == 0
 		sd.mu.Unlock()
 		if ready {

@@ -32,6 +32,9 @@ type Status struct {
 	// SpoolSyncs counts the fsyncs of the spool's write-ahead files: one
 	// for many Emits when they come together.
 	SpoolSyncs int64
+	// Insights reports the Insights analysis; nil for a trail without
+	// InsightSelectors.
+	Insights *InsightsStatus
 }
 
 // SinkStatus is the delivery status of one sink.
@@ -57,7 +60,7 @@ type SinkStatus struct {
 type Counters struct {
 	Emitted    int64 // Emit calls on an open trail
 	Selected   int64 // records the trail logs: selected, in its regions
-	Delivered  int64 // records in log files delivered to every sink
+	Delivered  int64 // records in log files delivered to every sink, Insights events the trail raised included
 	Dropped    int64 // selected records not accepted: no buffer room, or the spool failed
 	Retried    int64 // failed puts that were retried
 	NotLogging int64 // records emitted while logging was stopped
@@ -91,6 +94,9 @@ func (t *Trail) Status() Status {
 	st.BufferedBytes = t.budget.used.Load()
 	if t.wal != nil {
 		st.SpoolSyncs = t.wal.syncs.Load()
+	}
+	if t.ins != nil {
+		st.Insights = t.ins.status()
 	}
 	for _, s := range t.sinks {
 		s.mu.Lock()

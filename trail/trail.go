@@ -10,6 +10,7 @@ import (
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/selector"
+	"github.com/trailkit/trailkit/trail/insight"
 )
 
 // Errors Emit returns.
@@ -61,7 +62,8 @@ type Trail struct {
 	abort      context.CancelFunc
 
 	wal     *wal
-	digests *digests // nil without a signer
+	digests *digests  // nil without a signer
+	ins     *insights // nil without InsightSelectors
 
 	closeOnce sync.Once
 	closeErr  error
@@ -109,11 +111,19 @@ func New(cfg Config) (*Trail, error) {
 	if err != nil {
 		return nil, fmt.Errorf("trail %s: selectors: %w", cfg.Name, err)
 	}
+	sel := m.InsightSelectors()
+	if len(sel) > 0 {
+		if _, err := insight.New(cfg.detectorConfig(sel, cfg.AccountID, cfg.HomeRegion)); err != nil {
+			return nil, fmt.Errorf("trail %s: Insights: %w", cfg.Name, err)
+		}
+	} else {
+		sel = nil
+	}
 	ctx, abort := context.WithCancel(context.Background())
 	t := &Trail{
 		cfg:        cfg,
 		match:      m,
-		insights:   len(m.InsightSelectors()) > 0,
+		insights:   sel != nil,
 		clock:      cfg.Clock,
 		level:      cfg.GzipLevel,
 		closing:    make(chan struct{}),
@@ -152,6 +162,9 @@ func New(cfg Config) (*Trail, error) {
 	}
 	if t.digests != nil {
 		t.digests.start()
+	}
+	if sel != nil {
+		t.ins = newInsights(t, sel, now)
 	}
 	if recovered != nil {
 		t.recover(recovered)
@@ -199,10 +212,21 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 			return fmt.Errorf("trail %s: emit record %s: %w: %w", t.cfg.Name, r.EventID, ErrInvalidRecord, err)
 		}
 	}
-	sp := scratchPool.Get().(*[]byte)
+	sp := scratchPool.Get().(*scratch)
 	defer putScratch(sp)
-	buf := r.AppendJSON((*sp)[:0])
-	*sp = buf
+	var buf []byte
+	if r.RecipientAccountID == "" {
+		// CloudTrail always writes recipientAccountId: write the account
+		// the record is filed under, from a pooled copy of the record so
+		// that the caller's is not changed and nothing is allocated.
+		sp.rec = *r
+		sp.rec.RecipientAccountID = rk.account
+		buf = sp.rec.AppendJSON(sp.buf[:0])
+		sp.rec = event.Record{}
+	} else {
+		buf = r.AppendJSON(sp.buf[:0])
+	}
+	sp.buf = buf
 	if len(buf)+len(logHead)+len(logTail) > t.cfg.MaxFileBytes {
 		t.rejected.Add(1)
 		return fmt.Errorf("trail %s: emit record %s: %w: %d bytes encoded, more than MaxFileBytes %d",
@@ -229,14 +253,23 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 		}
 	}
 	t.add(rk, buf, r.EventTime, ref, size)
+	if t.ins != nil && !rk.insight {
+		t.ins.observe(rk, r)
+	}
 	return nil
 }
 
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+// scratch is what Emit encodes a record with.
+type scratch struct {
+	buf []byte
+	rec event.Record // a copy of a record that Emit completes
+}
+
+var scratchPool = sync.Pool{New: func() any { return &scratch{buf: make([]byte, 0, 4096)} }}
 
 // putScratch keeps ordinary buffers; a rare huge record's is left to the GC.
-func putScratch(p *[]byte) {
-	if cap(*p) <= 256<<10 {
+func putScratch(p *scratch) {
+	if cap(p.buf) <= 256<<10 {
 		scratchPool.Put(p)
 	}
 }
@@ -557,6 +590,11 @@ func (t *Trail) close(ctx context.Context) error {
 	t.gate.Lock()
 	t.closed.Store(true)
 	t.gate.Unlock()
+	if t.ins != nil {
+		// Log the Insights events due now and save the detectors' state
+		// before the last files are cut.
+		t.ins.close(t.clock.Now())
+	}
 	err := t.Flush(ctx)
 	if err == nil && t.digests != nil {
 		err = t.digests.stop(ctx, t.clock.Now())

@@ -1,0 +1,479 @@
+package trail_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/selector"
+	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail"
+	"github.com/trailkit/trailkit/trail/insight"
+)
+
+// day0 is midnight UTC: simulations start on a day boundary.
+var day0 = time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+
+// Identities of the synthetic traffic.
+const (
+	alice      = "arn:aws:iam::" + account + ":user/alice"
+	bob        = "arn:aws:iam::" + account + ":user/bob"
+	batchRole  = "arn:aws:sts::" + account + ":assumed-role/batch/import"
+	mallory    = "arn:aws:sts::" + account + ":assumed-role/ci/mallory"
+	webAgent   = "orders-web/1.4 (Go)"
+	cliAgent   = "aws-cli/2.15.30 Python/3.11.8"
+	batchAgent = "python-requests/2.31.0"
+	scanAgent  = "curl/8.5.0"
+)
+
+// apiLoad is the steady traffic of one API.
+type apiLoad struct {
+	source, name string
+	readOnly     bool
+	rate         float64 // mean calls per minute
+	errRate      float64 // share of calls that fail
+	errCode      string
+}
+
+// surge adds calls of one API for a while.
+type surge struct {
+	source, name string
+	readOnly     bool
+	from         time.Time
+	minutes      int
+	rate         float64 // extra calls per minute
+	errCode      string  // "" for calls that succeed
+	user, agent  string
+}
+
+// load generates per-minute traffic: Poisson counts around rates that
+// follow the time of day (±30%), two users and two agents with skewed
+// weights, a small share of failed calls, and surges on top.
+type load struct {
+	rng    *rand.Rand
+	apis   []apiLoad
+	surges []surge
+}
+
+func newLoad(seed uint64, surges ...surge) *load {
+	return &load{rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), apis: []apiLoad{
+		{source: "orders.example.com", name: "CreateOrder", rate: 6, errRate: 0.01, errCode: "ValidationException"},
+		{source: "orders.example.com", name: "GetOrder", readOnly: true, rate: 8, errRate: 0.005, errCode: "AccessDenied"},
+		{source: "orders.example.com", name: "CancelOrder", rate: 1, errRate: 0.02, errCode: "ConflictException"},
+	}, surges: surges}
+}
+
+func poisson(rng *rand.Rand, mean float64) int {
+	l, k, p := math.Exp(-mean), 0, 1.0
+	for {
+		p *= rng.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+	}
+}
+
+// minute returns new records of the minute starting at m, shuffled.
+func (l *load) minute(m time.Time) []*event.Record {
+	hour := float64(m.Hour()) + float64(m.Minute())/60
+	daily := 1 + 0.3*math.Sin(2*math.Pi*(hour-8)/24)
+	var out []*event.Record
+	add := func(source, name string, readOnly bool, user, agent, code string) {
+		r := &event.Record{
+			EventSource: source, EventName: name, AWSRegion: home,
+			EventTime:    m.Add(time.Duration(l.rng.IntN(60)) * time.Second),
+			UserIdentity: &event.UserIdentity{Type: "IAMUser", AccountID: account, ARN: user},
+			UserAgent:    agent, ErrorCode: code, ReadOnly: event.Bool(readOnly),
+			SourceIPAddress: "203.0.113.7",
+		}
+		r.Fill(account, m)
+		out = append(out, r)
+	}
+	for _, a := range l.apis {
+		for range poisson(l.rng, a.rate*daily) {
+			user, agent, code := alice, webAgent, ""
+			if l.rng.IntN(3) == 0 {
+				user = bob
+			}
+			if l.rng.IntN(5) == 0 {
+				agent = cliAgent
+			}
+			if l.rng.Float64() < a.errRate {
+				code = a.errCode
+			}
+			add(a.source, a.name, a.readOnly, user, agent, code)
+		}
+	}
+	for _, s := range l.surges {
+		if m.Before(s.from) || !m.Before(s.from.Add(time.Duration(s.minutes)*time.Minute)) {
+			continue
+		}
+		for range poisson(l.rng, s.rate) {
+			add(s.source, s.name, s.readOnly, s.user, s.agent, s.errCode)
+		}
+	}
+	l.rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// run emits the traffic of the minutes [from, to) through tr, with the
+// clock in the middle of each minute, and leaves the clock at to. With
+// parallel, a minute's records are emitted at once, so that a spool
+// commits them with one fsync.
+func run(t *testing.T, tr *trail.Trail, clock *trail.ManualClock, l *load, from, to time.Time, parallel bool) {
+	t.Helper()
+	ctx := ctxT(t, 5*time.Minute)
+	for m := from; m.Before(to); m = m.Add(time.Minute) {
+		clock.Set(m.Add(30 * time.Second))
+		recs := l.minute(m)
+		if !parallel {
+			for _, r := range recs {
+				require.NoError(t, tr.Emit(ctx, r))
+			}
+			continue
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(recs))
+		for i, r := range recs {
+			wg.Go(func() { errs[i] = tr.Emit(ctx, r) })
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+	}
+	clock.Set(to)
+}
+
+// insightsConfig is a trail of the home region analysing the call and
+// error rates of management events.
+func insightsConfig(sinks ...sink.Sink) trail.Config {
+	cfg := baseConfig(sinks...)
+	cfg.IncludeGlobalServiceEvents = false
+	cfg.Selectors.InsightSelectors = []selector.InsightSelector{
+		{InsightType: selector.APICallRateInsight}, {InsightType: selector.APIErrorRateInsight},
+	}
+	return cfg
+}
+
+// delivered is an Insights record and the key of its file.
+type delivered struct {
+	key string
+	r   *event.Record
+}
+
+// insightsIn returns the Insights records of a store in order of eventTime
+// (Start before End at the same time), failing on any record outside
+// CloudTrail-Insight files or any Insights file holding other records.
+func insightsIn(t *testing.T, st sink.Store) []delivered {
+	t.Helper()
+	var out []delivered
+	for key, recs := range readStore(t, st).logs {
+		m := keyRE.FindStringSubmatch(key)
+		require.NotNil(t, m, key)
+		for _, r := range recs {
+			if m[4] == "CloudTrail-Insight" {
+				require.Equal(t, event.TypeInsight, r.EventType, key)
+				out = append(out, delivered{key, r})
+			} else {
+				require.NotEqual(t, event.TypeInsight, r.EventType, key)
+			}
+		}
+	}
+	sortDelivered(out)
+	return out
+}
+
+func sortDelivered(list []delivered) {
+	less := func(a, b delivered) bool {
+		if !a.r.EventTime.Equal(b.r.EventTime) {
+			return a.r.EventTime.Before(b.r.EventTime)
+		}
+		return a.r.InsightDetails.State == insight.StateStart && b.r.InsightDetails.State == insight.StateEnd
+	}
+	for i := 1; i < len(list); i++ {
+		for j := i; j > 0 && less(list[j], list[j-1]); j-- {
+			list[j], list[j-1] = list[j-1], list[j]
+		}
+	}
+}
+
+// anomaly is what an Insight's pair of records must say.
+type anomaly struct {
+	insightType, source, name, errCode string
+	from                               time.Time
+	minutes                            int
+	user, agent                        string  // top insight attributions
+	baseline                           float64 // expected baseline average, ±50%
+	insight                            float64 // expected insight average of End, ±25%
+}
+
+// requirePair checks that recs hold exactly the Start and End of a.
+func requirePair(t *testing.T, recs []delivered, a anomaly) {
+	t.Helper()
+	require.Len(t, recs, 2, "one Start and one End")
+	start, end := recs[0].r, recs[1].r
+	for i, d := range recs {
+		r := d.r
+		m := keyRE.FindStringSubmatch(d.key)
+		require.NotNil(t, m, d.key)
+		assert.Equal(t, []string{account, "CloudTrail-Insight", home, "CloudTrail-Insight", home}, []string{m[3], m[4], m[5], m[8], m[9]}, d.key)
+		assert.Equal(t, []string{insight.StateStart, insight.StateEnd}[i], r.InsightDetails.State)
+		assert.Equal(t, home, r.AWSRegion)
+		assert.Equal(t, account, r.RecipientAccountID)
+		assert.Equal(t, event.CategoryInsight, r.EventCategory)
+		assert.NoError(t, r.Validate())
+		id := r.InsightDetails
+		assert.Equal(t, a.insightType, id.InsightType)
+		assert.Equal(t, a.source, id.EventSource)
+		assert.Equal(t, a.name, id.EventName)
+		assert.Equal(t, a.errCode, id.ErrorCode)
+		assert.InDelta(t, a.baseline, num(t, id.InsightContext.Statistics.Baseline.Average), a.baseline/2, "baseline average")
+		top := map[string]string{}
+		for _, at := range id.InsightContext.Attributions {
+			require.NotEmpty(t, at.Insight, at.Attribute)
+			top[at.Attribute] = at.Insight[0].Value
+		}
+		assert.Equal(t, a.user, top["userIdentityArn"], "top userIdentityArn")
+		assert.Equal(t, a.agent, top["userAgent"], "top userAgent")
+		if a.insightType == string(selector.APICallRateInsight) {
+			assert.Equal(t, "null", top["errorCode"], "the surge's calls succeed")
+		} else {
+			assert.NotContains(t, top, "errorCode", "an error-rate Insight's code is in insightDetails")
+		}
+	}
+	assert.Equal(t, start.SharedEventID, end.SharedEventID)
+	assert.NotEqual(t, start.EventID, end.EventID)
+	assert.Equal(t, a.from, start.EventTime, "Start is dated at the first unusual minute")
+	assert.Equal(t, a.from.Add(time.Duration(a.minutes)*time.Minute), end.EventTime, "End is dated at the first usual minute")
+	assert.Equal(t, "1", start.InsightDetails.InsightContext.Statistics.InsightDuration.String())
+	assert.Equal(t, strconv.Itoa(a.minutes), end.InsightDetails.InsightContext.Statistics.InsightDuration.String())
+	assert.InDelta(t, a.insight, num(t, end.InsightDetails.InsightContext.Statistics.Insight.Average), a.insight/4, "insight average")
+}
+
+func num(t *testing.T, n json.Number) float64 {
+	t.Helper()
+	f, err := strconv.ParseFloat(string(n), 64)
+	require.NoError(t, err)
+	return f
+}
+
+// A 10× spike of one API for 15 minutes, and an error storm on a read API,
+// each give exactly one Start and one End, delivered under
+// CloudTrail-Insight with the surge's caller at the top of the
+// attributions; the Insights files are in the hourly digests, which
+// validate, and a tampered Insights file is detected.
+func TestInsightsDeliveredAndDigested(t *testing.T) {
+	t.Parallel()
+	spikeAt := day0.Add(2*24*time.Hour + 14*time.Hour)
+	stormAt := day0.Add(2*24*time.Hour + 16*time.Hour)
+	// CreateOrder runs at about 6.6 calls a minute at 14:00: nine times
+	// that again makes it ten times its rate.
+	spike := surge{source: "orders.example.com", name: "CreateOrder", from: spikeAt, minutes: 15, rate: 9 * 6.6, user: batchRole, agent: batchAgent}
+	storm := surge{source: "orders.example.com", name: "GetOrder", readOnly: true, from: stormAt, minutes: 20, rate: 30, errCode: "AccessDenied", user: mallory, agent: scanAgent}
+	l := newLoad(1, spike, storm)
+
+	d := newDir(t, "logs")
+	clock := trail.NewManualClock(day0)
+	cfg := insightsConfig(d)
+	cfg.Clock = clock
+	cfg.FlushInterval = 15 * time.Minute
+	cfg.DigestSigner = testSigner()
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	end := stormAt.Add(2 * time.Hour)
+	run(t, tr, clock, l, day0, end, false)
+	st := tr.Status()
+	require.NotNil(t, st.Insights)
+	assert.Equal(t, 1, st.Insights.Detectors)
+	assert.Equal(t, int64(4), st.Insights.Raised)
+	assert.Zero(t, st.Insights.Stats.Late+st.Insights.Stats.Early+st.Insights.Stats.Overflow)
+	require.NoError(t, tr.Close(ctxT(t, time.Minute)))
+
+	got := insightsIn(t, d)
+	var calls, errs []delivered
+	for _, x := range got {
+		if x.r.InsightDetails.InsightType == string(selector.APICallRateInsight) {
+			calls = append(calls, x)
+		} else {
+			errs = append(errs, x)
+		}
+	}
+	t.Run("spike", func(t *testing.T) {
+		requirePair(t, calls, anomaly{
+			insightType: string(selector.APICallRateInsight), source: spike.source, name: spike.name,
+			from: spikeAt, minutes: 15, user: batchRole, agent: batchAgent, baseline: 6, insight: 66,
+		})
+	})
+	t.Run("error storm", func(t *testing.T) {
+		requirePair(t, errs, anomaly{
+			insightType: string(selector.APIErrorRateInsight), source: storm.source, name: storm.name, errCode: "AccessDenied",
+			from: stormAt, minutes: 20, user: mallory, agent: scanAgent, baseline: 0.04, insight: 30,
+		})
+	})
+
+	t.Run("digests", func(t *testing.T) {
+		s := readStore(t, d)
+		listed := map[string]bool{}
+		for _, f := range digestsOf(t, d, s.digests) {
+			assert.Contains(t, f.DigestS3Object, "/CloudTrail-Digest/"+home+"/")
+			for _, l := range f.LogFiles {
+				listed[l.S3Object] = true
+			}
+		}
+		var insightFiles []string
+		for key := range s.logs {
+			assert.True(t, listed[key], "%s is in a digest", key)
+			if strings.Contains(key, "/CloudTrail-Insight/") {
+				insightFiles = append(insightFiles, key)
+			}
+		}
+		require.NotEmpty(t, insightFiles)
+		found := validate(t, d, day0, end)
+		assert.Len(t, found[digest.LogValid], len(s.logs), "every log file, Insights files included, validates")
+		assert.Len(t, found[digest.DigestValid], len(s.digests))
+
+		// Tamper with an Insights file: the validator finds it.
+		key := insightFiles[0]
+		body, _, err := d.Get(context.Background(), key)
+		require.NoError(t, err)
+		raw := gunzip(t, body)
+		forged := bytes.Replace(raw, []byte(`"state":"Start"`), []byte(`"state":"End"`), 1)
+		if bytes.Equal(forged, raw) {
+			forged = bytes.Replace(raw, []byte(`"state":"End"`), []byte(`"state":"Start"`), 1)
+		}
+		require.NoError(t, d.Put(context.Background(), sink.Object{Key: key, Body: gzipBytes(t, forged), ContentEncoding: "gzip"}))
+		var bad []string
+		for f, err := range digest.Validate(context.Background(), d, digest.ValidateOptions{
+			TrailARN: "arn:aws:cloudtrail:" + home + ":" + account + ":trail/main-trail",
+			Start:    day0, End: end, Keys: []digest.PublicKey{testSigner().PublicKey()},
+		}) {
+			require.NoError(t, err)
+			if f.Kind.Invalid() {
+				assert.Equal(t, digest.LogHashMismatch, f.Kind, f.String())
+				bad = append(bad, f.Key)
+			}
+		}
+		assert.Equal(t, []string{key}, bad)
+	})
+}
+
+func gunzip(t *testing.T, body []byte) []byte {
+	t.Helper()
+	zr, err := gzip.NewReader(bytes.NewReader(body))
+	require.NoError(t, err)
+	var out bytes.Buffer
+	_, err = out.ReadFrom(zr)
+	require.NoError(t, err)
+	return out.Bytes()
+}
+
+func gzipBytes(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	_, err := zw.Write(raw)
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	return out.Bytes()
+}
+
+// Steady traffic with Poisson noise and a daily cycle raises no Insight
+// over a simulated week.
+func TestInsightsSteadyWeek(t *testing.T) {
+	t.Parallel()
+	d := newDir(t, "logs")
+	clock := trail.NewManualClock(day0)
+	cfg := insightsConfig(d)
+	cfg.Clock = clock
+	cfg.FlushInterval = time.Hour
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	run(t, tr, clock, newLoad(2), day0, day0.Add(7*24*time.Hour), false)
+	st := tr.Status().Insights
+	require.NoError(t, tr.Close(ctxT(t, time.Minute)))
+	assert.Zero(t, st.Raised)
+	assert.Equal(t, 2+3, st.Stats.Series, "call-rate series of the two write APIs, error-rate series of the three")
+	assert.Greater(t, st.Stats.Counted, uint64(7*1440*6), "the week's write calls and failures were analysed")
+	assert.Empty(t, insightsIn(t, d))
+}
+
+// A trail restarted on its spool continues the baseline: over a week in
+// two lifetimes, an error storm that spans the restart gives one Start
+// (before) and one End (after) with the same sharedEventID, a spike three
+// hours after the restart (when a detector started afresh would still be
+// building its baseline) gives one Start and one End whose baseline covers
+// the first lifetime, and steady traffic gives nothing else.
+func TestInsightsContinueAcrossRestart(t *testing.T) {
+	t.Parallel()
+	restartAt := day0.Add(3*24*time.Hour + 12*time.Hour)
+	stormAt := restartAt.Add(-10 * time.Minute)
+	spikeAt := restartAt.Add(3 * time.Hour) // 15:30, CreateOrder at about 6.4 a minute
+	storm := surge{source: "orders.example.com", name: "GetOrder", readOnly: true, from: stormAt, minutes: 25, rate: 30, errCode: "AccessDenied", user: mallory, agent: scanAgent}
+	spike := surge{source: "orders.example.com", name: "CreateOrder", from: spikeAt, minutes: 15, rate: 9 * 6.4, user: batchRole, agent: batchAgent}
+	l := newLoad(3, storm, spike)
+	l.apis = l.apis[:2] // two APIs suffice, and keep the spool's fsyncs few
+
+	d := newDir(t, "logs")
+	spool := &trail.Spool{Dir: filepath.Join(t.TempDir(), "spool")}
+	lifetime := func(from, to time.Time) trail.Status {
+		clock := trail.NewManualClock(from)
+		cfg := insightsConfig(d)
+		cfg.Clock = clock
+		cfg.FlushInterval = time.Hour
+		cfg.Spool = spool
+		tr, err := trail.New(cfg)
+		require.NoError(t, err)
+		run(t, tr, clock, l, from, to, true)
+		require.NoError(t, tr.Close(ctxT(t, time.Minute)))
+		st := tr.Status()
+		require.NotNil(t, st.Insights)
+		assert.Empty(t, st.Insights.LatestError)
+		assert.Equal(t, to, st.Insights.LatestCheckpointTime, "Close writes the state")
+		return st
+	}
+	first := lifetime(day0, restartAt)
+	assert.Equal(t, int64(1), first.Insights.Raised, "the storm's Start")
+	assert.Equal(t, 1, first.Insights.Stats.Open)
+	second := lifetime(restartAt, day0.Add(7*24*time.Hour))
+	assert.Equal(t, 1, second.Insights.Detectors)
+	assert.Equal(t, int64(3), second.Insights.Raised, "the storm's End, the spike's Start and End")
+	assert.Zero(t, second.Insights.Stats.Open)
+
+	got := insightsIn(t, d)
+	var calls, errs []delivered
+	for _, x := range got {
+		if x.r.InsightDetails.InsightType == string(selector.APICallRateInsight) {
+			calls = append(calls, x)
+		} else {
+			errs = append(errs, x)
+		}
+	}
+	requirePair(t, errs, anomaly{
+		insightType: string(selector.APIErrorRateInsight), source: storm.source, name: storm.name, errCode: "AccessDenied",
+		from: stormAt, minutes: 25, user: mallory, agent: scanAgent, baseline: 0.04, insight: 30,
+	})
+	requirePair(t, calls, anomaly{
+		insightType: string(selector.APICallRateInsight), source: spike.source, name: spike.name,
+		from: spikeAt, minutes: 15, user: batchRole, agent: batchAgent, baseline: 6, insight: 64,
+	})
+	// The baseline runs from the start of history, in the first lifetime:
+	// the window's days before the spike's day and that day up to it.
+	assert.Equal(t, strconv.Itoa(int(spikeAt.Sub(day0)/time.Minute)),
+		calls[0].r.InsightDetails.InsightContext.Statistics.BaselineDuration.String())
+}
