@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -476,4 +477,196 @@ func TestInsightsContinueAcrossRestart(t *testing.T) {
 	// the window's days before the spike's day and that day up to it.
 	assert.Equal(t, strconv.Itoa(int(spikeAt.Sub(day0)/time.Minute)),
 		calls[0].r.InsightDetails.InsightContext.Statistics.BaselineDuration.String())
+}
+
+// A record without recipientAccountId is filed under the trail's account
+// and written with it, as CloudTrail always writes it; the caller's record
+// is not changed, and a record that names another account keeps it.
+func TestEmitWritesRecipientAccountID(t *testing.T) {
+	const other = "444455556666"
+	decoded := `{"eventVersion":"1.11","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::` + account + `:user/alice"},` +
+		`"eventTime":"2026-03-14T09:26:53Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"` + home + `",` +
+		`"eventID":"6f0b5c3e-1d2a-4b7e-9a51-2b0c7d9e4f10","readOnly":false,"eventType":"AwsApiCall","eventCategory":"Management","x-custom":1}`
+	tests := []struct {
+		name    string
+		rec     func(t *testing.T) *event.Record
+		account string // the account it is filed under and written with
+		want    string // the record's JSON in the file, when fixed
+	}{
+		{"built in Go", func(*testing.T) *event.Record {
+			r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+			r.RecipientAccountID = ""
+			return r
+		}, account, ""},
+		{"decoded, keeping its members' order", func(t *testing.T) *event.Record {
+			var r event.Record
+			require.NoError(t, event.Unmarshal([]byte(decoded), &r))
+			return &r
+		}, account, decoded[:len(decoded)-1] + `,"recipientAccountId":"` + account + `"}`},
+		{"another account", func(*testing.T) *event.Record {
+			r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+			r.RecipientAccountID = other
+			return r
+		}, other, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := newDir(t, "logs")
+			cfg := baseConfig(d)
+			cfg.Clock = trail.NewManualClock(t0)
+			tr, err := trail.New(cfg)
+			require.NoError(t, err)
+			r := tt.rec(t)
+			before := string(r.AppendJSON(nil))
+			require.NoError(t, tr.Emit(ctxT(t, 30*time.Second), r))
+			assert.Equal(t, before, string(r.AppendJSON(nil)), "the caller's record is unchanged")
+			require.NoError(t, tr.Close(ctxT(t, 30*time.Second)))
+			s := readStore(t, d)
+			require.Len(t, s.logs, 1)
+			key := s.keys()[0]
+			m := keyRE.FindStringSubmatch(key)
+			require.NotNil(t, m, key)
+			assert.Equal(t, tt.account, m[3])
+			recs := s.logs[key]
+			require.Len(t, recs, 1)
+			assert.Equal(t, tt.account, recs[0].RecipientAccountID)
+			if tt.want != "" {
+				body, _, err := d.Get(context.Background(), key)
+				require.NoError(t, err)
+				assert.Equal(t, `{"Records":[`+tt.want+`]}`, string(gunzip(t, body)))
+			}
+		})
+	}
+}
+
+// Emit allocates nothing per record, with or without recipientAccountId,
+// with or without Insights.
+func TestEmitAllocations(t *testing.T) {
+	for _, insights := range []bool{false, true} {
+		for _, recipient := range []bool{true, false} {
+			name := map[bool]string{false: "insights off", true: "insights on"}[insights] + "/" +
+				map[bool]string{false: "no recipientAccountId", true: "recipientAccountId"}[recipient]
+			t.Run(name, func(t *testing.T) {
+				cfg := baseConfig(newDir(t, "logs"))
+				if insights {
+					cfg = insightsConfig(newDir(t, "logs"))
+				}
+				cfg.Clock = trail.NewManualClock(t0)
+				tr, err := trail.New(cfg)
+				require.NoError(t, err)
+				t.Cleanup(func() { tr.Close(context.Background()) })
+				write := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+				write.ErrorCode = "Client.UnauthorizedOperation" // counted by both analyses
+				if !recipient {
+					write.RecipientAccountID = ""
+				}
+				ctx := context.Background()
+				require.NoError(t, tr.Emit(ctx, write)) // the first record makes the detector
+				allocs := testing.AllocsPerRun(500, func() {
+					if err := tr.Emit(ctx, write); err != nil {
+						t.Fatal(err)
+					}
+				})
+				assert.Zero(t, allocs)
+				if insights {
+					assert.Equal(t, uint64(502), tr.Status().Insights.Stats.Counted)
+				}
+			})
+		}
+	}
+}
+
+func TestInsightOptionsValidated(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(*trail.InsightOptions)
+		detects bool // an insight.Config error
+		want    string
+	}{
+		{"window not whole days", func(o *trail.InsightOptions) { o.Window = 36 * time.Hour }, true, "Window"},
+		{"baseline over the window", func(o *trail.InsightOptions) { o.MinBaseline = 8 * 24 * time.Hour }, true, "MinBaseline"},
+		{"deviations below 1", func(o *trail.InsightOptions) { o.Deviations = 0.5 }, true, "Deviations"},
+		{"negative volume", func(o *trail.InsightOptions) { o.MinVolume = -1 }, true, "MinVolume"},
+		{"too many minute buckets", func(o *trail.InsightOptions) { o.MinuteBuckets = 61 }, true, "MinuteBuckets"},
+		{"negative detectors", func(o *trail.InsightOptions) { o.MaxDetectors = -1 }, false, "Insights.MaxDetectors"},
+		{"negative checkpoint interval", func(o *trail.InsightOptions) { o.CheckpointInterval = -time.Minute }, false, "Insights.CheckpointInterval"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := insightsConfig(newDir(t, "logs"))
+			tt.edit(&cfg.Insights)
+			verr := cfg.Validate()
+			_, err := trail.New(cfg)
+			for _, err := range []error{verr, err} {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), tt.want)
+				assert.Equal(t, tt.detects, isErr(err, insight.ErrConfig), "%v", err)
+			}
+		})
+	}
+	t.Run("options unused without InsightSelectors", func(t *testing.T) {
+		cfg := baseConfig(newDir(t, "logs"))
+		cfg.Insights.Window = 36 * time.Hour
+		require.NoError(t, cfg.Validate())
+	})
+}
+
+// Past MaxDetectors, the records of further accounts and Regions are logged
+// and not analysed, and Status says so.
+func TestInsightsMaxDetectors(t *testing.T) {
+	d := newDir(t, "logs")
+	cfg := insightsConfig(d)
+	cfg.IsMultiRegionTrail, cfg.IncludeGlobalServiceEvents = true, true
+	cfg.Insights.MaxDetectors = 2
+	cfg.Clock = trail.NewManualClock(t0)
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	ctx := ctxT(t, 30*time.Second)
+	var ids []string
+	for _, region := range []string{home, "eu-west-1", "eu-west-1", "ap-south-1", "ap-south-1", "ap-south-1"} {
+		r := record(t0, region, "ec2.amazonaws.com", "RunInstances")
+		require.NoError(t, tr.Emit(ctx, r))
+		ids = append(ids, r.EventID)
+	}
+	st := tr.Status().Insights
+	assert.Equal(t, 2, st.Detectors)
+	assert.Equal(t, int64(3), st.Unanalysed)
+	assert.Equal(t, uint64(3), st.Stats.Counted)
+	require.NoError(t, tr.Close(ctx))
+	requireExactlyOnce(t, readStore(t, d), ids)
+}
+
+// Detector state that cannot be restored is reported, the trail logs on
+// with a fresh detector, and its next checkpoint replaces the state.
+func TestInsightsBadState(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "spool")
+	require.NoError(t, os.MkdirAll(dir, 0o700))
+	state := filepath.Join(dir, "insight_"+account+"_"+home+".state")
+	require.NoError(t, os.WriteFile(state, []byte("not detector state"), 0o600))
+	require.NoError(t, os.WriteFile(state+".tmp", []byte("a checkpoint a crash cut short"), 0o600))
+	d := newDir(t, "logs")
+	cfg := insightsConfig(d)
+	clock := trail.NewManualClock(t0)
+	cfg.Clock = clock
+	cfg.Spool = &trail.Spool{Dir: dir}
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	st := tr.Status().Insights
+	assert.Equal(t, 1, st.Detectors, "a detector for the state's account and Region")
+	assert.Contains(t, st.LatestError, filepath.Base(state))
+	assert.NoFileExists(t, state+".tmp")
+	r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+	ctx := ctxT(t, 30*time.Second)
+	require.NoError(t, tr.Emit(ctx, r))
+	clock.Set(t0.Add(10 * time.Minute))
+	require.NoError(t, tr.Close(ctx))
+	st = tr.Status().Insights
+	assert.Empty(t, st.LatestError, "the checkpoint succeeded")
+	data, err := os.ReadFile(state)
+	require.NoError(t, err)
+	det, err := insight.New(insight.Config{Selectors: cfg.Selectors.InsightSelectors, AccountID: account, Region: home})
+	require.NoError(t, err)
+	require.NoError(t, det.UnmarshalBinary(data))
+	assert.Equal(t, uint64(1), det.Stats().Counted)
+	requireExactlyOnce(t, readStore(t, d), []string{r.EventID})
 }

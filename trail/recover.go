@@ -78,7 +78,7 @@ func (t *Trail) recover(rec *recovery) {
 		size := int64(len(r.data) + 1)
 		t.budget.used.Add(size)
 		t.recovered.Add(1)
-		t.add(r.route, r.data, r.et, r.ref, size)
+		t.add(r.route, r.data, r.et, r.ref, size, nil, nil)
 	}
 	t.sealAll()
 	t.wal.deleteUnused()

@@ -212,6 +212,10 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 			return fmt.Errorf("trail %s: emit record %s: %w: %w", t.cfg.Name, r.EventID, ErrInvalidRecord, err)
 		}
 	}
+	var det *detector
+	if t.ins != nil && !rk.insight {
+		det = t.ins.detector(rk)
+	}
 	sp := scratchPool.Get().(*scratch)
 	defer putScratch(sp)
 	var buf []byte
@@ -252,9 +256,10 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 			return fmt.Errorf("trail %s: emit record %s: spool: %w", t.cfg.Name, r.EventID, err)
 		}
 	}
-	t.add(rk, buf, r.EventTime, ref, size)
-	if t.ins != nil && !rk.insight {
-		t.ins.observe(rk, r)
+	if full := t.add(rk, buf, r.EventTime, ref, size, det, r); full != nil {
+		det.observe(full)
+	} else if det == nil && t.ins != nil && !rk.insight {
+		t.ins.unanalysed.Add(1)
 	}
 	return nil
 }
@@ -346,8 +351,10 @@ func isGlobalServiceEvent(r *event.Record) bool {
 }
 
 // add appends an encoded record to its file, cutting the file first when
-// its window is over or it is full.
-func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int64) {
+// its window is over or it is full. With det, it captures r for det's
+// analysis, and returns the batch of captures when it is full, for the
+// caller to observe.
+func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int64, det *detector, r *event.Record) (full *obsBatch) {
 	now := t.clock.Now() // outside the lock, which emitters share
 	t.mu.Lock()
 	b := t.batches[rk]
@@ -379,7 +386,11 @@ func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int6
 	if t.wal != nil {
 		b.refs = append(b.refs, ref)
 	}
+	if det != nil {
+		full = det.captureLocked(r)
+	}
 	t.mu.Unlock()
+	return full
 }
 
 func (t *Trail) newBatchLocked(rk routeKey, now time.Time) *batch {
