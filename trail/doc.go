@@ -13,7 +13,8 @@
 // it one record; the trail decides whether it logs it:
 //
 //   - An Insights record (eventType AwsCloudTrailInsight) is delivered,
-//     under CloudTrail-Insight, when the trail has InsightSelectors.
+//     under CloudTrail-Insight, when the trail has InsightSelectors (such a
+//     trail also raises its own: see Insights).
 //   - An event of a global service (IAM, CloudFront, STS at its global
 //     endpoint) is logged, under us-east-1, only when the trail includes
 //     global service events, whatever its home region.
@@ -21,7 +22,8 @@
 //     the trail is multi-region, and the selectors select it.
 //
 // Logged records go into one open log file per account (recipientAccountId,
-// else the trail's) and region. A file is cut when its flush window ends —
+// else the trail's, which is then written as the record's
+// recipientAccountId, as CloudTrail always writes one) and region. A file is cut when its flush window ends —
 // windows are multiples of FlushInterval (5 minutes) on the trail's Clock,
 // and the file is dated at the window's end — or earlier when it reaches
 // MaxFileRecords or MaxFileBytes. Its key is CloudTrail's:
@@ -76,11 +78,67 @@
 // period runs from logging start to the next whole hour, then hour by hour;
 // StopLogging and Close end the last one early. A log file is listed in the
 // digest of the period holding its delivery time, and a digest is delivered
-// once all its files are in the sink. A trail restarted on a sink that can
+// once all its files are in the sink. Insights files are listed in the
+// digests of their account and region with the other log files: CloudTrail
+// documents one digest series per region (CloudTrail-Digest), listing the
+// log files delivered in its hour, and that series is what the AWS CLI
+// validates. A trail restarted on a sink that can
 // be read (a sink.Store) continues the chain from the newest digest there;
 // StartLogging after StopLogging starts a new chain, as CloudTrail does. A
 // process killed in the middle of an hour leaves that hour's files before
 // the kill without a digest.
+//
+// # Insights
+//
+// A trail with InsightSelectors (in Config.Selectors) analyses the records
+// it logs and raises CloudTrail Insights events when an API's call rate or
+// error rate departs from its baseline, with package insight: one detector
+// per account and region the trail files records under (global service
+// events under us-east-1), up to InsightOptions.MaxDetectors. Package
+// insight says what is counted, how the baseline is computed and what the
+// events hold; InsightOptions sets the window, the sensitivity and the
+// minimum volume.
+//
+// Every record the trail logs is counted, Insights records excepted. Emit
+// copies what the detector reads (string headers, the time, two flags) into
+// a batch, under the lock it takes anyway, and the Emit that fills a batch
+// feeds it to the detector: the analysis allocates nothing and adds less
+// than 100 ns to an Emit (BenchmarkEmitInsights). Records recovered from a
+// spool at New were counted, or not, by the process that logged them, and
+// are not counted again.
+//
+// At every whole minute of the trail's Clock (a ManualClock too), the
+// detectors close the minutes that are over, and the Start and End events
+// they raise are logged like any record: into the open CloudTrail-Insight
+// file of their account and region, cut at the end of its flush window, put
+// under
+//
+//	[prefix/]AWSLogs/[o-org/]account/CloudTrail-Insight/region/YYYY/MM/DD/account_CloudTrail-Insight_region_YYYYMMDDTHHmmZ_unique.json.gz
+//
+// with the spool's durability and the sinks' retries, and listed in
+// digests. While logging is stopped the detectors go on closing minutes
+// (without calls), and what they raise is counted in Counters.NotLogging,
+// not delivered. Status.Insights reports the analysis.
+//
+// With a Spool, the state of each detector (insight.Detector.MarshalBinary)
+// is the file insight_ACCOUNT_REGION.state in the spool directory, replaced
+// atomically after every minute that starts or ends an Insight, every
+// InsightOptions.CheckpointInterval (5 minutes) and at Close. A trail
+// started on the spool restores it and continues the baselines, and the
+// Insights in progress, where the last one stopped. The events of a minute
+// are in the spool before the state that follows it: after a crash, the
+// detectors resume from the last checkpoint, the minutes since count as
+// minutes without calls, and an event raised again carries the same
+// eventID, so that it can be told as a duplicate. A state file that cannot
+// be restored is reported in Status, and its detector starts afresh.
+//
+// Without a Spool the state lives in memory only, and a restarted trail
+// builds its baselines again (no Insights for InsightOptions.MinBaseline).
+// The sinks do not keep it: they hold CloudTrail's layout, which consumers
+// and validators read as such; several processes may deliver one trail to
+// one bucket and would overwrite each other's state; and a checkpoint
+// would be a put to every sink every few minutes. A trail that must keep
+// its baselines gets a spool.
 //
 // # Time
 //

@@ -1,6 +1,7 @@
 package trail_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -125,4 +126,75 @@ func ExampleManualClock() {
 	clock.Set(time.Date(2026, 3, 14, 9, 4, 0, 0, time.UTC))
 	clock.Set(time.Date(2026, 3, 14, 9, 7, 0, 0, time.UTC))
 	// Output: window over at 09:07
+}
+
+// With InsightSelectors, a trail analyses the records it logs and delivers
+// Insights events under CloudTrail-Insight. Here two hours of three order
+// writes a minute are followed by ten minutes of a batch job writing forty
+// a minute (a one-hour baseline, for the example's sake).
+func Example_insights() {
+	root, _ := os.MkdirTemp("", "trail-example")
+	defer os.RemoveAll(root)
+	logs, _ := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	clock := trail.NewManualClock(start)
+	tr, err := trail.New(trail.Config{
+		Name: "orders-audit", AccountID: "111122223333", HomeRegion: "eu-west-1",
+		Selectors: selector.Config{InsightSelectors: []selector.InsightSelector{{InsightType: selector.APICallRateInsight}}},
+		Insights:  trail.InsightOptions{Window: 24 * time.Hour, MinBaseline: time.Hour},
+		Sinks:     []sink.Sink{logs},
+		Clock:     clock,
+	})
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	emit := func(at time.Time, user string) {
+		r := &event.Record{
+			EventSource: "orders.example.com", EventName: "CreateOrder", AWSRegion: "eu-west-1",
+			ReadOnly:     event.Bool(false),
+			UserIdentity: &event.UserIdentity{Type: "IAMUser", AccountID: "111122223333", UserName: user},
+		}
+		r.Fill("111122223333", at)
+		if err := tr.Emit(ctx, r); err != nil {
+			panic(err)
+		}
+	}
+	for m := range 150 {
+		minute := start.Add(time.Duration(m) * time.Minute)
+		clock.Set(minute)
+		for s := range 3 {
+			emit(minute.Add(time.Duration(20*s)*time.Second), "alice")
+		}
+		if m >= 120 && m < 130 {
+			for s := range 40 {
+				emit(minute.Add(time.Duration(s)*time.Second), "batch")
+			}
+		}
+	}
+	if err := tr.Close(ctx); err != nil {
+		panic(err)
+	}
+	unique := regexp.MustCompile(`_[A-Za-z0-9]{16}\.`)
+	for info, err := range logs.List(ctx, "AWSLogs/111122223333/CloudTrail-Insight/", "") {
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(unique.ReplaceAllString(info.Key, "_XXXXXXXXXXXXXXXX."))
+		body, _, _ := logs.Get(ctx, info.Key)
+		for r, err := range event.Read(bytes.NewReader(body)) {
+			if err != nil {
+				panic(err)
+			}
+			d := r.InsightDetails
+			st := d.InsightContext.Statistics
+			fmt.Println(" ", r.EventTime.Format("15:04"), d.State, d.EventName, "baseline", st.Baseline.Average,
+				"insight", st.Insight.Average, "minutes", st.InsightDuration)
+		}
+	}
+	// Output:
+	// AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2026/03/02/111122223333_CloudTrail-Insight_eu-west-1_20260302T1005Z_XXXXXXXXXXXXXXXX.json.gz
+	//   10:00 Start CreateOrder baseline 3 insight 43 minutes 1
+	// AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2026/03/02/111122223333_CloudTrail-Insight_eu-west-1_20260302T1015Z_XXXXXXXXXXXXXXXX.json.gz
+	//   10:10 End CreateOrder baseline 3 insight 43 minutes 10
 }
