@@ -48,8 +48,11 @@ type detector struct {
 	route routeKey
 	d     *insight.Detector
 	// pend holds what Emit captured of the records logged since the last
-	// batch was observed; the trail's mu guards it.
-	pend *obsBatch
+	// batch was observed; the trail's mu guards it. spare is an empty batch
+	// for the next pend: two batches per detector suffice unless several
+	// Emits observe full batches at once.
+	pend  *obsBatch
+	spare atomic.Pointer[obsBatch]
 }
 
 // detectorIndex finds a route's detector: by a scan of a short list (most
@@ -162,14 +165,14 @@ type observation struct {
 	readOnly                                 int8 // -1 absent, 0 false, 1 true
 }
 
-var obsPool = sync.Pool{New: func() any { return &obsBatch{bools: [2]bool{false, true}} }}
-
 // captureLocked adds r to d's pending batch and returns the batch when it
 // is full, for the caller to observe outside the lock. t.mu is held.
 func (d *detector) captureLocked(r *event.Record) *obsBatch {
 	b := d.pend
 	if b == nil {
-		b = obsPool.Get().(*obsBatch)
+		if b = d.spare.Swap(nil); b == nil {
+			b = &obsBatch{bools: [2]bool{false, true}}
+		}
 		d.pend = b
 	}
 	o := &b.e[b.n]
@@ -195,7 +198,7 @@ func (d *detector) captureLocked(r *event.Record) *obsBatch {
 	return b
 }
 
-// observe feeds a batch to the detector and returns the batch to the pool.
+// observe feeds a batch to the detector and keeps it as the spare.
 func (d *detector) observe(b *obsBatch) {
 	r := &b.rec
 	r.UserIdentity = &b.ui
@@ -214,7 +217,7 @@ func (d *detector) observe(b *obsBatch) {
 	b.n = 0
 	*r = event.Record{}
 	b.ui = event.UserIdentity{}
-	obsPool.Put(b)
+	d.spare.Store(b)
 }
 
 // flush observes every pending batch.
@@ -258,18 +261,33 @@ func (s *insights) onTick() {
 // same IDs, rather than losing them.
 func (s *insights) advanceLocked(now time.Time, force bool) {
 	s.flush()
-	raised := false
-	for _, d := range s.idx.Load().list {
-		for _, r := range d.d.Advance(now) {
-			raised = true
+	list := s.idx.Load().list
+	var raised []*detector
+	for _, d := range list {
+		recs := d.d.Advance(now)
+		for _, r := range recs {
 			s.raised.Add(1)
 			if err := s.log(d.route, r); err != nil {
 				s.fail(err)
 			}
 		}
+		if len(recs) > 0 {
+			raised = append(raised, d)
+		}
 	}
-	if s.t.wal != nil && (force || raised || now.Sub(s.lastSave) >= s.t.cfg.Insights.CheckpointInterval) {
-		s.saveLocked(now)
+	switch {
+	case s.t.wal == nil:
+	case force || now.Sub(s.lastSave) >= s.t.cfg.Insights.CheckpointInterval:
+		if s.saveLocked(list) {
+			s.lastSave = now
+			s.saved(now)
+		}
+	case len(raised) > 0:
+		// Only the detectors whose Insights changed: the others' state
+		// waits for the next checkpoint.
+		if s.saveLocked(raised) {
+			s.saved(now)
+		}
 	}
 }
 
@@ -350,11 +368,13 @@ func parseStateName(name string) (routeKey, bool) {
 	return routeKey{account: account, region: region}, true
 }
 
-// saveLocked writes the state of every detector to the spool.
-func (s *insights) saveLocked(now time.Time) {
+// saveLocked writes the state of the detectors to the spool, and reports
+// whether it succeeded; a failure is reported in Status, and the next tick
+// tries again.
+func (s *insights) saveLocked(list []*detector) bool {
 	dir := s.t.cfg.Spool.Dir
 	var errs []error
-	for _, d := range s.idx.Load().list {
+	for _, d := range list {
 		state, err := d.d.AppendBinary(s.scratch[:0])
 		if err == nil {
 			s.scratch = state
@@ -366,9 +386,12 @@ func (s *insights) saveLocked(now time.Time) {
 	}
 	if err := errors.Join(errs...); err != nil {
 		s.fail(err)
-		return // try again at the next tick
+		return false
 	}
-	s.lastSave = now
+	return true
+}
+
+func (s *insights) saved(now time.Time) {
 	s.mu.Lock()
 	s.lastSync = now
 	s.lastErr = ""
@@ -459,7 +482,7 @@ type InsightsStatus struct {
 	// Stats sums the detectors' counters: records counted, late, early
 	// and over MaxSeries, series analysed and Insights in progress.
 	Stats insight.Stats
-	// LatestCheckpointTime is when the detectors' state was last written
+	// LatestCheckpointTime is when detector state was last written
 	// to the spool (on the trail's clock); zero without a spool.
 	LatestCheckpointTime time.Time
 	// LatestError is the latest failure to restore or save the detectors'
