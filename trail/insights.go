@@ -38,9 +38,10 @@ type insights struct {
 
 	raised, unanalysed atomic.Int64
 
-	mu       sync.Mutex // guards the status fields below
-	lastErr  string
-	lastSync time.Time
+	mu          sync.Mutex // guards the status fields below
+	lastErr     string
+	lastErrSave bool // lastErr is about state a checkpoint replaces
+	lastSync    time.Time
 }
 
 // detector is the Insights detector of one account and Region.
@@ -385,7 +386,7 @@ func (s *insights) saveLocked(list []*detector) bool {
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		s.fail(err)
+		s.failState(err)
 		return false
 	}
 	return true
@@ -394,7 +395,9 @@ func (s *insights) saveLocked(list []*detector) bool {
 func (s *insights) saved(now time.Time) {
 	s.mu.Lock()
 	s.lastSync = now
-	s.lastErr = ""
+	if s.lastErrSave {
+		s.lastErr, s.lastErrSave = "", false
+	}
 	s.mu.Unlock()
 }
 
@@ -429,7 +432,7 @@ func (s *insights) restore() {
 	dir := s.t.cfg.Spool.Dir
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		s.fail(fmt.Errorf("restore Insights state: %w", err))
+		s.failState(fmt.Errorf("restore Insights state: %w", err))
 		return
 	}
 	s.add.Lock()
@@ -455,7 +458,7 @@ func (s *insights) restore() {
 		}
 		if err != nil {
 			// UnmarshalBinary changes nothing when it fails: det is new.
-			s.fail(fmt.Errorf("restore Insights state %s: %w", name, err))
+			s.failState(fmt.Errorf("restore Insights state %s: %w", name, err))
 		}
 		if len(s.idx.Load().list) < s.t.cfg.Insights.MaxDetectors {
 			s.publishLocked(rk, det)
@@ -463,9 +466,18 @@ func (s *insights) restore() {
 	}
 }
 
+// fail reports an error that stays in Status until the next one.
 func (s *insights) fail(err error) {
 	s.mu.Lock()
-	s.lastErr = err.Error()
+	s.lastErr, s.lastErrSave = err.Error(), false
+	s.mu.Unlock()
+}
+
+// failState reports state that could not be restored or saved, which the
+// next successful checkpoint replaces.
+func (s *insights) failState(err error) {
+	s.mu.Lock()
+	s.lastErr, s.lastErrSave = err.Error(), true
 	s.mu.Unlock()
 }
 
@@ -486,8 +498,9 @@ type InsightsStatus struct {
 	// to the spool (on the trail's clock); zero without a spool.
 	LatestCheckpointTime time.Time
 	// LatestError is the latest failure to restore or save the detectors'
-	// state, or to log an Insights event; empty once a later checkpoint
-	// succeeds.
+	// state, or to log an Insights event (also counted in
+	// Counters.Dropped). A state failure is cleared by the next
+	// checkpoint that succeeds; the others stay until the next failure.
 	LatestError string
 }
 
