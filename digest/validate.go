@@ -369,8 +369,6 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 	}
 	pfx := strings.Trim(v.opts.Prefix, "/")
 	base := strings.TrimSuffix(digestPrefix(pfx, v.opts.OrganizationID, v.account, region), "CloudTrail-Digest/"+region+"/")
-	dirPrefix := base + "CloudTrail/" + region + "/"
-	name := v.account + "_CloudTrail_" + region + "_"
 	bucket := v.store.Bucket()
 	from := maxTime(ws[0].start, v.start).Truncate(24 * time.Hour)
 	to := minTime(ws[len(ws)-1].end, v.end)
@@ -389,25 +387,31 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 		if shared {
 			continue
 		}
-		dir := dirPrefix + day.Format("2006/01/02/")
-		for info, err := range v.store.List(ctx, dir, "") {
-			if err != nil {
-				return fmt.Errorf("digest: list s3://%s/%s: %w", bucket, dir, err)
-			}
-			file := info.Key[len(dir):]
-			if !strings.HasPrefix(file, name) || !strings.HasSuffix(file, ".json.gz") || len(file) < len(name)+14 {
-				continue
-			}
-			stamp, err := time.Parse("20060102T1504Z", file[len(name):len(name)+14])
-			if err != nil || stamp.Before(v.start) || stamp.After(v.end) || !covered(stamp) {
-				continue
-			}
-			if _, ok := v.listed[bucket+"/"+info.Key]; ok {
-				continue
-			}
-			f := Finding{Kind: LogUnlisted, Region: region, Bucket: bucket, Key: info.Key}
-			if err := e.finding(f); err != nil {
-				return err
+		// Insights files are listed in the same digests as the other
+		// log files (one digest series per Region), so both
+		// directories are checked.
+		for _, kind := range [...]string{"CloudTrail", "CloudTrail-Insight"} {
+			dir := base + kind + "/" + region + "/" + day.Format("2006/01/02/")
+			name := v.account + "_" + kind + "_" + region + "_"
+			for info, err := range v.store.List(ctx, dir, "") {
+				if err != nil {
+					return fmt.Errorf("digest: list s3://%s/%s: %w", bucket, dir, err)
+				}
+				file := info.Key[len(dir):]
+				if !strings.HasPrefix(file, name) || !strings.HasSuffix(file, ".json.gz") || len(file) < len(name)+14 {
+					continue
+				}
+				stamp, err := time.Parse("20060102T1504Z", file[len(name):len(name)+14])
+				if err != nil || stamp.Before(v.start) || stamp.After(v.end) || !covered(stamp) {
+					continue
+				}
+				if _, ok := v.listed[bucket+"/"+info.Key]; ok {
+					continue
+				}
+				f := Finding{Kind: LogUnlisted, Region: region, Bucket: bucket, Key: info.Key}
+				if err := e.finding(f); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -137,6 +137,18 @@ func TestTamperMatrix(t *testing.T) {
 		},
 		totals: totals{digests: 6, logs: 13, invalidLogs: 1},
 	}, {
+		// Insights files are listed in the regular digests, so one in
+		// no digest is reported too.
+		name: "add an Insights file",
+		tamper: func(t *testing.T, c *chain) []string {
+			o, _ := c.store.get(c.logs[2][0].key)
+			o.Key = strings.Replace(strings.Replace(o.Key, "/CloudTrail/", "/CloudTrail-Insight/", 1), "_CloudTrail_", "_CloudTrail-Insight_", 1)
+			o.Key = o.Key[:len(o.Key)-len("XXXXXXXXXXXXXXXX.json.gz")] + "InsightInsight00.json.gz"
+			require.NoError(t, c.store.Put(context.Background(), o))
+			return []string{"log not in any digest " + o.Key}
+		},
+		totals: totals{digests: 6, logs: 13, invalidLogs: 1},
+	}, {
 		name: "rename a log file",
 		tamper: func(t *testing.T, c *chain) []string {
 			old := c.logs[4][1].key
