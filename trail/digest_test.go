@@ -2,6 +2,7 @@ package trail_test
 
 import (
 	"context"
+	"crypto/rsa"
 	"strings"
 	"sync"
 	"testing"
@@ -15,13 +16,15 @@ import (
 	"github.com/trailkit/trailkit/trail"
 )
 
-var testSigner = sync.OnceValue(func() *digest.RSASigner {
+var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	key, err := digest.GenerateKey(2048)
 	if err != nil {
 		panic(err)
 	}
-	return digest.NewRSASigner(key)
+	return key
 })
+
+var testSigner = sync.OnceValue(func() *digest.RSASigner { return digest.NewRSASigner(testKey()) })
 
 // validate runs the digest validator over the store and returns the
 // findings by kind, failing on any invalid one.

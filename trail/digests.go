@@ -25,8 +25,9 @@ func (c *Config) digestsEnabled() bool { return c.DigestSigner != nil || c.Diges
 // sealed once the period is over and each of its files is in the sink, so
 // the digest lists exactly the files of its hour.
 type digests struct {
-	t     *Trail
-	sinks []*sinkDigests
+	t       *Trail
+	sinks   []*sinkDigests
+	journal *journal // with a Spool: the files of periods not yet sealed
 
 	mu      sync.Mutex // guards timer
 	timer   Timer
@@ -36,6 +37,7 @@ type digests struct {
 // sinkDigests is the digest state of one sink.
 type sinkDigests struct {
 	d     *digests
+	idx   int // in t.sinks, as the journal names it
 	s     *sinkState
 	store sink.Store // nil when the sink cannot be read: chains start afresh
 
@@ -60,9 +62,9 @@ type period struct {
 
 func newDigests(t *Trail, now time.Time) *digests {
 	d := &digests{t: t}
-	for _, s := range t.sinks {
+	for i, s := range t.sinks {
 		sd := &sinkDigests{
-			d: d, s: s,
+			d: d, idx: i, s: s,
 			chains:  make(map[routeKey]*digest.Chain),
 			known:   make(map[routeKey]bool),
 			changed: make(chan struct{}),
@@ -190,11 +192,23 @@ func (d *digests) delivered(s *sinkState, b *batch) {
 		}
 		p := b.periods[i]
 		chain := routeKey{account: b.route.account, region: b.route.region}
-		sd.mu.Lock()
-		p.logs[chain] = append(p.logs[chain], digest.LogFile{
+		lf := digest.LogFile{
 			Bucket: s.sink.Bucket(), Key: b.key, SHA256: b.sum,
 			OldestEventTime: b.oldest, NewestEventTime: b.newest,
-		})
+		}
+		if d.journal != nil {
+			// Durable before the file's done frame in the spool (the
+			// caller appends it next), so that a restarted trail
+			// lists the file in its digest. On failure the file is
+			// still listed by this process; only a crash before its
+			// digest loses the listing.
+			if err := d.journal.append(i, lf.Bucket, chain, p.start, lf); err != nil {
+				now := d.t.clock.Now()
+				s.record(now, now, true, "journal "+b.key, err)
+			}
+		}
+		sd.mu.Lock()
+		p.logs[chain] = append(p.logs[chain], lf)
 		p.pending--
 		sd.known[chain] = true
 		ready := p.closed && p.pending == 0
@@ -239,6 +253,12 @@ func (sd *sinkDigests) loop() {
 			if !sd.seal(p, keys) {
 				return // the trail gave up delivering
 			}
+			if j := sd.d.journal; j != nil {
+				if err := j.sealed(sd.idx, p.start); err != nil {
+					now := sd.d.t.clock.Now()
+					sd.s.record(now, now, true, "journal", err)
+				}
+			}
 			sd.mu.Lock()
 			sd.periods = sd.periods[1:]
 			sd.signalLocked()
@@ -276,6 +296,9 @@ func (sd *sinkDigests) seal(p *period, keys []routeKey) bool {
 		}
 		logs := p.logs[k]
 		slices.SortFunc(logs, func(a, b digest.LogFile) int { return strings.Compare(a.Key, b.Key) })
+		// A file in the journal may have been put again from the spool
+		// after a crash: same key, same bytes, listed once.
+		logs = slices.CompactFunc(logs, func(a, b digest.LogFile) bool { return a.Key == b.Key })
 		obj, err := chain.Seal(t.deliverCtx, start, end, logs)
 		if err != nil {
 			sd.s.record(t.clock.Now(), t.clock.Now(), true, digest.Key(chain.Config(), end), err)
@@ -314,7 +337,9 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) 
 		backoff := t.cfg.Retry.InitialBackoff
 		for {
 			ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Retry.AttemptTimeout)
-			err := c.Resume(ctx, sd.store, start)
+			// A digest ending at start is the one before (stamps are
+			// to the second).
+			err := c.Resume(ctx, sd.store, start.Add(time.Second))
 			cancel()
 			if err == nil {
 				break
@@ -397,5 +422,71 @@ func (d *digests) close() {
 	for _, sd := range d.sinks {
 		close(sd.quit)
 		<-sd.done
+	}
+}
+
+// restore puts the journal's entries back in the periods they were
+// delivered in, before the trail starts: each period of a previous process
+// whose digests were not delivered is rebuilt with its start (its end is
+// the next whole hour, or the next such period's start if earlier) and
+// sealed as soon as the files the spool puts again are in the sink; the
+// period still running at now is the open one. Entries of a sink no longer
+// configured (its index or bucket changed) are dropped.
+func (d *digests) restore(entries []journalEntry, now time.Time) {
+	for _, sd := range d.sinks {
+		var mine []journalEntry
+		for _, e := range entries {
+			if e.sink == sd.idx && e.bucket == sd.s.sink.Bucket() {
+				mine = append(mine, e)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		slices.SortStableFunc(mine, func(a, b journalEntry) int { return a.start.Compare(b.start) })
+		sd.mu.Lock()
+		open := sd.periods[len(sd.periods)-1] // newPeriod(now)
+		var ps []*period
+		for _, e := range mine {
+			var p *period
+			switch {
+			case !e.start.Before(now):
+				p = open // a clock set back: list the file now
+			case len(ps) > 0 && ps[len(ps)-1].start.Equal(e.start):
+				p = ps[len(ps)-1]
+			default:
+				p = newPeriod(e.start)
+				if n := len(ps); n > 0 {
+					ps[n-1].end = minTime(ps[n-1].end, e.start)
+				}
+				ps = append(ps, p)
+			}
+			p.logs[e.chain] = append(p.logs[e.chain], e.log)
+			sd.known[e.chain] = true
+		}
+		for _, p := range ps {
+			p.closed = true
+		}
+		if n := len(ps); n > 0 && now.Before(ps[n-1].end) {
+			// Still running: the open period, from its first start.
+			last := ps[n-1]
+			last.closed = false
+			for k, logs := range open.logs {
+				last.logs[k] = append(last.logs[k], logs...)
+			}
+			open = nil
+		}
+		if open != nil {
+			ps = append(ps, open)
+		}
+		sd.periods = ps
+		sd.mu.Unlock()
+	}
+}
+
+// pokeAll makes every sink seal the periods that are ready.
+func (d *digests) pokeAll() {
+	for _, sd := range d.sinks {
+		sd.poke()
 	}
 }

@@ -84,9 +84,38 @@
 // log files delivered in its hour, and that series is what the AWS CLI
 // validates. A trail restarted on a sink that can
 // be read (a sink.Store) continues the chain from the newest digest there;
-// StartLogging after StopLogging starts a new chain, as CloudTrail does. A
-// process killed in the middle of an hour leaves that hour's files before
-// the kill without a digest.
+// StartLogging after StopLogging starts a new chain, as CloudTrail does.
+//
+// A process killed in the middle of an hour has delivered files that no
+// digest lists yet. With a Spool, the trail keeps a digest journal,
+// digests.journal in the spool directory: after a file's put to a sink and
+// before its done frame, the file's digest entry (bucket, key, SHA-256,
+// oldest and newest eventTime) and the start of its period are appended
+// and fsync'ed (concurrent appends share one fsync). A file whose done
+// frame survives a crash is thus in the journal, and one whose done frame
+// does not is put again from the spool; either way the restarted trail
+// lists it. A trail started on the spool rebuilds each period of the
+// journal whose digests were not delivered, with its start: a period of
+// the current hour goes on as the open period (its digest covers the whole
+// hour, the files before the kill and after the restart), an earlier one
+// is sealed at the end of its hour once the files put again from the spool
+// are in the sink. The chain links to the newest digest in the sink, so
+// the validator finds no gap and no unlisted file. Once a period's digests
+// are delivered the journal is rewritten without it: it holds at most the
+// periods not yet sealed, and is empty after a clean Close. The hours a
+// process was down and not logging have no digest, as the hours a
+// CloudTrail trail was stopped have none.
+//
+// Without a Spool a killed process's last period is lost with its memory:
+// its files are in the sink but in no digest (the validator reports them
+// as "not in any digest" when a later digest's window covers them). A
+// trail restarted without a spool could list its key prefixes for such
+// files, but cannot tell its own files from those of another process
+// delivering the same trail to the same bucket, whose keys follow the
+// same layout; give such a trail a spool. Several processes delivering
+// one trail to one bucket and prefix also write the same digest keys
+// (a digest key names the trail, the Region and the hour, not the
+// process), so each trail's digests need a bucket or prefix of its own.
 //
 // # Insights
 //

@@ -42,6 +42,8 @@ func runChild(mode string) int {
 		return childEmit(os.Getenv(childSpoolEnv), os.Getenv(childRootEnv))
 	case "burst":
 		return childBurst(os.Getenv(childRootEnv))
+	case "digests":
+		return childDigests(os.Getenv(childSpoolEnv), os.Getenv(childRootEnv), os.Getenv(childKeyEnv))
 	}
 	fmt.Fprintln(os.Stderr, "unknown child mode", mode)
 	return 2

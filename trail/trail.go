@@ -149,6 +149,16 @@ func New(cfg Config) (*Trail, error) {
 			abort()
 			return nil, fmt.Errorf("trail %s: %w", cfg.Name, err)
 		}
+		if t.digests != nil {
+			j, entries, err := openJournal(cfg.Spool.Dir)
+			if err != nil {
+				t.wal.close()
+				abort()
+				return nil, fmt.Errorf("trail %s: %w", cfg.Name, err)
+			}
+			t.digests.journal = j
+			t.digests.restore(entries, now)
+		}
 	}
 	for range cfg.CompressionWorkers {
 		t.workers.Add(1)
@@ -168,6 +178,11 @@ func New(cfg Config) (*Trail, error) {
 	}
 	if recovered != nil {
 		t.recover(recovered)
+	}
+	if t.digests != nil {
+		// Periods restored from the journal are sealed once the files
+		// recover put again are in the sinks.
+		t.digests.pokeAll()
 	}
 	return t, nil
 }
@@ -629,6 +644,11 @@ func (t *Trail) close(ctx context.Context) error {
 	}
 	t.workers.Wait()
 	t.abort()
+	if t.digests != nil && t.digests.journal != nil {
+		if jerr := t.digests.journal.close(); jerr != nil && err == nil {
+			err = fmt.Errorf("trail %s: close digest journal: %w", t.cfg.Name, jerr)
+		}
+	}
 	if t.wal != nil {
 		if werr := t.wal.close(); werr != nil && err == nil {
 			err = fmt.Errorf("trail %s: close spool: %w", t.cfg.Name, werr)

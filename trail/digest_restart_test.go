@@ -1,0 +1,234 @@
+package trail_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail"
+)
+
+const childKeyEnv = "TRAILKIT_TRAIL_TEST_KEY"
+
+// hourH is the hour in which the digest child is killed.
+var hourH = time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+
+// digestRestartConfig is the trail of the digest restart test: a Dir sink
+// at root/logs, digests signed with the key in keyFile, a spool when spool
+// is not empty.
+func digestRestartConfig(spool, root, keyFile string, clock trail.Clock) (trail.Config, error) {
+	d, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "logs"})
+	if err != nil {
+		return trail.Config{}, err
+	}
+	key, err := digest.LoadPrivateKey(keyFile)
+	if err != nil {
+		return trail.Config{}, err
+	}
+	cfg := baseConfig(d)
+	cfg.Clock = clock
+	cfg.DigestSigner = digest.NewRSASigner(key)
+	if spool != "" {
+		cfg.Spool = &trail.Spool{Dir: spool}
+	}
+	return cfg, nil
+}
+
+// childDigests runs a trail from 09:40: the 09:40-10:00 digests are
+// delivered, then files at 10:10 and 10:15 in both regions; it emits one
+// more record (acknowledged, in no file yet), prints "ready" and waits to
+// be killed.
+func childDigests(spool, root, keyFile string) int {
+	clock := trail.NewManualClock(hourH.Add(-20 * time.Minute))
+	cfg, err := digestRestartConfig(spool, root, keyFile, clock)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	tr, err := trail.New(cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	ctx := context.Background()
+	emit := func(at time.Time, source string) error {
+		clock.Set(at)
+		r := record(at, home, source, "RunInstances")
+		if err := tr.Emit(ctx, r); err != nil {
+			return err
+		}
+		fmt.Printf("ack %s\n", r.EventID)
+		return nil
+	}
+	steps := []struct {
+		at     time.Time
+		source string
+		flush  time.Time
+	}{
+		{hourH.Add(-15 * time.Minute), "ec2.amazonaws.com", hourH},
+		{hourH.Add(6 * time.Minute), "ec2.amazonaws.com", time.Time{}},
+		{hourH.Add(7 * time.Minute), "iam.amazonaws.com", hourH.Add(10 * time.Minute)},
+		{hourH.Add(12 * time.Minute), "ec2.amazonaws.com", hourH.Add(15 * time.Minute)},
+	}
+	for _, s := range steps {
+		if err := emit(s.at, s.source); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		if !s.flush.IsZero() {
+			clock.Set(s.flush)
+			if err := tr.Flush(ctx); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 1
+			}
+		}
+	}
+	// The 09:40-10:00 digests of both regions are in the sink.
+	for tr.Status().Sinks[0].DigestsDelivered < 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := emit(hourH.Add(16*time.Minute), "ec2.amazonaws.com"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Println("ready")
+	select {}
+}
+
+// runDigestChild runs childDigests and kills it with SIGKILL once it is
+// ready; it returns the eventIDs the child acknowledged.
+func runDigestChild(t *testing.T, spool, root, keyFile string) []string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=digests", childSpoolEnv+"="+spool, childRootEnv+"="+root, childKeyEnv+"="+keyFile)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	var acked []string
+	killed := false
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		if id, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
+			acked = append(acked, id)
+		}
+		if sc.Text() == "ready" && !killed {
+			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+			killed = true
+		}
+	}
+	err = cmd.Wait()
+	require.True(t, killed, "child ended before it was ready: %v\n%s", err, stderr.String())
+	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	require.True(t, ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child killed by SIGKILL: %v", cmd.ProcessState)
+	require.Len(t, acked, 5)
+	return acked
+}
+
+// A trail killed in the middle of an hour, restarted on its spool: the
+// files it delivered in that hour before the kill are listed in the next
+// digest of their region, the chain continues, and the validator finds
+// every log file valid and listed.
+func TestDigestsListFilesDeliveredBeforeKill(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	pem, err := digest.MarshalPrivateKeyPEM(testKey())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keyFile, pem, 0o600))
+
+	tests := []struct {
+		name    string
+		restart time.Time // the restarted trail's start
+		// the digests the restarted trail writes, start-end
+		want []string
+	}{
+		{"same hour", hourH.Add(20 * time.Minute), []string{"10:00-11:00", "11:00-11:10"}},
+		{"later hour", hourH.Add(80 * time.Minute), []string{"10:00-11:00", "11:20-12:00", "12:00-12:10"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			spool, root := t.TempDir(), t.TempDir()
+			acked := runDigestChild(t, spool, root, keyFile)
+
+			d, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "logs"})
+			require.NoError(t, err)
+			before := readStore(t, d)
+			// 09:50 in us-west-2; 10:10 in us-west-2 and us-east-1; 10:15.
+			require.Len(t, before.logs, 4, "%v", before.keys())
+			require.Len(t, before.digests, 2, "%v", before.digests)
+			var killedHour []string
+			for key := range before.logs {
+				if !strings.Contains(key, "_20260314T09") {
+					killedHour = append(killedHour, key)
+				}
+			}
+			require.Len(t, killedHour, 3)
+
+			clock := trail.NewManualClock(tc.restart)
+			cfg, err := digestRestartConfig(spool, root, keyFile, clock)
+			require.NoError(t, err)
+			tr, err := trail.New(cfg)
+			require.NoError(t, err)
+			ctx := ctxT(t, 30*time.Second)
+			emitAt := func(at time.Time) {
+				clock.Set(at)
+				r := record(at, home, "ec2.amazonaws.com", "RunInstances")
+				require.NoError(t, tr.Emit(ctx, r))
+				acked = append(acked, r.EventID)
+			}
+			emitAt(tc.restart.Add(5 * time.Minute))
+			next := tc.restart.Truncate(time.Hour).Add(time.Hour)
+			emitAt(next.Add(6 * time.Minute)) // H+1, or the hour after the restart
+			end := next.Add(10 * time.Minute)
+			clock.Set(end)
+			require.NoError(t, tr.Close(ctx))
+			st := tr.Status()
+			assert.Empty(t, st.LatestDigestDeliveryError)
+			journal, err := os.ReadFile(filepath.Join(spool, "digests.journal"))
+			require.NoError(t, err)
+			assert.Empty(t, journal, "a clean Close leaves an empty digest journal")
+
+			s := readStore(t, d)
+			requireExactlyOnce(t, s, acked)
+			files := digestsOf(t, d, s.digests)
+			listedBy := map[string][]string{}
+			periods := map[string][]string{}
+			for key, f := range files {
+				region := strings.Split(key, "/")[3]
+				periods[region] = append(periods[region], f.DigestStartTime.Format("15:04")+"-"+f.DigestEndTime.Format("15:04"))
+				for _, l := range f.LogFiles {
+					listedBy[l.S3Object] = append(listedBy[l.S3Object], key)
+				}
+			}
+			for _, region := range []string{home, "us-east-1"} {
+				assert.ElementsMatch(t, append([]string{"09:40-10:00"}, tc.want...), periods[region], region)
+			}
+			for _, key := range killedHour {
+				require.Len(t, listedBy[key], 1, "file delivered before the kill listed once: %s", key)
+				f := files[listedBy[key][0]]
+				assert.Equal(t, "10:00", f.DigestStartTime.Format("15:04"), "listed in the digest of its hour: %s", key)
+			}
+			for key := range s.logs {
+				assert.Len(t, listedBy[key], 1, "log file %s listed once", key)
+			}
+
+			found := validate(t, d, hourH.Add(-20*time.Minute), end)
+			assert.Empty(t, found[digest.LogUnlisted])
+			assert.Empty(t, found[digest.Gap], "the chain continues across the restart")
+			assert.Len(t, found[digest.DigestValid], len(s.digests))
+			assert.Len(t, found[digest.LogValid], len(s.logs))
+		})
+	}
+}
