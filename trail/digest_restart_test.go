@@ -150,17 +150,30 @@ func TestDigestsListFilesDeliveredBeforeKill(t *testing.T) {
 
 	tests := []struct {
 		name    string
+		spool   bool
 		restart time.Time // the restarted trail's start
 		// the digests the restarted trail writes, start-end
 		want []string
+		// the start of the digest listing the files of before the kill
+		listedIn string
 	}{
-		{"same hour", hourH.Add(20 * time.Minute), []string{"10:00-11:00", "11:00-11:10"}},
-		{"later hour", hourH.Add(80 * time.Minute), []string{"10:00-11:00", "11:20-12:00", "12:00-12:10"}},
+		{"spool, same hour", true, hourH.Add(20 * time.Minute), []string{"10:00-11:00", "11:00-11:10"}, "10:00"},
+		{"spool, later hour", true, hourH.Add(80 * time.Minute), []string{"10:00-11:00", "11:20-12:00", "12:00-12:10"}, "10:00"},
+		// Without a spool the files are found in the sink; the record
+		// in no file at the kill is lost.
+		{"no spool, same hour", false, hourH.Add(20 * time.Minute), []string{"10:20-11:00", "11:00-11:10"}, "10:20"},
+		{"no spool, later hour", false, hourH.Add(80 * time.Minute), []string{"11:20-12:00", "12:00-12:10"}, "11:20"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			spool, root := t.TempDir(), t.TempDir()
+			if !tc.spool {
+				spool = ""
+			}
 			acked := runDigestChild(t, spool, root, keyFile)
+			if !tc.spool {
+				acked = acked[:len(acked)-1]
+			}
 
 			d, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "logs"})
 			require.NoError(t, err)
@@ -196,9 +209,11 @@ func TestDigestsListFilesDeliveredBeforeKill(t *testing.T) {
 			require.NoError(t, tr.Close(ctx))
 			st := tr.Status()
 			assert.Empty(t, st.LatestDigestDeliveryError)
-			journal, err := os.ReadFile(filepath.Join(spool, "digests.journal"))
-			require.NoError(t, err)
-			assert.Empty(t, journal, "a clean Close leaves an empty digest journal")
+			if tc.spool {
+				journal, err := os.ReadFile(filepath.Join(spool, "digests.journal"))
+				require.NoError(t, err)
+				assert.Empty(t, journal, "a clean Close leaves an empty digest journal")
+			}
 
 			s := readStore(t, d)
 			requireExactlyOnce(t, s, acked)
@@ -218,7 +233,14 @@ func TestDigestsListFilesDeliveredBeforeKill(t *testing.T) {
 			for _, key := range killedHour {
 				require.Len(t, listedBy[key], 1, "file delivered before the kill listed once: %s", key)
 				f := files[listedBy[key][0]]
-				assert.Equal(t, "10:00", f.DigestStartTime.Format("15:04"), "listed in the digest of its hour: %s", key)
+				assert.Equal(t, tc.listedIn, f.DigestStartTime.Format("15:04"), "listed in the next digest: %s", key)
+				for _, l := range f.LogFiles {
+					if l.S3Object == key {
+						recs := before.logs[key]
+						assert.Equal(t, recs[0].EventTime, l.OldestEventTime.UTC(), "oldest event of %s", key)
+						assert.Equal(t, recs[len(recs)-1].EventTime, l.NewestEventTime.UTC(), "newest event of %s", key)
+					}
+				}
 			}
 			for key := range s.logs {
 				assert.Len(t, listedBy[key], 1, "log file %s listed once", key)

@@ -287,14 +287,14 @@ func (sd *sinkDigests) seal(p *period, keys []routeKey) bool {
 		end = start.Add(time.Second)
 	}
 	for _, k := range keys {
-		chain, ok := sd.chain(k, start)
+		chain, found, ok := sd.chain(k, start)
 		if !ok {
 			return false
 		}
 		if chain == nil {
 			continue
 		}
-		logs := p.logs[k]
+		logs := append(p.logs[k], found...)
 		slices.SortFunc(logs, func(a, b digest.LogFile) int { return strings.Compare(a.Key, b.Key) })
 		// A file in the journal may have been put again from the spool
 		// after a crash: same key, same bytes, listed once.
@@ -314,14 +314,17 @@ func (sd *sinkDigests) seal(p *period, keys []routeKey) bool {
 // chain returns the chain of k, creating it (and linking it to the newest
 // digest the sink holds from before start) on first use. A chain that
 // cannot be configured is reported in the sink's status and yields nil.
-// Resume is retried like a put; false means the trail gave up.
-func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) {
+// Resume is retried like a put; false means the trail gave up. Without a
+// Spool (no digest journal), a resumed chain also yields the files the
+// sink holds that were delivered after its last digest and before the
+// trail started (scanUndigested), for the digest being sealed.
+func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, []digest.LogFile, bool) {
 	sd.mu.Lock()
 	c := sd.chains[k]
 	fresh := sd.fresh
 	sd.mu.Unlock()
 	if c != nil {
-		return c, true
+		return c, nil, true
 	}
 	t := sd.d.t
 	c, err := digest.NewChain(digest.ChainConfig{
@@ -331,8 +334,9 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) 
 	})
 	if err != nil {
 		sd.s.record(t.clock.Now(), t.clock.Now(), true, k.account+"/"+k.region, err)
-		return nil, true
+		return nil, nil, true
 	}
+	var found []digest.LogFile
 	if sd.store != nil && !fresh {
 		backoff := t.cfg.Retry.InitialBackoff
 		for {
@@ -340,6 +344,9 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) 
 			// A digest ending at start is the one before (stamps are
 			// to the second).
 			err := c.Resume(ctx, sd.store, start.Add(time.Second))
+			if err == nil && sd.d.journal == nil {
+				found, err = sd.scanUndigested(ctx, c, k, t.startTime)
+			}
 			cancel()
 			if err == nil {
 				break
@@ -348,7 +355,7 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) 
 			select {
 			case <-time.After(backoff):
 			case <-t.deliverCtx.Done():
-				return nil, false
+				return nil, nil, false
 			}
 			backoff = min(2*backoff, t.cfg.Retry.MaxBackoff)
 		}
@@ -356,7 +363,7 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, bool) 
 	sd.mu.Lock()
 	sd.chains[k] = c
 	sd.mu.Unlock()
-	return c, true
+	return c, found, true
 }
 
 // stop ends the open period at now and waits until every period is sealed

@@ -106,16 +106,28 @@
 // process was down and not logging have no digest, as the hours a
 // CloudTrail trail was stopped have none.
 //
-// Without a Spool a killed process's last period is lost with its memory:
-// its files are in the sink but in no digest (the validator reports them
-// as "not in any digest" when a later digest's window covers them). A
-// trail restarted without a spool could list its key prefixes for such
-// files, but cannot tell its own files from those of another process
-// delivering the same trail to the same bucket, whose keys follow the
-// same layout; give such a trail a spool. Several processes delivering
-// one trail to one bucket and prefix also write the same digest keys
-// (a digest key names the trail, the Region and the hour, not the
-// process), so each trail's digests need a bucket or prefix of its own.
+// Without a Spool there is no journal: a trail started on a sink that can
+// be read, when it resumes a chain from the newest digest there, lists the
+// chain's directories (CloudTrail and CloudTrail-Insight of its account
+// and Region) from that digest's end to the trail's start, and lists in
+// its first digest the files that digest does not: each is read, its
+// SHA-256 computed over the uncompressed bytes and its oldest and newest
+// eventTime taken from its records. Only keys of the trail's own layout
+// count (its prefix, organization, account, Region, and the name's form
+// with a 16-character unique part); an object that is not gzipped
+// CloudTrail JSON is skipped and reported in Status. The first digest
+// starts at the restart, so the files of a killed hour are listed by the
+// digest after it, not by the digest of their hour; the files of a Region
+// the restarted trail does not log to are not found; and the records a
+// spool-less process held in memory are lost with it.
+//
+// Both ways rely on one process at a time delivering a trail to a bucket
+// and prefix. Another process's files in the same directories follow the
+// same layout and cannot be told apart, so a restarted spool-less trail
+// would list them too; and several processes delivering one trail to one
+// bucket and prefix write the same digest keys anyway (a digest key names
+// the trail, the Region and the hour, not the process), so each process
+// of a trail needs a bucket or prefix of its own when digests are on.
 //
 // # Insights
 //
