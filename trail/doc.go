@@ -109,10 +109,10 @@
 // Without a Spool there is no journal: a trail started on a sink that can
 // be read, when it resumes a chain from the newest digest there, lists the
 // chain's directories (CloudTrail and CloudTrail-Insight of its account
-// and Region) from that digest's end to the trail's start, and lists in
-// its first digest the files that digest does not: each is read, its
-// SHA-256 computed over the uncompressed bytes and its oldest and newest
-// eventTime taken from its records. Only keys of the trail's own layout
+// and Region) from that digest's end to the trail's start (a day at
+// most), and lists in its first digest the files that digest does not:
+// each is read, its SHA-256 computed over the uncompressed bytes and its
+// oldest and newest eventTime taken from its records. Only keys of the trail's own layout
 // count (its prefix, organization, account, Region, and the name's form
 // with a 16-character unique part); an object that is not gzipped
 // CloudTrail JSON is skipped and reported in Status. The first digest

@@ -22,7 +22,7 @@ const journalName = "digests.journal"
 // frames:
 //
 //	u32 payload length | u32 CRC-32C of payload | payload
-//	payload: u8 sink index | u16 n, bucket | account and region as in the
+//	payload: u16 sink index | u16 n, bucket | account and region as in the
 //	         spool's frames | i64 period start (Unix ns) | u16 n, key |
 //	         32 bytes SHA-256 | i64 oldest | i64 newest event time (Unix ns)
 //
@@ -91,8 +91,8 @@ func openJournal(dir string) (*journal, []journalEntry, error) {
 }
 
 func encodeJournalEntry(e *journalEntry) []byte {
-	b := make([]byte, 8, 8+1+2+len(e.bucket)+4+len(e.chain.account)+len(e.chain.region)+8+2+len(e.log.Key)+32+16)
-	b = append(b, byte(e.sink))
+	b := make([]byte, 8, 8+2+2+len(e.bucket)+4+len(e.chain.account)+len(e.chain.region)+8+2+len(e.log.Key)+32+16)
+	b = binary.LittleEndian.AppendUint16(b, uint16(e.sink))
 	b = binary.LittleEndian.AppendUint16(b, uint16(len(e.bucket)))
 	b = append(b, e.bucket...)
 	b = appendRoute(b, routeKey{account: e.chain.account, region: e.chain.region})
@@ -109,12 +109,12 @@ func encodeJournalEntry(e *journalEntry) []byte {
 
 func decodeJournalEntry(p []byte) (journalEntry, bool) {
 	var e journalEntry
-	if len(p) < 3 {
+	if len(p) < 4 {
 		return e, false
 	}
-	e.sink = int(p[0])
-	n := int(binary.LittleEndian.Uint16(p[1:]))
-	p = p[3:]
+	e.sink = int(binary.LittleEndian.Uint16(p))
+	n := int(binary.LittleEndian.Uint16(p[2:]))
+	p = p[4:]
 	if len(p) < n {
 		return e, false
 	}

@@ -17,22 +17,32 @@ import (
 	"github.com/trailkit/trailkit/sink"
 )
 
+// scanWindow bounds how long after a chain's last digest scanUndigested
+// looks for files.
+const scanWindow = 24 * time.Hour
+
 // scanUndigested returns the log files of chain k (CloudTrail and
 // CloudTrail-Insight files of its account and Region) that store holds,
 // dated from the end of the chain's last digest to upto (the trail's
-// start), and that the last digest does not list: the files a process
-// killed before its digest delivered. It serves a trail without a Spool,
-// which has no digest journal. Only keys of the trail's layout count
-// (prefix, organization, account, Region, the name's form); files another
-// process delivered to the same directories in that time are taken for
-// this trail's (see the package doc). Each file is read: its SHA-256 is
-// over the uncompressed bytes, its event times those of its records.
+// start), at most scanWindow later, and that the last digest does not
+// list: the files of a process killed before its digest was delivered. It
+// serves a trail without a Spool, which has no digest journal. Only keys
+// of the trail's layout count (prefix, organization, account, Region, the
+// name's form); files another process delivered to the same directories
+// in that time are taken for this trail's (see the package doc). Each file
+// is read: its SHA-256 is over the uncompressed bytes, its event times
+// those of its records.
 func (sd *sinkDigests) scanUndigested(ctx context.Context, c *digest.Chain, k routeKey, upto time.Time) ([]digest.LogFile, error) {
 	last := c.Last()
 	if last.Key == "" {
 		return nil, nil // the chain starts afresh: nothing to continue
 	}
-	from, to := last.EndTime.UTC().Truncate(time.Minute), upto.UTC().Truncate(time.Minute)
+	// A process delivers a digest every hour: the files it left
+	// undigested are those of the hour after its last digest (later if
+	// the digest's delivery lagged). A day bounds the listing when the
+	// trail was down long.
+	from := last.EndTime.UTC().Truncate(time.Minute)
+	to := minTime(upto.UTC(), from.Add(scanWindow)).Truncate(time.Minute)
 	if to.Before(from) {
 		return nil, nil
 	}
