@@ -35,7 +35,8 @@ import (
 // object is put again under the same key; a put replaces the object, so a
 // record is in one file whatever the crashes. A done frame follows the
 // last sink's put. A segment is deleted when every record and seal frame in
-// it belongs to a delivered file. Reading stops, in each segment, at the
+// it belongs to a delivered file and every earlier segment is deleted (a
+// seal frame must outlive the records it names). Reading stops, in each segment, at the
 // first frame that is short or fails its CRC: a write that a crash tore is
 // one no Emit was acknowledged for.
 const (
@@ -396,30 +397,50 @@ func (w *wal) hold(seg uint32, n int64) {
 func (w *wal) release(seg uint32, n int64) {
 	w.mu.Lock()
 	w.counts[seg] -= n
-	w.deleteIfUnusedLocked(seg)
+	if w.counts[seg] == 0 {
+		w.deleteUnusedLocked()
+	}
 	w.mu.Unlock()
 }
 
-// deleteIfUnusedLocked removes a segment nothing refers to any more, once
-// nothing will be written to it.
-func (w *wal) deleteIfUnusedLocked(seg uint32) {
-	if c, ok := w.counts[seg]; !ok || c != 0 || seg >= w.writeSeg || seg >= w.seg {
-		return
-	}
-	// A failed remove leaves the file for the next start, which reads it,
-	// finds every record delivered, and removes it.
-	if err := os.Remove(filepath.Join(w.dir, segName(seg))); err == nil || errors.Is(err, os.ErrNotExist) {
-		delete(w.counts, seg)
+// deleteUnusedLocked removes the oldest segments nothing refers to any
+// more, once nothing will be written to them, stopping at the first one
+// still in use.
+//
+// Segments go oldest first because a delivered file's seal frame is what
+// says that its records were delivered: the records of a file are in its
+// seal's segment or earlier ones, and an earlier segment may stay for
+// records of files not yet delivered. Were the seal's segment deleted
+// before them, a restart would find the delivered records in no file and
+// deliver them again in a new one. Deleting in order, a seal frame outlives
+// every record it names.
+func (w *wal) deleteUnusedLocked() {
+	for len(w.counts) > 0 {
+		oldest := uint32(0)
+		first := true
+		for s := range w.counts {
+			if first || s < oldest {
+				oldest, first = s, false
+			}
+		}
+		if w.counts[oldest] != 0 || oldest >= w.writeSeg || oldest >= w.seg {
+			return
+		}
+		// A failed remove leaves the file, and the ones after it, for a
+		// later call or the next start, which reads them, finds every
+		// record delivered, and removes them.
+		if err := os.Remove(filepath.Join(w.dir, segName(oldest))); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		delete(w.counts, oldest)
 	}
 }
 
-// deleteUnused removes every segment nothing refers to.
+// deleteUnused removes the segments nothing refers to, oldest first.
 func (w *wal) deleteUnused() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for seg := range w.counts {
-		w.deleteIfUnusedLocked(seg)
-	}
+	w.deleteUnusedLocked()
 }
 
 // rotate starts a new segment, so that the current one can be deleted once
@@ -536,16 +557,11 @@ func (w *wal) open(seg uint32) error {
 	}
 	w.f = f
 	w.mu.Lock()
-	prev := w.writeSeg
 	w.writeSeg = seg
 	if _, ok := w.counts[seg]; !ok {
 		w.counts[seg] = 0
 	}
-	for s := range w.counts {
-		if s <= prev {
-			w.deleteIfUnusedLocked(s)
-		}
-	}
+	w.deleteUnusedLocked()
 	w.mu.Unlock()
 	return nil
 }
@@ -579,9 +595,7 @@ func (w *wal) close() error {
 	// when nothing refers to it.
 	w.seg++
 	w.writeSeg = w.seg
-	for seg := range w.counts {
-		w.deleteIfUnusedLocked(seg)
-	}
+	w.deleteUnusedLocked()
 	w.mu.Unlock()
 	syncDir(w.dir)
 	return unlockDir(w.lock)
