@@ -160,8 +160,11 @@ type RetryPolicy struct {
 type Spool struct {
 	Dir string
 	// SegmentBytes is the size at which a write-ahead file is closed and a
-	// new one started; default 64 MiB. A file is deleted when every record
-	// in it is delivered.
+	// new one started; default 64 MiB. Write-ahead files are deleted oldest
+	// first, each once every record in it and in the files before it is
+	// delivered (a file's record list may sit in a later file than its
+	// records), so a file whose delivery keeps failing keeps the
+	// write-ahead files written after it on disk until it is delivered.
 	SegmentBytes int64
 }
 
