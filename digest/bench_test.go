@@ -39,12 +39,11 @@ const benchBucket = "bench-bucket"
 var benchBase = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
 type benchTree struct {
-	root   string // the directory sink's root
-	keys   []digest.PublicKey
-	logs   []string // log file paths
-	json   int64    // bytes of uncompressed JSON
-	hours  int
-	digest []string
+	root  string // the directory sink's root
+	keys  []digest.PublicKey
+	logs  []string // log file paths
+	json  int64    // bytes of uncompressed JSON
+	hours int
 }
 
 func benchFiles() int {

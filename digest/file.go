@@ -673,24 +673,6 @@ func parseTime(name, s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// jsonString decodes a JSON string token; the common case, with no
-// escapes, without the reflection of json.Unmarshal.
-func jsonString(raw json.RawMessage) (string, bool) {
-	if len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"' && bytes.IndexByte(raw[1:len(raw)-1], '\\') < 0 {
-		return string(raw[1 : len(raw)-1]), true
-	}
-	var s string
-	err := json.Unmarshal(raw, &s)
-	return s, err == nil
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
 func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(b, "null"...)

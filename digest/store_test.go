@@ -78,9 +78,3 @@ func (m *memStore) get(key string) (sink.Object, bool) {
 	o, ok := m.objs[key]
 	return o, ok
 }
-
-func (m *memStore) keys() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Sorted(maps.Keys(m.objs))
-}

@@ -117,12 +117,6 @@ func (q *queue[T]) pop() (T, bool) {
 	return x, true
 }
 
-func (q *queue[T]) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.items) - q.head
-}
-
 func (q *queue[T]) close() {
 	q.mu.Lock()
 	q.closed = true

@@ -225,12 +225,6 @@ type topN struct {
 	events []Event
 }
 
-func (t *topN) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.pos)
-}
-
 // fullFrom reports whether the list is full and its last event is from t
 // or later.
 func (t *topN) fullFrom(from time.Time) bool {

@@ -762,7 +762,7 @@ func TestPanickingCallbacksKeepTheRecord(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Len(t, reported, 4)
-	assert.ErrorContains(t, reported[0], "Name panicked: name")
+	assert.ErrorContains(t, reported[0], "the Name function panicked: name")
 }
 
 func TestCloseHonoursItsContextWithAStuckEmitter(t *testing.T) {

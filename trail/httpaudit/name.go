@@ -119,7 +119,7 @@ func (m *Middleware) name(r *http.Request, rec *event.Record) (source, name stri
 		defer func() {
 			if p := recover(); p != nil {
 				m.callbackPanics.Add(1)
-				m.report("callback", rec, fmt.Errorf("Name panicked: %v", p))
+				m.report("callback", rec, fmt.Errorf("the Name function panicked: %v", p))
 				source, name = m.opts.EventSource, m.names.get(r.Method, r.Pattern)
 			}
 		}()
