@@ -1,6 +1,7 @@
 # trailkit's build and test entry points. `make test` is what CI runs.
 
 MINIO_VERSION := v0.0.0-20260212201848-7aac2a2c5b7c
+STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TOOLS         := $(HOME)/.cache/trailkit/bin
 MINIO         := $(TOOLS)/minio
 FUZZTIME      ?= 5s
@@ -21,10 +22,12 @@ deps: $(MINIO)
 $(MINIO):
 	GOBIN=$(TOOLS) go install github.com/minio/minio@$(MINIO_VERSION)
 
-# check is the static part of CI: formatting and vet.
+# check is the static part of CI: formatting, vet and staticcheck (run from
+# the Go module proxy at a fixed version; it is a tool, not a dependency).
 check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet ./...
+	go run $(STATICCHECK) ./...
 
 # fuzz runs every fuzz target of the module for FUZZTIME each.
 fuzz:
