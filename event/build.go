@@ -153,7 +153,7 @@ func (r *Record) Validate() error {
 	if r.EventCategory != "" && !knownCategories[r.EventCategory] {
 		return &ShapeError{"eventCategory", fmt.Sprintf("%q is not a CloudTrail event category", r.EventCategory)}
 	}
-	if !isAccountID(r.RecipientAccountID) {
+	if !IsAccountID(r.RecipientAccountID) {
 		return &ShapeError{"recipientAccountId", fmt.Sprintf("%q is not a 12-digit account id", r.RecipientAccountID)}
 	}
 	if insight && r.InsightDetails == nil {
@@ -190,7 +190,9 @@ func (r *Record) Validate() error {
 	return nil
 }
 
-func isAccountID(s string) bool {
+// IsAccountID reports whether s has the form of an AWS account id: exactly
+// 12 decimal digits.
+func IsAccountID(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

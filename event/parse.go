@@ -438,6 +438,11 @@ func compact(v []byte) []byte {
 	return appendCompact(out, v)
 }
 
+// AppendCompact appends v, which must be valid JSON, to out without its
+// insignificant whitespace. Packages that rewrite free-form parts of
+// records, such as redact, use it to keep records compact.
+func AppendCompact(out, v []byte) []byte { return appendCompact(out, v) }
+
 func appendCompact(out, v []byte) []byte {
 	in := false
 	for i := 0; i < len(v); i++ {

@@ -3,6 +3,8 @@ package trail
 import (
 	"fmt"
 	"strings"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 // ConfigError reports a trail configuration CloudTrail would refuse, or
@@ -87,7 +89,7 @@ func isIPv4(s string) bool {
 
 // ValidateAccountID checks an AWS account id: exactly 12 digits.
 func ValidateAccountID(field, id string) error {
-	if len(id) != 12 || !isDigits(id) {
+	if !event.IsAccountID(id) {
 		return configError(field, id, "InvalidParameterException", "an AWS account id is exactly 12 digits")
 	}
 	return nil

@@ -314,15 +314,8 @@ func (w *wal) appendRecord(rk routeKey, et time.Time, rec []byte) (uint64, error
 	c.b = appendRoute(c.b, rk)
 	c.b = binary.LittleEndian.AppendUint64(c.b, uint64(et.UnixNano()))
 	c.b = append(c.b, rec...)
-	w.endFrameLocked(start)
-	w.counts[uint32(ref>>32)]++
-	r := w.round
-	w.mu.Unlock()
-	w.wake()
-	<-r.done
-	if r.err != nil {
-		w.release(uint32(ref>>32), 1)
-		return 0, r.err
+	if err := w.commitLocked(ref, start); err != nil {
+		return 0, err
 	}
 	return ref, nil
 }
@@ -346,6 +339,16 @@ func (w *wal) appendSeal(b *batch) (uint64, bool) {
 	for _, r := range b.refs {
 		c.b = binary.LittleEndian.AppendUint64(c.b, r)
 	}
+	if err := w.commitLocked(ref, start); err != nil {
+		return 0, false
+	}
+	return ref, true
+}
+
+// commitLocked ends the frame begun at start, counts it in its segment,
+// unlocks w and waits for the group commit that makes it durable. A frame
+// that could not be written is released again. w.mu is held on entry.
+func (w *wal) commitLocked(ref uint64, start int) error {
 	w.endFrameLocked(start)
 	w.counts[uint32(ref>>32)]++
 	r := w.round
@@ -354,9 +357,9 @@ func (w *wal) appendSeal(b *batch) (uint64, bool) {
 	<-r.done
 	if r.err != nil {
 		w.release(uint32(ref>>32), 1)
-		return 0, false
+		return r.err
 	}
-	return ref, true
+	return nil
 }
 
 // delivered notes a delivered file: its records and seal frame no longer keep

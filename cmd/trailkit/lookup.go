@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -77,9 +76,12 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	if !in.StartTime.IsZero() && !in.EndTime.IsZero() && in.StartTime.After(in.EndTime) {
 		return usagef("--start-time %s is after --end-time %s", *start, *end)
 	}
-	store, err := openLookupStore(ctx, e, *dir, *s3url, *endpoint, &in)
+	store, urlPrefix, err := openStore(ctx, e, *dir, *s3url, *endpoint, "")
 	if err != nil {
 		return err
+	}
+	if in.KeyPrefix == "" {
+		in.KeyPrefix = strings.TrimSuffix(urlPrefix, "/")
 	}
 	bar := newProgress(e, *quiet || *output == "json")
 	var read history.Progress
@@ -97,29 +99,6 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 		return writeLookupJSON(e.stdout, events, token)
 	}
 	return writeLookupTable(e.stdout, events, token)
-}
-
-// openLookupStore opens the store to read; for S3 the URL's prefix becomes
-// the query's key prefix.
-func openLookupStore(ctx context.Context, e *env, dir, s3url, endpoint string, in *history.Input) (sink.Store, error) {
-	if dir != "" {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, err // NewDir would create it
-		}
-		d, err := sink.NewDir(dir, sink.DirOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
-	}
-	s3, prefix, err := openS3(ctx, e, s3url, endpoint)
-	if err != nil {
-		return nil, err
-	}
-	if in.KeyPrefix == "" {
-		in.KeyPrefix = strings.TrimSuffix(prefix, "/")
-	}
-	return s3, nil
 }
 
 // lookupPages reads pages until max events or the end.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	neturl "net/url"
+	"os"
 	"path"
 	"strings"
 
@@ -59,6 +60,27 @@ func openS3(ctx context.Context, e *env, url, endpoint string) (*sink.S3, string
 		return nil, "", err
 	}
 	return sink.NewS3(client, bucket, sink.S3Options{}), prefix, nil
+}
+
+// openStore opens the stored trail that --dir or --s3 names, for reading,
+// and returns the key prefix an s3:// URL carries. A directory must exist
+// (sink.NewDir would create it); bucket names it as digests record it.
+func openStore(ctx context.Context, e *env, dir, s3url, endpoint, bucket string) (sink.Store, string, error) {
+	if dir == "" {
+		return openS3(ctx, e, s3url, endpoint)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if !fi.IsDir() {
+		return nil, "", fmt.Errorf("%s: not a directory", dir)
+	}
+	d, err := sink.NewDir(dir, sink.DirOptions{Bucket: bucket})
+	if err != nil {
+		return nil, "", err
+	}
+	return d, "", nil
 }
 
 // eachS3Object calls fn for each log object under the URL's prefix, in key

@@ -7,13 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/trailkit/trailkit/digest"
-	"github.com/trailkit/trailkit/sink"
 )
 
 func init() {
@@ -89,33 +87,20 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		keys = append(keys, k...)
 	}
 
-	var store sink.Store
+	store, urlPrefix, err := openStore(ctx, e, *dir, *s3URL, *endpoint, *bucket)
+	switch {
+	case err != nil && *dir != "":
+		return exitError{code: 2, err: err}
+	case err != nil:
+		return err
+	case urlPrefix != "" && *prefix != "":
+		return usagef("give the key prefix in --s3 or --prefix, not both")
+	case urlPrefix != "":
+		*prefix = urlPrefix
+	}
 	where := *dir
-	if *dir != "" {
-		fi, err := os.Stat(*dir)
-		if err != nil {
-			return exitError{code: 2, err: err}
-		}
-		if !fi.IsDir() {
-			return exitError{code: 2, err: fmt.Errorf("%s: not a directory", *dir)}
-		}
-		d, err := sink.NewDir(*dir, sink.DirOptions{Bucket: *bucket})
-		if err != nil {
-			return exitError{code: 2, err: err}
-		}
-		store = d
-	} else {
-		s, urlPrefix, err := openS3(ctx, e, *s3URL, *endpoint)
-		if err != nil {
-			return err
-		}
-		if urlPrefix != "" && *prefix != "" {
-			return usagef("give the key prefix in --s3 or --prefix, not both")
-		}
-		if urlPrefix != "" {
-			*prefix = urlPrefix
-		}
-		store, where = s, *s3URL
+	if *s3URL != "" {
+		where = *s3URL
 	}
 
 	opts := digest.ValidateOptions{

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 // hidden is the JSON value a redacted field is written as.
@@ -280,7 +282,7 @@ func (w *rewriter) copyValue() error {
 		return err
 	}
 	if spaced {
-		w.dst = appendCompact(w.dst, w.src[start:w.pos])
+		w.dst = event.AppendCompact(w.dst, w.src[start:w.pos])
 	} else {
 		w.dst = append(w.dst, w.src[start:w.pos]...)
 	}
@@ -413,34 +415,4 @@ func (w *rewriter) blank() bool {
 	p := w.pos
 	w.ws()
 	return w.pos != p
-}
-
-// appendCompact appends valid JSON v without insignificant whitespace.
-func appendCompact(out, v []byte) []byte {
-	in := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		if in {
-			out = append(out, c)
-			switch c {
-			case '\\':
-				i++
-				if i < len(v) {
-					out = append(out, v[i])
-				}
-			case '"':
-				in = false
-			}
-			continue
-		}
-		switch c {
-		case ' ', '\n', '\r', '\t':
-		case '"':
-			in = true
-			out = append(out, c)
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
 }

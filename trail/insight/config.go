@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/selector"
 )
 
@@ -125,7 +126,7 @@ func (c Config) normalize() (Config, error) {
 		return c, configError("MaxSeries", "%d is less than 1", c.MaxSeries)
 	}
 	if len(c.Selectors) > 0 {
-		if !isAccountID(c.AccountID) {
+		if !event.IsAccountID(c.AccountID) {
 			return c, configError("AccountID", "%q is not a 12-digit account id", c.AccountID)
 		}
 		if c.Region == "" {
@@ -133,16 +134,4 @@ func (c Config) normalize() (Config, error) {
 		}
 	}
 	return c, nil
-}
-
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
