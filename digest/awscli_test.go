@@ -21,6 +21,7 @@ import (
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // awsCLIWrapper runs the AWS CLI with CloudTrail's ListPublicKeys answered
@@ -133,7 +134,7 @@ func TestAWSCLIInterop(t *testing.T) {
 	start, end := h0, h0.Add(5*time.Hour)
 
 	type chain struct {
-		store *sink.S3
+		store *s3sink.Sink
 		w     *trailWriter
 		keys  []string
 		logs  [][]digest.LogFile
@@ -212,7 +213,7 @@ func TestAWSCLIInterop(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			bucket := "interop-" + string(rune('a'+i))
 			srv.CreateBucket(t, bucket)
-			c := &chain{store: sink.NewS3(client, bucket, sink.S3Options{})}
+			c := &chain{store: s3sink.New(client, bucket, s3sink.Options{})}
 			cfg := digest.ChainConfig{AccountID: "111122223333", Region: "us-east-1", TrailName: "interop", Bucket: bucket, Keys: &ring}
 			c.w = newTrailWriter(t, c.store, cfg, uint64(i+1), 20)
 			for h := range 5 {

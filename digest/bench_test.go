@@ -22,6 +22,7 @@ import (
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // The validation benchmarks run on a generated trail: log files of 100
@@ -294,7 +295,7 @@ func BenchmarkValidateVsAWSCLI(b *testing.B) {
 	cli := requireAWSCLI(b, srv)
 	srv.CreateBucket(b, benchBucket)
 	client := srv.Client(b)
-	s3store := sink.NewS3(client, benchBucket, sink.S3Options{})
+	s3store := s3sink.New(client, benchBucket, s3sink.Options{})
 	dir, err := sink.NewDir(t.root, sink.DirOptions{})
 	if err != nil {
 		b.Fatal(err)

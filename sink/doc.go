@@ -19,8 +19,10 @@
 // Implementations:
 //
 //   - Dir (NewDir): a Sink and Store on a local directory.
-//   - S3 (NewS3): a Sink and Store on an S3 bucket or an S3-compatible
-//     server such as MinIO, through the caller's *s3.Client.
+//   - [github.com/trailkit/trailkit/sink/s3.Sink]: a Sink and Store on an S3
+//     bucket or an S3-compatible server such as MinIO, through the caller's
+//     S3 client. It lives in its own package so that a program writing to a
+//     directory does not compile the AWS SDK.
 //   - Writer (NewWriter): a write-only Sink printing each record of each log
 //     file as one JSON line, for standard output and pipes.
 //
@@ -52,18 +54,6 @@
 // starting with '.', and without backslashes or NUL bytes. Any other key is
 // an error wrapping ErrInvalidKey that names it, so no key reaches outside
 // the root or into the hidden files. CloudTrail's keys all qualify.
-//
-// # S3
-//
-// S3 puts each object with one PutObject request carrying its content type,
-// content encoding, user metadata (x-amz-meta-*) and, as configured,
-// SSE-S3 ("AES256") or SSE-KMS ("aws:kms" with a key id). It takes any
-// S3API, which *s3.Client satisfies, so credentials, region, retries and
-// the endpoint of an S3-compatible server (with UsePathStyle) are the
-// caller's client configuration. Errors name the operation and the
-// s3://bucket/key and wrap the SDK's error (errors.As reaches
-// *types.NoSuchKey or smithy.APIError); a missing key also wraps
-// ErrNotFound, a missing bucket ErrBucketNotFound.
 //
 // # Writer
 //

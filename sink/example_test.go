@@ -8,10 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
-
 	"github.com/trailkit/trailkit/sink"
 )
 
@@ -92,35 +88,4 @@ func ExampleWriter() {
 	// {"eventVersion":"1.08","eventTime":"2026-01-02T03:04:05Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","eventID":"e1"}
 	// {"eventVersion":"1.08","eventTime":"2026-01-02T03:04:06Z","eventSource":"iam.amazonaws.com","eventName":"ListUsers","eventID":"e2"}
 	// <nil> stdout
-}
-
-func ExampleParseS3URL() {
-	bucket, prefix, err := sink.ParseS3URL("s3://my-trail-bucket/team-a/AWSLogs/")
-	fmt.Printf("%q %q %v\n", bucket, prefix, err)
-	_, _, err = sink.ParseS3URL("s3:/my-trail-bucket")
-	fmt.Println(err)
-	// Output:
-	// "my-trail-bucket" "team-a/AWSLogs/" <nil>
-	// S3 URL "s3:/my-trail-bucket": does not start with s3://
-}
-
-// An S3 sink takes the caller's client. For an S3-compatible server such as
-// MinIO, set the endpoint and path-style addressing on the client.
-func ExampleNewS3() {
-	ctx := context.Background()
-	cfg, err := config.LoadDefaultConfig(ctx) // profiles, environment, instance roles
-	if err != nil {
-		log.Fatal(err)
-	}
-	client := s3.NewFromConfig(cfg, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String("http://127.0.0.1:9000")
-		o.UsePathStyle = true
-	})
-	s := sink.NewS3(client, "my-trail-bucket", sink.S3Options{ServerSideEncryption: "aws:kms", KMSKeyID: "alias/trail"})
-	for info, err := range s.List(ctx, "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/", "") {
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Println(info.Key)
-	}
 }

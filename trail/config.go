@@ -66,7 +66,7 @@ type Config struct {
 
 	// Sinks receive every delivered file; at least one is required. Each
 	// sink gets each file, with its own retries. A sink that is also a
-	// sink.Store (sink.Dir, sink.S3) lets a restarted trail continue its
+	// sink.Store (sink.Dir, s3sink.Sink) lets a restarted trail continue its
 	// digest chains from what it stored; a wrapper around a sink should
 	// keep the Store methods, or digests after a restart start new chains.
 	Sinks []sink.Sink

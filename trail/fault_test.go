@@ -18,6 +18,7 @@ import (
 
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 	"github.com/trailkit/trailkit/trail"
 )
 
@@ -389,7 +390,7 @@ func TestDirSinkFaults(t *testing.T) {
 func TestS3OutageLosesNothing(t *testing.T) {
 	srv := miniotest.Start(t)
 	srv.CreateBucket(t, "trail-logs")
-	s3sink := sink.NewS3(srv.Client(t), "trail-logs", sink.S3Options{})
+	s3sink := s3sink.New(srv.Client(t), "trail-logs", s3sink.Options{})
 	cfg := baseConfig(s3sink)
 	cfg.S3KeyPrefix = "outage"
 	cfg.MaxFileRecords = 50

@@ -16,6 +16,7 @@ import (
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 	"github.com/trailkit/trailkit/trail"
 )
 
@@ -193,7 +194,7 @@ func TestLookupS3(t *testing.T) {
 	dir, ids := lookupTree(t, 10, start)
 	local, err := sink.NewDir(dir, sink.DirOptions{})
 	require.NoError(t, err)
-	remote := sink.NewS3(client, "history", sink.S3Options{})
+	remote := s3sink.New(client, "history", s3sink.Options{})
 	ctx := context.Background()
 	for info, err := range local.List(ctx, "AWSLogs/", "") {
 		require.NoError(t, err)

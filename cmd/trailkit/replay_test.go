@@ -21,6 +21,7 @@ import (
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // replayKeyRE matches a delivered log file key; the groups are the
@@ -288,7 +289,7 @@ func TestReplayBinary(t *testing.T) {
 		res := runS3Bin(t, bin, without(srv.Env(), "AWS_ENDPOINT_URL_S3"), "replay", "--account-id", acct, "--region", "us-east-1",
 			"--trail-name", "to-s3", "--s3", "s3://replayed/migrated/logs", "--endpoint-url", srv.Endpoint, "--all", in)
 		require.Equal(t, 0, res.code, res.stderr)
-		got := readReplayed(t, sink.NewS3(srv.Client(t), "replayed", sink.S3Options{}))
+		got := readReplayed(t, s3sink.New(srv.Client(t), "replayed", s3sink.Options{}))
 		ids := checkLayout(t, got, acct, false)
 		want := map[string]int{}
 		for _, r := range inputRecords(t, in) {

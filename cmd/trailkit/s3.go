@@ -16,6 +16,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // S3 access for the commands that take s3://bucket[/prefix]. Credentials and
@@ -50,8 +51,8 @@ func newS3Client(ctx context.Context, e *env, endpoint string) (*s3.Client, erro
 
 // openS3 parses an s3:// URL (a malformed one is a usage error) and returns
 // a store on its bucket and the URL's key prefix.
-func openS3(ctx context.Context, e *env, url, endpoint string) (*sink.S3, string, error) {
-	bucket, prefix, err := sink.ParseS3URL(url)
+func openS3(ctx context.Context, e *env, url, endpoint string) (*s3sink.Sink, string, error) {
+	bucket, prefix, err := s3sink.ParseURL(url)
 	if err != nil {
 		return nil, "", usagef("%v", err)
 	}
@@ -59,7 +60,7 @@ func openS3(ctx context.Context, e *env, url, endpoint string) (*sink.S3, string
 	if err != nil {
 		return nil, "", err
 	}
-	return sink.NewS3(client, bucket, sink.S3Options{}), prefix, nil
+	return s3sink.New(client, bucket, s3sink.Options{}), prefix, nil
 }
 
 // openStore opens the stored trail that --dir or --s3 names, for reading,
@@ -88,7 +89,7 @@ func openStore(ctx context.Context, e *env, dir, s3url, endpoint, bucket string)
 // objects whose names are not log file names (isLogName) and keys with a
 // hidden segment, such as a directory sink's .metadata tree copied to S3.
 func eachS3Object(ctx context.Context, e *env, url, endpoint string, fn func(name string, r io.Reader) error) error {
-	bucket, prefix, err := sink.ParseS3URL(url)
+	bucket, prefix, err := s3sink.ParseURL(url)
 	if err != nil {
 		return usagef("%v", err)
 	}
@@ -96,7 +97,7 @@ func eachS3Object(ctx context.Context, e *env, url, endpoint string, fn func(nam
 	if err != nil {
 		return err
 	}
-	store := sink.NewS3(client, bucket, sink.S3Options{})
+	store := s3sink.New(client, bucket, s3sink.Options{})
 	for info, err := range store.List(ctx, prefix, "") {
 		if err != nil {
 			return s3Failure(url, err)
@@ -161,7 +162,7 @@ func s3Failure(where string, err error) error {
 	if m := api.ErrorMessage(); m != "" {
 		msg += ": " + m
 	}
-	if errors.Is(err, sink.ErrBucketNotFound) {
+	if errors.Is(err, s3sink.ErrBucketNotFound) {
 		msg = "bucket not found (" + msg + ")"
 	}
 	return &s3Error{where: where, msg: msg, err: err}

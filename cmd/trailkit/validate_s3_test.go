@@ -17,7 +17,7 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/internal/miniotest"
-	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // validateCLIWrapper runs the AWS CLI with CloudTrail's ListPublicKeys
@@ -83,7 +83,7 @@ func TestValidateCommandS3MatchesAWSCLI(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bucket := "validate-cmd-" + string(rune('a'+i))
 			srv.CreateBucket(t, bucket)
-			tt := writeTestTrail(t, sink.NewS3(client, bucket, sink.S3Options{}), key, 5, 2)
+			tt := writeTestTrail(t, s3sink.New(client, bucket, s3sink.Options{}), key, 5, 2)
 			tc.tamper(t, bucket, tt)
 			times := []string{"--start-time", "2026-03-02T10:00:00Z", "--end-time", "2026-03-02T15:00:00Z"}
 

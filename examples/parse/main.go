@@ -48,6 +48,7 @@ import (
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // options say where the logs are: a directory, or an S3 URL with an
@@ -220,7 +221,7 @@ func open(ctx context.Context, opts options) (sink.Store, string, func(key strin
 		}
 		return d, "", func(key string) string { return filepath.Join(opts.dir, filepath.FromSlash(key)) }, nil
 	}
-	bucket, prefix, err := sink.ParseS3URL(opts.s3URL)
+	bucket, prefix, err := s3sink.ParseURL(opts.s3URL)
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -234,6 +235,6 @@ func open(ctx context.Context, opts options) (sink.Store, string, func(key strin
 			o.UsePathStyle = true // as MinIO and most S3-compatible servers need
 		}
 	})
-	store := sink.NewS3(client, bucket, sink.S3Options{})
+	store := s3sink.New(client, bucket, s3sink.Options{})
 	return store, prefix, func(key string) string { return "s3://" + bucket + "/" + key }, nil
 }

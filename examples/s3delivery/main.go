@@ -37,6 +37,7 @@ import (
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 	"github.com/trailkit/trailkit/trail"
 )
 
@@ -94,8 +95,8 @@ func run(ctx context.Context, out io.Writer, opts options) error {
 		S3KeyPrefix:                opts.prefix,
 		IncludeGlobalServiceEvents: true, // CloudTrail's default
 		Sinks: []sink.Sink{&printingS3{
-			S3:  sink.NewS3(client, opts.bucket, sink.S3Options{}),
-			out: out,
+			Sink: s3sink.New(client, opts.bucket, s3sink.Options{}),
+			out:  out,
 		}},
 		DigestSigner: signer,
 	})
@@ -139,17 +140,17 @@ func loadSigner(keyFile string) (*digest.RSASigner, error) {
 }
 
 // printingS3 is the S3 sink, printing each object it stored. It embeds
-// *sink.S3 rather than the sink.Sink interface so that the trail still sees
+// *s3sink.Sink rather than the sink.Sink interface so that the trail still sees
 // a sink.Store, which it reads to continue the digest chain of an earlier
 // run.
 type printingS3 struct {
-	*sink.S3
+	*s3sink.Sink
 	mu  sync.Mutex // Put is called concurrently
 	out io.Writer
 }
 
 func (p *printingS3) Put(ctx context.Context, obj sink.Object) error {
-	if err := p.S3.Put(ctx, obj); err != nil {
+	if err := p.Sink.Put(ctx, obj); err != nil {
 		return err
 	}
 	p.mu.Lock()

@@ -20,7 +20,7 @@ import (
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/miniotest"
-	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 const (
@@ -136,7 +136,7 @@ func TestRunOnMinIO(t *testing.T) {
 
 	// And the validator accepts them all, with the public half of the key.
 	sum := digest.Summary{Start: start, End: end}
-	for f, err := range digest.Validate(ctx, sink.NewS3(client, bucket, sink.S3Options{}), digest.ValidateOptions{
+	for f, err := range digest.Validate(ctx, s3sink.New(client, bucket, s3sink.Options{}), digest.ValidateOptions{
 		TrailARN: "arn:aws:cloudtrail:us-east-1:" + account + ":trail/s3delivery",
 		Start:    start, End: end, Prefix: "team-a",
 		Keys: []digest.PublicKey{digest.NewPublicKey(&key.PublicKey)},

@@ -1,4 +1,4 @@
-package sink_test
+package s3_test
 
 import (
 	"bytes"
@@ -19,21 +19,22 @@ import (
 
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 // newS3 starts a MinIO server for the test and returns an S3 sink on a new
 // bucket of it, and the client.
-func newS3(t *testing.T, opts sink.S3Options) (*sink.S3, *s3.Client, *miniotest.Server) {
+func newS3(t *testing.T, opts s3sink.Options) (*s3sink.Sink, *s3.Client, *miniotest.Server) {
 	t.Helper()
 	srv := miniotest.Start(t)
 	srv.CreateBucket(t, "trail-bucket")
 	client := srv.Client(t)
-	return sink.NewS3(client, "trail-bucket", opts), client, srv
+	return s3sink.New(client, "trail-bucket", opts), client, srv
 }
 
 func TestS3RoundTrip(t *testing.T) {
 	ctx := context.Background()
-	s, _, _ := newS3(t, sink.S3Options{})
+	s, _, _ := newS3(t, s3sink.Options{})
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
 	zw.Write([]byte(`{"Records":[]}`))
@@ -68,24 +69,24 @@ func TestS3Encryption(t *testing.T) {
 	ctx := context.Background()
 	srv := miniotest.Start(t)
 	client := srv.Client(t)
-	newBucket := func(t *testing.T, opts sink.S3Options) *sink.S3 {
+	newBucket := func(t *testing.T, opts s3sink.Options) *s3sink.Sink {
 		name := strings.ToLower(strings.NewReplacer("/", "-", " ", "-", "_", "-").Replace(t.Name()))
 		srv.CreateBucket(t, name)
-		return sink.NewS3(client, name, opts)
+		return s3sink.New(client, name, opts)
 	}
-	head := func(t *testing.T, s *sink.S3, key string) *s3.HeadObjectOutput {
+	head := func(t *testing.T, s *s3sink.Sink, key string) *s3.HeadObjectOutput {
 		out, err := client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.Bucket()), Key: aws.String(key)})
 		require.NoError(t, err)
 		return out
 	}
 	cases := []struct {
 		name string
-		opts sink.S3Options
+		opts s3sink.Options
 		want types.ServerSideEncryption
 	}{
-		{"SSE-S3", sink.S3Options{ServerSideEncryption: "AES256"}, types.ServerSideEncryptionAes256},
-		{"SSE-KMS", sink.S3Options{ServerSideEncryption: "aws:kms", KMSKeyID: srv.KMSKeyID}, types.ServerSideEncryptionAwsKms},
-		{"none", sink.S3Options{}, ""},
+		{"SSE-S3", s3sink.Options{ServerSideEncryption: "AES256"}, types.ServerSideEncryptionAes256},
+		{"SSE-KMS", s3sink.Options{ServerSideEncryption: "aws:kms", KMSKeyID: srv.KMSKeyID}, types.ServerSideEncryptionAwsKms},
+		{"none", s3sink.Options{}, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -103,19 +104,19 @@ func TestS3Encryption(t *testing.T) {
 		})
 	}
 	t.Run("bad options", func(t *testing.T) {
-		for _, opts := range []sink.S3Options{
+		for _, opts := range []s3sink.Options{
 			{ServerSideEncryption: "aes256"},
 			{KMSKeyID: "key"},
 			{ServerSideEncryption: "AES256", KMSKeyID: "key"},
 		} {
-			s := sink.NewS3(client, "any-bucket", opts)
+			s := s3sink.New(client, "any-bucket", opts)
 			err := s.Put(ctx, sink.Object{Key: "k", Body: []byte("x")})
 			require.Error(t, err, "%+v", opts)
 			assert.Contains(t, err.Error(), "put s3://any-bucket/k")
 		}
 	})
 	t.Run("unknown KMS key", func(t *testing.T) {
-		s := newBucket(t, sink.S3Options{ServerSideEncryption: "aws:kms", KMSKeyID: "no-such-key"})
+		s := newBucket(t, s3sink.Options{ServerSideEncryption: "aws:kms", KMSKeyID: "no-such-key"})
 		err := s.Put(ctx, sink.Object{Key: "k", Body: []byte("x")})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "put s3://"+s.Bucket()+"/k")
@@ -126,7 +127,7 @@ func TestS3Encryption(t *testing.T) {
 
 func TestS3ListPagination(t *testing.T) {
 	ctx := context.Background()
-	s, client, _ := newS3(t, sink.S3Options{})
+	s, client, _ := newS3(t, s3sink.Options{})
 	// 1,050 keys: more than a default page (1,000), in two directories
 	// whose names order differently as paths and as strings.
 	var keys []string
@@ -144,7 +145,7 @@ func TestS3ListPagination(t *testing.T) {
 
 	assert.Equal(t, logs, listKeys(t, s, "AWSLogs/", ""), "default page size")
 	assert.Equal(t, keys, listKeys(t, s, "", ""))
-	small := sink.NewS3(client, s.Bucket(), sink.S3Options{ListPageSize: 7})
+	small := s3sink.New(client, s.Bucket(), s3sink.Options{ListPageSize: 7})
 	assert.Equal(t, logs, listKeys(t, small, "AWSLogs/", ""), "7 keys a page")
 	assert.Equal(t, keys, listKeys(t, small, "", ""), "7 keys a page")
 
@@ -153,7 +154,7 @@ func TestS3ListPagination(t *testing.T) {
 	// directory that a sibling such as "a-b/" precedes; see S3.List.)
 	inA := slices.DeleteFunc(slices.Clone(logs), func(k string) bool { return !strings.HasPrefix(k, "AWSLogs/a/") })
 	for _, c := range []struct {
-		s      *sink.S3
+		s      *s3sink.Sink
 		prefix string
 		after  string
 		want   []string
@@ -199,21 +200,21 @@ func putAll(t *testing.T, s sink.Sink, keys []string) {
 }
 
 func TestS3NotFound(t *testing.T) {
-	s, _, _ := newS3(t, sink.S3Options{})
+	s, _, _ := newS3(t, s3sink.Options{})
 	_, _, err := s.Get(context.Background(), "AWSLogs/missing.json.gz")
 	require.ErrorIs(t, err, sink.ErrNotFound)
 	var nsk *types.NoSuchKey
 	require.ErrorAs(t, err, &nsk, "the SDK's error stays reachable")
 	assert.Contains(t, err.Error(), "get s3://"+s.Bucket()+"/AWSLogs/missing.json.gz")
-	assert.NotErrorIs(t, err, sink.ErrBucketNotFound)
+	assert.NotErrorIs(t, err, s3sink.ErrBucketNotFound)
 }
 
 func TestS3MissingBucket(t *testing.T) {
 	ctx := context.Background()
-	s := sink.NewS3(miniotest.Start(t).Client(t), "no-such-bucket", sink.S3Options{})
+	s := s3sink.New(miniotest.Start(t).Client(t), "no-such-bucket", s3sink.Options{})
 	check := func(err error, where string) {
 		t.Helper()
-		require.ErrorIs(t, err, sink.ErrBucketNotFound)
+		require.ErrorIs(t, err, s3sink.ErrBucketNotFound)
 		assert.NotErrorIs(t, err, sink.ErrNotFound, "a missing bucket is not a missing object")
 		assert.Contains(t, err.Error(), where)
 	}
@@ -237,7 +238,7 @@ func TestS3Unreachable(t *testing.T) {
 		UsePathStyle: true,
 		Credentials:  aws.AnonymousCredentials{},
 	})
-	s := sink.NewS3(client, "b-1", sink.S3Options{})
+	s := s3sink.New(client, "b-1", s3sink.Options{})
 	err := s.Put(context.Background(), sink.Object{Key: "k", Body: []byte("x")})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "put s3://b-1/k")
@@ -266,7 +267,7 @@ func TestParseS3URL(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.url, func(t *testing.T) {
-			bucket, prefix, err := sink.ParseS3URL(c.url)
+			bucket, prefix, err := s3sink.ParseURL(c.url)
 			if c.err != "" {
 				require.Error(t, err)
 				assert.Contains(t, err.Error(), c.err)
@@ -278,4 +279,15 @@ func TestParseS3URL(t *testing.T) {
 			assert.Equal(t, c.prefix, prefix)
 		})
 	}
+}
+
+// listKeys collects List's keys, failing on an error.
+func listKeys(t *testing.T, s sink.Store, prefix, startAfter string) []string {
+	t.Helper()
+	keys := []string{}
+	for info, err := range s.List(context.Background(), prefix, startAfter) {
+		require.NoError(t, err)
+		keys = append(keys, info.Key)
+	}
+	return keys
 }

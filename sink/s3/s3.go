@@ -1,4 +1,16 @@
-package sink
+// Package s3 is a [sink.Sink] and [sink.Store] on an S3 bucket, or on an
+// S3-compatible server such as MinIO.
+//
+// [Sink.Put] puts each object with one PutObject request carrying its
+// content type, content encoding, user metadata (x-amz-meta-*) and, as
+// configured, SSE-S3 ("AES256") or SSE-KMS ("aws:kms" with a key id). [New]
+// takes any [API], which the SDK's *s3.Client satisfies, so credentials,
+// region, retries and the endpoint of an S3-compatible server (with
+// UsePathStyle) are the caller's client configuration. Errors name the
+// operation and the s3://bucket/key and wrap the SDK's error (errors.As
+// reaches *types.NoSuchKey or smithy.APIError); a missing key also wraps
+// [sink.ErrNotFound], a missing bucket [ErrBucketNotFound].
+package s3
 
 import (
 	"bytes"
@@ -9,26 +21,29 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/trailkit/trailkit/sink"
 )
 
-// S3API is the part of the S3 API that S3 calls; *s3.Client satisfies it.
-type S3API interface {
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
-	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+// API is the part of the S3 API that a Sink calls; the SDK's *s3.Client
+// satisfies it.
+type API interface {
+	PutObject(ctx context.Context, in *awss3.PutObjectInput, optFns ...func(*awss3.Options)) (*awss3.PutObjectOutput, error)
+	GetObject(ctx context.Context, in *awss3.GetObjectInput, optFns ...func(*awss3.Options)) (*awss3.GetObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *awss3.ListObjectsV2Input, optFns ...func(*awss3.Options)) (*awss3.ListObjectsV2Output, error)
 }
 
-var _ S3API = (*s3.Client)(nil)
+var _ API = (*awss3.Client)(nil)
 
 // ErrBucketNotFound is wrapped by the errors of an S3 sink whose bucket does
 // not exist.
 var ErrBucketNotFound = errors.New("bucket not found")
 
-// S3Options configures an S3 sink.
-type S3Options struct {
+// Options configures an S3 sink.
+type Options struct {
 	// ServerSideEncryption is how S3 encrypts stored objects: "" (the
 	// bucket's default), "AES256" (SSE-S3) or "aws:kms" (SSE-KMS).
 	ServerSideEncryption string
@@ -40,33 +55,33 @@ type S3Options struct {
 	ListPageSize int32
 }
 
-// S3 is a Sink and Store on an S3 bucket, or on an S3-compatible server
+// Sink is a sink.Sink and sink.Store on an S3 bucket, or on an S3-compatible server
 // when the client is configured with its endpoint (and path-style
 // addressing, as most such servers need).
-type S3 struct {
-	client S3API
+type Sink struct {
+	client API
 	bucket string
-	opts   S3Options
+	opts   Options
 }
 
 var (
-	_ Sink  = (*S3)(nil)
-	_ Store = (*S3)(nil)
+	_ sink.Sink  = (*Sink)(nil)
+	_ sink.Store = (*Sink)(nil)
 )
 
-// NewS3 returns an S3 sink writing to bucket through client.
-func NewS3(client S3API, bucket string, opts S3Options) *S3 {
-	return &S3{client: client, bucket: bucket, opts: opts}
+// New returns an S3 sink writing to bucket through client.
+func New(client API, bucket string, opts Options) *Sink {
+	return &Sink{client: client, bucket: bucket, opts: opts}
 }
 
 // Bucket returns the bucket name.
-func (s *S3) Bucket() string { return s.bucket }
+func (s *Sink) Bucket() string { return s.bucket }
 
 // Put uploads the object in one PutObject request with its content type,
 // content encoding, user metadata and the configured server-side
 // encryption. S3 stores an object whole or not at all.
-func (s *S3) Put(ctx context.Context, obj Object) error {
-	in := &s3.PutObjectInput{
+func (s *Sink) Put(ctx context.Context, obj sink.Object) error {
+	in := &awss3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(obj.Key),
 		Body:          bytes.NewReader(obj.Body), // seekable: the SDK can sign, checksum and retry it
@@ -101,11 +116,11 @@ func (s *S3) Put(ctx context.Context, obj Object) error {
 }
 
 // Get downloads an object with its metadata. A missing key is an error
-// wrapping both ErrNotFound and the SDK's *types.NoSuchKey.
-func (s *S3) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}, quietChecksums)
+// wrapping both sink.ErrNotFound and the SDK's *types.NoSuchKey.
+func (s *Sink) Get(ctx context.Context, key string) ([]byte, sink.ObjectInfo, error) {
+	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}, quietChecksums)
 	if err != nil {
-		return nil, ObjectInfo{}, s.fail("get", key, err)
+		return nil, sink.ObjectInfo{}, s.fail("get", key, err)
 	}
 	defer out.Body.Close()
 	var buf bytes.Buffer
@@ -113,9 +128,9 @@ func (s *S3) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
 		buf.Grow(int(n) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(out.Body); err != nil {
-		return nil, ObjectInfo{}, s.fail("get", key, err)
+		return nil, sink.ObjectInfo{}, s.fail("get", key, err)
 	}
-	info := ObjectInfo{
+	info := sink.ObjectInfo{
 		Key:             key,
 		Size:            int64(buf.Len()),
 		LastModified:    aws.ToTime(out.LastModified),
@@ -142,9 +157,9 @@ func (s *S3) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
 // page holds. Listing under the narrower prefix, such as
 // AWSLogs/ACCOUNT/CloudTrail-Digest/REGION/, avoids it; S3 itself is not
 // affected.
-func (s *S3) List(ctx context.Context, prefix, startAfter string) iter.Seq2[ObjectInfo, error] {
-	return func(yield func(ObjectInfo, error) bool) {
-		in := &s3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
+func (s *Sink) List(ctx context.Context, prefix, startAfter string) iter.Seq2[sink.ObjectInfo, error] {
+	return func(yield func(sink.ObjectInfo, error) bool) {
+		in := &awss3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
 		if prefix != "" {
 			in.Prefix = aws.String(prefix)
 		}
@@ -158,15 +173,15 @@ func (s *S3) List(ctx context.Context, prefix, startAfter string) iter.Seq2[Obje
 		for {
 			out, err := s.client.ListObjectsV2(ctx, in)
 			if err != nil {
-				yield(ObjectInfo{}, s.failList(prefix, last, err))
+				yield(sink.ObjectInfo{}, s.failList(prefix, last, err))
 				return
 			}
 			for _, o := range out.Contents {
-				info := ObjectInfo{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), LastModified: aws.ToTime(o.LastModified)}
+				info := sink.ObjectInfo{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), LastModified: aws.ToTime(o.LastModified)}
 				if info.Key <= last || !strings.HasPrefix(info.Key, prefix) {
 					// Out of order or out of place: following such a
 					// server could loop forever or yield wrong objects.
-					yield(ObjectInfo{}, s.failList(prefix, last, fmt.Errorf("server returned key %q out of order", info.Key)))
+					yield(sink.ObjectInfo{}, s.failList(prefix, last, fmt.Errorf("server returned key %q out of order", info.Key)))
 					return
 				}
 				last = info.Key
@@ -184,7 +199,7 @@ func (s *S3) List(ctx context.Context, prefix, startAfter string) iter.Seq2[Obje
 				in.ContinuationToken = nil
 				in.StartAfter = aws.String(last)
 			default:
-				yield(ObjectInfo{}, s.failList(prefix, last, errors.New("server returned an empty page marked truncated, without a continuation token")))
+				yield(sink.ObjectInfo{}, s.failList(prefix, last, errors.New("server returned an empty page marked truncated, without a continuation token")))
 				return
 			}
 		}
@@ -192,17 +207,17 @@ func (s *S3) List(ctx context.Context, prefix, startAfter string) iter.Seq2[Obje
 }
 
 // fail wraps err with the operation and the object's s3:// URL, adding
-// ErrNotFound or ErrBucketNotFound where the SDK error says so.
-func (s *S3) fail(op, key string, err error) error {
-	return fmt.Errorf("sink: %s s3://%s/%s: %w", op, s.bucket, key, classify(err))
+// sink.ErrNotFound or ErrBucketNotFound where the SDK error says so.
+func (s *Sink) fail(op, key string, err error) error {
+	return fmt.Errorf("s3: %s s3://%s/%s: %w", op, s.bucket, key, classify(err))
 }
 
-func (s *S3) failList(prefix, after string, err error) error {
+func (s *Sink) failList(prefix, after string, err error) error {
 	where := fmt.Sprintf("s3://%s/%s", s.bucket, prefix)
 	if after != "" {
 		where += fmt.Sprintf(" after %q", after)
 	}
-	return fmt.Errorf("sink: list %s: %w", where, classify(err))
+	return fmt.Errorf("s3: list %s: %w", where, classify(err))
 }
 
 func classify(err error) error {
@@ -211,7 +226,7 @@ func classify(err error) error {
 	var api smithy.APIError
 	switch {
 	case errors.As(err, &nsk):
-		return fmt.Errorf("%w: %w", ErrNotFound, err)
+		return fmt.Errorf("%w: %w", sink.ErrNotFound, err)
 	case errors.As(err, &nsb), errors.As(err, &api) && api.ErrorCode() == "NoSuchBucket":
 		return fmt.Errorf("%w: %w", ErrBucketNotFound, err)
 	}
@@ -221,13 +236,13 @@ func classify(err error) error {
 // quietChecksums keeps the SDK from logging, for each object stored
 // without a checksum (older uploads, some S3-compatible servers), that it
 // could not validate one. The body is still validated when it has one.
-func quietChecksums(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }
+func quietChecksums(o *awss3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }
 
-// ParseS3URL splits s3://bucket[/prefix] into the bucket and the prefix
+// ParseURL splits s3://bucket[/prefix] into the bucket and the prefix
 // (kept as written, so "s3://b/logs/" lists keys under "logs/"). The bucket
 // must be 3 to 255 letters, digits, '.', '-' or '_' (S3's rules, with the
 // legacy names of old buckets).
-func ParseS3URL(url string) (bucket, prefix string, err error) {
+func ParseURL(url string) (bucket, prefix string, err error) {
 	rest, ok := strings.CutPrefix(url, "s3://")
 	if !ok {
 		return "", "", fmt.Errorf("S3 URL %q: does not start with s3://", url)
