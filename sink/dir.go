@@ -123,14 +123,7 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 	if err := ctx.Err(); err != nil {
 		return d.fail("put", obj.Key, err)
 	}
-	meta := fileMetadata{ContentType: obj.ContentType, ContentEncoding: obj.ContentEncoding}
-	if len(obj.Metadata) > 0 {
-		meta.Metadata = make(map[string]string, len(obj.Metadata))
-		for k, v := range obj.Metadata {
-			meta.Metadata[strings.ToLower(k)] = v
-		}
-	}
-	metaJSON, err := json.Marshal(meta)
+	metaJSON, err := marshalMetadata(obj)
 	if err != nil {
 		return d.fail("put", obj.Key, err)
 	}
@@ -179,6 +172,19 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 		}
 	}
 	return nil
+}
+
+// marshalMetadata returns the content of obj's metadata file, names in
+// lower case.
+func marshalMetadata(obj Object) ([]byte, error) {
+	meta := fileMetadata{ContentType: obj.ContentType, ContentEncoding: obj.ContentEncoding}
+	if len(obj.Metadata) > 0 {
+		meta.Metadata = make(map[string]string, len(obj.Metadata))
+		for k, v := range obj.Metadata {
+			meta.Metadata[strings.ToLower(k)] = v
+		}
+	}
+	return json.Marshal(meta)
 }
 
 // writeTemp writes body to a new hidden file in dir and returns its path.

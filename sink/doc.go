@@ -14,7 +14,11 @@
 // validator and by event-history lookup: List yields keys under a prefix in
 // lexical order, Get returns an object with its metadata and wraps
 // ErrNotFound for a missing key. Bucket names where objects are, as
-// digests record it.
+// digests record it. An ExclusiveSink also has PutIfAbsent, which creates
+// an object only where none is and otherwise fails with ErrExists, across
+// processes: trails sharing a destination seal each digest period with it,
+// so that one digest chain results however many processes write (Dir and
+// the S3 sink implement it).
 //
 // Implementations:
 //

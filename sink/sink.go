@@ -56,3 +56,20 @@ type Store interface {
 
 // ErrNotFound is wrapped by Store.Get for a key that does not exist.
 var ErrNotFound = errors.New("object not found")
+
+// ExclusiveSink is a Sink that can also create an object only where none
+// is: the step that lets several processes share one digest chain, each
+// period's digest having one deterministic key that exactly one of them
+// creates.
+type ExclusiveSink interface {
+	Sink
+	// PutIfAbsent stores the object as Put does if no object has its key,
+	// and otherwise stores nothing and returns an error wrapping
+	// ErrExists. Of concurrent PutIfAbsent calls for one key, from any
+	// number of processes, at most one succeeds.
+	PutIfAbsent(ctx context.Context, obj Object) error
+}
+
+// ErrExists is wrapped by ExclusiveSink.PutIfAbsent for a key that holds an
+// object.
+var ErrExists = errors.New("object exists")

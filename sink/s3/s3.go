@@ -65,8 +65,8 @@ type Sink struct {
 }
 
 var (
-	_ sink.Sink  = (*Sink)(nil)
-	_ sink.Store = (*Sink)(nil)
+	_ sink.ExclusiveSink = (*Sink)(nil)
+	_ sink.Store         = (*Sink)(nil)
 )
 
 // New returns an S3 sink writing to bucket through client.
@@ -81,6 +81,22 @@ func (s *Sink) Bucket() string { return s.bucket }
 // content encoding, user metadata and the configured server-side
 // encryption. S3 stores an object whole or not at all.
 func (s *Sink) Put(ctx context.Context, obj sink.Object) error {
+	return s.put(ctx, obj, false)
+}
+
+// PutIfAbsent uploads the object as Put does, as a conditional write
+// (If-None-Match: *), which S3 and MinIO refuse with 412 Precondition
+// Failed when the key holds an object: that is an error wrapping
+// sink.ErrExists. Of concurrent conditional writes of one key exactly one
+// succeeds; S3 may answer the others 409 ConditionalRequestConflict, an
+// error to retry (the retry then sees the object and fails with
+// sink.ErrExists). A retry of a write whose answer was lost also reports
+// sink.ErrExists, although the object is the caller's own.
+func (s *Sink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
+	return s.put(ctx, obj, true)
+}
+
+func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 	in := &awss3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(obj.Key),
@@ -109,8 +125,13 @@ func (s *Sink) Put(ctx context.Context, obj sink.Object) error {
 	if s.opts.KMSKeyID != "" && in.ServerSideEncryption != types.ServerSideEncryptionAwsKms {
 		return s.fail("put", obj.Key, errors.New("a KMS key id needs server-side encryption aws:kms"))
 	}
+	op := "put"
+	if exclusive {
+		in.IfNoneMatch = aws.String("*")
+		op = "put if absent"
+	}
 	if _, err := s.client.PutObject(ctx, in); err != nil {
-		return s.fail("put", obj.Key, err)
+		return s.fail(op, obj.Key, err)
 	}
 	return nil
 }
@@ -229,6 +250,8 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", sink.ErrNotFound, err)
 	case errors.As(err, &nsb), errors.As(err, &api) && api.ErrorCode() == "NoSuchBucket":
 		return fmt.Errorf("%w: %w", ErrBucketNotFound, err)
+	case errors.As(err, &api) && api.ErrorCode() == "PreconditionFailed":
+		return fmt.Errorf("%w: %w", sink.ErrExists, err)
 	}
 	return err
 }
