@@ -12,7 +12,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // TimeLayout is how digest files write times: UTC, second precision.
@@ -101,23 +101,23 @@ func (f *File) appendStringToSign(b []byte, sha256Hex string) []byte {
 // order, the bytes a digest object holds before compression.
 func (f *File) AppendJSON(b []byte) []byte {
 	b = append(b, `{"awsAccountId":`...)
-	b = event.AppendString(b, f.AWSAccountID)
+	b = jsonscan.AppendString(b, f.AWSAccountID)
 	b = append(b, `,"digestStartTime":`...)
 	b = appendTime(b, f.DigestStartTime)
 	b = append(b, `,"digestEndTime":`...)
 	if f.endTimeText != "" {
-		b = event.AppendString(b, f.endTimeText)
+		b = jsonscan.AppendString(b, f.endTimeText)
 	} else {
 		b = appendTime(b, f.DigestEndTime)
 	}
 	b = append(b, `,"digestS3Bucket":`...)
-	b = event.AppendString(b, f.DigestS3Bucket)
+	b = jsonscan.AppendString(b, f.DigestS3Bucket)
 	b = append(b, `,"digestS3Object":`...)
-	b = event.AppendString(b, f.DigestS3Object)
+	b = jsonscan.AppendString(b, f.DigestS3Object)
 	b = append(b, `,"digestPublicKeyFingerprint":`...)
-	b = event.AppendString(b, f.DigestPublicKeyFingerprint)
+	b = jsonscan.AppendString(b, f.DigestPublicKeyFingerprint)
 	b = append(b, `,"digestSignatureAlgorithm":`...)
-	b = event.AppendString(b, f.DigestSignatureAlgorithm)
+	b = jsonscan.AppendString(b, f.DigestSignatureAlgorithm)
 	b = append(b, `,"newestEventTime":`...)
 	b = appendTime(b, f.NewestEventTime)
 	b = append(b, `,"oldestEventTime":`...)
@@ -138,13 +138,13 @@ func (f *File) AppendJSON(b []byte) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"s3Bucket":`...)
-		b = event.AppendString(b, l.S3Bucket)
+		b = jsonscan.AppendString(b, l.S3Bucket)
 		b = append(b, `,"s3Object":`...)
-		b = event.AppendString(b, l.S3Object)
+		b = jsonscan.AppendString(b, l.S3Object)
 		b = append(b, `,"hashValue":`...)
-		b = event.AppendString(b, l.HashValue)
+		b = jsonscan.AppendString(b, l.HashValue)
 		b = append(b, `,"hashAlgorithm":`...)
-		b = event.AppendString(b, l.HashAlgorithm)
+		b = jsonscan.AppendString(b, l.HashAlgorithm)
 		b = append(b, `,"newestEventTime":`...)
 		b = appendTime(b, l.NewestEventTime)
 		b = append(b, `,"oldestEventTime":`...)
@@ -686,5 +686,5 @@ func appendNullable(b []byte, s string) []byte {
 	if s == "" {
 		return append(b, "null"...)
 	}
-	return event.AppendString(b, s)
+	return jsonscan.AppendString(b, s)
 }

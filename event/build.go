@@ -40,10 +40,14 @@ func (r *Record) Check() error {
 	return nil
 }
 
-func (r *Record) extra(key string) (Field, bool) {
-	for _, f := range r.Extra {
-		if f.Key == key {
-			return f, true
+func (r *Record) extra(key string) (Field, bool) { return lastField(r.Extra, key) }
+
+// lastField returns the last member named key: of a key that occurs twice
+// the last copy wins.
+func lastField(extra []Field, key string) (Field, bool) {
+	for i := len(extra) - 1; i >= 0; i-- {
+		if extra[i].Key == key {
+			return extra[i], true
 		}
 	}
 	return Field{}, false

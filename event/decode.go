@@ -2,6 +2,8 @@ package event
 
 import (
 	"encoding/json"
+	"errors"
+	"slices"
 	"time"
 )
 
@@ -54,12 +56,15 @@ func (k *keys) index(key string) int {
 	return -1
 }
 
-// decodeObject reads a JSON object into o.
+// decodeObject reads a JSON object into o. Of a key that occurs twice the
+// last copy wins, as in encoding/json: it is the one in the typed field,
+// and the earlier copies are kept in Extra, in their places.
 func decodeObject(p *parser, o object) error {
-	if err := p.expect('{'); err != nil {
+	if err := p.Expect('{'); err != nil {
 		return err
 	}
-	if err := p.enter(); err != nil {
+	open := p.Pos - 1
+	if err := p.Enter(); err != nil {
 		return err
 	}
 	k := o.keys()
@@ -68,27 +73,34 @@ func decodeObject(p *parser, o object) error {
 	order := orderBuf[:0]
 	var seen uint64
 	inOrder, last := true, -1
-	if p.peek() == '}' {
-		p.pos++
-		p.depth--
+	if p.Peek() == '}' {
+		p.Pos++
+		p.Depth--
 		return nil
 	}
 	for {
-		if p.peek() != '"' {
-			return p.unexpected("a string key")
+		if p.Peek() != '"' {
+			return p.Unexpected("a string key")
 		}
-		key, err := p.str()
+		key, err := p.Str()
 		if err != nil {
 			return err
 		}
-		if err := p.expect(':'); err != nil {
+		if err := p.Expect(':'); err != nil {
 			return err
 		}
-		p.ws()
+		p.WS()
 		i := k.index(key)
 		ok := false
-		if i >= 0 && seen&(1<<i) == 0 {
-			start, depth := p.pos, p.depth
+		if i >= 0 && seen&(1<<i) != 0 {
+			if err := shadow(p, open, o, order, i); err != nil {
+				return err
+			}
+			seen &^= 1 << i
+			inOrder = false
+		}
+		if i >= 0 {
+			start, depth := p.Pos, p.Depth
 			if ok, err = o.decodeField(p, i); err != nil {
 				return err
 			}
@@ -98,12 +110,12 @@ func decodeObject(p *parser, o object) error {
 				inOrder = inOrder && i > last
 				last = i
 			} else {
-				p.pos, p.depth = start, depth
+				p.Pos, p.Depth = start, depth
 				o.clearField(i)
 			}
 		}
 		if !ok {
-			v, err := p.raw()
+			v, err := p.Raw()
 			if err != nil {
 				return err
 			}
@@ -111,28 +123,81 @@ func decodeObject(p *parser, o object) error {
 			order = append(order, uint32(extraBase+len(*extra)-1))
 			inOrder = false
 		}
-		switch p.peek() {
+		switch p.Peek() {
 		case ',':
-			p.pos++
+			p.Pos++
 		case '}':
-			p.pos++
-			p.depth--
+			p.Pos++
+			p.Depth--
 			if !inOrder {
 				meta.order = append([]uint32(nil), order...)
 			}
 			return nil
 		default:
-			return p.unexpected("',' or '}'")
+			return p.Unexpected("',' or '}'")
 		}
 	}
 }
+
+// shadow moves known field i of o, read from the object that starts at
+// open, to Extra: a later copy of its key is being read. order is the
+// object's member order so far; the field's entry in it becomes the Extra
+// entry's, so the earlier copy keeps its place. This is the rare path of
+// duplicate keys, so the earlier copy's text is found by reading the object
+// again.
+func shadow(p *parser, open int, o object, order []uint32, i int) error {
+	at := -1 // the field's member index
+	for n, e := range order {
+		if e == uint32(i) {
+			at = n
+		}
+	}
+	if at < 0 {
+		return p.Errorf("duplicate key: no earlier copy of field %d", i) // cannot happen
+	}
+	q := newParser(p.Buf[:p.Pos], p.Base)
+	q.Pos = open
+	var raw []byte
+	n := 0
+	_ = q.Members(func(string) error {
+		v, err := q.Raw()
+		if n == at {
+			raw = v
+			return errStop
+		}
+		n++
+		return err
+	})
+	extra, meta := o.fields()
+	// Extra keeps document order: the copy goes before the Extra members
+	// that come after it.
+	j := 0
+	for _, e := range order[:at] {
+		if e >= extraBase {
+			j++
+		}
+	}
+	for n, e := range order {
+		if e >= extraBase && int(e-extraBase) >= j {
+			order[n] = e + 1
+		}
+	}
+	order[at] = uint32(extraBase + j)
+	*extra = slices.Insert(*extra, j, Field{Key: o.keys().names[i], Value: raw})
+	o.clearField(i)
+	meta.empty &^= 1 << i
+	return nil
+}
+
+// errStop ends a walk early.
+var errStop = errors.New("stop")
 
 // decodeObjectField reads an object into a newly allocated *T.
 func decodeObjectField[T any, PT interface {
 	*T
 	object
 }](p *parser, dst **T) (bool, error) {
-	if p.peek() != '{' {
+	if p.Peek() != '{' {
 		return false, nil
 	}
 	v := PT(new(T))
@@ -149,47 +214,47 @@ func decodeObjects[T any, PT interface {
 	*T
 	object
 }](p *parser, dst *[]T) (bool, error) {
-	if p.peek() != '[' {
+	if p.Peek() != '[' {
 		return false, nil
 	}
-	if err := p.enter(); err != nil {
+	if err := p.Enter(); err != nil {
 		return false, err
 	}
-	p.pos++
+	p.Pos++
 	out := make([]T, 0, 2)
-	if p.peek() == ']' {
-		p.pos++
-		p.depth--
+	if p.Peek() == ']' {
+		p.Pos++
+		p.Depth--
 		*dst = out
 		return true, nil
 	}
 	for {
-		if p.peek() != '{' {
+		if p.Peek() != '{' {
 			return false, nil
 		}
 		out = append(out, *new(T))
 		if err := decodeObject(p, PT(&out[len(out)-1])); err != nil {
 			return false, err
 		}
-		switch p.peek() {
+		switch p.Peek() {
 		case ',':
-			p.pos++
+			p.Pos++
 		case ']':
-			p.pos++
-			p.depth--
+			p.Pos++
+			p.Depth--
 			*dst = out
 			return true, nil
 		default:
-			return false, p.unexpected("',' or ']'")
+			return false, p.Unexpected("',' or ']'")
 		}
 	}
 }
 
 func (p *parser) strField(dst *string, meta *objectMeta, i int) (bool, error) {
-	if p.peek() != '"' {
+	if p.Peek() != '"' {
 		return false, nil
 	}
-	v, err := p.str()
+	v, err := p.Str()
 	if err != nil {
 		return false, err
 	}
@@ -201,7 +266,7 @@ func (p *parser) strField(dst *string, meta *objectMeta, i int) (bool, error) {
 }
 
 func (p *parser) rawField(dst *json.RawMessage) (bool, error) {
-	v, err := p.raw()
+	v, err := p.Raw()
 	if err != nil {
 		return false, err
 	}
@@ -210,24 +275,24 @@ func (p *parser) rawField(dst *json.RawMessage) (bool, error) {
 }
 
 func (p *parser) numField(dst *json.Number) (bool, error) {
-	if c := p.peek(); c != '-' && (c < '0' || c > '9') {
+	if c := p.Peek(); c != '-' && (c < '0' || c > '9') {
 		return false, nil
 	}
-	v, err := p.number()
+	v, err := p.Number()
 	*dst = json.Number(v)
 	return err == nil, err
 }
 
 func (p *parser) boolField(dst **bool, store *bool) (bool, error) {
-	switch p.peek() {
+	switch p.Peek() {
 	case 't':
 		*store = true
 		*dst = store
-		return true, p.literal("true")
+		return true, p.Literal("true")
 	case 'f':
 		*store = false
 		*dst = store
-		return true, p.literal("false")
+		return true, p.Literal("false")
 	}
 	return false, nil
 }
@@ -236,10 +301,10 @@ func (p *parser) boolField(dst **bool, store *bool) (bool, error) {
 // other text is kept as it was (in Extra), so nothing is lost, and Check
 // reports it.
 func (p *parser) timeField(dst *time.Time) (bool, error) {
-	if p.peek() != '"' {
+	if p.Peek() != '"' {
 		return false, nil
 	}
-	v, err := p.str()
+	v, err := p.Str()
 	if err != nil {
 		return false, err
 	}

@@ -1,9 +1,6 @@
 package event
 
-import (
-	"time"
-	"unicode/utf8"
-)
+import "time"
 
 // AppendJSON appends the record as compact JSON to b. Keys come in the order
 // they were read, or in CloudTrail's order for records built in Go; strings
@@ -95,58 +92,5 @@ func appendBool(b []byte, v bool) []byte {
 func appendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
 	b = t.UTC().AppendFormat(b, TimeLayout)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// AppendString appends s to b as a JSON string, escaped as trailkit
-// writes every string of a record: only what JSON requires, with invalid
-// UTF-8 (possible only in strings set from Go) written as U+FFFD, as
-// encoding/json does. Other CloudTrail files, such as digests, use it too.
-func AppendString(b []byte, s string) []byte { return appendString(b, s) }
-
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if !strClass[c] {
-			i++
-			continue
-		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				b = append(b, s[start:i]...)
-				b = append(b, `\ufffd`...)
-				i++
-				start = i
-				continue
-			}
-			i += size
-			continue
-		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		case '\b':
-			b = append(b, '\\', 'b')
-		case '\f':
-			b = append(b, '\\', 'f')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-		}
-		i++
-		start = i
-	}
-	b = append(b, s[start:]...)
 	return append(b, '"')
 }

@@ -154,8 +154,8 @@ func TestTypeVarianceIsKept(t *testing.T) {
 				assert.Equal(t, []event.Field{{Key: "a", Value: json.RawMessage(`1`)}, {Key: "b", Value: json.RawMessage(`2`)}}, r.Extra)
 			}},
 		{"duplicate nested key", `{"userIdentity":{"type":"Root","type":"IAMUser"}}`, func(t *testing.T, r *event.Record) {
-			assert.Equal(t, "Root", r.UserIdentity.Type, "the first copy is the typed one")
-			assert.Equal(t, "type", r.UserIdentity.Extra[0].Key)
+			assert.Equal(t, "IAMUser", r.UserIdentity.Type, "the last copy is the typed one")
+			assert.Equal(t, []event.Field{{Key: "type", Value: json.RawMessage(`"Root"`)}}, r.UserIdentity.Extra, "the first is kept")
 		}},
 		{"escaped key and value", `{"event\u004eame":"Get\u00e9\n"}`, func(t *testing.T, r *event.Record) {
 			assert.Equal(t, "Get\u00e9\n", r.EventName)

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // DefaultMaxRecordBytes bounds one record (and any top-level value that is
@@ -413,72 +415,28 @@ func (s *Scanner) skipSpace() byte {
 	return 0
 }
 
-// frame moves p past the value starting at p. It only tracks strings and
-// nesting; the value is validated afterwards as a whole.
+// frame moves p past the value starting at p with the shared framer: it
+// only tracks strings and nesting; the value is validated afterwards as a
+// whole.
 func (s *Scanner) frame() error {
 	if !s.need() {
 		return s.endErr()
 	}
-	depth := 0
+	var f jsonscan.Framer
 	for {
+		end, done, err := f.Next(s.buf[s.r:s.w], s.p-s.r)
+		s.p = s.r + end
+		if err != nil {
+			return &SyntaxError{Offset: s.off + int64(s.p), Msg: err.Error(), Err: err}
+		}
+		if done {
+			return nil
+		}
 		if !s.need() {
-			if depth == 0 && s.srcErr == nil {
+			if f.AtScalarEnd() && s.srcErr == nil {
 				return nil // a scalar ending the input
 			}
 			return s.endErr()
-		}
-		switch c := s.buf[s.p]; c {
-		case '"':
-			if err := s.frameString(); err != nil {
-				return err
-			}
-			if depth == 0 {
-				return nil
-			}
-			continue
-		case '{', '[':
-			depth++
-			if depth > maxDepth {
-				return &SyntaxError{Offset: s.off + int64(s.p), Msg: errTooDeep.Error()}
-			}
-		case '}', ']':
-			if depth == 0 {
-				return nil // the end of a scalar inside its container
-			}
-			depth--
-			if depth == 0 {
-				s.p++
-				return nil
-			}
-		case ',', ' ', '\n', '\r', '\t':
-			if depth == 0 {
-				return nil
-			}
-		}
-		s.p++
-	}
-}
-
-// frameString moves p past the string starting at p.
-func (s *Scanner) frameString() error {
-	s.p++
-	for {
-		if !s.need() {
-			return s.endErr()
-		}
-		i := bytes.IndexByte(s.buf[s.p:s.w], '"')
-		if i < 0 {
-			s.p = s.w
-			continue
-		}
-		q := s.p + i
-		bs := 0
-		for j := q - 1; j >= s.r && s.buf[j] == '\\'; j-- {
-			bs++
-		}
-		s.p = q + 1
-		if bs%2 == 0 {
-			return nil
 		}
 	}
 }
@@ -486,15 +444,15 @@ func (s *Scanner) frameString() error {
 // validate checks a framed record fully and compacts it if needed.
 func (s *Scanner) validate(v []byte) bool {
 	p := newParser(v, s.recOff)
-	if p.peek() != '{' {
+	if p.Peek() != '{' {
 		s.fail(&ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: errors.New("a record must be a JSON object")})
 		return false
 	}
-	if err := p.skipValue(); err != nil {
+	if err := p.SkipValue(); err != nil {
 		s.fail(&ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err})
 		return false
 	}
-	s.accept(v, p.sawSpace)
+	s.accept(v, p.SawSpace)
 	return true
 }
 
@@ -504,7 +462,7 @@ func (s *Scanner) top() (bool, error) {
 	c := s.skipSpace()
 	s.r = s.p
 	switch {
-	case c == 0:
+	case c == 0 && s.p >= s.w: // the end, not a NUL byte
 		if s.srcErr != nil {
 			return false, s.srcErr
 		}
@@ -548,7 +506,7 @@ func (s *Scanner) topObject() (bool, error) {
 			return false, s.endErrOr("a key")
 		}
 		k0 := s.p - s.r // relative to r, which stays put while fill moves the buffer
-		if err := s.frameString(); err != nil {
+		if err := s.frame(); err != nil {
 			return false, err
 		}
 		s.spans = append(s.spans, span{k0, s.p - s.r})
@@ -591,11 +549,11 @@ type span struct{ start, end int }
 // checkValue validates the framed value buf[r+start:r+end] as JSON.
 func (s *Scanner) checkValue(start, end int) error {
 	p := newParser(s.buf[s.r+start:s.r+end], s.off+int64(s.r+start))
-	if err := p.skipValue(); err != nil {
+	if err := p.SkipValue(); err != nil {
 		return err
 	}
-	if p.pos != len(p.buf) {
-		return p.errorf("unexpected %q after a value", p.buf[p.pos])
+	if p.Pos != len(p.Buf) {
+		return p.Errorf("unexpected %q after a value", p.Buf[p.Pos])
 	}
 	return nil
 }
@@ -637,10 +595,10 @@ func (s *Scanner) element() (bool, error) {
 		}
 	}
 	s.r = s.p
-	switch c {
-	case 0:
+	switch {
+	case c == 0 && s.p >= s.w:
 		return false, s.endErr()
-	case ',', ']':
+	case c == ',' || c == ']' || c == 0:
 		return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want a value", c)}
 	}
 	s.recOff = s.off + int64(s.p)
@@ -666,16 +624,16 @@ func (s *Scanner) element() (bool, error) {
 func (s *Scanner) parseRecord() error {
 	for {
 		p := newParser(s.buf[s.p:s.w], s.recOff)
-		err := p.skipObject()
+		err := p.SkipObject()
 		if err == nil {
-			v := s.buf[s.p : s.p+p.pos : s.p+p.pos]
-			s.p += p.pos
-			s.accept(v, p.sawSpace)
+			v := s.buf[s.p : s.p+p.Pos : s.p+p.Pos]
+			s.p += p.Pos
+			s.accept(v, p.SawSpace)
 			return nil
 		}
-		if len(p.buf)-p.pos > 8 || s.eof {
+		if len(p.Buf)-p.Pos > 8 || s.eof {
 			// A real error, or the input ended inside the record.
-			if s.eof && s.srcErr != nil && len(p.buf)-p.pos <= 8 {
+			if s.eof && s.srcErr != nil && len(p.Buf)-p.Pos <= 8 {
 				err = s.srcErr // say why the input ended (truncated gzip, …)
 			}
 			var re *ReadError
@@ -692,7 +650,7 @@ func (s *Scanner) parseRecord() error {
 // holds whitespace.
 func (s *Scanner) accept(v []byte, sawSpace bool) {
 	if sawSpace {
-		s.scratch = appendCompact(s.scratch[:0], v)
+		s.scratch = jsonscan.AppendCompact(s.scratch[:0], v)
 		s.rec = s.scratch
 		return
 	}
@@ -728,7 +686,7 @@ func (s *Scanner) afterRecords() error {
 			return s.endErrOr("a key")
 		}
 		s.r = s.p
-		if err := s.frameString(); err != nil {
+		if err := s.frame(); err != nil {
 			return err
 		}
 		kend := s.p - s.r
@@ -758,12 +716,12 @@ func (s *Scanner) afterRecords() error {
 func (s *Scanner) classify(v []byte) (bool, error) {
 	s.recOff = s.off + int64(s.r)
 	p := newParser(v, s.recOff)
-	if err := p.skipValue(); err != nil {
+	if err := p.SkipValue(); err != nil {
 		return false, &ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err}
 	}
 	if !s.envKeys {
 		// A record: the common case of JSON Lines, read in one pass.
-		s.accept(v, p.sawSpace)
+		s.accept(v, p.SawSpace)
 		return true, nil
 	}
 	var env envelope
@@ -784,7 +742,7 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 		s.pending = env.messages
 		return false, nil
 	}
-	s.accept(v, p.sawSpace)
+	s.accept(v, p.SawSpace)
 	return true, nil
 }
 
@@ -814,50 +772,50 @@ type envelope struct {
 
 func (e *envelope) read(v []byte, base int64) error {
 	p := newParser(v, base)
-	p.pos++ // '{'
-	for p.peek() != '}' {
-		if p.buf[p.pos] == ',' {
-			p.pos++
-			p.ws()
+	p.Pos++ // '{'
+	for p.Peek() != '}' {
+		if p.Buf[p.Pos] == ',' {
+			p.Pos++
+			p.WS()
 		}
-		key, _ := p.str()
-		p.peek()
-		p.pos++ // ':'
-		p.ws()
-		start := p.pos
+		key, _ := p.Str()
+		p.Peek()
+		p.Pos++ // ':'
+		p.WS()
+		start := p.Pos
 		switch key {
 		case "detail-type":
-			if p.peek() == '"' {
-				e.detailType, _ = p.str()
+			if p.Peek() == '"' {
+				e.detailType, _ = p.Str()
 				continue
 			}
 		case "detail":
-			if p.peek() == '{' {
-				_ = p.skipValue()
-				e.detail, e.detailOff = v[start:p.pos], start
+			if p.Peek() == '{' {
+				_ = p.SkipValue()
+				e.detail, e.detailOff = v[start:p.Pos], start
 				continue
 			}
 		case "awslogs":
-			if p.peek() == '{' {
+			if p.Peek() == '{' {
 				if err := e.readAWSLogs(&p); err != nil {
 					return err
 				}
 				continue
 			}
 		case "messageType":
-			if p.peek() == '"' {
-				e.messageType, _ = p.str()
+			if p.Peek() == '"' {
+				e.messageType, _ = p.Str()
 				continue
 			}
 		case "logEvents":
-			if p.peek() == '[' {
+			if p.Peek() == '[' {
 				if err := e.readLogEvents(&p); err != nil {
 					return err
 				}
 				continue
 			}
 		}
-		if err := p.skipValue(); err != nil {
+		if err := p.SkipValue(); err != nil {
 			return err
 		}
 	}
@@ -865,59 +823,59 @@ func (e *envelope) read(v []byte, base int64) error {
 }
 
 func (e *envelope) readAWSLogs(p *parser) error {
-	p.pos++
-	for p.peek() != '}' {
-		if p.buf[p.pos] == ',' {
-			p.pos++
-			p.ws()
+	p.Pos++
+	for p.Peek() != '}' {
+		if p.Buf[p.Pos] == ',' {
+			p.Pos++
+			p.WS()
 		}
-		key, _ := p.str()
-		p.peek()
-		p.pos++
-		if key == "data" && p.peek() == '"' {
-			e.awslogsData, _ = p.str()
+		key, _ := p.Str()
+		p.Peek()
+		p.Pos++
+		if key == "data" && p.Peek() == '"' {
+			e.awslogsData, _ = p.Str()
 			continue
 		}
-		p.ws()
-		if err := p.skipValue(); err != nil {
+		p.WS()
+		if err := p.SkipValue(); err != nil {
 			return err
 		}
 	}
-	p.pos++
+	p.Pos++
 	return nil
 }
 
 func (e *envelope) readLogEvents(p *parser) error {
-	p.pos++
-	for p.peek() != ']' {
-		if p.buf[p.pos] == ',' {
-			p.pos++
-			p.ws()
+	p.Pos++
+	for p.Peek() != ']' {
+		if p.Buf[p.Pos] == ',' {
+			p.Pos++
+			p.WS()
 		}
-		if p.peek() != '{' {
-			return p.unexpected("a log event object")
+		if p.Peek() != '{' {
+			return p.Unexpected("a log event object")
 		}
-		p.pos++
-		for p.peek() != '}' {
-			if p.buf[p.pos] == ',' {
-				p.pos++
-				p.ws()
+		p.Pos++
+		for p.Peek() != '}' {
+			if p.Buf[p.Pos] == ',' {
+				p.Pos++
+				p.WS()
 			}
-			key, _ := p.str()
-			p.peek()
-			p.pos++
-			if key == "message" && p.peek() == '"' {
-				m, _ := p.str()
+			key, _ := p.Str()
+			p.Peek()
+			p.Pos++
+			if key == "message" && p.Peek() == '"' {
+				m, _ := p.Str()
 				e.messages = append(e.messages, []byte(m))
 				continue
 			}
-			p.ws()
-			if err := p.skipValue(); err != nil {
+			p.WS()
+			if err := p.SkipValue(); err != nil {
 				return err
 			}
 		}
-		p.pos++
+		p.Pos++
 	}
-	p.pos++
+	p.Pos++
 	return nil
 }

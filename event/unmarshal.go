@@ -21,8 +21,5 @@ func unmarshalOwned(buf []byte, base int64, r *Record) error {
 	if err := decodeObject(&p, r); err != nil {
 		return err
 	}
-	if p.peek() != 0 {
-		return p.errorf("unexpected %q after the record", p.buf[p.pos])
-	}
-	return nil
+	return p.End("the record")
 }

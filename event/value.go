@@ -42,10 +42,12 @@ func (k Kind) String() string {
 type Value struct{ raw []byte }
 
 // Get returns the value at path in raw. Each path element is an object key
-// or, in an array, a decimal index. The first member wins when a key occurs
-// twice. Get returns a Missing Value when the path leads nowhere or raw is
-// malformed before the value. It reads raw only as far as it needs to:
-// values of a decoded record are valid JSON.
+// or, in an array, a decimal index. The last member wins when a key occurs
+// twice, as in encoding/json and the rest of trailkit. Get returns a
+// Missing Value when the path leads nowhere or raw is malformed before the
+// value. It reads an object to its end, to find a later copy of the key,
+// and an array as far as the element: values of a decoded record are
+// valid JSON.
 func Get(raw json.RawMessage, path ...string) Value {
 	return Value{raw: raw}.Get(path...)
 }
@@ -55,7 +57,7 @@ func (v Value) Get(path ...string) Value {
 	cur := v.raw
 	for _, key := range path {
 		p := newParser(cur, 0)
-		switch p.peek() {
+		switch p.Peek() {
 		case '{':
 			cur = member(&p, key)
 		case '[':
@@ -77,88 +79,90 @@ func (v Value) Get(path ...string) Value {
 	return Value{raw: cur}
 }
 
-// member returns the value of key in the object at p, or nil. It is
-// written out, not built on eachMember, so that lookups do not allocate.
+// member returns the value of key in the object at p, the last one when
+// key occurs more than once, or nil. It is written out, not built on
+// eachMember, so that lookups do not allocate.
 func member(p *parser, key string) []byte {
-	if p.expect('{') != nil || p.peek() == '}' {
+	if p.Expect('{') != nil || p.Peek() == '}' {
 		return nil
 	}
+	var found []byte
 	for {
-		if p.peek() != '"' {
-			return nil
+		if p.Peek() != '"' {
+			return found
 		}
-		k, err := p.str()
-		if err != nil || p.expect(':') != nil {
-			return nil
+		k, err := p.Str()
+		if err != nil || p.Expect(':') != nil {
+			return found
 		}
-		start, err := p.skip()
+		start, err := p.Skip()
 		if err != nil {
-			return nil
+			return found
 		}
 		if k == key {
-			return p.buf[start:p.pos:p.pos]
+			found = p.Buf[start:p.Pos:p.Pos]
 		}
-		if p.peek() != ',' {
-			return nil
+		if p.Peek() != ',' {
+			return found
 		}
-		p.pos++
+		p.Pos++
 	}
 }
 
 // element returns element i of the array at p, or nil.
 func element(p *parser, i int) []byte {
-	if p.expect('[') != nil || p.peek() == ']' {
+	if p.Expect('[') != nil || p.Peek() == ']' {
 		return nil
 	}
 	for n := 0; ; n++ {
-		start, err := p.skip()
+		start, err := p.Skip()
 		if err != nil {
 			return nil
 		}
 		if n == i {
-			return p.buf[start:p.pos:p.pos]
+			return p.Buf[start:p.Pos:p.Pos]
 		}
-		if p.peek() != ',' {
+		if p.Peek() != ',' {
 			return nil
 		}
-		p.pos++
+		p.Pos++
 	}
 }
 
 // eachMember calls fn for the members of the object at p until fn returns
 // false. It stops at the first syntax error.
 func eachMember(p *parser, fn func(key string, v []byte) bool) error {
-	if err := p.expect('{'); err != nil {
+	if err := p.Expect('{'); err != nil {
 		return err
 	}
-	if p.peek() == '}' {
+	if p.Peek() == '}' {
 		return nil
 	}
 	for {
-		if p.peek() != '"' {
-			return p.unexpected("a string key")
+		if p.Peek() != '"' {
+			return p.Unexpected("a string key")
 		}
-		k, err := p.str()
+		k, err := p.Str()
 		if err != nil {
 			return err
 		}
-		if err := p.expect(':'); err != nil {
+		if err := p.Expect(':'); err != nil {
 			return err
 		}
-		start, err := p.skip()
+		start, err := p.Skip()
 		if err != nil {
 			return err
 		}
-		if !fn(k, p.buf[start:p.pos:p.pos]) {
+		if !fn(k, p.Buf[start:p.Pos:p.Pos]) {
 			return nil
 		}
-		switch p.peek() {
+		switch p.Peek() {
 		case ',':
-			p.pos++
+			p.Pos++
 		case '}':
 			return nil
 		default:
-			return p.unexpected("',' or '}'")
+			return p.Unexpected("',' or '}'")
 		}
 	}
 }
@@ -166,27 +170,27 @@ func eachMember(p *parser, fn func(key string, v []byte) bool) error {
 // eachElement calls fn for the elements of the array at p until fn returns
 // false. It stops at the first syntax error.
 func eachElement(p *parser, fn func(v []byte) bool) error {
-	if err := p.expect('['); err != nil {
+	if err := p.Expect('['); err != nil {
 		return err
 	}
-	if p.peek() == ']' {
+	if p.Peek() == ']' {
 		return nil
 	}
 	for {
-		start, err := p.skip()
+		start, err := p.Skip()
 		if err != nil {
 			return err
 		}
-		if !fn(p.buf[start:p.pos:p.pos]) {
+		if !fn(p.Buf[start:p.Pos:p.Pos]) {
 			return nil
 		}
-		switch p.peek() {
+		switch p.Peek() {
 		case ',':
-			p.pos++
+			p.Pos++
 		case ']':
 			return nil
 		default:
-			return p.unexpected("',' or ']'")
+			return p.Unexpected("',' or ']'")
 		}
 	}
 }
@@ -197,7 +201,7 @@ func (v Value) Exists() bool { return v.Kind() != Missing }
 // Kind returns the value's JSON type.
 func (v Value) Kind() Kind {
 	p := newParser(v.raw, 0)
-	switch c := p.peek(); {
+	switch c := p.Peek(); {
 	case c == 'n':
 		return Null
 	case c == 't' || c == 'f':
@@ -230,8 +234,8 @@ func (v Value) Text() (s string, ok bool) {
 		return "", false
 	}
 	p := newParser(v.raw, 0)
-	p.ws()
-	s, err := p.str()
+	p.WS()
+	s, err := p.Str()
 	if err != nil {
 		return "", false
 	}
@@ -244,8 +248,8 @@ func (v Value) Number() (json.Number, bool) {
 		return "", false
 	}
 	p := newParser(v.raw, 0)
-	p.ws()
-	n, err := p.number()
+	p.WS()
+	n, err := p.Number()
 	if err != nil {
 		return "", false
 	}
@@ -275,11 +279,11 @@ func (v Value) Float() (float64, bool) {
 // Bool returns a JSON boolean; ok is false for any other kind.
 func (v Value) Bool() (b, ok bool) {
 	p := newParser(v.raw, 0)
-	switch p.peek() {
+	switch p.Peek() {
 	case 't':
-		return true, p.literal("true") == nil
+		return true, p.Literal("true") == nil
 	case 'f':
-		return false, p.literal("false") == nil
+		return false, p.Literal("false") == nil
 	}
 	return false, false
 }
@@ -333,10 +337,8 @@ func (a *SessionAttributes) MFA() (mfa, ok bool) {
 	case "false":
 		return false, true
 	}
-	for _, f := range a.Extra {
-		if f.Key == "mfaAuthenticated" {
-			return Value{raw: f.Value}.Bool()
-		}
+	if f, ok := lastField(a.Extra, "mfaAuthenticated"); ok {
+		return Value{raw: f.Value}.Bool()
 	}
 	return false, false
 }
@@ -364,11 +366,9 @@ func (d *EdgeDeviceDetails) ID() string {
 	if d.DeviceID != "" {
 		return d.DeviceID
 	}
-	for _, f := range d.Extra {
-		if f.Key == "deviceID" {
-			s, _ := Value{raw: f.Value}.Text()
-			return s
-		}
+	if f, ok := lastField(d.Extra, "deviceID"); ok {
+		s, _ := Value{raw: f.Value}.Text()
+		return s
 	}
 	return ""
 }
@@ -396,7 +396,7 @@ func (r *Record) Version() (major, minor int, ok bool) {
 
 // Lookup returns a top-level member the model keeps in Extra, such as a
 // key CloudTrail added after this package was written or a value of an
-// unexpected type ("resources" written as a string); the first one when
+// unexpected type ("resources" written as a string); the last one when
 // the key occurs more than once.
 func (r *Record) Lookup(key string) (Value, bool) {
 	f, ok := r.extra(key)

@@ -26,7 +26,7 @@ func TestGet(t *testing.T) {
 		{[]string{"none"}, event.Null, `null`},
 		{[]string{"tags", "1", "v"}, event.String, `"prod"`},
 		{[]string{"tags"}, event.Array, `[{"k":"team","v":"db"},{"k":"env","v":"prod"}]`},
-		{[]string{"x"}, event.Number, `1`},
+		{[]string{"x"}, event.Number, `2`}, // the last copy of a key wins
 		{nil, event.Object, params},
 		{[]string{"missing"}, event.Missing, ``},
 		{[]string{"tags", "2"}, event.Missing, ``},

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // hidden is the JSON value a redacted field is written as.
@@ -282,7 +282,7 @@ func (w *rewriter) copyValue() error {
 		return err
 	}
 	if spaced {
-		w.dst = event.AppendCompact(w.dst, w.src[start:w.pos])
+		w.dst = jsonscan.AppendCompact(w.dst, w.src[start:w.pos])
 	} else {
 		w.dst = append(w.dst, w.src[start:w.pos]...)
 	}

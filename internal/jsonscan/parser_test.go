@@ -1,0 +1,117 @@
+package jsonscan_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
+
+func TestValid(t *testing.T) {
+	tests := []struct {
+		name, in string
+		msg      string // "" when valid
+		offset   int64
+	}{
+		{"object", `{"a":[1,-2.5e3,true,false,null,"x\u00e9\n"]}`, "", 0},
+		{"whitespace around", " \t\n{ \"a\" : 1 }\r\n", "", 0},
+		{"NUL after the value", "{}\x00", `unexpected '\x00' after the value`, 2},
+		{"second value", `1 2`, `unexpected '2' after the value`, 2},
+		{"NUL in a string", "\"a\x00\"", "control character 0x00 in string", 2},
+		{"bad escape", `"\x"`, `invalid escape \x`, 1},
+		{"bad UTF-8", "\"\xff\"", "invalid UTF-8", 1},
+		{"leading zero", `01`, `unexpected '1' after the value`, 1},
+		{"empty", ``, "unexpected end of input, want a value", 0},
+		{"missing colon", `{"a" 1}`, `unexpected '1', want ':'`, 5},
+		{"trailing comma", `[1,]`, `unexpected ']', want a value`, 3},
+		{"depth at the limit", strings.Repeat("[", jsonscan.MaxDepth) + strings.Repeat("]", jsonscan.MaxDepth), "", 0},
+		{"depth past the limit", strings.Repeat("[", jsonscan.MaxDepth+1) + strings.Repeat("]", jsonscan.MaxDepth+1), "nested deeper than 512 levels", jsonscan.MaxDepth},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := jsonscan.Valid([]byte(tt.in))
+			if tt.msg == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tt.msg)
+			var se *jsonscan.SyntaxError
+			require.ErrorAs(t, err, &se)
+			assert.Equal(t, tt.offset, se.Offset, "offset")
+		})
+	}
+}
+
+func TestTooDeepWrapsSentinel(t *testing.T) {
+	err := jsonscan.Valid([]byte(strings.Repeat(`{"a":`, 600)))
+	assert.True(t, errors.Is(err, jsonscan.ErrTooDeep), "%v", err)
+}
+
+func TestFramer(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		end  int  // where the value ends
+		done bool // without the end of input
+	}{
+		{"object", `{"a":"}"} x`, 9, true},
+		{"escaped quote", `"a\"b" x`, 6, true},
+		{"escaped backslash", `"a\\" x`, 5, true},
+		{"scalar before a comma", `123,4`, 3, true},
+		{"scalar before a bracket", `true]`, 4, true},
+		{"scalar at the end of input", `123`, 3, false},
+		{"open object", `{"a":[1,2`, 9, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f jsonscan.Framer
+			end, done, err := f.Next([]byte(tt.in), 0)
+			require.NoError(t, err)
+			assert.Equal(t, tt.end, end)
+			assert.Equal(t, tt.done, done)
+		})
+	}
+}
+
+// TestFramerInPieces: framing byte by byte finds the same end as framing
+// the whole, however a string or an escape is split.
+func TestFramerInPieces(t *testing.T) {
+	in := []byte(`{"k\"ey":["a\\\\",{"b":"\"}\""}],"c":1} rest`)
+	var whole jsonscan.Framer
+	want, done, err := whole.Next(in, 0)
+	require.NoError(t, err)
+	require.True(t, done)
+	var f jsonscan.Framer
+	i := 0
+	for n := 1; n <= len(in); n++ {
+		end, done, err := f.Next(in[:n], i)
+		require.NoError(t, err)
+		i = end
+		if done {
+			assert.Equal(t, want, end)
+			return
+		}
+	}
+	t.Fatal("never done")
+}
+
+func TestFramerTooDeep(t *testing.T) {
+	var f jsonscan.Framer
+	end, _, err := f.Next([]byte(strings.Repeat("[", jsonscan.MaxDepth+1)), 0)
+	assert.ErrorIs(t, err, jsonscan.ErrTooDeep)
+	assert.Equal(t, jsonscan.MaxDepth, end)
+}
+
+func TestAppendCompact(t *testing.T) {
+	in := "{ \"a b\" : [ 1 ,\n\t\"x \\\" y\" ] }"
+	assert.Equal(t, `{"a b":[1,"x \" y"]}`, string(jsonscan.AppendCompact(nil, []byte(in))))
+}
+
+func TestAppendString(t *testing.T) {
+	assert.Equal(t, `"<&é\"\\\n\u0001\ufffd"`, string(jsonscan.AppendString(nil, "<&é\"\\\n\x01\xff")))
+}
