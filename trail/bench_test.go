@@ -54,7 +54,7 @@ func generate(n int) []*event.Record {
 }
 
 // floorFiles returns the uncompressed log files the trail delivers for
-// recs: the selected records, cut at MaxFileBytes.
+// recs: the selected records, cut at Files.MaxBytes.
 func floorFiles(b *testing.B, recs []*event.Record, maxBytes int) [][]byte {
 	m, err := selector.Compile(benchSelectors, selector.Options{})
 	if err != nil {
@@ -128,8 +128,8 @@ func BenchmarkDeliver(b *testing.B) {
 		}
 		tr, err := trail.New(trail.Config{
 			Name: "bench", AccountID: "123456789012", HomeRegion: "us-east-1", IsMultiRegionTrail: true,
-			IncludeGlobalServiceEvents: true, Selectors: benchSelectors, Sinks: []sink.Sink{d},
-			Clock: trail.NewManualClock(recs[0].EventTime), MaxFileRecords: len(recs),
+			IncludeGlobalServiceEvents: true, Selectors: benchSelectors, Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{d}},
+			Clock: trail.NewManualClock(recs[0].EventTime), Files: trail.FileOptions{MaxRecords: len(recs)},
 		})
 		if err != nil {
 			b.Fatal(err)
@@ -184,8 +184,8 @@ func benchEmit(b *testing.B, recs []*event.Record, level, g int) {
 			}
 			tr, err := trail.New(trail.Config{
 				Name: "bench", AccountID: "123456789012", HomeRegion: "us-east-1", IsMultiRegionTrail: true,
-				IncludeGlobalServiceEvents: true, Selectors: benchSelectors, Sinks: []sink.Sink{d},
-				LogAllEvents: true, Clock: trail.NewManualClock(recs[0].EventTime), GzipLevel: level,
+				IncludeGlobalServiceEvents: true, Selectors: benchSelectors, Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{d}},
+				LogAllEvents: true, Clock: trail.NewManualClock(recs[0].EventTime), Files: trail.FileOptions{GzipLevel: level},
 			})
 			if err != nil {
 				b.Fatal(err)
@@ -232,8 +232,8 @@ func BenchmarkEmitDurable(b *testing.B) {
 			}
 			tr, err := trail.New(trail.Config{
 				Name: "bench", AccountID: "123456789012", HomeRegion: "us-east-1", IsMultiRegionTrail: true,
-				IncludeGlobalServiceEvents: true, Sinks: []sink.Sink{d}, LogAllEvents: true,
-				Spool: &trail.Spool{Dir: b.TempDir()},
+				IncludeGlobalServiceEvents: true, Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{d}}, LogAllEvents: true,
+				Durability: trail.DurabilityOptions{Spool: &trail.Spool{Dir: b.TempDir()}},
 			})
 			if err != nil {
 				b.Fatal(err)

@@ -1,9 +1,11 @@
 package trail
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -14,10 +16,17 @@ import (
 	"github.com/trailkit/trailkit/trail/insight"
 )
 
-// Config describes a trail. The first fields mirror CloudTrail's CreateTrail
-// request; the rest say how trailkit buffers and delivers.
+// Config describes a trail. The fields at the top mirror CloudTrail's
+// CreateTrail and PutEventSelectors requests: which trail, and which records
+// it logs. The parts below say how trailkit delivers them, one concern each:
+// where records go ([DeliveryOptions]), when files are cut ([FileOptions]),
+// digests and keys ([DigestOptions]), and what Emit's nil promises
+// ([DurabilityOptions]). The zero value of every part is its defaults.
+//
+// [New] and [Config.Validate] check the whole configuration before anything
+// starts and report the first invalid field as a [*ConfigError].
 type Config struct {
-	// Name is the trail's name, by CloudTrail's rules (ValidateTrailName).
+	// Name is the trail's name, by CloudTrail's rules ([ValidateTrailName]).
 	Name string
 	// AccountID is the 12-digit account that owns the trail. Records are
 	// filed under their recipientAccountId, and under AccountID when they
@@ -26,7 +35,7 @@ type Config struct {
 	// HomeRegion is the region the trail lives in, such as us-east-1.
 	HomeRegion string
 	// S3KeyPrefix is put before AWSLogs/ in every key ("" for none); see
-	// ValidateS3KeyPrefix.
+	// [ValidateS3KeyPrefix].
 	S3KeyPrefix string
 	// IsMultiRegionTrail logs records of every region; otherwise the trail
 	// logs only records of HomeRegion (and global service events, below).
@@ -47,7 +56,7 @@ type Config struct {
 	// under CloudTrail-Insight (see Insights in the package doc), and also
 	// delivers the Insights records emitted to it.
 	Selectors selector.Config
-	// SelectorOptions are passed to selector.Compile.
+	// SelectorOptions are passed to [selector.Compile].
 	SelectorOptions selector.Options
 	// Insights tunes the Insights analysis, when Selectors has
 	// InsightSelectors.
@@ -56,32 +65,106 @@ type Config struct {
 	// records included, whatever the selectors say: for replaying or
 	// migrating logs that were already selected.
 	LogAllEvents bool
-	// ValidateRecords makes Emit refuse a record that event.Record.Validate
-	// refuses. Without it Emit checks only what filing needs (eventTime,
-	// awsRegion, recipientAccountId) and writes free-form fields
-	// (requestParameters, …) as they are: a record built in Go must then
-	// hold valid JSON there, or its log file will not parse. Records
-	// decoded by package event always do.
+	// ValidateRecords makes Emit refuse a record that
+	// [event.Record.Validate] refuses. Without it Emit checks only what
+	// filing needs (eventTime, awsRegion, recipientAccountId) and writes
+	// free-form fields (requestParameters, …) as they are: a record built in
+	// Go must then hold valid JSON there, or its log file will not parse.
+	// Records decoded by package event always do.
 	ValidateRecords bool
 
-	// Sinks receive every delivered file; at least one is required. Each
-	// sink gets each file, with its own retries. A sink that is also a
-	// sink.Store (sink.Dir, s3sink.Sink) lets a restarted trail continue its
-	// digest chains from what it stored; a wrapper around a sink should
-	// keep the Store methods, or digests after a restart start new chains.
-	Sinks []sink.Sink
+	// Delivery says where records go; it names at least one sink.
+	Delivery DeliveryOptions
+	// Files says when log files are cut and how they are compressed.
+	Files FileOptions
+	// Digests turns on signed digest files and says with which keys.
+	Digests DigestOptions
+	// Durability bounds memory and says whether records survive a crash.
+	Durability DurabilityOptions
 
+	// Clock is the trail's time; nil means the system clock.
+	Clock Clock
+}
+
+// DeliveryOptions say where a trail's records go: every delivered file is
+// put to every sink, each sink with its own puts in flight and retries.
+type DeliveryOptions struct {
+	// Sinks receive every delivered file; at least one is required. A sink
+	// that is also a [sink.Store] ([sink.Dir], the S3 sink) lets a restarted
+	// trail continue its digest chains from what it stored. A wrapper
+	// around a sink should have an Unwrap() [sink.Sink] method returning
+	// the sink it wraps, so that the trail finds the Store beneath it;
+	// otherwise digests after a restart start new chains.
+	Sinks []sink.Sink
+	// Concurrency is how many puts each sink has in flight; default 4.
+	Concurrency int
+	// Retry says how a failing sink is retried.
+	Retry RetryPolicy
+}
+
+func (o *DeliveryOptions) check() error {
+	if len(o.Sinks) == 0 {
+		return configError("Delivery.Sinks", "[]", "", "at least one sink is required")
+	}
+	for i, s := range o.Sinks {
+		if s == nil {
+			return configError(fmt.Sprintf("Delivery.Sinks[%d]", i), "nil", "", "must be a sink")
+		}
+	}
+	o.Sinks = slices.Clone(o.Sinks)
+	if err := nonNegative("Delivery.Concurrency", o.Concurrency); err != nil {
+		return err
+	}
+	o.Concurrency = cmp.Or(o.Concurrency, DefaultSinkConcurrency)
+	return o.Retry.check()
+}
+
+// RetryPolicy is exponential backoff with jitter: after the n-th failed put
+// of a file to a sink, the sink waits a random time between half and all of
+// min(MaxBackoff, InitialBackoff×Multiplier^(n-1)), then tries again, for as
+// long as the trail runs (delivery is at-least-once; see [Trail.Close] for
+// the end).
+type RetryPolicy struct {
+	InitialBackoff time.Duration // default 200ms
+	MaxBackoff     time.Duration // default 30s; at least InitialBackoff
+	Multiplier     float64       // default 2; at least 1
+	// AttemptTimeout bounds one Put; default 2 minutes.
+	AttemptTimeout time.Duration
+}
+
+func (p *RetryPolicy) check() error {
+	if err := nonNegative("Delivery.Retry.InitialBackoff", p.InitialBackoff); err != nil {
+		return err
+	}
+	if err := nonNegative("Delivery.Retry.MaxBackoff", p.MaxBackoff); err != nil {
+		return err
+	}
+	if err := nonNegative("Delivery.Retry.AttemptTimeout", p.AttemptTimeout); err != nil {
+		return err
+	}
+	if p.Multiplier != 0 && !(p.Multiplier >= 1) {
+		return configError("Delivery.Retry.Multiplier", fmt.Sprint(p.Multiplier), "", "must be at least 1")
+	}
+	p.InitialBackoff = cmp.Or(p.InitialBackoff, 200*time.Millisecond)
+	p.MaxBackoff = max(cmp.Or(p.MaxBackoff, 30*time.Second), p.InitialBackoff)
+	p.Multiplier = cmp.Or(p.Multiplier, 2)
+	p.AttemptTimeout = cmp.Or(p.AttemptTimeout, 2*time.Minute)
+	return nil
+}
+
+// FileOptions say when log files are cut and how they are compressed.
+type FileOptions struct {
 	// FlushInterval is how long records wait for their log file: files
 	// are cut at multiples of FlushInterval on the trail's clock (so with
 	// the default of 5 minutes, at hh:00, hh:05, …, as CloudTrail delivers
 	// about every 5 minutes). A file is cut earlier when it reaches
-	// MaxFileRecords or MaxFileBytes.
+	// MaxRecords or MaxBytes.
 	FlushInterval time.Duration
-	// MaxFileRecords bounds the records of one log file; default 10000.
-	MaxFileRecords int
-	// MaxFileBytes bounds the uncompressed size of one log file, and so of
-	// one record; default 16 MiB.
-	MaxFileBytes int
+	// MaxRecords bounds the records of one log file; default 10000.
+	MaxRecords int
+	// MaxBytes bounds the uncompressed size of one log file, and so of
+	// one record; default 16 MiB, at least 1024.
+	MaxBytes int
 	// GzipLevel is the compression level of log files: 1 (fastest) to 9
 	// (smallest), gzip.DefaultCompression (-1) or gzip.HuffmanOnly (-2).
 	// Zero means the default level.
@@ -89,40 +172,103 @@ type Config struct {
 	// CompressionWorkers is how many files are compressed at once; default
 	// GOMAXPROCS, so that all cores compress when records arrive fast.
 	CompressionWorkers int
-	// SinkConcurrency is how many puts each sink has in flight; default 4.
-	SinkConcurrency int
+}
 
-	// Clock is the trail's time; nil means the system clock.
-	Clock Clock
+func (o *FileOptions) check() error {
+	if err := nonNegative("Files.FlushInterval", o.FlushInterval); err != nil {
+		return err
+	}
+	if err := nonNegative("Files.MaxRecords", o.MaxRecords); err != nil {
+		return err
+	}
+	if err := nonNegative("Files.CompressionWorkers", o.CompressionWorkers); err != nil {
+		return err
+	}
+	if o.MaxBytes != 0 && o.MaxBytes < 1024 {
+		return configError("Files.MaxBytes", fmt.Sprint(o.MaxBytes), "", "must be at least 1024")
+	}
+	if o.GzipLevel < gzip.HuffmanOnly || o.GzipLevel > gzip.BestCompression {
+		return configError("Files.GzipLevel", fmt.Sprint(o.GzipLevel), "", "must be a gzip level: 1 to 9, -1 (default) or -2 (Huffman only)")
+	}
+	o.FlushInterval = cmp.Or(o.FlushInterval, DefaultFlushInterval)
+	o.MaxRecords = cmp.Or(o.MaxRecords, DefaultMaxFileRecords)
+	o.MaxBytes = cmp.Or(o.MaxBytes, DefaultMaxFileBytes)
+	o.GzipLevel = cmp.Or(o.GzipLevel, gzip.DefaultCompression)
+	o.CompressionWorkers = cmp.Or(o.CompressionWorkers, runtime.GOMAXPROCS(0))
+	return nil
+}
 
-	// Buffer bounds memory and says what Emit does when it is full.
-	Buffer BufferPolicy
-	// Retry says how a failing sink is retried.
-	Retry RetryPolicy
-	// Spool, when set, makes delivery durable across crashes: see Spool.
-	Spool *Spool
-
-	// DigestSigner turns on digest files (log file integrity validation):
-	// every hour the trail delivers, to each sink, a signed digest for each
-	// account and region it logs, linked to the previous one. nil means no
-	// digests. DigestKeys may be set instead, to sign with a rotating key
-	// ring.
-	DigestSigner digest.Signer
-	DigestKeys   *digest.KeyRing
-	// DigestRegions are regions that get digests (empty, for hours without
+// DigestOptions turn on digest files (log file integrity validation): every
+// hour the trail delivers, to each sink, a signed digest for each account
+// and region it logs, linked to the previous one. With neither Signer nor
+// Keys there are no digests.
+type DigestOptions struct {
+	// Signer signs every digest with one key.
+	Signer digest.Signer
+	// Keys may be set instead of Signer, to sign with a rotating key ring.
+	Keys *digest.KeyRing
+	// Regions are regions that get digests (empty, for hours without
 	// files) besides the home region, us-east-1 when the trail includes
 	// global service events, and the regions the trail has delivered files
 	// for since it started; for a multi-region trail, list the regions in
 	// use, so that their chains continue across restarts.
-	DigestRegions []string
+	Regions []string
+}
+
+func (o *DigestOptions) check() error {
+	for i, r := range o.Regions {
+		if err := ValidateRegion(fmt.Sprintf("Digests.Regions[%d]", i), r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DurabilityOptions say what Emit's nil promises: how much the trail holds
+// in memory and what Emit does when that is full, and whether records
+// survive a crash.
+type DurabilityOptions struct {
+	// Buffer bounds memory and says what Emit does when it is full.
+	Buffer BufferPolicy
+	// Spool, when set, makes delivery durable across crashes: see [Spool].
+	Spool *Spool
+}
+
+// check needs the largest file, which the buffer must hold.
+func (o *DurabilityOptions) check(maxFileBytes int) error {
+	b := &o.Buffer
+	if err := nonNegative("Durability.Buffer.MaxBytes", b.MaxBytes); err != nil {
+		return err
+	}
+	b.MaxBytes = cmp.Or(b.MaxBytes, max(DefaultBufferBytes, 2*int64(maxFileBytes)))
+	if b.MaxBytes < int64(maxFileBytes) {
+		return configError("Durability.Buffer.MaxBytes", fmt.Sprint(b.MaxBytes), "",
+			"must hold at least one file of Files.MaxBytes (%d)", maxFileBytes)
+	}
+	if b.OnFull != Block && b.OnFull != Drop {
+		return configError("Durability.Buffer.OnFull", fmt.Sprint(int(b.OnFull)), "", "must be Block or Drop")
+	}
+	if o.Spool == nil {
+		return nil
+	}
+	sp := *o.Spool
+	if sp.Dir == "" {
+		return configError("Durability.Spool.Dir", "", "", "must name a directory")
+	}
+	if err := nonNegative("Durability.Spool.SegmentBytes", sp.SegmentBytes); err != nil {
+		return err
+	}
+	sp.SegmentBytes = cmp.Or(sp.SegmentBytes, DefaultSegmentBytes)
+	o.Spool = &sp
+	return nil
 }
 
 // BufferPolicy bounds what a trail holds in memory: records emitted and not
 // yet delivered to every sink (uncompressed until their file is compressed,
 // then compressed).
 type BufferPolicy struct {
-	// MaxBytes is the bound; default 64 MiB. It must hold at least one
-	// largest file (MaxFileBytes).
+	// MaxBytes is the bound; default 64 MiB and at least twice
+	// Files.MaxBytes. It must hold at least one largest file (Files.MaxBytes).
 	MaxBytes int64
 	// OnFull is what Emit does when a record does not fit.
 	OnFull OnFull
@@ -139,18 +285,6 @@ const (
 	// in Counters.Dropped.
 	Drop
 )
-
-// RetryPolicy is exponential backoff with jitter: after the n-th failed put
-// of a file to a sink, the sink waits a random time between half and all of
-// min(MaxBackoff, InitialBackoff×Multiplier^(n-1)), then tries again, for as
-// long as the trail runs (delivery is at-least-once; see Close for the end).
-type RetryPolicy struct {
-	InitialBackoff time.Duration // default 200ms
-	MaxBackoff     time.Duration // default 30s
-	Multiplier     float64       // default 2
-	// AttemptTimeout bounds one Put; default 2 minutes.
-	AttemptTimeout time.Duration
-}
 
 // Spool is a directory of write-ahead files. With a Spool, Emit returns nil
 // only once the record is on disk (fsync'ed; concurrent Emits share one
@@ -203,6 +337,18 @@ type InsightOptions struct {
 	CheckpointInterval time.Duration
 }
 
+func (o *InsightOptions) check() error {
+	if err := nonNegative("Insights.MaxDetectors", o.MaxDetectors); err != nil {
+		return err
+	}
+	if err := nonNegative("Insights.CheckpointInterval", o.CheckpointInterval); err != nil {
+		return err
+	}
+	o.MaxDetectors = cmp.Or(o.MaxDetectors, DefaultMaxInsightDetectors)
+	o.CheckpointInterval = cmp.Or(o.CheckpointInterval, DefaultCheckpointInterval)
+	return nil
+}
+
 // Defaults.
 const (
 	DefaultFlushInterval   = 5 * time.Minute
@@ -216,21 +362,94 @@ const (
 	DefaultCheckpointInterval  = 5 * time.Minute
 )
 
-// Validate reports the first invalid field of c, as New would: a
-// *ConfigError for the fields CloudTrail checks, a *selector.Error for the
-// selectors.
+// Validate checks c as [New] does, before anything starts, and reports the
+// first invalid field as a [*ConfigError]; one about the selectors wraps
+// the [*selector.Error], one about the Insights options wraps
+// [insight.ErrConfig].
 func (c Config) Validate() error {
-	c, err := c.withDefaults()
+	_, _, err := c.prepare()
+	return err
+}
+
+// prepare returns c with zero values replaced by defaults, and its
+// compiled selectors, or the *ConfigError of the first invalid field.
+func (c Config) prepare() (Config, *selector.Matcher, error) {
+	if err := c.checkTrail(); err != nil {
+		return c, nil, err
+	}
+	for _, check := range []func() error{
+		c.Delivery.check, c.Files.check, c.Digests.check, c.Insights.check,
+		func() error { return c.Durability.check(c.Files.MaxBytes) },
+	} {
+		if err := check(); err != nil {
+			return c, nil, err
+		}
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock()
+	}
+	m, err := selector.Compile(c.Selectors, c.SelectorOptions)
 	if err != nil {
+		var se *selector.Error
+		field := "Selectors"
+		if errors.As(err, &se) && se.Path != "" {
+			field += "." + se.Path
+		}
+		return c, nil, &ConfigError{Field: field, Exception: exceptionOf(se), Rule: ruleOf(se, err), Err: err}
+	}
+	if sel := m.InsightSelectors(); len(sel) > 0 {
+		if _, err := insight.New(c.detectorConfig(sel, c.AccountID, c.HomeRegion)); err != nil {
+			return c, nil, &ConfigError{Field: "Insights", Rule: err.Error(), Err: err}
+		}
+	}
+	return c, m, nil
+}
+
+func exceptionOf(se *selector.Error) string {
+	if se == nil {
+		return ""
+	}
+	return se.Exception
+}
+
+func ruleOf(se *selector.Error, err error) string {
+	if se == nil {
+		return err.Error()
+	}
+	return se.Message
+}
+
+// checkTrail checks the fields CloudTrail's CreateTrail checks.
+func (c *Config) checkTrail() error {
+	if err := ValidateTrailName(c.Name); err != nil {
 		return err
 	}
-	if err := c.Selectors.Validate(c.SelectorOptions); err != nil {
-		return fmt.Errorf("trail %s: selectors: %w", c.Name, err)
+	if err := ValidateAccountID("AccountID", c.AccountID); err != nil {
+		return err
 	}
-	if len(c.Selectors.InsightSelectors) > 0 {
-		if _, err := insight.New(c.detectorConfig(c.Selectors.InsightSelectors, c.AccountID, c.HomeRegion)); err != nil {
-			return fmt.Errorf("trail %s: Insights: %w", c.Name, err)
+	if err := ValidateRegion("HomeRegion", c.HomeRegion); err != nil {
+		return err
+	}
+	if err := ValidateS3KeyPrefix(c.S3KeyPrefix); err != nil {
+		return err
+	}
+	if c.OrganizationID != "" {
+		if err := ValidateOrganizationID(c.OrganizationID); err != nil {
+			return err
 		}
+	}
+	if c.IsMultiRegionTrail && !c.IncludeGlobalServiceEvents {
+		return configError("IncludeGlobalServiceEvents", "false", "InvalidParameterCombinationException",
+			"a multi-region trail must include global service events")
+	}
+	return nil
+}
+
+// nonNegative refuses a negative size, count or duration; zero means the
+// default.
+func nonNegative[T ~int | ~int64](field string, v T) error {
+	if v < 0 {
+		return configError(field, fmt.Sprint(v), "", "must not be negative")
 	}
 	return nil
 }
@@ -244,140 +463,4 @@ func (c *Config) detectorConfig(sel []selector.InsightSelector, account, region 
 		Window: o.Window, MinBaseline: o.MinBaseline, Deviations: o.Deviations,
 		MinVolume: o.MinVolume, MinuteBuckets: o.MinuteBuckets, MaxSeries: o.MaxSeries,
 	}
-}
-
-// withDefaults returns c with zero values replaced by defaults, or an error
-// naming the first invalid field.
-func (c Config) withDefaults() (Config, error) {
-	if err := ValidateTrailName(c.Name); err != nil {
-		return c, err
-	}
-	if err := ValidateAccountID("AccountID", c.AccountID); err != nil {
-		return c, err
-	}
-	if err := ValidateRegion("HomeRegion", c.HomeRegion); err != nil {
-		return c, err
-	}
-	if err := ValidateS3KeyPrefix(c.S3KeyPrefix); err != nil {
-		return c, err
-	}
-	if c.OrganizationID != "" {
-		if err := ValidateOrganizationID(c.OrganizationID); err != nil {
-			return c, err
-		}
-	}
-	if c.IsMultiRegionTrail && !c.IncludeGlobalServiceEvents {
-		return c, configError("IncludeGlobalServiceEvents", "false", "InvalidParameterCombinationException",
-			"a multi-region trail must include global service events")
-	}
-	for i, r := range c.DigestRegions {
-		if err := ValidateRegion(fmt.Sprintf("DigestRegions[%d]", i), r); err != nil {
-			return c, err
-		}
-	}
-	if len(c.Sinks) == 0 {
-		return c, errors.New("trail: Sinks: at least one sink is required")
-	}
-	for i, s := range c.Sinks {
-		if s == nil {
-			return c, fmt.Errorf("trail: Sinks[%d] is nil", i)
-		}
-	}
-	pos := func(field string, v int64) error {
-		if v < 0 {
-			return fmt.Errorf("trail: %s must not be negative, not %d", field, v)
-		}
-		return nil
-	}
-	for _, f := range []struct {
-		name string
-		v    int64
-	}{
-		{"FlushInterval", int64(c.FlushInterval)}, {"MaxFileRecords", int64(c.MaxFileRecords)},
-		{"MaxFileBytes", int64(c.MaxFileBytes)}, {"CompressionWorkers", int64(c.CompressionWorkers)},
-		{"SinkConcurrency", int64(c.SinkConcurrency)}, {"Buffer.MaxBytes", c.Buffer.MaxBytes},
-		{"Retry.InitialBackoff", int64(c.Retry.InitialBackoff)}, {"Retry.MaxBackoff", int64(c.Retry.MaxBackoff)},
-		{"Retry.AttemptTimeout", int64(c.Retry.AttemptTimeout)},
-		{"Insights.MaxDetectors", int64(c.Insights.MaxDetectors)},
-		{"Insights.CheckpointInterval", int64(c.Insights.CheckpointInterval)},
-	} {
-		if err := pos(f.name, f.v); err != nil {
-			return c, err
-		}
-	}
-	if c.FlushInterval == 0 {
-		c.FlushInterval = DefaultFlushInterval
-	}
-	if c.MaxFileRecords == 0 {
-		c.MaxFileRecords = DefaultMaxFileRecords
-	}
-	if c.MaxFileBytes == 0 {
-		c.MaxFileBytes = DefaultMaxFileBytes
-	}
-	if c.MaxFileBytes < 1024 {
-		return c, fmt.Errorf("trail: MaxFileBytes %d is below 1024", c.MaxFileBytes)
-	}
-	switch {
-	case c.GzipLevel == 0:
-		c.GzipLevel = gzip.DefaultCompression
-	case c.GzipLevel < gzip.HuffmanOnly || c.GzipLevel > gzip.BestCompression:
-		return c, fmt.Errorf("trail: GzipLevel %d is not a gzip level (1 to 9, -1 default, -2 Huffman only)", c.GzipLevel)
-	}
-	if c.CompressionWorkers == 0 {
-		c.CompressionWorkers = runtime.GOMAXPROCS(0)
-	}
-	if c.SinkConcurrency == 0 {
-		c.SinkConcurrency = DefaultSinkConcurrency
-	}
-	if c.Clock == nil {
-		c.Clock = SystemClock()
-	}
-	if c.Buffer.MaxBytes == 0 {
-		c.Buffer.MaxBytes = max(DefaultBufferBytes, 2*int64(c.MaxFileBytes))
-	}
-	if c.Buffer.MaxBytes < int64(c.MaxFileBytes) {
-		return c, fmt.Errorf("trail: Buffer.MaxBytes %d is less than MaxFileBytes %d", c.Buffer.MaxBytes, c.MaxFileBytes)
-	}
-	if c.Buffer.OnFull != Block && c.Buffer.OnFull != Drop {
-		return c, fmt.Errorf("trail: Buffer.OnFull %d is neither Block nor Drop", c.Buffer.OnFull)
-	}
-	if c.Retry.InitialBackoff == 0 {
-		c.Retry.InitialBackoff = 200 * time.Millisecond
-	}
-	if c.Retry.MaxBackoff == 0 {
-		c.Retry.MaxBackoff = 30 * time.Second
-	}
-	if c.Retry.MaxBackoff < c.Retry.InitialBackoff {
-		c.Retry.MaxBackoff = c.Retry.InitialBackoff
-	}
-	if c.Retry.Multiplier == 0 {
-		c.Retry.Multiplier = 2
-	}
-	if c.Retry.Multiplier < 1 {
-		return c, fmt.Errorf("trail: Retry.Multiplier %g is below 1", c.Retry.Multiplier)
-	}
-	if c.Retry.AttemptTimeout == 0 {
-		c.Retry.AttemptTimeout = 2 * time.Minute
-	}
-	if c.Insights.MaxDetectors == 0 {
-		c.Insights.MaxDetectors = DefaultMaxInsightDetectors
-	}
-	if c.Insights.CheckpointInterval == 0 {
-		c.Insights.CheckpointInterval = DefaultCheckpointInterval
-	}
-	if c.Spool != nil {
-		sp := *c.Spool
-		if sp.Dir == "" {
-			return c, errors.New("trail: Spool.Dir is empty")
-		}
-		if sp.SegmentBytes < 0 {
-			return c, fmt.Errorf("trail: Spool.SegmentBytes must not be negative, not %d", sp.SegmentBytes)
-		}
-		if sp.SegmentBytes == 0 {
-			sp.SegmentBytes = DefaultSegmentBytes
-		}
-		c.Spool = &sp
-	}
-	c.Sinks = append([]sink.Sink(nil), c.Sinks...)
-	return c, nil
 }

@@ -127,7 +127,7 @@ func (t *Trail) finish(b *batch) {
 // succeeds or the trail gives up (Close's context ended); digest says which
 // status fields it updates.
 func (t *Trail) put(s *sinkState, obj sink.Object, digest bool) error {
-	p := t.cfg.Retry
+	p := t.cfg.Delivery.Retry
 	backoff := p.InitialBackoff
 	for {
 		attempt := t.clock.Now()

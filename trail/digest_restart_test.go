@@ -39,9 +39,9 @@ func digestRestartConfig(spool, root, keyFile string, clock trail.Clock) (trail.
 	}
 	cfg := baseConfig(d)
 	cfg.Clock = clock
-	cfg.DigestSigner = digest.NewRSASigner(key)
+	cfg.Digests.Signer = digest.NewRSASigner(key)
 	if spool != "" {
-		cfg.Spool = &trail.Spool{Dir: spool}
+		cfg.Durability.Spool = &trail.Spool{Dir: spool}
 	}
 	return cfg, nil
 }

@@ -67,8 +67,8 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	clock := trail.NewManualClock(start)
 	cfg := baseConfig(d)
 	cfg.Clock = clock
-	cfg.DigestSigner = testSigner()
-	cfg.DigestRegions = []string{"eu-west-1"}
+	cfg.Digests.Signer = testSigner()
+	cfg.Digests.Regions = []string{"eu-west-1"}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
@@ -94,7 +94,7 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	s := readStore(t, d)
 	requireExactlyOnce(t, s, ids)
 	digests := digestsOf(t, d, s.digests)
-	// 3 regions (home, eu-west-1 from DigestRegions, us-east-1 for global
+	// 3 regions (home, eu-west-1 from Digests.Regions, us-east-1 for global
 	// service events) × 3 periods: 10:20-11:00, 11:00-12:00, 12:00-12:10.
 	require.Len(t, digests, 9, "%v", s.digests)
 	type period struct{ start, end string }
@@ -161,7 +161,7 @@ func TestDigestsNewChainAfterStartLogging(t *testing.T) {
 	clock := trail.NewManualClock(start)
 	cfg := baseConfig(d)
 	cfg.Clock = clock
-	cfg.DigestSigner = testSigner()
+	cfg.Digests.Signer = testSigner()
 	cfg.IncludeGlobalServiceEvents = false // home region only
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)

@@ -15,7 +15,7 @@ import (
 // digestPeriod is the length of a digest's period.
 const digestPeriod = time.Hour
 
-func (c *Config) digestsEnabled() bool { return c.DigestSigner != nil || c.DigestKeys != nil }
+func (c *Config) digestsEnabled() bool { return c.Digests.Signer != nil || c.Digests.Keys != nil }
 
 // digests delivers, for each sink, one signed digest per account and region
 // per hour: periods run from logging start to the next whole hour, then
@@ -77,7 +77,7 @@ func newDigests(t *Trail, now time.Time) *digests {
 		if t.cfg.IncludeGlobalServiceEvents {
 			sd.known[routeKey{account: t.cfg.AccountID, region: globalRegion}] = true
 		}
-		for _, r := range t.cfg.DigestRegions {
+		for _, r := range t.cfg.Digests.Regions {
 			sd.known[routeKey{account: t.cfg.AccountID, region: r}] = true
 		}
 		sd.periods = []*period{newPeriod(now)}
@@ -330,7 +330,7 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, []dige
 	c, err := digest.NewChain(digest.ChainConfig{
 		AccountID: k.account, Region: k.region, HomeRegion: t.cfg.HomeRegion, TrailName: t.cfg.Name,
 		KeyPrefix: t.cfg.S3KeyPrefix, OrganizationID: t.cfg.OrganizationID, Bucket: sd.s.sink.Bucket(),
-		Signer: t.cfg.DigestSigner, Keys: t.cfg.DigestKeys,
+		Signer: t.cfg.Digests.Signer, Keys: t.cfg.Digests.Keys,
 	})
 	if err != nil {
 		sd.s.record(t.clock.Now(), t.clock.Now(), true, k.account+"/"+k.region, err)
@@ -338,9 +338,9 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, []dige
 	}
 	var found []digest.LogFile
 	if sd.store != nil && !fresh {
-		backoff := t.cfg.Retry.InitialBackoff
+		backoff := t.cfg.Delivery.Retry.InitialBackoff
 		for {
-			ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Retry.AttemptTimeout)
+			ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Delivery.Retry.AttemptTimeout)
 			// A digest ending at start is the one before (stamps are
 			// to the second).
 			err := c.Resume(ctx, sd.store, start.Add(time.Second))
@@ -357,7 +357,7 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, []dige
 			case <-t.deliverCtx.Done():
 				return nil, nil, false
 			}
-			backoff = min(2*backoff, t.cfg.Retry.MaxBackoff)
+			backoff = min(2*backoff, t.cfg.Delivery.Retry.MaxBackoff)
 		}
 	}
 	sd.mu.Lock()

@@ -24,15 +24,15 @@
 // Logged records go into one open log file per account (recipientAccountId,
 // else the trail's, which is then written as the record's
 // recipientAccountId, as CloudTrail always writes one) and region. A file is cut when its flush window ends —
-// windows are multiples of FlushInterval (5 minutes) on the trail's Clock,
+// windows are multiples of Files.FlushInterval (5 minutes) on the trail's Clock,
 // and the file is dated at the window's end — or earlier when it reaches
-// MaxFileRecords or MaxFileBytes. Its key is CloudTrail's:
+// Files.MaxRecords or Files.MaxBytes. Its key is CloudTrail's:
 //
 //	[prefix/]AWSLogs/[o-org/]account/CloudTrail/region/YYYY/MM/DD/account_CloudTrail_region_YYYYMMDDTHHmmZ_unique.json.gz
 //
 // where unique is 16 random letters and digits, so that several processes
 // delivering one trail to one bucket never collide. Cut files are compressed
-// in parallel (CompressionWorkers, one per core by default) and put to every
+// in parallel (Files.CompressionWorkers, one per core by default) and put to every
 // sink. Several trails can run in one process, each with its own selectors
 // and sinks.
 //
@@ -72,7 +72,7 @@
 //
 // # Digests
 //
-// With Config.DigestSigner (or DigestKeys), each sink also gets, per account
+// With Config.Digests (a Signer or Keys), each sink also gets, per account
 // and region, one signed digest file per hour of logging, also for hours
 // without log files, linked to the previous digest (package digest). A
 // period runs from logging start to the next whole hour, then hour by hour;

@@ -37,8 +37,8 @@ func Example() {
 				{Field: "readOnly", Equals: []string{"false"}},
 			},
 		}}},
-		Sinks: []sink.Sink{logs},
-		Clock: clock,
+		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
+		Clock:    clock,
 	})
 	if err != nil {
 		panic(err)
@@ -79,8 +79,8 @@ func ExampleSpool() {
 	logs, _ := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
 	tr, err := trail.New(trail.Config{
 		Name: "durable", AccountID: "111122223333", HomeRegion: "eu-west-1",
-		Sinks: []sink.Sink{logs},
-		Spool: &trail.Spool{Dir: filepath.Join(root, "spool")},
+		Delivery:   trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
+		Durability: trail.DurabilityOptions{Spool: &trail.Spool{Dir: filepath.Join(root, "spool")}},
 	})
 	if err != nil {
 		panic(err)
@@ -110,7 +110,7 @@ func ExampleTrail_Status() {
 	logs, _ := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
 	tr, _ := trail.New(trail.Config{
 		Name: "status", AccountID: "111122223333", HomeRegion: "eu-west-1",
-		Sinks: []sink.Sink{logs},
+		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
 	})
 	defer tr.Close(context.Background())
 	st := tr.Status()
@@ -142,7 +142,7 @@ func Example_insights() {
 		Name: "orders-audit", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		Selectors: selector.Config{InsightSelectors: []selector.InsightSelector{{InsightType: selector.APICallRateInsight}}},
 		Insights:  trail.InsightOptions{Window: 24 * time.Hour, MinBaseline: time.Hour},
-		Sinks:     []sink.Sink{logs},
+		Delivery:  trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
 		Clock:     clock,
 	})
 	if err != nil {

@@ -72,9 +72,9 @@ func spoolConfig(spool, root string, delay time.Duration) (trail.Config, error) 
 		return trail.Config{}, err
 	}
 	cfg := baseConfig(slowSink{a, delay}, slowSink{b, 2 * delay})
-	cfg.MaxFileRecords = 40
-	cfg.FlushInterval = time.Second
-	cfg.Spool = &trail.Spool{Dir: spool, SegmentBytes: 256 << 10}
+	cfg.Files.MaxRecords = 40
+	cfg.Files.FlushInterval = time.Second
+	cfg.Durability.Spool = &trail.Spool{Dir: spool, SegmentBytes: 256 << 10}
 	return cfg, nil
 }
 
@@ -127,7 +127,7 @@ func childBurst(root string) int {
 	}
 	cfg := baseConfig(d)
 	cfg.Clock = trail.NewManualClock(t0)
-	cfg.MaxFileRecords = 5
+	cfg.Files.MaxRecords = 5
 	tr, err := trail.New(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -260,7 +260,7 @@ func TestSpoolSurvivesKill9(t *testing.T) {
 func TestSpoolGroupCommit(t *testing.T) {
 	d := newDir(t, "logs")
 	cfg := baseConfig(d)
-	cfg.Spool = &trail.Spool{Dir: t.TempDir()}
+	cfg.Durability.Spool = &trail.Spool{Dir: t.TempDir()}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
@@ -293,7 +293,7 @@ func TestSpoolGroupCommit(t *testing.T) {
 
 func TestSpoolInUse(t *testing.T) {
 	cfg := baseConfig(newDir(t, "logs"))
-	cfg.Spool = &trail.Spool{Dir: t.TempDir()}
+	cfg.Durability.Spool = &trail.Spool{Dir: t.TempDir()}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	t.Cleanup(func() { tr.Close(context.Background()) })
@@ -349,8 +349,8 @@ func TestDirSinkFaults(t *testing.T) {
 			d, err := sink.NewDir(root, sink.DirOptions{Bucket: "logs", Fsync: true})
 			require.NoError(t, err)
 			cfg := baseConfig(d)
-			cfg.MaxFileRecords = 20
-			cfg.Retry = trail.RetryPolicy{InitialBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
+			cfg.Files.MaxRecords = 20
+			cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 10 * time.Millisecond, MaxBackoff: 100 * time.Millisecond}
 			tr, err := trail.New(cfg)
 			require.NoError(t, err)
 			ctx := ctxT(t, 60*time.Second)
@@ -393,9 +393,9 @@ func TestS3OutageLosesNothing(t *testing.T) {
 	s3sink := s3sink.New(srv.Client(t), "trail-logs", s3sink.Options{})
 	cfg := baseConfig(s3sink)
 	cfg.S3KeyPrefix = "outage"
-	cfg.MaxFileRecords = 50
-	cfg.FlushInterval = time.Second
-	cfg.Retry = trail.RetryPolicy{InitialBackoff: 50 * time.Millisecond, MaxBackoff: time.Second, AttemptTimeout: 5 * time.Second}
+	cfg.Files.MaxRecords = 50
+	cfg.Files.FlushInterval = time.Second
+	cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 50 * time.Millisecond, MaxBackoff: time.Second, AttemptTimeout: 5 * time.Second}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 120*time.Second)
@@ -466,9 +466,9 @@ func TestCloseGivesUpSpoolKeeps(t *testing.T) {
 	})
 	spool := t.TempDir()
 	cfg := baseConfig(down)
-	cfg.MaxFileRecords = 30
-	cfg.Spool = &trail.Spool{Dir: spool}
-	cfg.Retry = trail.RetryPolicy{InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
+	cfg.Files.MaxRecords = 30
+	cfg.Durability.Spool = &trail.Spool{Dir: spool}
+	cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
@@ -486,7 +486,7 @@ func TestCloseGivesUpSpoolKeeps(t *testing.T) {
 	assert.Zero(t, tr.Counters().Delivered)
 	assert.Empty(t, readStore(t, d).logs)
 
-	cfg.Sinks = []sink.Sink{d}
+	cfg.Delivery.Sinks = []sink.Sink{d}
 	tr2, err := trail.New(cfg)
 	require.NoError(t, err)
 	require.NoError(t, tr2.Close(ctx))

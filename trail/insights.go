@@ -304,10 +304,10 @@ func (s *insights) log(rk routeKey, r *event.Record) error {
 	rk.insight = true
 	s.scratch = r.AppendJSON(s.scratch[:0])
 	buf := s.scratch
-	if len(buf)+len(logHead)+len(logTail) > t.cfg.MaxFileBytes {
+	if len(buf)+len(logHead)+len(logTail) > t.cfg.Files.MaxBytes {
 		t.dropped.Add(1)
-		return fmt.Errorf("log Insights event %s: %w: %d bytes encoded, more than MaxFileBytes %d",
-			r.EventID, ErrInvalidRecord, len(buf), t.cfg.MaxFileBytes)
+		return fmt.Errorf("log Insights event %s: %w: %d bytes encoded, more than Files.MaxBytes %d",
+			r.EventID, ErrInvalidRecord, len(buf), t.cfg.Files.MaxBytes)
 	}
 	size := int64(len(buf) + 1)
 	t.budget.used.Add(size)
@@ -373,7 +373,7 @@ func parseStateName(name string) (routeKey, bool) {
 // whether it succeeded; a failure is reported in Status, and the next tick
 // tries again.
 func (s *insights) saveLocked(list []*detector) bool {
-	dir := s.t.cfg.Spool.Dir
+	dir := s.t.cfg.Durability.Spool.Dir
 	var errs []error
 	for _, d := range list {
 		state, err := d.d.AppendBinary(s.scratch[:0])
@@ -429,7 +429,7 @@ func writeFileAtomic(dir, name string, data []byte) error {
 // and its detector starts afresh (the next checkpoint replaces the file):
 // losing a baseline must not stop a trail from logging.
 func (s *insights) restore() {
-	dir := s.t.cfg.Spool.Dir
+	dir := s.t.cfg.Durability.Spool.Dir
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		s.failState(fmt.Errorf("restore Insights state: %w", err))

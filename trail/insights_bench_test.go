@@ -49,8 +49,8 @@ func BenchmarkEmitInsights(b *testing.B) {
 		cfg := trail.Config{
 			Name: "bench", AccountID: g.Account, HomeRegion: g.Region,
 			IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, LogAllEvents: true,
-			Sinks: []sink.Sink{discard{}}, Clock: trail.NewManualClock(start),
-			GzipLevel: gzip.HuffmanOnly, CompressionWorkers: 1,
+			Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{discard{}}}, Clock: trail.NewManualClock(start),
+			Files: trail.FileOptions{GzipLevel: gzip.HuffmanOnly, CompressionWorkers: 1},
 		}
 		if insights {
 			cfg.Selectors.InsightSelectors = []selector.InsightSelector{

@@ -293,8 +293,8 @@ func TestInsightsDeliveredAndDigested(t *testing.T) {
 	clock := trail.NewManualClock(day0)
 	cfg := insightsConfig(d)
 	cfg.Clock = clock
-	cfg.FlushInterval = 15 * time.Minute
-	cfg.DigestSigner = testSigner()
+	cfg.Files.FlushInterval = 15 * time.Minute
+	cfg.Digests.Signer = testSigner()
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	end := stormAt.Add(2 * time.Hour)
@@ -402,7 +402,7 @@ func TestInsightsSteadyWeek(t *testing.T) {
 	clock := trail.NewManualClock(day0)
 	cfg := insightsConfig(d)
 	cfg.Clock = clock
-	cfg.FlushInterval = time.Hour
+	cfg.Files.FlushInterval = time.Hour
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	run(t, tr, clock, newLoad(2), day0, day0.Add(7*24*time.Hour), false)
@@ -436,8 +436,8 @@ func TestInsightsContinueAcrossRestart(t *testing.T) {
 		clock := trail.NewManualClock(from)
 		cfg := insightsConfig(d)
 		cfg.Clock = clock
-		cfg.FlushInterval = time.Hour
-		cfg.Spool = spool
+		cfg.Files.FlushInterval = time.Hour
+		cfg.Durability.Spool = spool
 		tr, err := trail.New(cfg)
 		require.NoError(t, err)
 		run(t, tr, clock, l, from, to, true)
@@ -648,7 +648,7 @@ func TestInsightsBadState(t *testing.T) {
 	cfg := insightsConfig(d)
 	clock := trail.NewManualClock(t0)
 	cfg.Clock = clock
-	cfg.Spool = &trail.Spool{Dir: dir}
+	cfg.Durability.Spool = &trail.Spool{Dir: dir}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	st := tr.Status().Insights

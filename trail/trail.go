@@ -10,7 +10,6 @@ import (
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/selector"
-	"github.com/trailkit/trailkit/trail/insight"
 )
 
 // Errors Emit returns.
@@ -23,7 +22,7 @@ var (
 	ErrBufferFull = errors.New("trail: buffer full, record dropped")
 	// ErrInvalidRecord is wrapped by Emit's error for a record the trail
 	// cannot file: no eventTime, a malformed awsRegion or
-	// recipientAccountId, or larger than MaxFileBytes.
+	// recipientAccountId, or larger than Files.MaxBytes.
 	ErrInvalidRecord = errors.New("invalid record")
 )
 
@@ -103,20 +102,12 @@ type batch struct {
 // selectors, recovers the spool if there is one (records a previous process
 // acknowledged and did not deliver are delivered again), and starts logging.
 func New(cfg Config) (*Trail, error) {
-	cfg, err := cfg.withDefaults()
+	cfg, m, err := cfg.prepare()
 	if err != nil {
 		return nil, err
 	}
-	m, err := selector.Compile(cfg.Selectors, cfg.SelectorOptions)
-	if err != nil {
-		return nil, fmt.Errorf("trail %s: selectors: %w", cfg.Name, err)
-	}
 	sel := m.InsightSelectors()
-	if len(sel) > 0 {
-		if _, err := insight.New(cfg.detectorConfig(sel, cfg.AccountID, cfg.HomeRegion)); err != nil {
-			return nil, fmt.Errorf("trail %s: Insights: %w", cfg.Name, err)
-		}
-	} else {
+	if len(sel) == 0 {
 		sel = nil
 	}
 	ctx, abort := context.WithCancel(context.Background())
@@ -125,7 +116,7 @@ func New(cfg Config) (*Trail, error) {
 		match:      m,
 		insights:   sel != nil,
 		clock:      cfg.Clock,
-		level:      cfg.GzipLevel,
+		level:      cfg.Files.GzipLevel,
 		closing:    make(chan struct{}),
 		batches:    make(map[routeKey]*batch),
 		inflight:   make(map[*batch]struct{}),
@@ -133,8 +124,8 @@ func New(cfg Config) (*Trail, error) {
 		deliverCtx: ctx,
 		abort:      abort,
 	}
-	t.budget.limit = cfg.Buffer.MaxBytes
-	for _, s := range cfg.Sinks {
+	t.budget.limit = cfg.Durability.Buffer.MaxBytes
+	for _, s := range cfg.Delivery.Sinks {
 		t.sinks = append(t.sinks, &sinkState{sink: s, q: newQueue[*batch](), status: SinkStatus{Bucket: s.Bucket()}})
 	}
 	now := t.clock.Now()
@@ -144,13 +135,13 @@ func New(cfg Config) (*Trail, error) {
 		t.digests = newDigests(t, now)
 	}
 	var recovered *recovery
-	if cfg.Spool != nil {
-		if t.wal, recovered, err = openWAL(cfg.Spool.Dir, cfg.Spool.SegmentBytes); err != nil {
+	if cfg.Durability.Spool != nil {
+		if t.wal, recovered, err = openWAL(cfg.Durability.Spool.Dir, cfg.Durability.Spool.SegmentBytes); err != nil {
 			abort()
 			return nil, fmt.Errorf("trail %s: %w", cfg.Name, err)
 		}
 		if t.digests != nil {
-			j, entries, err := openJournal(cfg.Spool.Dir)
+			j, entries, err := openJournal(cfg.Durability.Spool.Dir)
 			if err != nil {
 				t.wal.close()
 				abort()
@@ -160,12 +151,12 @@ func New(cfg Config) (*Trail, error) {
 			t.digests.restore(entries, now)
 		}
 	}
-	for range cfg.CompressionWorkers {
+	for range cfg.Files.CompressionWorkers {
 		t.workers.Add(1)
 		go t.compressLoop()
 	}
 	for _, s := range t.sinks {
-		for range cfg.SinkConcurrency {
+		for range cfg.Delivery.Concurrency {
 			t.workers.Add(1)
 			go t.sinkLoop(s)
 		}
@@ -246,14 +237,14 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 		buf = r.AppendJSON(sp.buf[:0])
 	}
 	sp.buf = buf
-	if len(buf)+len(logHead)+len(logTail) > t.cfg.MaxFileBytes {
+	if len(buf)+len(logHead)+len(logTail) > t.cfg.Files.MaxBytes {
 		t.rejected.Add(1)
-		return fmt.Errorf("trail %s: emit record %s: %w: %d bytes encoded, more than MaxFileBytes %d",
-			t.cfg.Name, r.EventID, ErrInvalidRecord, len(buf), t.cfg.MaxFileBytes)
+		return fmt.Errorf("trail %s: emit record %s: %w: %d bytes encoded, more than Files.MaxBytes %d",
+			t.cfg.Name, r.EventID, ErrInvalidRecord, len(buf), t.cfg.Files.MaxBytes)
 	}
 	t.selected.Add(1)
 	size := int64(len(buf) + 1)
-	if t.cfg.Buffer.OnFull == Drop {
+	if t.cfg.Durability.Buffer.OnFull == Drop {
 		if !t.budget.tryAcquire(size) {
 			t.dropped.Add(1)
 			return ErrBufferFull
@@ -378,7 +369,7 @@ func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int6
 		case !now.Before(b.deadline):
 			t.sealLocked(b, b.deadline)
 			b = nil
-		case b.n >= t.cfg.MaxFileRecords || b.buf.len()+1+len(rec)+len(logTail) > t.cfg.MaxFileBytes:
+		case b.n >= t.cfg.Files.MaxRecords || b.buf.len()+1+len(rec)+len(logTail) > t.cfg.Files.MaxBytes:
 			t.sealLocked(b, now)
 			b = nil
 		}
@@ -409,7 +400,7 @@ func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int6
 }
 
 func (t *Trail) newBatchLocked(rk routeKey, now time.Time) *batch {
-	b := &batch{route: rk, deadline: windowEnd(now, t.cfg.FlushInterval)}
+	b := &batch{route: rk, deadline: windowEnd(now, t.cfg.Files.FlushInterval)}
 	b.buf.writeString(logHead)
 	t.batches[rk] = b
 	t.armLocked(b.deadline)

@@ -23,7 +23,7 @@ import (
 func baseConfig(sinks ...sink.Sink) trail.Config {
 	return trail.Config{
 		Name: "main-trail", AccountID: account, HomeRegion: home,
-		IncludeGlobalServiceEvents: true, Sinks: sinks,
+		IncludeGlobalServiceEvents: true, Delivery: trail.DeliveryOptions{Sinks: sinks},
 	}
 }
 
@@ -66,6 +66,24 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 		{"multi-region without globals", func(c *trail.Config) {
 			c.IsMultiRegionTrail, c.IncludeGlobalServiceEvents = true, false
 		}, "IncludeGlobalServiceEvents", "InvalidParameterCombinationException", "must include global"},
+		// trailkit's own fields: no CloudTrail exception.
+		{"no sinks", func(c *trail.Config) { c.Delivery.Sinks = nil }, "Delivery.Sinks", "", "at least one sink"},
+		{"nil sink", func(c *trail.Config) { c.Delivery.Sinks = append(c.Delivery.Sinks, nil) }, "Delivery.Sinks[1]", "", "must be a sink"},
+		{"negative concurrency", func(c *trail.Config) { c.Delivery.Concurrency = -1 }, "Delivery.Concurrency", "", `"-1": must not be negative`},
+		{"retry multiplier", func(c *trail.Config) { c.Delivery.Retry.Multiplier = 0.5 }, "Delivery.Retry.Multiplier", "", `"0.5": must be at least 1`},
+		{"negative backoff", func(c *trail.Config) { c.Delivery.Retry.MaxBackoff = -time.Second }, "Delivery.Retry.MaxBackoff", "", `"-1s": must not be negative`},
+		{"small file", func(c *trail.Config) { c.Files.MaxBytes = 512 }, "Files.MaxBytes", "", `"512": must be at least 1024`},
+		{"gzip level", func(c *trail.Config) { c.Files.GzipLevel = 12 }, "Files.GzipLevel", "", `"12": must be a gzip level`},
+		{"negative flush interval", func(c *trail.Config) { c.Files.FlushInterval = -time.Minute }, "Files.FlushInterval", "", "must not be negative"},
+		{"digest region", func(c *trail.Config) { c.Digests.Regions = []string{"us-east-1", "../x"} }, "Digests.Regions[1]", "InvalidParameterException", "region name"},
+		{"buffer below a file", func(c *trail.Config) {
+			c.Files.MaxBytes, c.Durability.Buffer.MaxBytes = 8<<10, 4<<10
+		}, "Durability.Buffer.MaxBytes", "", "at least one file of Files.MaxBytes (8192)"},
+		{"on full", func(c *trail.Config) { c.Durability.Buffer.OnFull = 7 }, "Durability.Buffer.OnFull", "", `"7": must be Block or Drop`},
+		{"spool without dir", func(c *trail.Config) { c.Durability.Spool = &trail.Spool{} }, "Durability.Spool.Dir", "", "must name a directory"},
+		{"selectors", func(c *trail.Config) {
+			c.Selectors = selector.Config{EventSelectors: []selector.EventSelector{}}
+		}, "Selectors.EventSelectors", selector.ExceptionInvalidEventSelectors, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,12 +92,14 @@ func TestNewRejectsInvalidConfig(t *testing.T) {
 			tr, err := trail.New(cfg)
 			require.Error(t, err)
 			assert.Nil(t, tr)
+			assert.Equal(t, err, cfg.Validate(), "Validate reports what New does")
 			var ce *trail.ConfigError
 			require.True(t, errors.As(err, &ce), "%T %v", err, err)
 			assert.Equal(t, tt.field, ce.Field)
 			assert.Equal(t, tt.exception, ce.Exception)
 			assert.Contains(t, err.Error(), tt.reason)
 			assert.Contains(t, err.Error(), tt.field)
+			assert.True(t, strings.HasPrefix(err.Error(), "trail config: "), err.Error())
 		})
 	}
 	assert.Empty(t, filesOutside(t, filepath.Dir(d.Root()), ""), "nothing written anywhere")
@@ -350,10 +370,10 @@ func TestFileLimits(t *testing.T) {
 		check  func(t *testing.T, recs []*event.Record, size int)
 		nFiles int
 	}{
-		{"records", func(c *trail.Config) { c.MaxFileRecords = 7 }, func(t *testing.T, recs []*event.Record, _ int) {
+		{"records", func(c *trail.Config) { c.Files.MaxRecords = 7 }, func(t *testing.T, recs []*event.Record, _ int) {
 			assert.LessOrEqual(t, len(recs), 7)
 		}, 15},
-		{"bytes", func(c *trail.Config) { c.MaxFileBytes = 8 << 10 }, func(t *testing.T, _ []*event.Record, size int) {
+		{"bytes", func(c *trail.Config) { c.Files.MaxBytes = 8 << 10 }, func(t *testing.T, _ []*event.Record, size int) {
 			assert.LessOrEqual(t, size, 8<<10)
 		}, 0},
 	} {
@@ -396,7 +416,7 @@ func TestFileLimits(t *testing.T) {
 func TestConcurrentEmitExactlyOnce(t *testing.T) {
 	d := newDir(t, "logs")
 	cfg := baseConfig(d)
-	cfg.MaxFileRecords = 100
+	cfg.Files.MaxRecords = 100
 	cfg.IsMultiRegionTrail = true
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
@@ -444,7 +464,7 @@ func TestTrailsSharingABucketNeverCollide(t *testing.T) {
 	for range trails {
 		cfg := baseConfig(counting)
 		cfg.Clock = trail.NewManualClock(t0) // every file dated the same minute
-		cfg.MaxFileRecords = 10
+		cfg.Files.MaxRecords = 10
 		tr, err := trail.New(cfg)
 		require.NoError(t, err)
 		trs = append(trs, tr)
@@ -481,8 +501,8 @@ func TestFailingSinkRetried(t *testing.T) {
 	boom := errors.New("service unavailable")
 	fs.setFail(func(string) error { return boom })
 	cfg := baseConfig(fs, good)
-	cfg.MaxFileRecords = 10
-	cfg.Retry = trail.RetryPolicy{InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
+	cfg.Files.MaxRecords = 10
+	cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
@@ -538,8 +558,8 @@ func TestBufferFull(t *testing.T) {
 			d := newDir(t, "logs")
 			bs := &blockSink{Sink: d, release: make(chan struct{})}
 			cfg := baseConfig(bs)
-			cfg.MaxFileBytes = 4 << 10
-			cfg.Buffer = trail.BufferPolicy{MaxBytes: 16 << 10, OnFull: policy}
+			cfg.Files.MaxBytes = 4 << 10
+			cfg.Durability.Buffer = trail.BufferPolicy{MaxBytes: 16 << 10, OnFull: policy}
 			tr, err := trail.New(cfg)
 			require.NoError(t, err)
 			ctx := ctxT(t, 60*time.Second)

@@ -2,27 +2,44 @@ package trail
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/trailkit/trailkit/event"
 )
 
-// ConfigError reports a trail configuration CloudTrail would refuse, or
-// one that could put objects outside the trail's key space. Exception is
-// the name CloudTrail answers with (InvalidTrailNameException, …).
+// ConfigError reports an invalid [Config]: the field, its value and the
+// rule it breaks. For the fields CloudTrail checks, Exception is the name
+// CloudTrail answers with (InvalidTrailNameException, …); trailkit also
+// refuses what could put objects outside the trail's key space.
 type ConfigError struct {
-	Field     string // Config field, such as "Name" or "S3KeyPrefix"
-	Value     string
-	Exception string
-	Reason    string
+	Field     string // Config field, such as "Name" or "Files.MaxBytes"
+	Value     string // the field's value, as Go prints it
+	Rule      string // what the value must be
+	Exception string // CloudTrail's exception name, or "" for trailkit's own fields
+	// Err is the error of the package that checked the field (a
+	// *selector.Error, an error wrapping insight.ErrConfig), or nil.
+	Err error
 }
 
+// Error returns "trail config: [Exception: ]Field "Value": Rule". The value
+// is left out when Err describes it.
 func (e *ConfigError) Error() string {
-	return fmt.Sprintf("trail: %s: %s %q: %s", e.Exception, e.Field, e.Value, e.Reason)
+	s := "trail config: "
+	if e.Exception != "" {
+		s += e.Exception + ": "
+	}
+	s += e.Field
+	if e.Value != "" || e.Err == nil {
+		s += " " + strconv.Quote(e.Value)
+	}
+	return s + ": " + e.Rule
 }
+
+func (e *ConfigError) Unwrap() error { return e.Err }
 
 func configError(field, value, exception, format string, args ...any) *ConfigError {
-	return &ConfigError{Field: field, Value: value, Exception: exception, Reason: fmt.Sprintf(format, args...)}
+	return &ConfigError{Field: field, Value: value, Exception: exception, Rule: fmt.Sprintf(format, args...)}
 }
 
 // ValidateTrailName applies CloudTrail's rules for trail names: 3 to 128

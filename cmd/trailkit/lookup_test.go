@@ -31,7 +31,7 @@ func lookupTree(t *testing.T, n int, start time.Time) (string, []string) {
 	require.NoError(t, err)
 	clock := trail.NewManualClock(start)
 	tr, err := trail.New(trail.Config{Name: "lookup", AccountID: "111122223333", HomeRegion: "us-east-1",
-		Selectors: allEvents, Sinks: []sink.Sink{d}, Clock: clock})
+		Selectors: allEvents, Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{d}}, Clock: clock})
 	require.NoError(t, err)
 	ctx := context.Background()
 	var ids []string

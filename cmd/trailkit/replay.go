@@ -70,10 +70,10 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	cfg := trail.Config{
 		Name: *name, AccountID: *accountID, HomeRegion: *region, S3KeyPrefix: *prefix,
 		IsMultiRegionTrail: *multi, IncludeGlobalServiceEvents: *global, OrganizationID: *orgID,
-		LogAllEvents: *all, FlushInterval: *flush,
+		LogAllEvents: *all, Files: trail.FileOptions{FlushInterval: *flush},
 		// Files a second trail would write may not be in order of time,
 		// but the replay's sink has them all: keep the backoff short.
-		Retry: trail.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second},
+		Delivery: trail.DeliveryOptions{Retry: trail.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second}},
 	}
 	if *selectors != "" {
 		sc, err := readSelectors(*selectors)
@@ -87,7 +87,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return usagef("--private-key: %v", err)
 		}
-		cfg.DigestSigner = digest.NewRSASigner(key)
+		cfg.Digests.Signer = digest.NewRSASigner(key)
 	}
 	var out sink.Sink
 	if *s3URL != "" {
@@ -98,7 +98,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		out, cfg.S3KeyPrefix = s3, trimSlashes(p)
 	}
 	// Check the configuration before touching the destination.
-	cfg.Sinks = []sink.Sink{discard{}}
+	cfg.Delivery.Sinks = []sink.Sink{discard{}}
 	if err := cfg.Validate(); err != nil {
 		return configUsage(err)
 	}
@@ -109,7 +109,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 		out = d
 	}
-	cfg.Sinks = []sink.Sink{out}
+	cfg.Delivery.Sinks = []sink.Sink{out}
 
 	r := replayer{cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
 	var readErr error
@@ -195,7 +195,7 @@ func (r *replayer) close(ctx context.Context) error {
 		return nil
 	}
 	now := r.clock.Now()
-	r.clock.Set(now.Truncate(r.cfg.FlushInterval).Add(r.cfg.FlushInterval))
+	r.clock.Set(now.Truncate(r.cfg.Files.FlushInterval).Add(r.cfg.Files.FlushInterval))
 	return r.tr.Close(ctx)
 }
 
@@ -207,7 +207,7 @@ func (r *replayer) report(w io.Writer, out sink.Sink) {
 		files, digests, c = st.Sinks[0].FilesDelivered, st.Sinks[0].DigestsDelivered, st.Counters
 	}
 	fmt.Fprintf(w, "%d records read, %d delivered in %d log files", r.n, c.Delivered, files)
-	if r.cfg.DigestSigner != nil {
+	if r.cfg.Digests.Signer != nil {
 		fmt.Fprintf(w, " and %d digest files", digests)
 	}
 	fmt.Fprintf(w, " to %s; %d not logged by the trail, %d rejected\n", out.Bucket(), c.Emitted-c.Selected-c.Rejected, c.Rejected)

@@ -49,11 +49,11 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	tr, err := trail.New(trail.Config{
-		Name:          "orders-audit",
-		AccountID:     cfg.AccountID,
-		HomeRegion:    cfg.Region,
-		Sinks:         []sink.Sink{dir},
-		FlushInterval: cfg.Flush,
+		Name:       "orders-audit",
+		AccountID:  cfg.AccountID,
+		HomeRegion: cfg.Region,
+		Delivery:   trail.DeliveryOptions{Sinks: []sink.Sink{dir}},
+		Files:      trail.FileOptions{FlushInterval: cfg.Flush},
 	})
 	if err != nil {
 		return nil, err

@@ -144,12 +144,12 @@ func run(ctx context.Context, out io.Writer, dir string) error {
 func deliver(ctx context.Context, store *sink.Dir, signer digest.Signer) (trail.Status, error) {
 	clock := trail.NewManualClock(start)
 	tr, err := trail.New(trail.Config{
-		Name:         trailName,
-		AccountID:    accountID,
-		HomeRegion:   region,
-		Sinks:        []sink.Sink{store},
-		DigestSigner: signer,
-		Clock:        clock,
+		Name:       trailName,
+		AccountID:  accountID,
+		HomeRegion: region,
+		Delivery:   trail.DeliveryOptions{Sinks: []sink.Sink{store}},
+		Digests:    trail.DigestOptions{Signer: signer},
+		Clock:      clock,
 	})
 	if err != nil {
 		return trail.Status{}, err

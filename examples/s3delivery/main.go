@@ -94,11 +94,11 @@ func run(ctx context.Context, out io.Writer, opts options) error {
 		HomeRegion:                 cfg.Region,
 		S3KeyPrefix:                opts.prefix,
 		IncludeGlobalServiceEvents: true, // CloudTrail's default
-		Sinks: []sink.Sink{&printingS3{
+		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{&printingS3{
 			Sink: s3sink.New(client, opts.bucket, s3sink.Options{}),
 			out:  out,
-		}},
-		DigestSigner: signer,
+		}}},
+		Digests: trail.DigestOptions{Signer: signer},
 	})
 	if err != nil {
 		return err

@@ -25,5 +25,5 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = logs // trail.Config{Sinks: []sink.Sink{logs}, ...}
+	_ = logs // trail.Config{Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{logs}}, ...}
 }

@@ -25,8 +25,8 @@ func TestTrailDeliversToCloudWatchLogs(t *testing.T) {
 	tr, err := trail.New(trail.Config{
 		Name: "to-logs", AccountID: "123456789012", HomeRegion: "us-east-1",
 		IncludeGlobalServiceEvents: true, LogAllEvents: true,
-		Sinks:          []sink.Sink{logs},
-		MaxFileRecords: 100, // several files, put concurrently
+		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
+		Files:    trail.FileOptions{MaxRecords: 100}, // several files, put concurrently
 	})
 	require.NoError(t, err)
 	recs := recentRecords(1000, 21)

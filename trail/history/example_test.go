@@ -23,7 +23,7 @@ func ExampleLookup() {
 	start := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	clock := trail.NewManualClock(start)
 	tr, _ := trail.New(trail.Config{Name: "orders", AccountID: "111122223333", HomeRegion: "eu-west-1",
-		Sinks: []sink.Sink{dir}, Clock: clock})
+		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{dir}}, Clock: clock})
 	for i, name := range []string{"CreateOrder", "GetOrder", "CancelOrder", "GetOrder"} {
 		at := start.Add(time.Duration(i) * 10 * time.Minute)
 		clock.Set(at)
