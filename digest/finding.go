@@ -55,6 +55,22 @@ const (
 	// trail or its validation was stopped ("No log files were delivered by
 	// CloudTrail between ..."). It is a notice, not an invalid file.
 	Gap
+
+	// The chain kinds are inconsistencies of the digest chain that the AWS
+	// CLI does not look for: it follows one chain from the newest digest
+	// back and validates what that chain lists.
+
+	// Fork: a digest off the chain that has the same previous digest as a
+	// digest on it, or a period overlapping one of theirs (two digests
+	// for one period). Key is the digest off the chain, Other the one on
+	// it.
+	Fork
+	// Overlap: a digest's period starts before the end of the previous
+	// digest's. Key is the later digest, Other the previous one.
+	Overlap
+	// LogListedTwice: a log file listed by two digests (or twice by one).
+	// Key is the log file, Digest one digest and Other the other's key.
+	LogListedTwice
 )
 
 var kindNames = [...]string{
@@ -62,6 +78,7 @@ var kindNames = [...]string{
 	DigestMoved: "digest moved", DigestKeyNotFound: "digest public key not found", DigestKeyInvalid: "digest public key invalid",
 	DigestSignatureInvalid: "digest signature invalid", LogValid: "log valid", LogNotFound: "log not found",
 	LogHashMismatch: "log hash mismatch", LogInvalidFormat: "log invalid format", LogUnlisted: "log not in any digest", Gap: "gap",
+	Fork: "fork", Overlap: "overlap", LogListedTwice: "log listed twice",
 }
 
 // String returns a short name of the kind, such as "digest moved".
@@ -78,9 +95,14 @@ func (k Kind) IsDigest() bool { return k >= DigestValid && k <= DigestSignatureI
 // IsLog reports whether the kind is about a log file.
 func (k Kind) IsLog() bool { return k >= LogValid && k <= LogUnlisted }
 
-// Invalid reports whether the kind counts as an invalid file.
+// IsChain reports whether the kind is an inconsistency of the chain (Fork,
+// Overlap, LogListedTwice), which the AWS CLI does not report.
+func (k Kind) IsChain() bool { return k >= Fork && k <= LogListedTwice }
+
+// Invalid reports whether the kind counts as an invalid file or an
+// inconsistency of the chain.
 func (k Kind) Invalid() bool {
-	return (k.IsDigest() && k != DigestValid) || (k.IsLog() && k != LogValid)
+	return (k.IsDigest() && k != DigestValid) || (k.IsLog() && k != LogValid) || k.IsChain()
 }
 
 // Finding is one result of a validation, in the order the AWS CLI reports
@@ -102,6 +124,9 @@ type Finding struct {
 	// From and To bound a Gap: the end of the older digest and the start
 	// of the newer one.
 	From, To time.Time
+	// Other is the key of the other digest a chain kind involves (in
+	// Bucket unless a digest names another bucket).
+	Other string
 	// Err says more about an invalid file (the parse or gzip error).
 	Err error
 }
@@ -128,6 +153,16 @@ func (f *Finding) Reason() string {
 		return "INVALID: hash value doesn't match"
 	case LogUnlisted:
 		return "INVALID: not listed in any digest"
+	case Fork:
+		return "INVALID: forks the chain with s3://" + f.Bucket + "/" + f.Other
+	case Overlap:
+		return "INVALID: period overlaps that of the previous digest s3://" + f.Bucket + "/" + f.Other
+	case LogListedTwice:
+		first := ""
+		if f.Digest != nil {
+			first = "s3://" + f.Digest.DigestS3Bucket + "/" + f.Digest.DigestS3Object + " and "
+		}
+		return "INVALID: listed in two digests: " + first + "s3://" + f.Bucket + "/" + f.Other
 	}
 	return ""
 }
@@ -143,7 +178,7 @@ func (f *Finding) String() string {
 	case f.Kind == Gap:
 		return prefix + "No log files were delivered by CloudTrail between " +
 			f.From.UTC().Format(TimeLayout) + " and " + f.To.UTC().Format(TimeLayout)
-	case f.Kind.IsDigest():
+	case f.Kind.IsDigest(), f.Kind == Fork, f.Kind == Overlap:
 		return prefix + "Digest file\ts3://" + f.Bucket + "/" + f.Key + "\t" + f.Reason()
 	default:
 		return "Log file\ts3://" + f.Bucket + "/" + f.Key + "\t" + f.Reason()
@@ -162,6 +197,9 @@ type Summary struct {
 	ValidBackfillDigests, InvalidBackfillDigests int
 	ValidLogs, InvalidLogs                       int
 	Gaps                                         int
+	// Inconsistencies counts the chain kinds (Fork, Overlap,
+	// LogListedTwice); the files they name are counted above too.
+	Inconsistencies int
 	// ByKind counts the findings of each kind.
 	ByKind map[Kind]int
 }
@@ -175,6 +213,8 @@ func (s *Summary) Add(f *Finding) {
 	switch {
 	case f.Kind == Gap:
 		s.Gaps++
+	case f.Kind.IsChain():
+		s.Inconsistencies++
 	case f.Kind == DigestValid:
 		if f.Backfill {
 			s.ValidBackfillDigests++
@@ -210,10 +250,10 @@ func (s *Summary) Add(f *Finding) {
 	}
 }
 
-// Valid reports whether no digest or log file was invalid: the AWS CLI's
-// exit status 0.
+// Valid reports whether no digest or log file was invalid (the AWS CLI's
+// exit status 0) and the chain had no inconsistency.
 func (s *Summary) Valid() bool {
-	return s.InvalidDigests == 0 && s.InvalidBackfillDigests == 0 && s.InvalidLogs == 0
+	return s.InvalidDigests == 0 && s.InvalidBackfillDigests == 0 && s.InvalidLogs == 0 && s.Inconsistencies == 0
 }
 
 // WriteText writes the AWS CLI's closing report: "Results requested for
@@ -243,6 +283,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	b = appendRatio(b, s.ValidDigests, s.InvalidDigests, "digest")
 	b = appendRatio(b, s.ValidBackfillDigests, s.InvalidBackfillDigests, "backfill digest")
 	b = appendRatio(b, s.ValidLogs, s.InvalidLogs, "log")
+	if s.Inconsistencies > 0 {
+		b = fmt.Appendf(b, "\n%d inconsistencies of the digest chain (fork, overlap, log file listed twice)", s.Inconsistencies)
+	}
 	b = append(b, '\n')
 	_, err := w.Write(b)
 	return err

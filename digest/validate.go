@@ -211,9 +211,14 @@ type validator struct {
 	msg                  []byte
 
 	// For the unlisted-log check: the log files the walked digests list
-	// and the windows of the valid digests, per region.
-	listed  map[string]struct{}
+	// (with the digest listing each) and the windows of the valid
+	// digests, per region.
+	listed  map[string]*File
 	windows map[string][]window
+	// For the chain checks: the standard digests walked (valid or not),
+	// and the valid ones, per region.
+	visited map[string]bool
+	chain   map[string][]*File
 }
 
 type digestList struct{ standard, backfill []string }
@@ -230,7 +235,8 @@ func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
 		start: opts.Start.UTC(), end: opts.End.UTC(), workers: opts.Workers,
 		keys: map[string]PublicKey{}, rsaKeys: map[string]*rsa.PublicKey{},
 		stores: map[string]sink.Store{store.Bucket(): store}, lists: map[string]*digestList{},
-		listed: map[string]struct{}{}, windows: map[string][]window{},
+		listed: map[string]*File{}, windows: map[string][]window{},
+		visited: map[string]bool{}, chain: map[string][]*File{},
 	}
 	if opts.AccountID != "" {
 		if !accountRE.MatchString(opts.AccountID) {
@@ -320,6 +326,12 @@ func (v *validator) walk(ctx context.Context, e *emitter) error {
 			if err := v.walkChain(ctx, e, r, backfill); err != nil {
 				return err
 			}
+			if backfill {
+				continue
+			}
+			if err := v.checkChain(ctx, e, r); err != nil {
+				return err
+			}
 		}
 	}
 	if v.opts.SkipUnlisted {
@@ -405,7 +417,7 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 				if err != nil || stamp.Before(v.start) || stamp.After(v.end) || !covered(stamp) {
 					continue
 				}
-				if _, ok := v.listed[bucket+"/"+info.Key]; ok {
+				if v.listed[bucket+"/"+info.Key] != nil {
 					continue
 				}
 				f := Finding{Kind: LogUnlisted, Region: region, Bucket: bucket, Key: info.Key}
@@ -542,14 +554,22 @@ func (v *validator) walkChain(ctx context.Context, e *emitter, region string, ba
 		if err := e.finding(finding); err != nil {
 			return err
 		}
+		if !backfill {
+			v.visited[bucket+"/"+key] = true
+		}
 		if finding.Kind != DigestValid {
 			key, _ = popBefore(&keys, key)
 			continue
 		}
 		lastStart = f.DigestStartTime
 		v.windows[region] = append(v.windows[region], window{f.DigestStartTime, f.DigestEndTime})
+		if !backfill {
+			v.chain[region] = append(v.chain[region], f)
+		}
 		for _, lf := range f.LogFiles {
-			v.listed[lf.S3Bucket+"/"+lf.S3Object] = struct{}{}
+			if err := v.list(e, region, f, lf); err != nil {
+				return err
+			}
 			st, err := v.storeFor(ctx, lf.S3Bucket)
 			if err != nil {
 				return err
@@ -579,6 +599,90 @@ func (v *validator) walkChain(ctx context.Context, e *emitter, region string, ba
 				return err
 			}
 			keys = pick(l)
+		}
+	}
+	return nil
+}
+
+// list notes that digest f lists log file lf, reporting a file listed
+// before (LogListedTwice).
+func (v *validator) list(e *emitter, region string, f *File, lf LogEntry) error {
+	id := lf.S3Bucket + "/" + lf.S3Object
+	first, ok := v.listed[id]
+	if !ok {
+		v.listed[id] = f
+		return nil
+	}
+	return e.finding(Finding{Kind: LogListedTwice, Region: region, Bucket: lf.S3Bucket, Key: lf.S3Object, Digest: first, Other: f.DigestS3Object})
+}
+
+// checkChain reports the inconsistencies of a region's standard chain
+// after its walk: the valid digests in the range that the walk did not
+// reach although they share a previous digest or a period with one it did
+// (Fork), with the files they list again (LogListedTwice); and the
+// digests of the chain whose period overlaps their previous one's
+// (Overlap).
+func (v *validator) checkChain(ctx context.Context, e *emitter, region string) error {
+	chain := v.chain[region]
+	byKey := make(map[string]*File, len(chain))
+	byPrev := make(map[string]*File, len(chain))
+	for _, f := range chain {
+		byKey[f.DigestS3Bucket+"/"+f.DigestS3Object] = f
+		if f.PreviousDigestS3Object != "" {
+			byPrev[f.PreviousDigestS3Bucket+"/"+f.PreviousDigestS3Object] = f
+		}
+	}
+	for _, f := range chain {
+		prev := byKey[f.PreviousDigestS3Bucket+"/"+f.PreviousDigestS3Object]
+		if prev != nil && f.DigestStartTime.Before(prev.DigestEndTime) {
+			o := Finding{Kind: Overlap, Region: region, Bucket: f.DigestS3Bucket, Key: f.DigestS3Object, Other: prev.DigestS3Object, Digest: f}
+			if err := e.finding(o); err != nil {
+				return err
+			}
+		}
+	}
+	bucket := v.store.Bucket()
+	l, err := v.listDigests(ctx, bucket, region)
+	if err != nil {
+		return err
+	}
+	for _, key := range l.standard {
+		if v.visited[bucket+"/"+key] {
+			continue
+		}
+		f, finding, err := v.checkDigest(ctx, bucket, key, region, false)
+		if err != nil {
+			return err
+		}
+		if finding.Kind != DigestValid {
+			continue // not a digest of this trail's: the walk did not need it
+		}
+		other := byPrev[f.PreviousDigestS3Bucket+"/"+f.PreviousDigestS3Object]
+		if f.PreviousDigestS3Object == "" {
+			other = nil
+		}
+		for _, c := range chain {
+			if other != nil {
+				break
+			}
+			if f.DigestStartTime.Before(c.DigestEndTime) && c.DigestStartTime.Before(f.DigestEndTime) {
+				other = c
+			}
+		}
+		if other == nil {
+			continue // an older chain the range starts in, not a fork
+		}
+		fork := Finding{Kind: Fork, Region: region, Bucket: bucket, Key: key, Other: other.DigestS3Object, Digest: f,
+			Err: fmt.Errorf("digest: previous digest %s, period %s to %s; the chain's digest has previous digest %s, period %s to %s",
+				f.PreviousDigestS3Object, f.DigestStartTime.Format(TimeLayout), f.DigestEndTime.Format(TimeLayout),
+				other.PreviousDigestS3Object, other.DigestStartTime.Format(TimeLayout), other.DigestEndTime.Format(TimeLayout))}
+		if err := e.finding(fork); err != nil {
+			return err
+		}
+		for _, lf := range f.LogFiles {
+			if err := v.list(e, region, f, lf); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -249,6 +249,7 @@ type jsonFinding struct {
 	Backfill bool   `json:"backfill,omitempty"`
 	From     string `json:"from,omitempty"`
 	To       string `json:"to,omitempty"`
+	Other    string `json:"other,omitempty"` // the other digest of a fork, an overlap or a file listed twice
 	Error    string `json:"error,omitempty"`
 }
 
@@ -266,6 +267,7 @@ type jsonSummary struct {
 	ValidLogs              int    `json:"validLogs"`
 	InvalidLogs            int    `json:"invalidLogs"`
 	Gaps                   int    `json:"gaps"`
+	Inconsistencies        int    `json:"inconsistencies"`
 	Valid                  bool   `json:"valid"`
 }
 
@@ -287,12 +289,12 @@ func (r *jsonReporter) finding(f *digest.Finding) error {
 	if r.quiet && !f.Kind.Invalid() && f.Kind != digest.Gap {
 		return nil
 	}
-	j := jsonFinding{Kind: f.Kind.String(), Message: f.String(), Bucket: f.Bucket, Key: f.Key, Region: f.Region, Backfill: f.Backfill}
+	j := jsonFinding{Kind: f.Kind.String(), Message: f.String(), Bucket: f.Bucket, Key: f.Key, Region: f.Region, Backfill: f.Backfill, Other: f.Other}
 	switch {
 	case f.Kind == digest.Gap:
 		j.Type, j.From, j.To = "gap", formatTime(f.From), formatTime(f.To)
 		j.Bucket, j.Key = "", ""
-	case f.Kind.IsDigest():
+	case f.Kind.IsDigest(), f.Kind == digest.Fork, f.Kind == digest.Overlap:
 		j.Type = "digest"
 	default:
 		j.Type = "log"
@@ -316,6 +318,6 @@ func (r *jsonReporter) summary(s *digest.Summary) error {
 		FoundStart: formatTime(s.FoundStart), FoundEnd: formatTime(s.FoundEnd),
 		ValidDigests: s.ValidDigests, InvalidDigests: s.InvalidDigests,
 		ValidBackfillDigests: s.ValidBackfillDigests, InvalidBackfillDigests: s.InvalidBackfillDigests,
-		ValidLogs: s.ValidLogs, InvalidLogs: s.InvalidLogs, Gaps: s.Gaps, Valid: s.Valid(),
+		ValidLogs: s.ValidLogs, InvalidLogs: s.InvalidLogs, Gaps: s.Gaps, Inconsistencies: s.Inconsistencies, Valid: s.Valid(),
 	})
 }
