@@ -13,14 +13,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/internal/testdata"
 )
 
+// corpusDir holds the digest files of the corpus (internal/testdata).
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus", "digests")
-	_, err := os.Stat(dir)
-	require.NoError(t, err, "the corpus is read from ../shared/corpus beside the repository")
-	return dir
+	return testdata.Dir(t, "digests")
 }
 
 func TestParseCorpus(t *testing.T) {

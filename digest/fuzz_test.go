@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/internal/testdata"
 )
 
 // FuzzParse checks the digest parser against encoding/json: it accepts
@@ -14,12 +15,17 @@ import (
 // reads (for documents whose field names are not case variants of the
 // known ones, which encoding/json would also match).
 func FuzzParse(f *testing.F) {
-	entries, _ := os.ReadDir(filepath.Join("..", "..", "shared", "corpus", "digests"))
+	dir := testdata.Dir(f, "digests")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "digests", e.Name()))
-		if err == nil {
-			f.Add(data)
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			f.Fatal(err)
 		}
+		f.Add(data)
 	}
 	f.Add([]byte(`{"digestStartTime":"2026-01-01T00:00:00Z","digestEndTime":"2026-01-01T01:00:00Z","digestS3Bucket":"b\u0041","digestS3Object":"k\\n",` +
 		`"digestPublicKeyFingerprint":"f","previousDigestSignature":null,"x":[1,-2.5e3,{"y":[true,false,null]}],"logFiles":[{"s3Bucket":"b","s3Object":"o","hashValue":"h","z":{}}]}`))

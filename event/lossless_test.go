@@ -27,64 +27,54 @@ func TestCorpusTraps(t *testing.T) {
 		trap  string // text that shows the trap is in the input
 		check func(t *testing.T, r *event.Record, out string)
 	}{
-		{2940, `9007199254740993`, func(t *testing.T, r *event.Record, out string) {
+		{2915, `9007199254740993`, func(t *testing.T, r *event.Record, out string) {
 			assert.Contains(t, out, `9007199254740993`, "an integer beyond 2^53 keeps its digits")
 		}},
-		{2940, `0.1000000000000000055511151231257827`, func(t *testing.T, r *event.Record, out string) {
+		{2915, `0.1000000000000000055511151231257827`, func(t *testing.T, r *event.Record, out string) {
 			assert.Contains(t, out, `0.1000000000000000055511151231257827`)
 		}},
-		{2940, `-0.0`, func(t *testing.T, r *event.Record, out string) { assert.Contains(t, out, `-0.0`) }},
-		{2940, `1.5e-7`, func(t *testing.T, r *event.Record, out string) { assert.Contains(t, out, `1.5e-7`) }},
-		{2852, `9.48587e-05`, func(t *testing.T, r *event.Record, out string) {
-			assert.Equal(t, json.Number("9.48587e-05"), r.InsightDetails.InsightContext.Attributions[0].Baseline[1].Average)
-		}},
-		{3552, `"readOnly"`, func(t *testing.T, r *event.Record, out string) {
+		{2915, `-0.0`, func(t *testing.T, r *event.Record, out string) { assert.Contains(t, out, `-0.0`) }},
+		{2915, `1.5e-7`, func(t *testing.T, r *event.Record, out string) { assert.Contains(t, out, `1.5e-7`) }},
+		{3527, `"readOnly"`, func(t *testing.T, r *event.Record, out string) {
 			keys := topKeys(t, []byte(out))
 			assert.Equal(t, 2, count(keys, "readOnly"), "both copies of a duplicate key are kept")
 			assert.Equal(t, 2, count(keys, "eventType"))
-			assert.Equal(t, topKeys(t, lines[3551]), keys, "in their places")
+			assert.Equal(t, topKeys(t, lines[3526]), keys, "in their places")
 		}},
-		{2939, `日本語`, func(t *testing.T, r *event.Record, out string) {
+		{2914, `日本語`, func(t *testing.T, r *event.Record, out string) {
 			assert.Contains(t, out, "日本語")
 			assert.Contains(t, out, "😀")
 		}},
-		{2926, `"resources":"`, func(t *testing.T, r *event.Record, out string) {
-			assert.Nil(t, r.Resources)
-			v, ok := r.Lookup("resources")
-			require.True(t, ok, "resources written as a string is kept")
-			assert.Equal(t, event.String, v.Kind())
-			assert.Equal(t, event.String, event.Get(r.ResponseElements).Kind(), "responseElements is free-form: a string too")
-		}},
-		{3302, `"mfaAuthenticated":false`, func(t *testing.T, r *event.Record, out string) {
+		{3277, `"mfaAuthenticated":false`, func(t *testing.T, r *event.Record, out string) {
 			mfa, ok := r.UserIdentity.SessionContext.Attributes.MFA()
 			assert.True(t, ok, "a JSON boolean is read too")
 			assert.False(t, mfa)
 			assert.Contains(t, out, `"mfaAuthenticated":false`)
 		}},
-		{3339, `"deviceID"`, func(t *testing.T, r *event.Record, out string) {
+		{3314, `"deviceID"`, func(t *testing.T, r *event.Record, out string) {
 			assert.Equal(t, "op-01ac5d28a6a232904", r.EdgeDeviceDetails.ID())
 			assert.Equal(t, "outposts", r.EdgeDeviceDetails.Type)
 		}},
-		{3071, `"arn":"arn:aws:s3:::my-source-bucket"`, func(t *testing.T, r *event.Record, out string) {
+		{3046, `"arn":"arn:aws:s3:::my-source-bucket"`, func(t *testing.T, r *event.Record, out string) {
 			require.NotEmpty(t, r.Resources)
 			assert.Equal(t, "AWS::S3::Bucket", r.Resources[0].Type)
 			assert.Equal(t, "arn", r.Resources[0].Extra[0].Key, "lower-case arn kept")
 		}},
-		{3067, `"errorCode":""`, func(t *testing.T, r *event.Record, out string) {
+		{3042, `"errorCode":""`, func(t *testing.T, r *event.Record, out string) {
 			assert.Contains(t, out, `"errorCode":""`, "an empty string is written back")
 		}},
-		{2941, `"additionalEventData":"`, func(t *testing.T, r *event.Record, out string) {
+		{2916, `"additionalEventData":"`, func(t *testing.T, r *event.Record, out string) {
 			assert.Equal(t, event.String, event.Get(r.AdditionalEventData).Kind())
 		}},
-		{3161, `"RequestParameters"`, func(t *testing.T, r *event.Record, out string) {
+		{3136, `"RequestParameters"`, func(t *testing.T, r *event.Record, out string) {
 			_, ok := r.Lookup("RequestParameters")
 			assert.True(t, ok, "a capitalised key is an unknown key, kept")
 		}},
-		{2852, `"insightDetails"`, func(t *testing.T, r *event.Record, out string) {
+		{2847, `"insightDetails"`, func(t *testing.T, r *event.Record, out string) {
 			assert.Nil(t, r.UserIdentity, "Insights events have no userIdentity")
 			assert.NotContains(t, out, `"userIdentity":`)
 		}},
-		{2862, `"creationDate":"...`, func(t *testing.T, r *event.Record, out string) {
+		{2848, `"creationDate":"...`, func(t *testing.T, r *event.Record, out string) {
 			_, ok := r.UserIdentity.SessionContext.Attributes.Created()
 			assert.False(t, ok, "a placeholder is no date")
 			assert.Contains(t, out, `"creationDate":"..."`)
@@ -101,6 +91,27 @@ func TestCorpusTraps(t *testing.T) {
 			tt.check(t, &r, string(out))
 		})
 	}
+}
+
+// TestTrapsNotInCorpus checks the traps whose only corpus records came
+// from a source without a licence (internal/testdata/SOURCES.md), on
+// records written here in their shape: resources and responseElements as
+// strings. (An Insights average in exponent form is in TestInsightTypedValues's
+// fixture.)
+func TestTrapsNotInCorpus(t *testing.T) {
+	in := []byte(`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","accountId":"111122223333"},"eventTime":"2024-05-01T10:00:00Z",` +
+		`"eventSource":"iam.amazonaws.com","eventName":"CreateUser","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1",` +
+		`"requestParameters":{"userName":"bob"},"responseElements":"user bob created","resources":"arn:aws:iam::111122223333:user/bob",` +
+		`"eventID":"00000000-0000-4000-8000-000000000001","eventType":"AwsApiCall","recipientAccountId":"111122223333"}`)
+	var r event.Record
+	require.NoError(t, event.Unmarshal(in, &r))
+	out := r.AppendJSON(nil)
+	assert.Equal(t, tokens(t, in), tokens(t, out))
+	assert.Nil(t, r.Resources)
+	v, ok := r.Lookup("resources")
+	require.True(t, ok, "resources written as a string is kept")
+	assert.Equal(t, event.String, v.Kind())
+	assert.Equal(t, event.String, event.Get(r.ResponseElements).Kind(), "responseElements is free-form: a string too")
 }
 
 func count(list []string, s string) (n int) {

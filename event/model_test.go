@@ -204,10 +204,10 @@ func TestInsightTypedValues(t *testing.T) {
 }
 
 // specFields returns the field names in the first column of the tables under
-// a heading of record-format.md, grouped by table.
+// a heading of docs/record-format.md, grouped by table.
 func specFields(t *testing.T, heading string) [][]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir(t), "..", "spec", "record-format.md"))
+	f, err := os.Open(filepath.Join("..", "docs", "record-format.md"))
 	require.NoError(t, err)
 	defer f.Close()
 	row := regexp.MustCompile("^\\| `([A-Za-z0-9]+)`")

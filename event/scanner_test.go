@@ -138,7 +138,7 @@ func TestReadCorpusHasNoShapeErrors(t *testing.T) {
 		require.NotNil(t, r)
 		n++
 	}
-	assert.Equal(t, 3655, n)
+	assert.Equal(t, 3630, n)
 }
 
 func TestReadNonconformingRecords(t *testing.T) {

@@ -1,39 +1,27 @@
 package selector_test
 
 import (
-	"bufio"
-	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/selector"
 )
 
-// corpusRecords decodes the shared corpus of real CloudTrail records, odd
-// ones included.
+// corpusRecords decodes the corpus of real CloudTrail records
+// (internal/testdata), odd ones included.
 func corpusRecords(t *testing.T) []*event.Record {
 	t.Helper()
 	var records []*event.Record
 	for _, name := range []string{"records.jsonl", "records-nonconforming.jsonl"} {
-		f, err := os.Open(filepath.Join(sharedDir(t, "corpus"), name))
-		require.NoError(t, err)
-		sc := bufio.NewScanner(f)
-		sc.Buffer(nil, 16<<20)
-		for sc.Scan() {
-			if len(bytes.TrimSpace(sc.Bytes())) == 0 {
-				continue
-			}
+		for _, line := range testdata.Lines(t, name) {
 			r := new(event.Record)
-			require.NoError(t, event.Unmarshal(sc.Bytes(), r), "%s record %d", name, len(records))
+			require.NoError(t, event.Unmarshal(line, r), "%s record %d", name, len(records))
 			records = append(records, r)
 		}
-		require.NoError(t, sc.Err())
-		require.NoError(t, f.Close())
 	}
 	require.Greater(t, len(records), 3000)
 	return records

@@ -3,11 +3,10 @@ package selector_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/selector"
 )
 
@@ -69,12 +68,8 @@ func checkSelectorError(t *testing.T, err error) {
 
 // fuzzSeeds are the vectors' configurations and a few hand-written ones.
 func fuzzSeeds(f *testing.F) [][]byte {
-	data, err := os.ReadFile(filepath.Join(sharedDir(f, "spec"), "selectors-vectors.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
 	var file vectorFile
-	if err := json.Unmarshal(data, &file); err != nil {
+	if err := json.Unmarshal(testdata.SelectorVectors(f), &file); err != nil {
 		f.Fatal(err)
 	}
 	seeds := [][]byte{

@@ -3,8 +3,6 @@ package selector_test
 import (
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,19 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/selector"
 )
-
-// sharedDir is the reference material kept beside the checkout
-// (../shared from the repository root, ../../shared from this package).
-func sharedDir(t testing.TB, sub string) string {
-	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "shared", sub))
-	require.NoError(t, err)
-	_, err = os.Stat(dir)
-	require.NoError(t, err, "the shared reference material must be beside the checkout (../shared/%s)", sub)
-	return dir
-}
 
 type vectorFile struct {
 	MatchVectors []struct {
@@ -48,10 +36,8 @@ type vectorFile struct {
 
 func loadVectors(t *testing.T) vectorFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(sharedDir(t, "spec"), "selectors-vectors.json"))
-	require.NoError(t, err)
 	var f vectorFile
-	require.NoError(t, json.Unmarshal(data, &f))
+	require.NoError(t, json.Unmarshal(testdata.SelectorVectors(t), &f))
 	require.NotEmpty(t, f.MatchVectors)
 	require.NotEmpty(t, f.InvalidVectors)
 	return f

@@ -1,7 +1,6 @@
 package sink_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -19,34 +18,27 @@ import (
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/synth"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/sink"
 )
 
+// corpusDir is the corpus of internal/testdata, written to a temporary
+// directory.
 func corpusDir(t *testing.T) string {
 	t.Helper()
-	dir := filepath.Join("..", "..", "shared", "corpus")
-	_, err := os.Stat(dir)
-	require.NoError(t, err, "the corpus is expected beside the repository")
-	return dir
+	return testdata.Dir(t, ".")
 }
 
 // corpusRecords returns the first n records of the corpus, one JSON text
 // each.
 func corpusRecords(t *testing.T, n int) []string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir(t), "records.jsonl"))
-	require.NoError(t, err)
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
+	all := testdata.Records(t)
+	require.GreaterOrEqual(t, len(all), n)
 	var recs []string
-	for len(recs) < n && sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" {
-			recs = append(recs, line)
-		}
+	for _, line := range all[:n] {
+		recs = append(recs, string(line))
 	}
-	require.NoError(t, sc.Err())
-	require.Len(t, recs, n)
 	return recs
 }
 

@@ -2,18 +2,17 @@ package redact_test
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/internal/testdata"
 )
 
-// corpusDir is the shared corpus, beside the repository.
-var corpusDir = filepath.Join("..", "..", "..", "shared", "corpus")
-
+// openCorpus opens a file of the corpus of internal/testdata.
 func openCorpus(t *testing.T, name string) *os.File {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, name))
+	f, err := os.Open(testdata.Path(t, name))
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
 	return f

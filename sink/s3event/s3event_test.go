@@ -20,10 +20,9 @@ import (
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/miniotest"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/sink/s3event"
 )
-
-var corpusLogs = filepath.Join("..", "..", "..", "shared", "corpus", "logfiles")
 
 // notification builds an S3 event notification as S3 sends it, JSON and
 // all: keys URL-encoded, decoded by nobody yet.
@@ -76,6 +75,7 @@ func TestRecordsFromMinIO(t *testing.T) {
 	srv := miniotest.Start(t)
 	client := srv.Client(t)
 	srv.CreateBucket(t, "trail-bucket")
+	corpusLogs := testdata.Dir(t, "logfiles")
 
 	files := []string{
 		"boogy__CloudTrail-Log-Parser__examples__cloudtrail.json.gz",
@@ -112,6 +112,7 @@ func TestRecordsErrors(t *testing.T) {
 	srv := miniotest.Start(t)
 	client := srv.Client(t)
 	srv.CreateBucket(t, "bucket-b")
+	corpusLogs := testdata.Dir(t, "logfiles")
 	good, err := os.ReadFile(filepath.Join(corpusLogs, "boogy__CloudTrail-Log-Parser__examples__iam__CreateUser.json"))
 	require.NoError(t, err)
 	// A documentation example with a raw control character in a string:
