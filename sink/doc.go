@@ -30,6 +30,11 @@
 //   - Writer (NewWriter): a write-only Sink printing each record of each log
 //     file as one JSON line, for standard output and pipes.
 //
+// A Sink that wraps another (to count, log or fail puts) has an Unwrap()
+// Sink method returning the one it wraps; [As] looks through such wrappers
+// for a capability, as errors.As does, so that a trail reading its digest
+// chains back finds the [Store] beneath a wrapper.
+//
 // # Directory layout
 //
 // Dir keeps the object with key K in the file ROOT/K, so a directory sink

@@ -73,3 +73,25 @@ type ExclusiveSink interface {
 // ErrExists is wrapped by ExclusiveSink.PutIfAbsent for a key that holds an
 // object.
 var ErrExists = errors.New("object exists")
+
+// As finds the first sink in s's chain (s, then what each Unwrap() Sink
+// method returns) that is a T, as errors.As does for errors, and returns
+// it. A wrapper (a Sink around another, that counts, logs or fails puts)
+// has an Unwrap() Sink method returning the sink it wraps, so that code
+// looking for a capability beneath it, such as a trail reading its digest
+// chains back from a [Store], finds it without knowing the wrapper's type. The sink found is a wrapped one when s is a wrapper: use it for
+// what the wrapper does not change, such as reading what was stored.
+func As[T any](s Sink) (T, bool) {
+	for s != nil {
+		if t, ok := s.(T); ok {
+			return t, true
+		}
+		w, ok := s.(interface{ Unwrap() Sink })
+		if !ok {
+			break
+		}
+		s = w.Unwrap()
+	}
+	var zero T
+	return zero, false
+}

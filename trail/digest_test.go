@@ -127,9 +127,11 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	assert.Len(t, found[digest.DigestValid], 9)
 	assert.Len(t, found[digest.LogValid], len(s.logs))
 
-	// A restarted trail links its first digest to the last one.
+	// A restarted trail links its first digest to the last one, which it
+	// reads from the sink beneath a wrapper (Unwrap).
 	clock2 := trail.NewManualClock(time.Date(2026, 3, 14, 12, 30, 0, 0, time.UTC))
 	cfg.Clock = clock2
+	cfg.Delivery.Sinks = []sink.Sink{&faultSink{Sink: d}}
 	tr2, err := trail.New(cfg)
 	require.NoError(t, err)
 	clock2.Set(time.Date(2026, 3, 14, 12, 31, 0, 0, time.UTC))

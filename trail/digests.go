@@ -72,7 +72,7 @@ func newDigests(t *Trail, now time.Time) *digests {
 			quit:    make(chan struct{}),
 			done:    make(chan struct{}),
 		}
-		sd.store, _ = s.sink.(sink.Store)
+		sd.store, _ = sink.As[sink.Store](s.sink)
 		sd.known[routeKey{account: t.cfg.AccountID, region: t.cfg.HomeRegion}] = true
 		if t.cfg.IncludeGlobalServiceEvents {
 			sd.known[routeKey{account: t.cfg.AccountID, region: globalRegion}] = true

@@ -57,6 +57,8 @@ type slowSink struct {
 	delay time.Duration
 }
 
+func (s slowSink) Unwrap() sink.Sink { return s.Sink }
+
 func (s slowSink) Put(ctx context.Context, obj sink.Object) error {
 	time.Sleep(s.delay)
 	return s.Sink.Put(ctx, obj)

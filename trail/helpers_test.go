@@ -69,6 +69,8 @@ func (f *faultSink) Put(ctx context.Context, obj sink.Object) error {
 	return f.Sink.Put(ctx, obj)
 }
 
+func (f *faultSink) Unwrap() sink.Sink { return f.Sink }
+
 func (f *faultSink) setFail(fn func(string) error) {
 	f.mu.Lock()
 	f.fail = fn

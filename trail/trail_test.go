@@ -543,6 +543,8 @@ type blockSink struct {
 	release chan struct{}
 }
 
+func (b *blockSink) Unwrap() sink.Sink { return b.Sink }
+
 func (b *blockSink) Put(ctx context.Context, obj sink.Object) error {
 	select {
 	case <-b.release:

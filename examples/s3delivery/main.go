@@ -139,15 +139,16 @@ func loadSigner(keyFile string) (*digest.RSASigner, error) {
 	return digest.NewRSASigner(key), nil
 }
 
-// printingS3 is the S3 sink, printing each object it stored. It embeds
-// *s3sink.Sink rather than the sink.Sink interface so that the trail still sees
-// a sink.Store, which it reads to continue the digest chain of an earlier
-// run.
+// printingS3 wraps the S3 sink and prints each object it stored. Unwrap
+// lets the trail find the sink.Store beneath, which it reads to continue
+// the digest chain of an earlier run.
 type printingS3 struct {
-	*s3sink.Sink
+	sink.Sink
 	mu  sync.Mutex // Put is called concurrently
 	out io.Writer
 }
+
+func (p *printingS3) Unwrap() sink.Sink { return p.Sink }
 
 func (p *printingS3) Put(ctx context.Context, obj sink.Object) error {
 	if err := p.Sink.Put(ctx, obj); err != nil {
