@@ -2,14 +2,9 @@ package httpaudit
 
 import (
 	"context"
-	"encoding/binary"
-	"encoding/hex"
 	"encoding/json"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
-
-	"github.com/google/uuid"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/event/redact"
@@ -103,28 +98,4 @@ func statusError(status int) (code, message string) {
 		return "InternalError", "HTTP status " + strconv.Itoa(status)
 	}
 	return "ClientError", "HTTP status " + strconv.Itoa(status)
-}
-
-// newID returns a random (version 4) UUID for eventID and requestID. The
-// bits come from math/rand/v2, whose global source is ChaCha8 seeded by the
-// operating system: unique and unpredictable enough for identifiers, which
-// are not secrets, at a fraction of the cost of reading crypto/rand per
-// request.
-func newID() string {
-	var u uuid.UUID
-	binary.LittleEndian.PutUint64(u[:8], rand.Uint64())
-	binary.LittleEndian.PutUint64(u[8:], rand.Uint64())
-	u[6] = u[6]&0x0f | 0x40 // version 4
-	u[8] = u[8]&0x3f | 0x80 // RFC 4122 variant
-	var s [36]byte
-	hex.Encode(s[0:8], u[0:4])
-	s[8] = '-'
-	hex.Encode(s[9:13], u[4:6])
-	s[13] = '-'
-	hex.Encode(s[14:18], u[6:8])
-	s[18] = '-'
-	hex.Encode(s[19:23], u[8:10])
-	s[23] = '-'
-	hex.Encode(s[24:], u[10:])
-	return string(s[:])
 }

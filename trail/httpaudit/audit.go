@@ -9,32 +9,30 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/event/redact"
+	"github.com/trailkit/trailkit/internal/auditq"
 )
 
 // Emitter receives the records the middleware builds. *trail.Trail is one.
-type Emitter interface {
-	Emit(ctx context.Context, r *event.Record) error
-}
+type Emitter = auditq.Emitter
 
 // Overflow says what happens to a record when the queue is full.
-type Overflow int
+type Overflow = auditq.Overflow
 
 const (
 	// Block makes the request wait for room in the queue (for at most
 	// Options.BlockTimeout when that is set, after which the record is
 	// dropped and counted). No record is lost, but a stalled Emitter
 	// delays responses once the queue is full.
-	Block Overflow = iota
+	Block = auditq.Block
 	// Drop drops the record at once, counts it in Stats.Dropped and
 	// reports it to OnError: responses are never delayed.
-	Drop
+	Drop = auditq.Drop
 )
 
 // Options configure the middleware. Emitter and one of EventSource and Name
@@ -122,7 +120,7 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // ErrQueueFull is the error of a record dropped because the queue was full.
-var ErrQueueFull = errors.New("audit queue full")
+var ErrQueueFull = auditq.ErrQueueFull
 
 // Stats counts what the middleware did.
 type Stats struct {
@@ -145,77 +143,42 @@ type Stats struct {
 // Middleware turns requests into records. Its Wrap method is the
 // func(http.Handler) http.Handler that routers take.
 type Middleware struct {
-	opts      Options
-	trusted   []netip.Prefix
-	queue     chan *event.Record
-	mu        sync.RWMutex // held for reading while a record is queued, for writing by Close
-	closed    bool
-	closing   chan struct{} // closed when Close begins: blocked requests stop waiting
-	closeOnce sync.Once
-	done      chan struct{}
-	names     nameCache
+	opts    Options
+	trusted []netip.Prefix
+	q       *auditq.Queue
+	names   nameCache
 
-	// Counters that requests update and counters that workers update are
-	// kept on separate cache lines, so that the two sides do not take a
-	// line from each other on every record.
-	_                                                [64]byte
-	requests, dropped, blocked, decodeErrors, panics atomic.Uint64
-	callbackPanics                                   atomic.Uint64
-	_                                                [64]byte
-	emitted, failed, truncated, redactErrors         atomic.Uint64
-	_                                                [64]byte
+	// Counters of the request path, on their own cache lines (the queue's
+	// workers update theirs elsewhere).
+	_                              [64]byte
+	requests, decodeErrors, panics atomic.Uint64
+	callbackPanics                 atomic.Uint64
+	_                              [64]byte
 }
 
 // New returns a Middleware whose workers run until Close.
 func New(opts Options) (*Middleware, error) {
-	if opts.Emitter == nil {
-		return nil, errors.New("httpaudit: Options.Emitter is required")
-	}
 	if opts.EventSource == "" && opts.Name == nil {
 		return nil, errors.New("httpaudit: Options.EventSource or Options.Name is required")
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
 	}
-	if opts.MaxRecordBytes <= 0 {
-		opts.MaxRecordBytes = redact.MaxRecordBytes
-	}
-	if opts.QueueSize <= 0 {
-		opts.QueueSize = 4096
-	}
-	if opts.Workers <= 0 {
-		opts.Workers = 1
-	}
-	if opts.Overflow != Block && opts.Overflow != Drop {
-		return nil, fmt.Errorf("httpaudit: unknown Overflow %d", opts.Overflow)
-	}
 	if opts.OnError == nil {
 		opts.OnError = func(err *Error) { slog.Default().Error(err.Error()) }
 	}
-	m := &Middleware{
-		opts:    opts,
-		trusted: append([]netip.Prefix(nil), opts.TrustedProxies...),
-		queue:   make(chan *event.Record, opts.QueueSize),
-		closing: make(chan struct{}),
-		done:    make(chan struct{}),
+	m := &Middleware{opts: opts, trusted: append([]netip.Prefix(nil), opts.TrustedProxies...)}
+	qopts := auditq.Options{
+		Emitter: opts.Emitter, AccountID: opts.AccountID, Redactor: opts.Redactor,
+		MaxRecordBytes: opts.MaxRecordBytes, QueueSize: opts.QueueSize, Workers: opts.Workers,
+		Overflow: opts.Overflow, BlockTimeout: opts.BlockTimeout, EmitTimeout: opts.EmitTimeout,
+		OnError: m.report,
 	}
-	var wg sync.WaitGroup
-	for range opts.Workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			m.work()
-		}()
+	if err := qopts.Check("httpaudit"); err != nil {
+		return nil, err
 	}
-	go func() { wg.Wait(); close(m.done) }()
+	m.q = auditq.New(qopts)
 	return m, nil
-}
-
-// work emits queued records until the queue is closed and empty.
-func (m *Middleware) work() {
-	for rec := range m.queue {
-		m.emit(rec)
-	}
 }
 
 // Wrap returns next with every request audited.
@@ -225,11 +188,12 @@ func (m *Middleware) Wrap(next http.Handler) http.Handler {
 
 // Stats returns the counters.
 func (m *Middleware) Stats() Stats {
+	q := m.q.Stats()
 	return Stats{
-		Requests: m.requests.Load(), Emitted: m.emitted.Load(), Failed: m.failed.Load(),
-		Dropped: m.dropped.Load(), Blocked: m.blocked.Load(), Truncated: m.truncated.Load(),
-		DecodeErrors: m.decodeErrors.Load(), RedactErrors: m.redactErrors.Load(),
-		Panics: m.panics.Load(), CallbackPanics: m.callbackPanics.Load(), Queued: len(m.queue),
+		Requests: m.requests.Load(), Emitted: q.Emitted, Failed: q.Failed,
+		Dropped: q.Dropped, Blocked: q.Blocked, Truncated: q.Truncated,
+		DecodeErrors: m.decodeErrors.Load(), RedactErrors: q.RedactErrors,
+		Panics: m.panics.Load(), CallbackPanics: m.callbackPanics.Load(), Queued: q.Queued,
 	}
 }
 
@@ -237,19 +201,7 @@ func (m *Middleware) Stats() Stats {
 // until ctx is done. Requests that finish after Close emit their record
 // themselves, before their response completes.
 func (m *Middleware) Close(ctx context.Context) error {
-	m.closeOnce.Do(func() { close(m.closing) })
-	m.mu.Lock()
-	if !m.closed {
-		m.closed = true
-		close(m.queue)
-	}
-	m.mu.Unlock()
-	select {
-	case <-m.done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("httpaudit: close with %d records queued: %w", len(m.queue), ctx.Err())
-	}
+	return m.q.Close(ctx, "httpaudit")
 }
 
 // box holds what every request needs in one allocation: the record, the
@@ -364,7 +316,7 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 	// and the body so that they do not wait with it.
 	b.w.ResponseWriter = released{}
 	b.body = nil
-	m.enqueue(rec)
+	m.q.Add(rec)
 }
 
 var errReleased = errors.New("httpaudit: write after the handler returned")
@@ -496,92 +448,6 @@ func validUTF8(s string) string {
 		return s
 	}
 	return strings.ToValidUTF8(s, "\uFFFD")
-}
-
-// enqueue hands the record to the workers, by the Overflow policy.
-func (m *Middleware) enqueue(rec *event.Record) {
-	if !m.tryEnqueue(rec) {
-		m.emit(rec) // closed: the request emits its own record
-	}
-}
-
-// tryEnqueue queues rec by the Overflow policy (dropping it counts as
-// done) and reports false when the middleware is closed.
-func (m *Middleware) tryEnqueue(rec *event.Record) bool {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if m.closed {
-		return false
-	}
-	select {
-	case m.queue <- rec:
-		return true
-	default:
-	}
-	if m.opts.Overflow == Drop {
-		m.drop(rec)
-		return true
-	}
-	m.blocked.Add(1)
-	var timeout <-chan time.Time
-	if m.opts.BlockTimeout > 0 {
-		t := time.NewTimer(m.opts.BlockTimeout)
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case m.queue <- rec:
-		return true
-	case <-timeout:
-		m.drop(rec)
-		return true
-	case <-m.closing:
-		// Close waits for this lock; rather than hold it while waiting
-		// for room, emit here.
-		return false
-	}
-}
-
-func (m *Middleware) drop(rec *event.Record) {
-	m.dropped.Add(1)
-	m.fillIDs(rec)
-	m.report("drop", rec, ErrQueueFull)
-}
-
-func (m *Middleware) fillIDs(rec *event.Record) {
-	if rec.RequestID == "" {
-		rec.RequestID = newID()
-	}
-	if rec.EventID == "" {
-		rec.EventID = newID()
-	}
-	rec.Fill(m.opts.AccountID, rec.EventTime)
-}
-
-// emit prepares a queued record and gives it to the Emitter.
-func (m *Middleware) emit(rec *event.Record) {
-	m.fillIDs(rec)
-	if m.opts.Redactor != nil {
-		if err := m.opts.Redactor.Record(rec); err != nil {
-			m.redactErrors.Add(1)
-			m.report("redact", rec, err)
-		}
-	}
-	if res := redact.Limit(rec, m.opts.MaxRecordBytes); len(res.Cuts) > 0 {
-		m.truncated.Add(1)
-	}
-	ctx := context.Background()
-	if m.opts.EmitTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, m.opts.EmitTimeout)
-		defer cancel()
-	}
-	if err := m.opts.Emitter.Emit(ctx, rec); err != nil {
-		m.failed.Add(1)
-		m.report("emit", rec, err)
-		return
-	}
-	m.emitted.Add(1)
 }
 
 func (m *Middleware) report(op string, rec *event.Record, err error) {

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/trailkit/trailkit/event"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"unicode"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 // EventName derives an eventName from a request's method and the ServeMux
