@@ -8,10 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strings"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/event/redact"
@@ -279,10 +277,10 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 		rec.AWSRegion = m.opts.Region
 	}
 	if rec.SourceIPAddress == "" {
-		rec.SourceIPAddress = validUTF8(m.sourceIP(r))
+		rec.SourceIPAddress = auditq.ValidUTF8(m.sourceIP(r))
 	}
 	if rec.UserAgent == "" {
-		rec.UserAgent = validUTF8(r.UserAgent())
+		rec.UserAgent = auditq.ValidUTF8(r.UserAgent())
 	}
 	if rec.UserIdentity == nil && m.opts.Identity != nil {
 		rec.UserIdentity = m.identity(r, rec)
@@ -292,9 +290,9 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 	}
 	if rec.RequestID == "" {
 		if m.opts.RequestID != nil {
-			rec.RequestID = validUTF8(m.requestID(r, rec))
+			rec.RequestID = auditq.ValidUTF8(m.requestID(r, rec))
 		} else {
-			rec.RequestID = validUTF8(r.Header.Get("X-Request-Id"))
+			rec.RequestID = auditq.ValidUTF8(r.Header.Get("X-Request-Id"))
 		}
 	}
 	if rec.ReadOnly == nil {
@@ -306,7 +304,7 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 		rec.ManagementEvent = &b.mgmt
 	}
 	if rec.TLSDetails == nil && r.TLS != nil {
-		rec.TLSDetails = tlsDetails(r.TLS, r.Host)
+		rec.TLSDetails = auditq.TLSDetails(r.TLS, r.Host)
 	}
 	if rec.RequestParameters == nil {
 		rec.RequestParameters = m.requestParameters(b, r)
@@ -400,7 +398,7 @@ func (m *Middleware) outcome(b *box, r *http.Request, panicked any) {
 				rec.ErrorMessage = "the handler aborted the response"
 			} else {
 				rec.ErrorCode = "InternalError"
-				rec.ErrorMessage = validUTF8("handler panic: " + fmt.Sprint(panicked))
+				rec.ErrorMessage = auditq.ValidUTF8("handler panic: " + fmt.Sprint(panicked))
 			}
 		}
 	case status == 0:
@@ -439,15 +437,6 @@ func readOnlyMethod(method string) bool {
 		return true
 	}
 	return false
-}
-
-// validUTF8 keeps header values that are not UTF-8 from reaching a record:
-// each invalid byte becomes U+FFFD, as JSON encoders write it.
-func validUTF8(s string) string {
-	if utf8.ValidString(s) {
-		return s
-	}
-	return strings.ToValidUTF8(s, "\uFFFD")
 }
 
 func (m *Middleware) report(op string, rec *event.Record, err error) {

@@ -1,4 +1,4 @@
-package httpaudit
+package auditq
 
 import (
 	"crypto/tls"
@@ -6,16 +6,16 @@ import (
 	"github.com/trailkit/trailkit/event"
 )
 
-// tlsDetails returns the connection's details as CloudTrail writes tlsDetails: tlsVersion as
+// TLSDetails returns the connection's details as CloudTrail writes tlsDetails: tlsVersion as
 // "TLSv1.3", cipherSuite by its OpenSSL name ("ECDHE-RSA-AES128-GCM-SHA256";
 // TLS 1.3 suites have the same name in both conventions), the Host header
 // the client sent, and keyExchange by the names CloudTrail uses
 // ("X25519MLKEM768", "x25519", "secp256r1").
-func tlsDetails(cs *tls.ConnectionState, host string) *event.TLSDetails {
+func TLSDetails(cs *tls.ConnectionState, host string) *event.TLSDetails {
 	return &event.TLSDetails{
 		TLSVersion:               tlsVersionName(cs.Version),
 		CipherSuite:              cipherSuiteName(cs.CipherSuite),
-		ClientProvidedHostHeader: validUTF8(host),
+		ClientProvidedHostHeader: ValidUTF8(host),
 		KeyExchange:              keyExchangeName(cs.CurveID),
 	}
 }
