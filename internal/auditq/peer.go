@@ -98,3 +98,18 @@ func parseHop(s string) (netip.Addr, bool) {
 	}
 	return netip.Addr{}, false
 }
+
+// AddMember adds a member ("name":value) to a JSON object, or makes an
+// object of it when obj is not one.
+func AddMember(obj []byte, member string) []byte {
+	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
+		return []byte("{" + member + "}")
+	}
+	out := make([]byte, 0, len(obj)+len(member)+1)
+	out = append(out, obj[:len(obj)-1]...)
+	if len(obj) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, member...)
+	return append(out, '}')
+}

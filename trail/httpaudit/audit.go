@@ -413,22 +413,8 @@ func (m *Middleware) outcome(b *box, r *http.Request, panicked any) {
 	if b.w.err != nil || r.Context().Err() != nil {
 		// The client went away before the response was complete; what the
 		// handler did is recorded all the same.
-		rec.AdditionalEventData = addMember(rec.AdditionalEventData, `"clientDisconnected":true`)
+		rec.AdditionalEventData = auditq.AddMember(rec.AdditionalEventData, `"clientDisconnected":true`)
 	}
-}
-
-// addMember adds a member to a JSON object, or makes an object of it.
-func addMember(obj []byte, member string) []byte {
-	if len(obj) < 2 || obj[0] != '{' || obj[len(obj)-1] != '}' {
-		return []byte("{" + member + "}")
-	}
-	out := make([]byte, 0, len(obj)+len(member)+1)
-	out = append(out, obj[:len(obj)-1]...)
-	if len(obj) > 2 {
-		out = append(out, ',')
-	}
-	out = append(out, member...)
-	return append(out, '}')
 }
 
 func readOnlyMethod(method string) bool {
