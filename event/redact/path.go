@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,10 +10,6 @@ import (
 
 // hidden is the JSON value a redacted field is written as.
 const hidden = `"HIDDEN_DUE_TO_SECURITY_REASONS"`
-
-// maxDepth bounds the nesting the rewriter follows a selection into; a value
-// that a selection reaches deeper is hidden whole (failing closed).
-const maxDepth = 512
 
 // node is one step of a compiled set of paths: the members it selects by
 // name, the node every member matches ("*"), and whether the value reached
@@ -123,296 +118,142 @@ func (n *node) lookup(key string) *node {
 
 // rewriter copies one JSON value, writing hidden in place of the values the
 // tree selects. Arrays are transparent: a path step applies to every element.
-// Output is compact.
+// Output is compact. It reads with the shared JSON scanner, so it accepts
+// what the event package accepts and nothing else: a value nested deeper
+// than jsonscan.MaxDepth is an error, which callers answer by hiding the
+// whole field (failing closed).
 type rewriter struct {
-	src []byte
-	pos int
+	p   jsonscan.Parser
 	dst []byte
 }
 
 // rewrite appends src, a single JSON value, to dst with the selected values
 // hidden.
 func (n *node) rewrite(dst, src []byte) ([]byte, error) {
-	w := rewriter{src: src, dst: dst}
-	if err := w.value(n, 0); err != nil {
+	w := rewriter{p: jsonscan.New(src, 0), dst: dst}
+	if err := w.value(n); err != nil {
 		return dst, err
 	}
-	w.ws()
-	if w.pos != len(w.src) {
-		return dst, w.errorf("unexpected %q after the value", w.src[w.pos])
+	if err := w.p.End("the value"); err != nil {
+		return dst, err
 	}
 	return w.dst, nil
 }
 
-func (w *rewriter) errorf(format string, args ...any) error {
-	return fmt.Errorf("at byte %d: %s", w.pos, fmt.Sprintf(format, args...))
-}
-
-func (w *rewriter) ws() {
-	for w.pos < len(w.src) {
-		switch w.src[w.pos] {
-		case ' ', '\t', '\n', '\r':
-			w.pos++
-		default:
-			return
-		}
-	}
-}
-
-func (w *rewriter) value(n *node, depth int) error {
-	w.ws()
-	if w.pos >= len(w.src) {
-		return w.errorf("unexpected end of input")
+func (w *rewriter) value(n *node) error {
+	p := &w.p
+	p.WS()
+	if p.Pos >= len(p.Buf) {
+		return p.Unexpected("a value")
 	}
 	if n == nil || n.kids == nil && n.any == nil && !n.hide {
 		return w.copyValue()
 	}
-	if n.hide || depth >= maxDepth {
-		// Past maxDepth the selection is not followed: the value is hidden
-		// whole rather than risk showing what a path selects.
-		if err := w.skip(); err != nil {
+	if n.hide {
+		if err := p.SkipValue(); err != nil {
 			return err
 		}
 		w.dst = append(w.dst, hidden...)
 		return nil
 	}
-	switch w.src[w.pos] {
+	switch p.Buf[p.Pos] {
 	case '{':
-		return w.object(n, depth)
+		return w.object(n)
 	case '[':
-		return w.array(n, depth)
+		return w.array(n)
 	}
 	return w.copyValue()
 }
 
-func (w *rewriter) object(n *node, depth int) error {
-	w.pos++
+func (w *rewriter) object(n *node) error {
+	p := &w.p
+	if err := p.Enter(); err != nil {
+		return err
+	}
+	p.Pos++ // '{'
 	w.dst = append(w.dst, '{')
-	w.ws()
-	if w.pos < len(w.src) && w.src[w.pos] == '}' {
-		w.pos++
+	if p.Peek() == '}' {
+		p.Pos++
+		p.Depth--
 		w.dst = append(w.dst, '}')
 		return nil
 	}
 	for {
-		w.ws()
-		if w.pos >= len(w.src) || w.src[w.pos] != '"' {
-			return w.errorf("expected a member name")
+		if p.Peek() != '"' {
+			return p.Unexpected("a string key")
 		}
-		start := w.pos
-		escaped, err := w.skipString()
+		start := p.Pos
+		key, err := p.Str() // decoded: an escape cannot hide a name
 		if err != nil {
 			return err
 		}
-		raw := w.src[start:w.pos]
-		w.dst = append(w.dst, raw...)
-		var child *node
-		if escaped {
-			var key string
-			if err := json.Unmarshal(raw, &key); err != nil {
-				return w.errorf("bad member name: %v", err)
-			}
-			child = n.lookup(key)
-		} else {
-			child = n.lookup(string(raw[1 : len(raw)-1]))
-		}
-		w.ws()
-		if w.pos >= len(w.src) || w.src[w.pos] != ':' {
-			return w.errorf("expected ':'")
-		}
-		w.pos++
-		w.dst = append(w.dst, ':')
-		if err := w.value(child, depth+1); err != nil {
+		w.dst = append(w.dst, p.Buf[start:p.Pos]...)
+		if err := p.Expect(':'); err != nil {
 			return err
 		}
-		w.ws()
-		if w.pos >= len(w.src) {
-			return w.errorf("unexpected end of input in an object")
+		w.dst = append(w.dst, ':')
+		// Every copy of a key that occurs twice is followed: the last one
+		// is the one readers see, and hiding the others too leaks nothing.
+		if err := w.value(n.lookup(key)); err != nil {
+			return err
 		}
-		switch w.src[w.pos] {
+		switch p.Peek() {
 		case ',':
-			w.pos++
+			p.Pos++
 			w.dst = append(w.dst, ',')
 		case '}':
-			w.pos++
+			p.Pos++
+			p.Depth--
 			w.dst = append(w.dst, '}')
 			return nil
 		default:
-			return w.errorf("unexpected %q in an object", w.src[w.pos])
+			return p.Unexpected("',' or '}'")
 		}
 	}
 }
 
-func (w *rewriter) array(n *node, depth int) error {
-	w.pos++
+func (w *rewriter) array(n *node) error {
+	p := &w.p
+	if err := p.Enter(); err != nil {
+		return err
+	}
+	p.Pos++ // '['
 	w.dst = append(w.dst, '[')
-	w.ws()
-	if w.pos < len(w.src) && w.src[w.pos] == ']' {
-		w.pos++
+	if p.Peek() == ']' {
+		p.Pos++
+		p.Depth--
 		w.dst = append(w.dst, ']')
 		return nil
 	}
 	for {
-		if err := w.value(n, depth+1); err != nil {
+		if err := w.value(n); err != nil {
 			return err
 		}
-		w.ws()
-		if w.pos >= len(w.src) {
-			return w.errorf("unexpected end of input in an array")
-		}
-		switch w.src[w.pos] {
+		switch p.Peek() {
 		case ',':
-			w.pos++
+			p.Pos++
 			w.dst = append(w.dst, ',')
 		case ']':
-			w.pos++
+			p.Pos++
+			p.Depth--
 			w.dst = append(w.dst, ']')
 			return nil
 		default:
-			return w.errorf("unexpected %q in an array", w.src[w.pos])
+			return p.Unexpected("',' or ']'")
 		}
 	}
 }
 
-// copyValue copies the value at pos, compacting it.
+// copyValue copies the value at Pos, compacting it.
 func (w *rewriter) copyValue() error {
-	start := w.pos
-	spaced, err := w.skipSpaced()
+	v, spaced, err := w.p.Value()
 	if err != nil {
 		return err
 	}
 	if spaced {
-		w.dst = jsonscan.AppendCompact(w.dst, w.src[start:w.pos])
+		w.dst = jsonscan.AppendCompact(w.dst, v)
 	} else {
-		w.dst = append(w.dst, w.src[start:w.pos]...)
+		w.dst = append(w.dst, v...)
 	}
 	return nil
-}
-
-func (w *rewriter) skip() error {
-	_, err := w.skipSpaced()
-	return err
-}
-
-// skipString moves past the string at pos and reports whether it holds
-// escapes.
-func (w *rewriter) skipString() (escaped bool, err error) {
-	for i := w.pos + 1; i < len(w.src); i++ {
-		switch c := w.src[i]; {
-		case c == '\\':
-			escaped = true
-			i++
-		case c == '"':
-			w.pos = i + 1
-			return escaped, nil
-		case c < 0x20:
-			w.pos = i
-			return false, w.errorf("control character in a string")
-		}
-	}
-	w.pos = len(w.src)
-	return false, w.errorf("unterminated string")
-}
-
-// maxSkipDepth bounds the nesting of values that are only copied; input
-// nested deeper is refused, as encoding/json refuses it.
-const maxSkipDepth = 10000
-
-// skipSpaced moves past one value and reports whether it held insignificant
-// whitespace. It checks structure (brackets, strings, literals and number
-// characters), not every detail of number syntax.
-func (w *rewriter) skipSpaced() (spaced bool, err error) {
-	err = w.skipValue(0, &spaced)
-	return spaced, err
-}
-
-func (w *rewriter) skipValue(depth int, spaced *bool) error {
-	if w.blank() {
-		*spaced = true
-	}
-	if w.pos >= len(w.src) {
-		return w.errorf("unexpected end of input")
-	}
-	switch c := w.src[w.pos]; {
-	case c == '{' || c == '[':
-		if depth >= maxSkipDepth {
-			return w.errorf("nested too deeply")
-		}
-		end := byte('}')
-		if c == '[' {
-			end = ']'
-		}
-		w.pos++
-		if w.blank() {
-			*spaced = true
-		}
-		if w.pos < len(w.src) && w.src[w.pos] == end {
-			w.pos++
-			return nil
-		}
-		for {
-			if c == '{' {
-				if w.blank() {
-					*spaced = true
-				}
-				if w.pos >= len(w.src) || w.src[w.pos] != '"' {
-					return w.errorf("expected a member name")
-				}
-				if _, err := w.skipString(); err != nil {
-					return err
-				}
-				if w.blank() {
-					*spaced = true
-				}
-				if w.pos >= len(w.src) || w.src[w.pos] != ':' {
-					return w.errorf("expected ':'")
-				}
-				w.pos++
-			}
-			if err := w.skipValue(depth+1, spaced); err != nil {
-				return err
-			}
-			if w.blank() {
-				*spaced = true
-			}
-			if w.pos >= len(w.src) {
-				return w.errorf("unexpected end of input")
-			}
-			switch w.src[w.pos] {
-			case ',':
-				w.pos++
-			case end:
-				w.pos++
-				return nil
-			default:
-				return w.errorf("unexpected %q", w.src[w.pos])
-			}
-		}
-	case c == '"':
-		_, err := w.skipString()
-		return err
-	case c == '-' || (c >= '0' && c <= '9'):
-		for w.pos < len(w.src) && strings.IndexByte("0123456789+-.eE", w.src[w.pos]) >= 0 {
-			w.pos++
-		}
-		return nil
-	case c == 't' || c == 'f' || c == 'n':
-		for _, word := range [...]string{"true", "false", "null"} {
-			if word[0] == c {
-				if len(w.src)-w.pos < len(word) || string(w.src[w.pos:w.pos+len(word)]) != word {
-					return w.errorf("invalid literal")
-				}
-				w.pos += len(word)
-				return nil
-			}
-		}
-	}
-	return w.errorf("unexpected %q", w.src[w.pos])
-}
-
-// blank skips whitespace and reports whether there was any.
-func (w *rewriter) blank() bool {
-	p := w.pos
-	w.ws()
-	return w.pos != p
 }

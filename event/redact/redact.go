@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // Hidden is what a redacted value is written as, the string CloudTrail writes
@@ -162,16 +163,8 @@ func (x *Redactor) Record(r *event.Record) error {
 		if !plan.needed(*field) {
 			continue
 		}
-		// The rewriter checks structure, not every detail of JSON (number
-		// syntax): check the whole first, so that what cannot be read is
-		// hidden rather than passed on.
-		if !json.Valid(*field) {
-			*field = json.RawMessage(hidden)
-			if first == nil {
-				first = fmt.Errorf("redact %s: not valid JSON", name)
-			}
-			continue
-		}
+		// The rewriter validates as it goes: what cannot be read is hidden
+		// rather than passed on.
 		out, err := plan.node.rewrite(make([]byte, 0, len(*field)+len(hidden)), *field)
 		if err != nil {
 			*field = json.RawMessage(hidden)
@@ -247,27 +240,27 @@ func (x *Redactor) wholeRecord(r *event.Record) error {
 	*bp = src
 	var out []byte
 	err := errors.New("not valid JSON")
-	if json.Valid(src) {
+	if valid(src) {
 		out, err = x.root.rewrite(nil, src)
 	}
 	if err != nil {
 		// Only a free-form field can hold invalid JSON: hide those whole,
 		// then try again.
 		for name, get := range rawFields {
-			if f := get(r); *f != nil && !json.Valid(*f) {
+			if f := get(r); *f != nil && !valid(*f) {
 				*f = json.RawMessage(hidden)
 				err = fmt.Errorf("redact %s: not valid JSON: %w", name, err)
 			}
 		}
 		for i, f := range r.Extra {
-			if !json.Valid(f.Value) {
+			if !valid(f.Value) {
 				r.Extra[i].Value = json.RawMessage(hidden)
 				err = fmt.Errorf("redact %s: not valid JSON: %w", f.Key, err)
 			}
 		}
 		src = r.AppendJSON(src[:0])
 		*bp = src
-		if !json.Valid(src) {
+		if !valid(src) {
 			return fmt.Errorf("redact record: not valid JSON even with its free-form fields hidden (an Extra member?)")
 		}
 		var again error
@@ -293,12 +286,13 @@ func (x *Redactor) JSON(src []byte) (json.RawMessage, error) {
 	if x.root.hide {
 		return json.RawMessage(hidden), nil
 	}
-	if !json.Valid(src) {
-		return nil, errors.New("redact: not valid JSON")
-	}
 	out, err := x.root.rewrite(make([]byte, 0, len(src)), src)
 	if err != nil {
 		return nil, fmt.Errorf("redact: %w", err)
 	}
 	return out, nil
 }
+
+// valid reports whether v is JSON as the event package reads it: the rules
+// of the shared scanner, nesting limit included.
+func valid(v []byte) bool { return jsonscan.Valid(v) == nil }

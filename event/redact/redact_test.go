@@ -3,15 +3,18 @@ package redact_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/event/redact"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 const H = `"HIDDEN_DUE_TO_SECURITY_REASONS"`
@@ -213,12 +216,12 @@ func FuzzJSON(f *testing.F) {
 	none := redact.MustNew("zz")
 	f.Fuzz(func(t *testing.T, in []byte) {
 		out, err := x.JSON(in)
-		if !json.Valid(in) {
-			return
+		if !json.Valid(in) || !utf8.Valid(in) {
+			return // encoding/json lets invalid UTF-8 through; trailkit does not
 		}
 		if err != nil {
-			if strings.Contains(err.Error(), "nested too deeply") {
-				return
+			if errors.Is(err, jsonscan.ErrTooDeep) {
+				return // one nesting limit, lower than encoding/json's
 			}
 			t.Fatalf("valid input %q: %v", in, err)
 		}
@@ -240,14 +243,16 @@ func FuzzJSON(f *testing.F) {
 }
 
 func TestJSONDeepSelectionFailsClosed(t *testing.T) {
-	// Arrays are looked through, so a selection stays live inside deeply
-	// nested arrays; past the depth it follows, the value is hidden whole.
+	// One nesting limit everywhere (jsonscan.MaxDepth): a value nested
+	// deeper is an error, and a record's field holding one is hidden whole.
 	in := `{"a":` + strings.Repeat("[", 600) + `{"b":1,"c":2}` + strings.Repeat("]", 600) + `}`
-	got, err := redact.MustNew("a.b").JSON([]byte(in))
-	require.NoError(t, err)
-	assert.True(t, json.Valid(got))
-	assert.NotContains(t, string(got), `"b":1`)
-	assert.Contains(t, string(got), H)
+	_, err := redact.MustNew("a.b").JSON([]byte(in))
+	require.ErrorIs(t, err, jsonscan.ErrTooDeep)
+	rec := testRecord()
+	rec.RequestParameters = json.RawMessage(in)
+	err = redact.MustNew("requestParameters.a.b").Record(rec)
+	require.ErrorIs(t, err, jsonscan.ErrTooDeep)
+	assert.Equal(t, H, string(rec.RequestParameters))
 }
 
 func TestRecordInPlaceStrings(t *testing.T) {
