@@ -1,0 +1,296 @@
+package detect
+
+import (
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// This file reads JSON text in place: records come as valid JSON (from
+// event.Scanner or from a decoded record's free-form parts), so a lookup
+// only needs to skip values and compare keys. Malformed text never panics:
+// a lookup on it finds nothing.
+
+// ws returns the index of the first non-space byte of b at or after i.
+func ws(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the string starting at b[i] == '"'.
+func skipString(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return -1
+}
+
+// skip returns the index after the value starting at b[i], or -1.
+func skip(b []byte, i int) int {
+	if i >= len(b) {
+		return -1
+	}
+	switch b[i] {
+	case '"':
+		return skipString(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = skipString(b, i)
+				if i < 0 {
+					return -1
+				}
+				i--
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return -1
+	}
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\n', '\r', '\t':
+			return i
+		}
+	}
+	return i
+}
+
+// members calls fn with each key (raw, without quotes) and value of the
+// object b until fn returns false.
+func eachMember(b []byte, fn func(key, v []byte) bool) {
+	i := ws(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return
+	}
+	i++
+	for {
+		i = ws(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return
+		}
+		end := skipString(b, i)
+		if end < 0 {
+			return
+		}
+		key := b[i+1 : end-1]
+		i = ws(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return
+		}
+		i = ws(b, i+1)
+		vend := skip(b, i)
+		if vend < 0 {
+			return
+		}
+		if !fn(key, b[i:vend]) {
+			return
+		}
+		i = ws(b, vend)
+		if i >= len(b) || b[i] != ',' {
+			return
+		}
+		i++
+	}
+}
+
+// keyIs reports whether the raw key (JSON string contents) is k.
+func keyIs(raw []byte, k string) bool {
+	if len(raw) == len(k) && string(raw) == k {
+		return true
+	}
+	for _, c := range raw {
+		if c == '\\' {
+			s, ok := unescape(raw)
+			return ok && s == k
+		}
+	}
+	return false
+}
+
+// member returns the value of key in the object b, or nil. The first
+// member wins when a key occurs twice, as in package event.
+func member(b []byte, key string) []byte {
+	i := ws(b, 0)
+	if i >= len(b) || b[i] != '{' {
+		return nil
+	}
+	i++
+	for {
+		i = ws(b, i)
+		if i >= len(b) || b[i] != '"' {
+			return nil
+		}
+		end := skipString(b, i)
+		if end < 0 {
+			return nil
+		}
+		k := b[i+1 : end-1]
+		i = ws(b, end)
+		if i >= len(b) || b[i] != ':' {
+			return nil
+		}
+		i = ws(b, i+1)
+		vend := skip(b, i)
+		if vend < 0 {
+			return nil
+		}
+		if keyIs(k, key) {
+			return b[i:vend]
+		}
+		i = ws(b, vend)
+		if i >= len(b) || b[i] != ',' {
+			return nil
+		}
+		i++
+	}
+}
+
+// nextElement returns the element of the array b starting at or after i
+// (the index just after '[' or after the previous element) and the index
+// after it; ok is false at the end of the array.
+func nextElement(b []byte, i int) (v []byte, next int, ok bool) {
+	i = ws(b, i)
+	if i < len(b) && b[i] == ',' {
+		i = ws(b, i+1)
+	}
+	if i >= len(b) || b[i] == ']' {
+		return nil, 0, false
+	}
+	end := skip(b, i)
+	if end < 0 {
+		return nil, 0, false
+	}
+	return b[i:end], end, true
+}
+
+// arrayStart returns the index after '[' when b is an array, or -1.
+func arrayStart(b []byte) int {
+	i := ws(b, 0)
+	if i >= len(b) || b[i] != '[' {
+		return -1
+	}
+	return i + 1
+}
+
+// element returns element n of the array b, or nil.
+func element(b []byte, n int) []byte {
+	i := arrayStart(b)
+	if i < 0 {
+		return nil
+	}
+	for k := 0; ; k++ {
+		v, next, ok := nextElement(b, i)
+		if !ok {
+			return nil
+		}
+		if k == n {
+			return v
+		}
+		i = next
+	}
+}
+
+// unescape returns the text of a JSON string's contents (without quotes).
+// It does not allocate when there is nothing to unescape: the string then
+// aliases raw, which lives as long as the record being evaluated.
+func unescape(raw []byte) (string, bool) {
+	esc := false
+	for _, c := range raw {
+		if c == '\\' {
+			esc = true
+			break
+		}
+	}
+	if !esc {
+		return bytesString(raw), true
+	}
+	out := make([]byte, 0, len(raw))
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		if i >= len(raw) {
+			return "", false
+		}
+		switch raw[i] {
+		case '"', '\\', '/':
+			out = append(out, raw[i])
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, n := hex4(raw[i+1:])
+			if n < 0 {
+				return "", false
+			}
+			i += 4
+			if utf16.IsSurrogate(r) && i+6 < len(raw)+0 && i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
+				if r2, n2 := hex4(raw[i+3:]); n2 >= 0 {
+					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
+						r = d
+						i += 6
+					}
+				}
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", false
+		}
+	}
+	return string(out), true
+}
+
+func hex4(b []byte) (rune, int) {
+	if len(b) < 4 {
+		return 0, -1
+	}
+	n, err := strconv.ParseUint(string(b[:4]), 16, 32)
+	if err != nil {
+		return 0, -1
+	}
+	return rune(n), 4
+}
+
+// bytesString views b as a string without copying. The callers only read
+// the string while the record it comes from is being evaluated, and
+// evaluation never writes to the record's bytes.
+func bytesString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// stringBytes views s as bytes without copying; the bytes are only read.
+func stringBytes(s string) []byte {
+	if s == "" {
+		return nil
+	}
+	return unsafe.Slice(unsafe.StringData(s), len(s))
+}
