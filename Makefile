@@ -5,20 +5,56 @@ STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 TOOLS         := $(HOME)/.cache/trailkit/bin
 MINIO         := $(TOOLS)/minio
 FUZZTIME      ?= 5s
+TESTFLAGS     ?=
 
-.PHONY: test deps check fuzz bench
+# MODULES are the Go modules of the repository, as directories; make test,
+# make race and make check run in each. A new module (one with heavy or cgo
+# dependencies kept out of the main module) is added here.
+MODULES := .
 
-# test installs what the tests need, then runs every test of the module.
-test: deps
-	go test -count=1 -timeout 30m ./...
+# PKGS are the packages of a module that the go command is given: ./...
+# plus internal/testdata, which ./... leaves out because of its name.
+PKGS = ./... $$(test -d internal/testdata && echo ./internal/testdata)
 
-# deps installs the real servers and tools the tests run against: MinIO
-# (built from the Go module proxy once, then cached), and the AWS CLI and
-# moto's server mode from Debian's packages when Python lacks them.
+# inmodules runs a shell command in each module and fails at the end if it
+# failed in any.
+inmodules = fail=; for m in $(MODULES); do echo "== module $$m"; (cd $$m && $(1)) || fail="$$fail $$m"; done; \
+	if [ -n "$$fail" ]; then echo "failed in:$$fail"; exit 1; fi
+
+.PHONY: test race deps tools check fuzz bench
+
+# test runs every test of every module (TESTFLAGS=-v to see each). It
+# installs nothing outside the user's cache: MinIO is built into $(TOOLS)
+# when missing. The AWS CLI and moto are checked first: tests that need a
+# missing one fail, naming it and `make deps`.
+test: $(MINIO) tools
+	@$(call inmodules,go test -count=1 -timeout 30m $(TESTFLAGS) $(PKGS))
+
+# race runs the tests of every package that starts goroutines or shares
+# memory between them (it uses go statements, sync or testing/synctest)
+# under the race detector. Packages without any are left out: the detector
+# has nothing to see there.
+CONCURRENT := '^[[:space:]]+go [A-Za-z_(]|"sync"|"sync/atomic"|"testing/synctest"'
+race: $(MINIO) tools
+	@$(call inmodules,go test -race -count=1 -timeout 30m $(TESTFLAGS) $$(for d in $$(go list -f '{{.Dir}}' $(PKGS)); do \
+	  grep -qE $(CONCURRENT) $$d/*.go && go list $$d; done))
+
+# tools reports the test tools that are missing and how to install them.
+# It changes nothing.
+tools:
+	@python3 -c "import awscli" 2>/dev/null || echo "warning: the AWS CLI for Python (awscli 1.x) is missing: tests that validate with it will fail. Install it with 'make deps' (apt, needs root) or 'python3 -m pip install --user awscli'."
+	@command -v moto_server >/dev/null 2>&1 || echo "warning: moto_server (moto's server mode) is missing: tests against SNS, SQS, EventBridge, KMS and CloudWatch Logs will fail. Install it with 'make deps' (apt, needs root) or 'python3 -m pip install --user \"moto[server]\"'."
+
+# deps installs, on purpose, the system packages the tests use when Python
+# lacks them: the AWS CLI and moto's server mode, from Debian's packages
+# (with sudo unless run as root). make test never runs it.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 deps: $(MINIO)
-	@python3 -c "import awscli" 2>/dev/null || { apt-get update -qq && apt-get install -y -qq awscli; }
-	@command -v moto_server >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq python3-moto; }
+	@python3 -c "import awscli" 2>/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq awscli; }
+	@command -v moto_server >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-moto; }
+	@$(MAKE) --no-print-directory tools
 
+# MinIO is built from the Go module proxy once, into the user's cache.
 $(MINIO):
 	GOBIN=$(TOOLS) go install github.com/minio/minio@$(MINIO_VERSION)
 
@@ -26,8 +62,7 @@ $(MINIO):
 # the Go module proxy at a fixed version; it is a tool, not a dependency).
 check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	go vet ./...
-	go run $(STATICCHECK) ./...
+	@$(call inmodules,go vet $(PKGS) && go run $(STATICCHECK) $(PKGS))
 
 # fuzz runs every fuzz target of the module for FUZZTIME each.
 fuzz:

@@ -59,7 +59,7 @@ func requireAWSCLI(t testing.TB, srv *miniotest.Server) *awsCLI {
 	out, err := exec.Command("python3", "-c", "import awscli, os; print(awscli.__version__); print(os.path.dirname(awscli.__file__))").CombinedOutput()
 	if err != nil {
 		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli' failed: %v\n%s\n"+
-			"The interoperability test needs awscli 1.x for Python (pip install awscli).", err, out)
+			"The interoperability test needs the AWS CLI (awscli 1.x for Python): run `make deps` (Debian's awscli package) or `python3 -m pip install --user awscli`.", err, out)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	t.Logf("AWS CLI %s", lines[0])

@@ -45,7 +45,7 @@ func TestValidateCommandS3MatchesAWSCLI(t *testing.T) {
 		t.Skip("starts MinIO and the AWS CLI")
 	}
 	if out, err := exec.Command("python3", "-c", "import awscli").CombinedOutput(); err != nil {
-		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli': %v\n%s\nThis test needs awscli 1.x for Python.", err, out)
+		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli': %v\n%s\nThis test needs the AWS CLI (awscli 1.x for Python): run `make deps` (Debian's awscli package) or `python3 -m pip install --user awscli`.", err, out)
 	}
 	bin := buildTrailkit(t)
 	key, pub := keygenPair(t, bin)
