@@ -160,7 +160,7 @@ func TestAWSCLIInterop(t *testing.T) {
 			require.NoError(t, err)
 		}},
 		{name: "modify a digest", tamper: func(t *testing.T, c *chain) {
-			body, info, err := c.store.Get(ctx, c.keys[3])
+			body, info, err := sink.ReadAll(ctx, c.store, c.keys[3], 1<<30)
 			require.NoError(t, err)
 			raw := gunzipT(t, body)
 			sha := hex.EncodeToString(c.logs[3][0].SHA256[:])
@@ -169,7 +169,7 @@ func TestAWSCLIInterop(t *testing.T) {
 			require.NoError(t, c.store.Put(ctx, sink.Object{Key: c.keys[3], Body: refGzip(raw), Metadata: info.Metadata}))
 		}},
 		{name: "move a digest", tamper: func(t *testing.T, c *chain) {
-			body, info, err := c.store.Get(ctx, c.keys[2])
+			body, info, err := sink.ReadAll(ctx, c.store, c.keys[2], 1<<30)
 			require.NoError(t, err)
 			moved := digest.Key(c.w.cfg, h0.Add(2*time.Hour+30*time.Minute))
 			require.NoError(t, c.store.Put(ctx, sink.Object{Key: moved, Body: body, Metadata: info.Metadata}))
@@ -177,7 +177,7 @@ func TestAWSCLIInterop(t *testing.T) {
 			require.NoError(t, err)
 		}},
 		{name: "re-sign with a key not in the ring", tamper: func(t *testing.T, c *chain) {
-			body, _, err := c.store.Get(ctx, c.keys[4])
+			body, _, err := sink.ReadAll(ctx, c.store, c.keys[4], 1<<30)
 			require.NoError(t, err)
 			f, raw, err := digest.Decode(body)
 			require.NoError(t, err)
@@ -188,7 +188,7 @@ func TestAWSCLIInterop(t *testing.T) {
 				Metadata: map[string]string{"signature": sig, "signature-algorithm": "SHA256withRSA"}}))
 		}},
 		{name: "append bytes to a log file's gzip stream", tamper: func(t *testing.T, c *chain) {
-			body, _, err := c.store.Get(ctx, c.logs[3][1].Key)
+			body, _, err := sink.ReadAll(ctx, c.store, c.logs[3][1].Key, 1<<30)
 			require.NoError(t, err)
 			require.NoError(t, c.store.Put(ctx, sink.Object{Key: c.logs[3][1].Key, Body: append(body, "appended"...)}))
 		}, differs: func(c *chain) map[string]string {

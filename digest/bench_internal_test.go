@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"iter"
 	"testing"
 	"time"
@@ -63,6 +64,6 @@ func (b bucketOnly) Bucket() string { return string(b) }
 func (b bucketOnly) List(context.Context, string, string) iter.Seq2[sink.ObjectInfo, error] {
 	return func(func(sink.ObjectInfo, error) bool) {}
 }
-func (b bucketOnly) Get(_ context.Context, key string) ([]byte, sink.ObjectInfo, error) {
+func (b bucketOnly) Get(_ context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	return nil, sink.ObjectInfo{}, sink.ErrNotFound
 }

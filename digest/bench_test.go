@@ -305,7 +305,7 @@ func BenchmarkValidateVsAWSCLI(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		body, oi, err := dir.Get(ctx, info.Key)
+		body, oi, err := sink.ReadAll(ctx, dir, info.Key, 1<<30)
 		if err != nil {
 			b.Fatal(err)
 		}

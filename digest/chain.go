@@ -158,13 +158,9 @@ func (c *Chain) Resume(ctx context.Context, store sink.Store, before time.Time) 
 	if err != nil || key == "" {
 		return err
 	}
-	body, info, err := store.Get(ctx, key)
+	f, raw, info, err := Get(ctx, store, key)
 	if err != nil {
-		return fmt.Errorf("digest: resume chain: get %s: %w", key, err)
-	}
-	f, raw, err := Decode(body)
-	if err != nil {
-		return fmt.Errorf("digest: resume chain: %s: %w", key, err)
+		return fmt.Errorf("digest: resume chain: %w", err)
 	}
 	sig := info.Metadata["signature"]
 	if sig == "" {

@@ -2,6 +2,7 @@ package digest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailkit/trailkit/internal/jsonscan"
+	"github.com/trailkit/trailkit/sink"
 )
 
 // TimeLayout is how digest files write times: UTC, second precision.
@@ -623,7 +625,9 @@ func gunzipAll(body []byte) ([]byte, error) {
 	}
 	defer gzipReaders.Put(zr)
 	zr.Multistream(false)
-	out := make([]byte, 0, 4*len(body)+512)
+	// Expect 4:1 compression, but do not trust the input for more than
+	// a start: a bomb grows the buffer until maxDigestSize stops it.
+	out := make([]byte, 0, min(4*len(body), 1<<20)+512)
 	for {
 		if len(out) == cap(out) {
 			out = append(out, 0)[:len(out)]
@@ -642,10 +646,29 @@ func gunzipAll(body []byte) ([]byte, error) {
 	}
 }
 
-// maxDigestSize bounds a digest's uncompressed size so a hostile object
-// cannot exhaust memory; a real digest lists at most a few hundred log
-// files (under 200 KB).
-const maxDigestSize = 64 << 20
+// maxDigestSize bounds a digest's size, compressed and uncompressed, so a
+// hostile object cannot exhaust memory; a real digest lists at most a few
+// thousand log files (a few MB).
+const maxDigestSize = 32 << 20
+
+// Get reads and decodes the digest file stored under key: the file, its
+// uncompressed bytes (see Decode) and the object's info with the
+// signature metadata. A digest object of more than 32 MiB, compressed or
+// not, is an error wrapping ErrFormat.
+func Get(ctx context.Context, store sink.Store, key string) (*File, []byte, sink.ObjectInfo, error) {
+	body, info, err := sink.ReadAll(ctx, store, key, maxDigestSize)
+	if errors.Is(err, sink.ErrTooLarge) {
+		err = fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	if err != nil {
+		return nil, nil, info, err
+	}
+	f, raw, err := Decode(body)
+	if err != nil {
+		return nil, nil, info, fmt.Errorf("%s: %w", key, err)
+	}
+	return f, raw, info, nil
+}
 
 // gzipWriters reuses gzip writers, whose allocation costs more than
 // compressing a digest.

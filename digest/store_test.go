@@ -1,8 +1,10 @@
 package digest_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"iter"
 	"maps"
 	"slices"
@@ -56,14 +58,14 @@ func (m *memStore) List(_ context.Context, prefix, startAfter string) iter.Seq2[
 	}
 }
 
-func (m *memStore) Get(_ context.Context, key string) ([]byte, sink.ObjectInfo, error) {
+func (m *memStore) Get(_ context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	o, ok := m.objs[key]
 	if !ok {
 		return nil, sink.ObjectInfo{}, fmt.Errorf("get %s: %w", key, sink.ErrNotFound)
 	}
-	return slices.Clone(o.Body), sink.ObjectInfo{Key: key, Size: int64(len(o.Body)), Metadata: maps.Clone(o.Metadata)}, nil
+	return io.NopCloser(bytes.NewReader(slices.Clone(o.Body))), sink.ObjectInfo{Key: key, Size: int64(len(o.Body)), Metadata: maps.Clone(o.Metadata)}, nil
 }
 
 func (m *memStore) delete(key string) {

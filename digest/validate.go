@@ -697,12 +697,15 @@ func (v *validator) checkDigest(ctx context.Context, bucket, key, region string,
 	if err != nil {
 		return nil, fd, err
 	}
-	body, info, err := st.Get(ctx, key)
-	if errors.Is(err, sink.ErrNotFound) {
+	body, info, err := sink.ReadAll(ctx, st, key, maxDigestSize)
+	switch {
+	case errors.Is(err, sink.ErrNotFound):
 		fd.Kind = DigestNotFound
 		return nil, fd, nil
-	}
-	if err != nil {
+	case errors.Is(err, sink.ErrTooLarge):
+		fd.Kind, fd.Err = DigestInvalidFormat, fmt.Errorf("%w: %w", ErrFormat, err)
+		return nil, fd, nil
+	case err != nil:
 		return nil, fd, fmt.Errorf("digest: get digest file s3://%s/%s: %w", bucket, key, err)
 	}
 	f, kind, detail := v.verify(body, info.Metadata, bucket, key, backfill)
@@ -796,6 +799,9 @@ func (v *validator) rsaKey(k PublicKey) (*rsa.PublicKey, error) {
 // finding (or its error, for a store failure).
 func (s *slot) checkLog(ctx context.Context, h *logHasher) {
 	body, _, err := s.store.Get(ctx, s.f.Key)
+	if err == nil {
+		defer body.Close()
+	}
 	switch {
 	case errors.Is(err, sink.ErrNotFound):
 		s.f.Kind = LogNotFound
@@ -804,7 +810,11 @@ func (s *slot) checkLog(ctx context.Context, h *logHasher) {
 		s.err = fmt.Errorf("digest: get log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, err)
 		return
 	}
-	sum, err := h.sum(body)
+	sum, readErr, err := h.sum(body)
+	if readErr != nil {
+		s.err = fmt.Errorf("digest: read log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, readErr)
+		return
+	}
 	if err != nil {
 		s.f.Kind, s.f.Err = LogInvalidFormat, err
 		return

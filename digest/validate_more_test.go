@@ -3,6 +3,7 @@ package digest_test
 import (
 	"context"
 	"errors"
+	"io"
 	"iter"
 	"runtime"
 	"strings"
@@ -161,7 +162,7 @@ func (f *failingStore) List(ctx context.Context, prefix, startAfter string) iter
 	return f.memStore.List(ctx, prefix, startAfter)
 }
 
-func (f *failingStore) Get(ctx context.Context, key string) ([]byte, sink.ObjectInfo, error) {
+func (f *failingStore) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	if f.getErr != nil && strings.Contains(key, f.getKey) {
 		return nil, sink.ObjectInfo{}, f.getErr
 	}

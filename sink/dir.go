@@ -1,13 +1,13 @@
 package sink
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io"
 	"io/fs"
 	"iter"
 	"math/rand/v2"
@@ -250,10 +250,10 @@ func syncDir(dir string) error {
 	return err
 }
 
-// Get returns the object's body and its ObjectInfo with the metadata. A
-// key with no object, including a key naming a directory, is an error
-// wrapping ErrNotFound.
-func (d *Dir) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
+// Get opens the object's file and returns it with its ObjectInfo and
+// metadata. A key with no object, including a key naming a directory, is
+// an error wrapping ErrNotFound.
+func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error) {
 	if err := checkKey(key); err != nil {
 		return nil, ObjectInfo{}, d.fail("get", key, err)
 	}
@@ -267,36 +267,41 @@ func (d *Dir) Get(ctx context.Context, key string) ([]byte, ObjectInfo, error) {
 		}
 		return nil, ObjectInfo{}, d.fail("get", key, err)
 	}
-	defer f.Close()
+	info, err := d.info(f, key)
+	if err != nil {
+		f.Close()
+		return nil, ObjectInfo{}, d.fail("get", key, err)
+	}
+	return f, info, nil
+}
+
+// info returns the ObjectInfo of the open object file f, with the
+// metadata Put stored beside it.
+func (d *Dir) info(f *os.File, key string) (ObjectInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, ObjectInfo{}, d.fail("get", key, err)
+		return ObjectInfo{}, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, ObjectInfo{}, d.fail("get", key, ErrNotFound)
+		return ObjectInfo{}, ErrNotFound
 	}
-	var buf bytes.Buffer
-	buf.Grow(int(fi.Size()) + bytes.MinRead) // +MinRead: ReadFrom needs room to see EOF
-	if _, err := buf.ReadFrom(f); err != nil {
-		return nil, ObjectInfo{}, d.fail("get", key, err)
-	}
-	info := ObjectInfo{Key: key, Size: int64(buf.Len()), LastModified: fi.ModTime().UTC()}
+	info := ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
 	metaJSON, err := os.ReadFile(d.metadataPath(key))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// An object placed by other means than Put has no metadata.
 	case err != nil:
-		return nil, ObjectInfo{}, d.fail("get", key, err)
+		return ObjectInfo{}, err
 	default:
 		var meta fileMetadata
 		if err := json.Unmarshal(metaJSON, &meta); err != nil {
-			return nil, ObjectInfo{}, d.fail("get", key, fmt.Errorf("metadata file %s: %w", d.metadataPath(key), err))
+			return ObjectInfo{}, fmt.Errorf("metadata file %s: %w", d.metadataPath(key), err)
 		}
 		info.Metadata = meta.Metadata
 		info.ContentType = meta.ContentType
 		info.ContentEncoding = meta.ContentEncoding
 	}
-	return buf.Bytes(), info, nil
+	return info, nil
 }
 
 // List yields the objects whose key starts with prefix, in lexical (byte)

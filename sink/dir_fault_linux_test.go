@@ -134,7 +134,7 @@ func TestDirReadOnly(t *testing.T) {
 				assert.Contains(t, err.Error(), fmt.Sprintf("put %q", key))
 			}
 			assert.Equal(t, []string{old}, listKeys(t, d, "", ""), "no new object")
-			body, info, err := d.Get(ctx, old)
+			body, info, err := sink.ReadAll(ctx, d, old, 1<<30)
 			require.NoError(t, err, "still readable")
 			assert.Equal(t, "old", string(body))
 			assert.Equal(t, "1", info.Metadata["m"])
@@ -214,7 +214,7 @@ func checkDiskFull(t *testing.T, root string, want syscall.Errno) {
 	err = d.Put(ctx, sink.Object{Key: key, Body: big, Metadata: map[string]string{"m": "2"}})
 	require.ErrorIs(t, err, want)
 	assert.Contains(t, err.Error(), fmt.Sprintf("put %q", key))
-	_, _, err = d.Get(ctx, key)
+	_, _, err = sink.ReadAll(ctx, d, key, 1<<30)
 	require.ErrorIs(t, err, sink.ErrNotFound, "no partial object")
 	assert.NoFileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a", "big.json.gz.json"))
 	assert.Empty(t, tempFiles(t, d.Root()), "temporary file removed")

@@ -1,15 +1,18 @@
 package sink_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -89,7 +92,7 @@ func TestDirRoundTrip(t *testing.T) {
 			}
 			require.NoError(t, d.Put(ctx, obj))
 
-			body, info, err := d.Get(ctx, key)
+			body, info, err := sink.ReadAll(ctx, d, key, 1<<30)
 			require.NoError(t, err)
 			assert.Equal(t, "digest bytes", string(body))
 			assert.Equal(t, key, info.Key)
@@ -114,7 +117,7 @@ func TestDirRoundTrip(t *testing.T) {
 
 			// Overwriting replaces body and metadata together.
 			require.NoError(t, d.Put(ctx, sink.Object{Key: key, Body: []byte("v2")}))
-			body, info, err = d.Get(ctx, key)
+			body, info, err = sink.ReadAll(ctx, d, key, 1<<30)
 			require.NoError(t, err)
 			assert.Equal(t, "v2", string(body))
 			assert.Empty(t, info.Metadata)
@@ -122,7 +125,7 @@ func TestDirRoundTrip(t *testing.T) {
 
 			// An empty body is an object too.
 			require.NoError(t, d.Put(ctx, sink.Object{Key: "empty"}))
-			body, info, err = d.Get(ctx, "empty")
+			body, info, err = sink.ReadAll(ctx, d, "empty", 1<<30)
 			require.NoError(t, err)
 			assert.Empty(t, body)
 			assert.Zero(t, info.Size)
@@ -136,7 +139,7 @@ func TestDirGetWithoutMetadata(t *testing.T) {
 	d := newDir(t, sink.DirOptions{})
 	require.NoError(t, os.MkdirAll(filepath.Join(d.Root(), "x"), 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(d.Root(), "x", "copied.json"), []byte("{}"), 0o644))
-	body, info, err := d.Get(context.Background(), "x/copied.json")
+	body, info, err := sink.ReadAll(context.Background(), d, "x/copied.json", 1<<30)
 	require.NoError(t, err)
 	assert.Equal(t, "{}", string(body))
 	assert.Nil(t, info.Metadata)
@@ -161,7 +164,7 @@ func TestDirGetNotFound(t *testing.T) {
 		"nope/nope/nope",
 	} {
 		t.Run(key, func(t *testing.T) {
-			_, _, err := d.Get(ctx, key)
+			_, _, err := sink.ReadAll(ctx, d, key, 1<<30)
 			require.ErrorIs(t, err, sink.ErrNotFound)
 			assert.Contains(t, err.Error(), fmt.Sprintf("%q", key))
 		})
@@ -318,7 +321,7 @@ func TestDirInvalidKeys(t *testing.T) {
 				}
 			}
 			check(d.Put(ctx, sink.Object{Key: c.key, Body: []byte("x")}))
-			_, _, err := d.Get(ctx, c.key)
+			_, _, err := sink.ReadAll(ctx, d, c.key, 1<<30)
 			check(err)
 			_, err = d.Path(c.key)
 			check(err)
@@ -336,7 +339,7 @@ func TestDirInvalidKeys(t *testing.T) {
 	long := strings.Repeat(strings.Repeat("s", 250)+"/", 4) + strings.Repeat("t", 1024-4*251)
 	require.Len(t, long, 1024)
 	require.NoError(t, d.Put(ctx, sink.Object{Key: long, Body: []byte("x")}))
-	_, _, err = d.Get(ctx, long)
+	_, _, err = sink.ReadAll(ctx, d, long, 1<<30)
 	require.NoError(t, err)
 }
 
@@ -352,7 +355,7 @@ func TestDirPathStaysInRoot(t *testing.T) {
 			rel, err := filepath.Rel(d.Root(), path)
 			require.NoError(t, err)
 			assert.Equal(t, filepath.FromSlash(key), rel)
-			body, _, err := d.Get(ctx, key)
+			body, _, err := sink.ReadAll(ctx, d, key, 1<<30)
 			require.NoError(t, err)
 			assert.Equal(t, key, string(body))
 		})
@@ -405,7 +408,7 @@ func TestDirConcurrentPuts(t *testing.T) {
 				return
 			default:
 			}
-			b, _, err := d.Get(ctx, "shared/key.json")
+			b, _, err := sink.ReadAll(ctx, d, "shared/key.json", 1<<30)
 			if errors.Is(err, sink.ErrNotFound) {
 				continue
 			}
@@ -439,13 +442,13 @@ func TestDirConcurrentPuts(t *testing.T) {
 	assert.Len(t, listKeys(t, d, "w", ""), writers*perWriter)
 	for w := range writers {
 		for i := range perWriter {
-			b, _, err := d.Get(ctx, fmt.Sprintf("w%d/%03d.json", w, i))
+			b, _, err := sink.ReadAll(ctx, d, fmt.Sprintf("w%d/%03d.json", w, i), 1<<30)
 			require.NoError(t, err)
 			require.Equal(t, string(body(w, i)), string(b))
 		}
 	}
 	// The last Put of the shared key left its body with its own metadata.
-	b, info, err := d.Get(ctx, "shared/key.json")
+	b, info, err := sink.ReadAll(ctx, d, "shared/key.json", 1<<30)
 	require.NoError(t, err)
 	var w, i int
 	_, err = fmt.Sscanf(string(b), "writer %d object %d;", &w, &i)
@@ -463,4 +466,37 @@ func TestDirMetadataFileFormat(t *testing.T) {
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(raw, &m))
 	assert.Equal(t, map[string]any{"contentEncoding": "gzip"}, m, "empty fields are left out")
+}
+
+// Get streams: the body is read as the caller reads it. ReadAll holds a
+// small object whole and refuses one over its limit, naming it.
+func TestDirGetStreamsAndReadAllLimit(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t, sink.DirOptions{})
+	body := bytes.Repeat([]byte("0123456789"), 1000)
+	require.NoError(t, d.Put(ctx, sink.Object{Key: "a/b.json", Body: body}))
+
+	rc, info, err := d.Get(ctx, "a/b.json")
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(body)), info.Size)
+	first := make([]byte, 10)
+	_, err = io.ReadFull(rc, first)
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789", string(first))
+	rest, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	assert.Len(t, rest, len(body)-10)
+	require.NoError(t, rc.Close())
+
+	got, _, err := sink.ReadAll(ctx, d, "a/b.json", int64(len(body)))
+	require.NoError(t, err)
+	assert.Equal(t, body, got)
+
+	_, _, err = sink.ReadAll(ctx, d, "a/b.json", int64(len(body))-1)
+	require.ErrorIs(t, err, sink.ErrTooLarge)
+	assert.Contains(t, err.Error(), `"a/b.json"`)
+	assert.Contains(t, err.Error(), strconv.Itoa(len(body)-1))
+
+	_, _, err = sink.ReadAll(ctx, d, "a/missing.json", 10)
+	require.ErrorIs(t, err, sink.ErrNotFound)
 }

@@ -12,9 +12,12 @@
 // Put stores a whole object or fails, never leaving a partial one, and is
 // safe for concurrent use. A Store is the read side, used by the digest
 // validator and by event-history lookup: List yields keys under a prefix in
-// lexical order, Get returns an object with its metadata and wraps
-// ErrNotFound for a missing key. Bucket names where objects are, as
-// digests record it. An ExclusiveSink also has PutIfAbsent, which creates
+// lexical order, Get opens an object's body, which the caller reads as it
+// streams and closes, with its metadata, and wraps ErrNotFound for a
+// missing key. ReadAll reads a small object whole, up to a size limit (a
+// log file of hundreds of MB is hashed or scanned as it streams, never
+// held). Bucket names where objects are, as digests record it. An
+// ExclusiveSink also has PutIfAbsent, which creates
 // an object only where none is and otherwise fails with ErrExists, across
 // processes: trails sharing a destination seal each digest period with it,
 // so that one digest chain results however many processes write (Dir and

@@ -43,7 +43,7 @@ func ExampleDir() {
 		}
 		fmt.Println("listed:", filepath.Base(info.Key), info.Size)
 	}
-	body, info, err := d.Get(ctx, key)
+	body, info, err := sink.ReadAll(ctx, d, key, 1<<30)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func ExampleDir() {
 	meta, _ := os.ReadFile(filepath.Join(root, ".metadata", key+".json"))
 	fmt.Printf("%s\n", meta)
 
-	_, _, err = d.Get(ctx, "AWSLogs/missing.json.gz")
+	_, _, err = sink.ReadAll(ctx, d, "AWSLogs/missing.json.gz", 1<<30)
 	fmt.Println(errors.Is(err, sink.ErrNotFound))
 	err = d.Put(ctx, sink.Object{Key: "../outside.json"})
 	fmt.Println(errors.Is(err, sink.ErrInvalidKey))

@@ -3,6 +3,8 @@ package sink
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"iter"
 	"time"
 )
@@ -49,9 +51,11 @@ type Store interface {
 	// order, starting after startAfter when it is not empty. An error ends
 	// the sequence: it is yielded once, with a zero ObjectInfo.
 	List(ctx context.Context, prefix, startAfter string) iter.Seq2[ObjectInfo, error]
-	// Get returns an object's body and metadata; a missing key is an error
-	// that wraps ErrNotFound.
-	Get(ctx context.Context, key string) ([]byte, ObjectInfo, error)
+	// Get opens an object: it returns the body, which the caller reads
+	// as it arrives and must close, and the object's info with its
+	// metadata. A missing key is an error that wraps ErrNotFound. Errors
+	// while reading the body name the object.
+	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
 }
 
 // ErrNotFound is wrapped by Store.Get for a key that does not exist.
@@ -94,4 +98,44 @@ func As[T any](s Sink) (T, bool) {
 	}
 	var zero T
 	return zero, false
+}
+
+// ErrTooLarge is wrapped by ReadAll's error for an object larger than the
+// caller's limit.
+var ErrTooLarge = errors.New("object too large")
+
+// ReadAll reads the whole body of a small object, such as a digest file,
+// that the caller needs in memory. An object of more than limit bytes is
+// an error wrapping ErrTooLarge that names it, read no further than the
+// limit: large objects, such as log files, are read from Get's body as
+// they stream.
+func ReadAll(ctx context.Context, st Store, key string, limit int64) ([]byte, ObjectInfo, error) {
+	body, info, err := st.Get(ctx, key)
+	if err != nil {
+		return nil, info, err
+	}
+	defer body.Close()
+	if info.Size > limit {
+		return nil, info, fmt.Errorf("sink: read %s: %w: %d bytes, more than %d", quoteKey(key), ErrTooLarge, info.Size, limit)
+	}
+	// info.Size is what the store announced; read one byte past the
+	// limit to notice a body longer than announced.
+	buf := make([]byte, 0, max(info.Size, 0)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, info, fmt.Errorf("sink: read %s: %w: more than %d bytes", quoteKey(key), ErrTooLarge, limit)
+		}
+		if err == io.EOF {
+			info.Size = int64(len(buf))
+			return buf, info, nil
+		}
+		if err != nil {
+			return nil, info, fmt.Errorf("sink: read %s: %w", quoteKey(key), err)
+		}
+	}
 }

@@ -48,9 +48,7 @@ func digestsOf(t *testing.T, st sink.Store, keys []string) map[string]*digest.Fi
 	t.Helper()
 	out := map[string]*digest.File{}
 	for _, k := range keys {
-		body, info, err := st.Get(context.Background(), k)
-		require.NoError(t, err)
-		f, _, err := digest.Decode(body)
+		f, _, info, err := digest.Get(context.Background(), st, k)
 		require.NoError(t, err, k)
 		assert.NotEmpty(t, info.Metadata["signature"], k)
 		out[k] = f

@@ -181,7 +181,7 @@ func Example_insights() {
 			panic(err)
 		}
 		fmt.Println(unique.ReplaceAllString(info.Key, "_XXXXXXXXXXXXXXXX."))
-		body, _, _ := logs.Get(ctx, info.Key)
+		body, _, _ := sink.ReadAll(ctx, logs, info.Key, 1<<30)
 		for r, err := range event.Read(bytes.NewReader(body)) {
 			if err != nil {
 				panic(err)

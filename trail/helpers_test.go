@@ -112,7 +112,7 @@ func readStore(t testing.TB, st sink.Store) stored {
 			out.digests = append(out.digests, info.Key)
 			continue
 		}
-		body, _, err := st.Get(ctx, info.Key)
+		body, _, err := sink.ReadAll(ctx, st, info.Key, 1<<30)
 		require.NoError(t, err, info.Key)
 		var recs []*event.Record
 		for r, err := range event.Read(bytes.NewReader(body)) {

@@ -351,7 +351,7 @@ func TestInsightsDeliveredAndDigested(t *testing.T) {
 
 		// Tamper with an Insights file: the validator finds it.
 		key := insightFiles[0]
-		body, _, err := d.Get(context.Background(), key)
+		body, _, err := sink.ReadAll(context.Background(), d, key, 1<<30)
 		require.NoError(t, err)
 		raw := gunzip(t, body)
 		forged := bytes.Replace(raw, []byte(`"state":"Start"`), []byte(`"state":"End"`), 1)
@@ -531,7 +531,7 @@ func TestEmitWritesRecipientAccountID(t *testing.T) {
 			require.Len(t, recs, 1)
 			assert.Equal(t, tt.account, recs[0].RecipientAccountID)
 			if tt.want != "" {
-				body, _, err := d.Get(context.Background(), key)
+				body, _, err := sink.ReadAll(context.Background(), d, key, 1<<30)
 				require.NoError(t, err)
 				assert.Equal(t, `{"Records":[`+tt.want+`]}`, string(gunzip(t, body)))
 			}

@@ -1,7 +1,6 @@
 package trail
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/iox"
 	"github.com/trailkit/trailkit/sink"
 )
 
@@ -46,13 +46,9 @@ func (sd *sinkDigests) scanUndigested(ctx context.Context, c *digest.Chain, k ro
 	if to.Before(from) {
 		return nil, nil
 	}
-	body, _, err := sd.store.Get(ctx, last.Key)
+	f, _, _, err := digest.Get(ctx, sd.store, last.Key)
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", last.Key, err)
-	}
-	f, _, err := digest.Decode(body)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", last.Key, err)
+		return nil, err
 	}
 	listed := make(map[string]bool, len(f.LogFiles))
 	for _, l := range f.LogFiles {
@@ -122,15 +118,23 @@ func readLogFile(ctx context.Context, store sink.Store, key string) (digest.LogF
 	if err != nil {
 		return lf, fmt.Errorf("get %s: %w", key, err)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(body))
+	defer body.Close()
+	src := &iox.ErrReader{R: body}
+	unreadable := func(err error) error {
+		if src.Err != nil { // the store failed, not the file
+			return fmt.Errorf("get %s: %w", key, src.Err)
+		}
+		return fmt.Errorf("%s: %w: %w", key, errUnreadableLog, err)
+	}
+	zr, err := gzip.NewReader(src)
 	if err != nil {
-		return lf, fmt.Errorf("%s: %w: %w", key, errUnreadableLog, err)
+		return lf, unreadable(err)
 	}
 	h := sha256.New()
 	r := io.TeeReader(zr, h)
 	for rec, err := range event.Read(r) {
 		if err != nil {
-			return lf, fmt.Errorf("%s: %w: %w", key, errUnreadableLog, err)
+			return lf, unreadable(err)
 		}
 		if lf.OldestEventTime.IsZero() || rec.EventTime.Before(lf.OldestEventTime) {
 			lf.OldestEventTime = rec.EventTime
@@ -140,7 +144,7 @@ func readLogFile(ctx context.Context, store sink.Store, key string) (digest.LogF
 		}
 	}
 	if _, err := io.Copy(io.Discard, r); err != nil {
-		return lf, fmt.Errorf("%s: %w: %w", key, errUnreadableLog, err)
+		return lf, unreadable(err)
 	}
 	h.Sum(lf.SHA256[:0])
 	return lf, nil

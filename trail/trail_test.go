@@ -201,7 +201,7 @@ func TestKeyLayout(t *testing.T) {
 			}
 			want += account + "/" + dir + "/us-west-2/2026/03/14/" + account + "_" + dir + "_us-west-2_20260314T0930Z_"
 			assert.Equal(t, want, key[:len(key)-len("XXXXXXXXXXXXXXXX.json.gz")])
-			obj, info, err := d.Get(ctx, key)
+			obj, info, err := sink.ReadAll(ctx, d, key, 1<<30)
 			require.NoError(t, err)
 			assert.NotEmpty(t, obj)
 			_ = info
@@ -400,7 +400,7 @@ func TestFileLimits(t *testing.T) {
 				assert.Greater(t, len(s.logs), 5)
 			}
 			for key, recs := range s.logs {
-				body, _, err := d.Get(ctx, key)
+				body, _, err := sink.ReadAll(ctx, d, key, 1<<30)
 				require.NoError(t, err)
 				size := 0
 				for _, r := range recs {

@@ -198,7 +198,7 @@ func TestLookupS3(t *testing.T) {
 	ctx := context.Background()
 	for info, err := range local.List(ctx, "AWSLogs/", "") {
 		require.NoError(t, err)
-		body, meta, err := local.Get(ctx, info.Key)
+		body, meta, err := sink.ReadAll(ctx, local, info.Key, 1<<30)
 		require.NoError(t, err)
 		require.NoError(t, remote.Put(ctx, sink.Object{Key: "team/" + info.Key, Body: body, Metadata: meta.Metadata}))
 	}

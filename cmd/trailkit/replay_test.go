@@ -45,7 +45,7 @@ func readReplayed(t *testing.T, st sink.Store) replayed {
 			out.digests = append(out.digests, info.Key)
 			continue
 		}
-		body, _, err := st.Get(ctx, info.Key)
+		body, _, err := sink.ReadAll(ctx, st, info.Key, 1<<30)
 		require.NoError(t, err)
 		var recs []*event.Record
 		for r, err := range event.Read(bytes.NewReader(body)) {

@@ -30,7 +30,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -101,7 +100,9 @@ func run(ctx context.Context, out, warn io.Writer, opts options) error {
 			return err
 		}
 		c.files++
-		if err := scan(out, warn, where(info.Key), body, &c); err != nil {
+		err = scan(out, warn, where(info.Key), body, &c)
+		body.Close()
+		if err != nil {
 			c.unreadable++
 			fmt.Fprintf(warn, "parse: %v (rest of the file not read)\n", err)
 		}
@@ -116,8 +117,8 @@ func run(ctx context.Context, out, warn io.Writer, opts options) error {
 
 // scan prints the findings of one log file. It returns the error that
 // ended the file early.
-func scan(out, warn io.Writer, name string, body []byte, c *counts) error {
-	sc := event.NewScanner(bytes.NewReader(body))
+func scan(out, warn io.Writer, name string, body io.Reader, c *counts) error {
+	sc := event.NewScanner(body)
 	sc.Name = name // errors name the file
 	skipped := 0
 	var first *event.ShapeError

@@ -213,7 +213,7 @@ func tamper(ctx context.Context, store *sink.Dir) (key, what string, err error) 
 		if err != nil {
 			return "", "", err
 		}
-		body, _, err := store.Get(ctx, info.Key)
+		body, _, err := sink.ReadAll(ctx, store, info.Key, 64<<20) // the example's files are small
 		if err != nil {
 			return "", "", err
 		}

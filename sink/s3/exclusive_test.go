@@ -42,7 +42,7 @@ func TestS3PutIfAbsent(t *testing.T) {
 			require.ErrorIs(t, err, sink.ErrExists, "writer %d", i)
 		}
 		require.NotEqual(t, -1, winner, "no writer won")
-		body, info, err := s.Get(ctx, key)
+		body, info, err := sink.ReadAll(ctx, s, key, 1<<30)
 		require.NoError(t, err)
 		assert.Equal(t, []byte{byte(winner)}, body)
 		assert.Equal(t, fmt.Sprint(winner), info.Metadata["who"])

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"strings"
 
@@ -136,24 +137,18 @@ func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 	return nil
 }
 
-// Get downloads an object with its metadata. A missing key is an error
-// wrapping both sink.ErrNotFound and the SDK's *types.NoSuchKey.
-func (s *Sink) Get(ctx context.Context, key string) ([]byte, sink.ObjectInfo, error) {
+// Get starts downloading an object and returns its body, which streams
+// from S3 as the caller reads it, with its metadata. A missing key is an
+// error wrapping both sink.ErrNotFound and the SDK's *types.NoSuchKey.
+// Errors while reading the body name the object.
+func (s *Sink) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}, quietChecksums)
 	if err != nil {
 		return nil, sink.ObjectInfo{}, s.fail("get", key, err)
 	}
-	defer out.Body.Close()
-	var buf bytes.Buffer
-	if n := aws.ToInt64(out.ContentLength); n > 0 && n < 1<<31 {
-		buf.Grow(int(n) + bytes.MinRead)
-	}
-	if _, err := buf.ReadFrom(out.Body); err != nil {
-		return nil, sink.ObjectInfo{}, s.fail("get", key, err)
-	}
 	info := sink.ObjectInfo{
 		Key:             key,
-		Size:            int64(buf.Len()),
+		Size:            aws.ToInt64(out.ContentLength),
 		LastModified:    aws.ToTime(out.LastModified),
 		ContentType:     aws.ToString(out.ContentType),
 		ContentEncoding: aws.ToString(out.ContentEncoding),
@@ -164,7 +159,23 @@ func (s *Sink) Get(ctx context.Context, key string) ([]byte, sink.ObjectInfo, er
 			info.Metadata[strings.ToLower(k)] = v
 		}
 	}
-	return buf.Bytes(), info, nil
+	return &body{ReadCloser: out.Body, s: s, key: key}, info, nil
+}
+
+// body is an object's body as it downloads; its read errors name the
+// object.
+type body struct {
+	io.ReadCloser
+	s   *Sink
+	key string
+}
+
+func (b *body) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = b.s.fail("read", b.key, err)
+	}
+	return n, err
 }
 
 // List yields the objects under prefix in key order, one ListObjectsV2

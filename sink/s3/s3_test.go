@@ -47,7 +47,7 @@ func TestS3RoundTrip(t *testing.T) {
 		ContentType:     "application/json",
 		ContentEncoding: "gzip",
 	}))
-	body, info, err := s.Get(ctx, key)
+	body, info, err := sink.ReadAll(ctx, s, key, 1<<30)
 	require.NoError(t, err)
 	assert.Equal(t, gz.Bytes(), body, "the gzip bytes as stored, not decompressed")
 	assert.Equal(t, key, info.Key)
@@ -59,7 +59,7 @@ func TestS3RoundTrip(t *testing.T) {
 	assert.Equal(t, []string{key}, listKeys(t, s, "AWSLogs/", ""))
 
 	require.NoError(t, s.Put(ctx, sink.Object{Key: "empty"}))
-	body, info, err = s.Get(ctx, "empty")
+	body, info, err = sink.ReadAll(ctx, s, "empty", 1<<30)
 	require.NoError(t, err)
 	assert.Empty(t, body)
 	assert.Nil(t, info.Metadata)
@@ -97,7 +97,7 @@ func TestS3Encryption(t *testing.T) {
 			if c.opts.KMSKeyID != "" {
 				assert.Contains(t, aws.ToString(h.SSEKMSKeyId), c.opts.KMSKeyID)
 			}
-			body, info, err := s.Get(ctx, "k.json.gz")
+			body, info, err := sink.ReadAll(ctx, s, "k.json.gz", 1<<30)
 			require.NoError(t, err)
 			assert.Equal(t, "secret", string(body))
 			assert.Equal(t, "v", info.Metadata["m"])
@@ -120,7 +120,7 @@ func TestS3Encryption(t *testing.T) {
 		err := s.Put(ctx, sink.Object{Key: "k", Body: []byte("x")})
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "put s3://"+s.Bucket()+"/k")
-		_, _, err = s.Get(ctx, "k")
+		_, _, err = sink.ReadAll(ctx, s, "k", 1<<30)
 		require.ErrorIs(t, err, sink.ErrNotFound, "nothing stored")
 	})
 }
@@ -219,7 +219,7 @@ func TestS3MissingBucket(t *testing.T) {
 		assert.Contains(t, err.Error(), where)
 	}
 	check(s.Put(ctx, sink.Object{Key: "k", Body: []byte("x")}), "put s3://no-such-bucket/k")
-	_, _, err := s.Get(ctx, "k")
+	_, _, err := sink.ReadAll(ctx, s, "k", 1<<30)
 	check(err, "get s3://no-such-bucket/k")
 	var errs []error
 	for _, err := range s.List(ctx, "AWSLogs/", "") {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"runtime"
 	"slices"
 	"strings"
@@ -180,7 +181,9 @@ func (q *query) readFile(ctx context.Context, store sink.Store, key string) erro
 	if err != nil {
 		return fmt.Errorf("history: %w", err)
 	}
-	sc := event.NewScanner(bytes.NewReader(body))
+	defer body.Close()
+	cr := &countingReader{r: body}
+	sc := event.NewScanner(cr)
 	sc.Name = key
 	defer sc.Close()
 	var rec event.Record
@@ -210,7 +213,7 @@ func (q *query) readFile(ctx context.Context, store sink.Store, key string) erro
 	}
 	q.files.Add(1)
 	q.records.Add(n)
-	q.bytes.Add(int64(len(body)))
+	q.bytes.Add(cr.n)
 	if q.in.Progress != nil {
 		q.in.Progress(q.progress())
 	}
@@ -380,4 +383,16 @@ func (in *Input) fingerprint() string {
 		fmt.Fprintf(h, " %q=%q", a.Key, a.Value)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"iter"
 	"slices"
 	"strings"
@@ -48,14 +49,14 @@ func (m *memStore) List(_ context.Context, prefix, after string) iter.Seq2[sink.
 	}
 }
 
-func (m *memStore) Get(_ context.Context, key string) ([]byte, sink.ObjectInfo, error) {
+func (m *memStore) Get(_ context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.objects[key]
 	if !ok {
 		return nil, sink.ObjectInfo{}, fmt.Errorf("get %s: %w", key, sink.ErrNotFound)
 	}
-	return b, sink.ObjectInfo{Key: key, Size: int64(len(b))}, nil
+	return io.NopCloser(bytes.NewReader(b)), sink.ObjectInfo{Key: key, Size: int64(len(b))}, nil
 }
 
 // put writes a log file holding recs, delivered at the given time.
