@@ -90,4 +90,10 @@
 // consecutive missing digests (the next one it finds is older than all of
 // them), does not check the log files of an invalid digest, and does not
 // compare previousDigestHashValue with the previous digest.
+//
+// # Further reading
+//
+// What is signed and how keys rotate: https://github.com/trailkit/trailkit/blob/main/docs/signing.md; the AWS
+// CLI's validation procedure, which Validate follows:
+// https://github.com/trailkit/trailkit/blob/main/docs/aws-cli-validation.md.
 package digest

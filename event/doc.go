@@ -69,4 +69,9 @@
 // managementEvent); Fill does the same for a record you built; Validate
 // names the first field that keeps a record from being emitted, and why, as
 // a *ShapeError.
+//
+// # Further reading
+//
+// The record format field by field, its history and the traps real records
+// hold, with what this package does about each: https://github.com/trailkit/trailkit/blob/main/docs/record-format.md.
 package event

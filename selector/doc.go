@@ -122,4 +122,9 @@
 //   - InsightSelectors: a type listed twice or an empty EventCategories list
 //     is rejected. Whether the trail logs the events an analysis needs is not
 //     checked; InsightsCount simply counts only what the trail logs.
+//
+// # Further reading
+//
+// The rules with their sources, the field table of advanced selectors and
+// the test vectors: https://github.com/trailkit/trailkit/blob/main/docs/selectors.md.
 package selector

@@ -71,4 +71,9 @@
 //
 // Writer prints the records of each log file as JSON Lines, one object's
 // lines together, and skips digest files; it has no read side.
+//
+// # Further reading
+//
+// The keys and forms of log files and digests, and the metadata a Dir keeps:
+// https://github.com/trailkit/trailkit/blob/main/docs/delivery.md.
 package sink

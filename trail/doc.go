@@ -187,4 +187,9 @@
 // ManualClock moves only when told: "trailkit replay" sets it to each
 // record's eventTime, so a replayed trail delivers the files and digests a
 // live trail would have. Retry backoff always waits in real time.
+//
+// # Further reading
+//
+// The layout of what a trail delivers: https://github.com/trailkit/trailkit/blob/main/docs/delivery.md;
+// the selectors it applies: https://github.com/trailkit/trailkit/blob/main/docs/selectors.md.
 package trail
