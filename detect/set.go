@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"encoding/binary"
 	"slices"
 	"sync"
 	"unicode/utf8"
@@ -123,9 +124,14 @@ func foldHash(s string) uint64 {
 	h := uint64(14695981039346656037) ^ uint64(len(s))
 	for len(s) > 0 {
 		var w uint64
-		n := min(len(s), 8)
-		for i := n - 1; i >= 0; i-- {
-			w = w<<8 | uint64(s[i])
+		n := 8
+		if len(s) >= 8 {
+			w = binary.LittleEndian.Uint64(stringBytes(s[:8]))
+		} else {
+			n = len(s)
+			for i := n - 1; i >= 0; i-- {
+				w = w<<8 | uint64(s[i])
+			}
 		}
 		s = s[n:]
 		// Set bit 5 of the ASCII upper-case letters, eight bytes at once.

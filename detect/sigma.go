@@ -353,7 +353,7 @@ func (c *sigmaCompiler) field(k, v *yaml.Node) (node, error) {
 		}
 		f.ms = append(f.ms, ms...)
 	}
-	f.plain = fp.typed != nil
+	f.plain = fp.code != fNone
 	for _, m := range f.ms {
 		f.plain = f.plain && m.kind == vmString
 	}

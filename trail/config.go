@@ -11,6 +11,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail/insight"
@@ -72,6 +73,11 @@ type Config struct {
 	// Go must then hold valid JSON there, or its log file will not parse.
 	// Records decoded by package event always do.
 	ValidateRecords bool
+	// Inspector, when set, is shown every record the trail logs, once Emit
+	// has buffered it for delivery, on the goroutine that called Emit: a
+	// detect.Detector evaluates detection rules there. It must be quick and
+	// must not block; it cannot change what the trail delivers.
+	Inspector Inspector
 
 	// Delivery says where records go; it names at least one sink.
 	Delivery DeliveryOptions
@@ -84,6 +90,11 @@ type Config struct {
 
 	// Clock is the trail's time; nil means the system clock.
 	Clock Clock
+}
+
+// Inspector looks at the records a trail logs; see Config.Inspector.
+type Inspector interface {
+	Inspect(r *event.Record)
 }
 
 // DeliveryOptions say where a trail's records go: every delivered file is

@@ -267,6 +267,9 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 	} else if det == nil && t.ins != nil && !rk.insight {
 		t.ins.unanalysed.Add(1)
 	}
+	if t.cfg.Inspector != nil {
+		t.cfg.Inspector.Inspect(r)
+	}
 	return nil
 }
 
