@@ -57,17 +57,17 @@ func (cfg *ChainConfig) check() error {
 	cfg.KeyPrefix = strings.Trim(cfg.KeyPrefix, "/")
 	switch {
 	case !accountRE.MatchString(cfg.AccountID):
-		return fmt.Errorf("digest: chain: account id %q is not 12 digits", cfg.AccountID)
+		return fmt.Errorf("new chain: account id %q is not 12 digits", cfg.AccountID)
 	case !regionRE.MatchString(cfg.Region) || !regionRE.MatchString(cfg.HomeRegion):
-		return fmt.Errorf("digest: chain: invalid region %q or home region %q", cfg.Region, cfg.HomeRegion)
+		return fmt.Errorf("new chain: invalid region %q or home region %q", cfg.Region, cfg.HomeRegion)
 	case !nameRE.MatchString(cfg.TrailName):
-		return fmt.Errorf("digest: chain: invalid trail name %q", cfg.TrailName)
+		return fmt.Errorf("new chain: invalid trail name %q", cfg.TrailName)
 	case cfg.OrganizationID != "" && !orgRE.MatchString(cfg.OrganizationID):
-		return fmt.Errorf("digest: chain: invalid organization id %q", cfg.OrganizationID)
+		return fmt.Errorf("new chain: invalid organization id %q", cfg.OrganizationID)
 	case cfg.Bucket == "":
-		return errors.New("digest: chain: no bucket")
+		return errors.New("new chain: no bucket")
 	case cfg.Signer == nil && cfg.Keys == nil:
-		return errors.New("digest: chain: no Signer or Keys")
+		return errors.New("new chain: no Signer or Keys")
 	}
 	return nil
 }
@@ -160,14 +160,14 @@ func (c *Chain) Resume(ctx context.Context, store sink.Store, before time.Time) 
 	}
 	f, raw, info, err := Get(ctx, store, key)
 	if err != nil {
-		return fmt.Errorf("digest: resume chain: %w", err)
+		return fmt.Errorf("resume chain: %w", err)
 	}
 	sig := info.Metadata["signature"]
 	if sig == "" {
-		return fmt.Errorf("digest: resume chain: %s: no signature metadata", key)
+		return fmt.Errorf("resume chain: %s: no signature metadata", key)
 	}
 	if f.DigestS3Object != key {
-		return fmt.Errorf("digest: resume chain: %s records itself as %s", key, f.DigestS3Object)
+		return fmt.Errorf("resume chain: %s records itself as %s", key, f.DigestS3Object)
 	}
 	sum := sha256.Sum256(raw)
 	c.mu.Lock()
@@ -186,7 +186,7 @@ func lastDigestKey(ctx context.Context, store sink.Store, cfg ChainConfig, befor
 	oldest := ""
 	for info, err := range store.List(ctx, prefix, "") {
 		if err != nil {
-			return "", fmt.Errorf("digest: resume chain: list %s: %w", prefix, err)
+			return "", fmt.Errorf("resume chain: list %s: %w", prefix, err)
 		}
 		if stamp, backfill, ok := m.match(info.Key); ok && !backfill {
 			oldest = stamp
@@ -203,7 +203,7 @@ func lastDigestKey(ctx context.Context, store sink.Store, cfg ChainConfig, befor
 		last := ""
 		for info, err := range store.List(ctx, dir, "") {
 			if err != nil {
-				return "", fmt.Errorf("digest: resume chain: list %s: %w", dir, err)
+				return "", fmt.Errorf("resume chain: list %s: %w", dir, err)
 			}
 			if stamp, backfill, ok := m.match(info.Key); ok && !backfill && stamp < limit {
 				last = info.Key
@@ -223,20 +223,20 @@ func lastDigestKey(ctx context.Context, store sink.Store, cfg ChainConfig, befor
 func (c *Chain) Seal(ctx context.Context, start, end time.Time, logs []LogFile) (sink.Object, error) {
 	start, end = start.UTC().Truncate(time.Second), end.UTC().Truncate(time.Second)
 	if !start.Before(end) {
-		return sink.Object{}, fmt.Errorf("digest: seal: start %s is not before end %s", start.Format(TimeLayout), end.Format(TimeLayout))
+		return sink.Object{}, fmt.Errorf("seal digest: start %s is not before end %s", start.Format(TimeLayout), end.Format(TimeLayout))
 	}
 	signer := c.cfg.Signer
 	if c.cfg.Keys != nil {
 		s, err := c.cfg.Keys.SignerAt(end)
 		if err != nil {
-			return sink.Object{}, fmt.Errorf("digest: seal %s: %w", end.Format(TimeLayout), err)
+			return sink.Object{}, fmt.Errorf("seal digest %s: %w", end.Format(TimeLayout), err)
 		}
 		signer = s
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.prev.EndTime.IsZero() && !end.After(c.prev.EndTime) {
-		return sink.Object{}, fmt.Errorf("digest: seal: end %s is not after the previous digest's end %s",
+		return sink.Object{}, fmt.Errorf("seal digest: end %s is not after the previous digest's end %s",
 			end.Format(TimeLayout), c.prev.EndTime.Format(TimeLayout))
 	}
 	f := File{
@@ -273,7 +273,7 @@ func (c *Chain) Seal(ctx context.Context, start, end time.Time, logs []LogFile) 
 	sumHex := hex.EncodeToString(sum[:])
 	sig, err := signer.Sign(ctx, f.StringToSign(sumHex))
 	if err != nil {
-		return sink.Object{}, fmt.Errorf("digest: seal %s: %w", f.DigestS3Object, err)
+		return sink.Object{}, fmt.Errorf("seal digest %s: %w", f.DigestS3Object, err)
 	}
 	sigHex := hex.EncodeToString(sig)
 	obj := sink.Object{

@@ -59,7 +59,7 @@ func NewPublicKey(pub *rsa.PublicKey) PublicKey {
 func (k PublicKey) RSA() (*rsa.PublicKey, error) {
 	pub, err := x509.ParsePKCS1PublicKey(k.Value)
 	if err != nil {
-		return nil, fmt.Errorf("digest: public key %s: %w", k.Fingerprint, err)
+		return nil, fmt.Errorf("parse public key %s: %w", k.Fingerprint, err)
 	}
 	return pub, nil
 }
@@ -93,18 +93,18 @@ func ParsePublicKeys(data []byte) ([]PublicKey, error) {
 	case len(trimmed) > 0 && trimmed[0] == '{':
 		var l PublicKeyList
 		if err := json.Unmarshal(trimmed, &l); err != nil {
-			return nil, fmt.Errorf("digest: public key list: %w", err)
+			return nil, fmt.Errorf("parse public key list: %w", err)
 		}
 		if len(l.PublicKeyList) == 0 {
-			return nil, errors.New("digest: public key list: no keys in PublicKeyList")
+			return nil, errors.New("parse public key list: no keys in PublicKeyList")
 		}
 		for i, k := range l.PublicKeyList {
 			if _, err := x509.ParsePKCS1PublicKey(k.Value); err != nil {
-				return nil, fmt.Errorf("digest: public key list: key %d: %w", i, err)
+				return nil, fmt.Errorf("parse public key list: key %d: %w", i, err)
 			}
 			fp := Fingerprint(k.Value)
 			if k.Fingerprint != "" && k.Fingerprint != fp {
-				return nil, fmt.Errorf("digest: public key list: key %d: fingerprint %s does not match its value (%s)", i, k.Fingerprint, fp)
+				return nil, fmt.Errorf("parse public key list: key %d: fingerprint %s does not match its value (%s)", i, k.Fingerprint, fp)
 			}
 			l.PublicKeyList[i].Fingerprint = fp
 		}
@@ -123,32 +123,32 @@ func ParsePublicKeys(data []byte) ([]PublicKey, error) {
 			case "RSA PUBLIC KEY":
 				p, err := x509.ParsePKCS1PublicKey(block.Bytes)
 				if err != nil {
-					return nil, fmt.Errorf("digest: PEM %s: %w", block.Type, err)
+					return nil, fmt.Errorf("parse PEM %s: %w", block.Type, err)
 				}
 				pub = p
 			case "PUBLIC KEY":
 				p, err := x509.ParsePKIXPublicKey(block.Bytes)
 				if err != nil {
-					return nil, fmt.Errorf("digest: PEM %s: %w", block.Type, err)
+					return nil, fmt.Errorf("parse PEM %s: %w", block.Type, err)
 				}
 				rp, ok := p.(*rsa.PublicKey)
 				if !ok {
-					return nil, fmt.Errorf("digest: PEM %s: a %T, not an RSA key", block.Type, p)
+					return nil, fmt.Errorf("parse PEM %s: a %T, not an RSA key", block.Type, p)
 				}
 				pub = rp
 			default:
-				return nil, fmt.Errorf("digest: PEM block %q is not a public key", block.Type)
+				return nil, fmt.Errorf("parse PEM: block %q is not a public key", block.Type)
 			}
 			keys = append(keys, NewPublicKey(pub))
 		}
 		if len(keys) == 0 {
-			return nil, errors.New("digest: no PEM public key found")
+			return nil, errors.New("parse public key: no PEM public key found")
 		}
 		return keys, nil
 	default:
 		pub, err := x509.ParsePKCS1PublicKey(data)
 		if err != nil {
-			return nil, fmt.Errorf("digest: not a PKCS#1 DER, PEM or ListPublicKeys public key: %w", err)
+			return nil, fmt.Errorf("parse public key: not a PKCS#1 DER, PEM or ListPublicKeys public key: %w", err)
 		}
 		return []PublicKey{NewPublicKey(pub)}, nil
 	}
@@ -159,7 +159,7 @@ func ParsePublicKeys(data []byte) ([]PublicKey, error) {
 func LoadPublicKeys(path string) ([]PublicKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("digest: load public key: %w", err)
+		return nil, fmt.Errorf("load public key: %w", err)
 	}
 	keys, err := ParsePublicKeys(data)
 	if err != nil {
@@ -173,7 +173,7 @@ func LoadPublicKeys(path string) ([]PublicKey, error) {
 func GenerateKey(bits int) (*rsa.PrivateKey, error) {
 	key, err := rsa.GenerateKey(rand.Reader, bits)
 	if err != nil {
-		return nil, fmt.Errorf("digest: generate %d-bit RSA key: %w", bits, err)
+		return nil, fmt.Errorf("generate %d-bit RSA key: %w", bits, err)
 	}
 	return key, nil
 }
@@ -186,23 +186,23 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 		var block *pem.Block
 		block, rest = pem.Decode(rest)
 		if block == nil {
-			return nil, errors.New("digest: no PEM private key found")
+			return nil, errors.New("parse private key: no PEM private key found")
 		}
 		switch block.Type {
 		case "RSA PRIVATE KEY":
 			key, err := x509.ParsePKCS1PrivateKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("digest: PEM %s: %w", block.Type, err)
+				return nil, fmt.Errorf("parse PEM %s: %w", block.Type, err)
 			}
 			return key, nil
 		case "PRIVATE KEY":
 			k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 			if err != nil {
-				return nil, fmt.Errorf("digest: PEM %s: %w", block.Type, err)
+				return nil, fmt.Errorf("parse PEM %s: %w", block.Type, err)
 			}
 			key, ok := k.(*rsa.PrivateKey)
 			if !ok {
-				return nil, fmt.Errorf("digest: PEM %s: a %T, not an RSA key", block.Type, k)
+				return nil, fmt.Errorf("parse PEM %s: a %T, not an RSA key", block.Type, k)
 			}
 			return key, nil
 		}
@@ -214,7 +214,7 @@ func ParsePrivateKey(data []byte) (*rsa.PrivateKey, error) {
 func LoadPrivateKey(path string) (*rsa.PrivateKey, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("digest: load private key: %w", err)
+		return nil, fmt.Errorf("load private key: %w", err)
 	}
 	key, err := ParsePrivateKey(data)
 	if err != nil {
@@ -227,7 +227,7 @@ func LoadPrivateKey(path string) (*rsa.PrivateKey, error) {
 func MarshalPrivateKeyPEM(key *rsa.PrivateKey) ([]byte, error) {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
-		return nil, fmt.Errorf("digest: encode private key: %w", err)
+		return nil, fmt.Errorf("encode private key: %w", err)
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }
@@ -254,7 +254,7 @@ func (s *RSASigner) Sign(_ context.Context, message []byte) ([]byte, error) {
 	sum := sha256.Sum256(message)
 	sig, err := rsa.SignPKCS1v15(nil, s.key, crypto.SHA256, sum[:])
 	if err != nil {
-		return nil, fmt.Errorf("digest: sign with key %s: %w", s.pub.Fingerprint, err)
+		return nil, fmt.Errorf("sign with key %s: %w", s.pub.Fingerprint, err)
 	}
 	return sig, nil
 }
@@ -278,14 +278,14 @@ type ringKey struct {
 // its fingerprint must equal the signer's.
 func (r *KeyRing) Add(signer Signer, public []byte, start, end time.Time) error {
 	if !start.IsZero() && !end.IsZero() && !end.After(start) {
-		return fmt.Errorf("digest: key ring: key %s: validity end %s is not after start %s",
+		return fmt.Errorf("add key %s to key ring: validity end %s is not after start %s",
 			signer.Fingerprint(), end.Format(time.RFC3339), start.Format(time.RFC3339))
 	}
 	if _, err := x509.ParsePKCS1PublicKey(public); err != nil {
-		return fmt.Errorf("digest: key ring: key %s: %w", signer.Fingerprint(), err)
+		return fmt.Errorf("add key %s to key ring: %w", signer.Fingerprint(), err)
 	}
 	if fp := Fingerprint(public); fp != signer.Fingerprint() {
-		return fmt.Errorf("digest: key ring: public key fingerprint %s does not match signer's %s", fp, signer.Fingerprint())
+		return fmt.Errorf("add key to key ring: public key fingerprint %s does not match signer's %s", fp, signer.Fingerprint())
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -316,7 +316,7 @@ func (r *KeyRing) SignerAt(t time.Time) (Signer, error) {
 			return k.signer, nil
 		}
 	}
-	return nil, fmt.Errorf("digest: key ring: no key valid at %s", t.UTC().Format(time.RFC3339))
+	return nil, fmt.Errorf("find key in key ring: no key valid at %s", t.UTC().Format(time.RFC3339))
 }
 
 // PublicKeys returns the public keys whose validity overlaps [start, end],

@@ -69,11 +69,11 @@ func ParseTrailARN(arn string) (TrailARN, error) {
 	parts := strings.SplitN(arn, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] != "cloudtrail" || parts[3] == "" ||
 		!accountRE.MatchString(parts[4]) || !strings.HasPrefix(parts[5], "trail/") || len(parts[5]) == len("trail/") {
-		return TrailARN{}, fmt.Errorf("digest: invalid trail ARN provided: %s", arn)
+		return TrailARN{}, fmt.Errorf("parse trail ARN: invalid trail ARN provided: %s", arn)
 	}
 	name := parts[5][strings.LastIndexByte(parts[5], '/')+1:]
 	if name == "" {
-		return TrailARN{}, fmt.Errorf("digest: invalid trail ARN provided: %s", arn)
+		return TrailARN{}, fmt.Errorf("parse trail ARN: invalid trail ARN provided: %s", arn)
 	}
 	return TrailARN{Partition: parts[1], Region: parts[3], AccountID: parts[4], Name: name}, nil
 }
@@ -240,7 +240,7 @@ func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
 	}
 	if opts.AccountID != "" {
 		if !accountRE.MatchString(opts.AccountID) {
-			return nil, fmt.Errorf("digest: validate: account id %q is not 12 digits", opts.AccountID)
+			return nil, fmt.Errorf("validate: account id %q is not 12 digits", opts.AccountID)
 		}
 		v.account = opts.AccountID
 	}
@@ -248,10 +248,10 @@ func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
 		v.end = time.Now().UTC()
 	}
 	if v.start.IsZero() {
-		return nil, errors.New("digest: validate: no start time")
+		return nil, errors.New("validate: no start time")
 	}
 	if v.start.After(v.end) {
-		return nil, errors.New("digest: invalid time range specified: start-time must occur before end-time")
+		return nil, errors.New("validate: invalid time range specified: start-time must occur before end-time")
 	}
 	if v.workers <= 0 {
 		v.workers = 4 * runtime.GOMAXPROCS(0)
@@ -263,7 +263,7 @@ func newValidator(store sink.Store, opts ValidateOptions) (*validator, error) {
 		}
 	}
 	if len(v.keys) == 0 {
-		return nil, fmt.Errorf("digest: %w between %s and %s", ErrNoPublicKeys, v.start.Format(TimeLayout), keyEnd.Format(TimeLayout))
+		return nil, fmt.Errorf("validate: %w between %s and %s", ErrNoPublicKeys, v.start.Format(TimeLayout), keyEnd.Format(TimeLayout))
 	}
 	return v, nil
 }
@@ -273,11 +273,11 @@ func (v *validator) storeFor(ctx context.Context, bucket string) (sink.Store, er
 		return s, nil
 	}
 	if v.opts.Stores == nil {
-		return nil, fmt.Errorf("digest: bucket %q is not available (only %q is)", bucket, v.store.Bucket())
+		return nil, fmt.Errorf("open bucket: bucket %q is not available (only %q is)", bucket, v.store.Bucket())
 	}
 	s, err := v.opts.Stores(ctx, bucket)
 	if err != nil {
-		return nil, fmt.Errorf("digest: open bucket %q: %w", bucket, err)
+		return nil, fmt.Errorf("open bucket %q: %w", bucket, err)
 	}
 	v.stores[bucket] = s
 	return s, nil
@@ -300,7 +300,7 @@ func (v *validator) regions(ctx context.Context) ([]string, error) {
 		found := ""
 		for info, err := range v.store.List(ctx, prefix, after) {
 			if err != nil {
-				return nil, fmt.Errorf("digest: list s3://%s/%s: %w", v.store.Bucket(), prefix, err)
+				return nil, fmt.Errorf("list s3://%s/%s: %w", v.store.Bucket(), prefix, err)
 			}
 			rest := info.Key[len(prefix):]
 			if i := strings.IndexByte(rest, '/'); i > 0 {
@@ -407,7 +407,7 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 			name := v.account + "_" + kind + "_" + region + "_"
 			for info, err := range v.store.List(ctx, dir, "") {
 				if err != nil {
-					return fmt.Errorf("digest: list s3://%s/%s: %w", bucket, dir, err)
+					return fmt.Errorf("list s3://%s/%s: %w", bucket, dir, err)
 				}
 				file := info.Key[len(dir):]
 				if !strings.HasPrefix(file, name) || !strings.HasSuffix(file, ".json.gz") || len(file) < len(name)+14 {
@@ -435,7 +435,7 @@ func (v *validator) checkUnlisted(ctx context.Context, e *emitter, region string
 func (v *validator) sharedDay(ctx context.Context, m *keyMatcher, dir string) (bool, error) {
 	for info, err := range v.store.List(ctx, dir, "") {
 		if err != nil {
-			return false, fmt.Errorf("digest: list s3://%s/%s: %w", v.store.Bucket(), dir, err)
+			return false, fmt.Errorf("list s3://%s/%s: %w", v.store.Bucket(), dir, err)
 		}
 		if _, _, ok := m.match(info.Key); !ok {
 			return true, nil
@@ -478,7 +478,7 @@ func (v *validator) listDigests(ctx context.Context, bucket, region string) (*di
 	l := &digestList{}
 	for info, err := range st.List(ctx, prefix, marker) {
 		if err != nil {
-			return nil, fmt.Errorf("digest: list s3://%s/%s: %w", bucket, prefix, err)
+			return nil, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
 		}
 		stamp, backfill, ok := m.match(info.Key)
 		if !ok {
@@ -673,7 +673,7 @@ func (v *validator) checkChain(ctx context.Context, e *emitter, region string) e
 			continue // an older chain the range starts in, not a fork
 		}
 		fork := Finding{Kind: Fork, Region: region, Bucket: bucket, Key: key, Other: other.DigestS3Object, Digest: f,
-			Err: fmt.Errorf("digest: previous digest %s, period %s to %s; the chain's digest has previous digest %s, period %s to %s",
+			Err: fmt.Errorf("previous digest %s, period %s to %s; the chain's digest has previous digest %s, period %s to %s",
 				f.PreviousDigestS3Object, f.DigestStartTime.Format(TimeLayout), f.DigestEndTime.Format(TimeLayout),
 				other.PreviousDigestS3Object, other.DigestStartTime.Format(TimeLayout), other.DigestEndTime.Format(TimeLayout))}
 		if err := e.finding(fork); err != nil {
@@ -706,7 +706,7 @@ func (v *validator) checkDigest(ctx context.Context, bucket, key, region string,
 		fd.Kind, fd.Err = DigestInvalidFormat, fmt.Errorf("%w: %w", ErrFormat, err)
 		return nil, fd, nil
 	case err != nil:
-		return nil, fd, fmt.Errorf("digest: get digest file s3://%s/%s: %w", bucket, key, err)
+		return nil, fd, fmt.Errorf("get digest file s3://%s/%s: %w", bucket, key, err)
 	}
 	f, kind, detail := v.verify(body, info.Metadata, bucket, key, backfill)
 	fd.Kind, fd.Err = kind, detail
@@ -732,7 +732,7 @@ func (v *validator) verify(body []byte, meta map[string]string, bucket, key stri
 	sigHex, okSig := meta["signature"]
 	_, okAlg := meta["signature-algorithm"]
 	if !okSig || !okAlg {
-		return f, DigestSignatureInvalid, errors.New("digest: no signature or signature-algorithm metadata")
+		return f, DigestSignatureInvalid, errors.New("no signature or signature-algorithm metadata")
 	}
 	var generated time.Time
 	if backfill {
@@ -748,7 +748,7 @@ func (v *validator) verify(body []byte, meta map[string]string, bucket, key stri
 		return nil, DigestInvalidFormat, perr
 	}
 	if f.DigestS3Bucket != bucket || f.DigestS3Object != key {
-		return f, DigestMoved, fmt.Errorf("digest: records its location as s3://%s/%s", f.DigestS3Bucket, f.DigestS3Object)
+		return f, DigestMoved, fmt.Errorf("records its location as s3://%s/%s", f.DigestS3Bucket, f.DigestS3Object)
 	}
 	fp := f.DigestPublicKeyFingerprint
 	pk, ok := v.keys[fp]
@@ -770,7 +770,7 @@ func (v *validator) verify(body []byte, meta map[string]string, bucket, key stri
 	}
 	sig, err := hex.DecodeString(sigHex)
 	if err != nil {
-		return f, DigestSignatureInvalid, fmt.Errorf("digest: signature metadata: %w", err)
+		return f, DigestSignatureInvalid, fmt.Errorf("read signature metadata: %w", err)
 	}
 	sum := sha256.Sum256(raw)
 	var sumHex [64]byte
@@ -807,12 +807,12 @@ func (s *slot) checkLog(ctx context.Context, h *logHasher) {
 		s.f.Kind = LogNotFound
 		return
 	case err != nil:
-		s.err = fmt.Errorf("digest: get log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, err)
+		s.err = fmt.Errorf("get log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, err)
 		return
 	}
 	sum, readErr, err := h.sum(body)
 	if readErr != nil {
-		s.err = fmt.Errorf("digest: read log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, readErr)
+		s.err = fmt.Errorf("read log file s3://%s/%s: %w", s.f.Bucket, s.f.Key, readErr)
 		return
 	}
 	if err != nil {
@@ -823,7 +823,7 @@ func (s *slot) checkLog(ctx context.Context, h *logHasher) {
 	hex.Encode(sumHex[:], sum[:])
 	if string(sumHex[:]) != s.wantHash {
 		s.f.Kind = LogHashMismatch
-		s.f.Err = fmt.Errorf("digest: log file SHA-256 is %s, digest records %s", sumHex[:], s.wantHash)
+		s.f.Err = fmt.Errorf("log file SHA-256 is %s, digest records %s", sumHex[:], s.wantHash)
 		return
 	}
 	s.f.Kind = LogValid

@@ -21,7 +21,7 @@ const MaxConfigBytes = 8 << 20
 func ReadConfig(r io.Reader) (Config, error) {
 	data, err := io.ReadAll(io.LimitReader(r, MaxConfigBytes+1))
 	if err != nil {
-		return Config{}, fmt.Errorf("selector: read config: %w", err)
+		return Config{}, fmt.Errorf("read selectors: %w", err)
 	}
 	if len(data) > MaxConfigBytes {
 		return Config{}, eventSelectorsError("", fmt.Sprintf("The selector configuration is larger than %d bytes.", MaxConfigBytes))

@@ -59,17 +59,17 @@ var (
 func NewDir(root string, opts DirOptions) (*Dir, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
-		return nil, fmt.Errorf("sink: directory %q: %w", root, err)
+		return nil, fmt.Errorf("open directory %q: %w", root, err)
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, fmt.Errorf("sink: directory: %w", err)
+		return nil, fmt.Errorf("open directory: %w", err)
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, fmt.Errorf("sink: directory: %w", err)
+		return nil, fmt.Errorf("open directory: %w", err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("sink: directory %s: not a directory", abs)
+		return nil, fmt.Errorf("open directory %s: not a directory", abs)
 	}
 	bucket := opts.Bucket
 	if bucket == "" {
@@ -401,5 +401,5 @@ func (d *Dir) walk(ctx context.Context, dirKey, prefix, startAfter string, yield
 
 // fail wraps err with the operation, the key (or prefix) and the root.
 func (d *Dir) fail(op, key string, err error) error {
-	return fmt.Errorf("sink: %s %s in %s: %w", op, quoteKey(key), d.root, err)
+	return fmt.Errorf("%s %s in %s: %w", op, quoteKey(key), d.root, err)
 }

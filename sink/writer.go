@@ -113,5 +113,5 @@ func fillLines(sc *event.Scanner, out *bytes.Buffer) bool {
 }
 
 func (w *Writer) fail(key string, err error) error {
-	return fmt.Errorf("sink: put %s to %s: %w", quoteKey(key), w.bucket, err)
+	return fmt.Errorf("put %s to %s: %w", quoteKey(key), w.bucket, err)
 }

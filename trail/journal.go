@@ -64,7 +64,7 @@ func openJournal(dir string) (*journal, []journalEntry, error) {
 	j := &journal{dir: dir}
 	data, err := os.ReadFile(filepath.Join(dir, journalName))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, nil, fmt.Errorf("spool: read %s: %w", journalName, err)
+		return nil, nil, fmt.Errorf("read spool file %s: %w", journalName, err)
 	}
 	for off := 0; len(data)-off >= 8; {
 		n := int(binary.LittleEndian.Uint32(data[off:]))
@@ -186,7 +186,7 @@ func (j *journal) append(sink int, bucket string, chain routeKey, start time.Tim
 	}
 	j.mu.Unlock()
 	if err != nil {
-		return fmt.Errorf("spool: write %s: %w", journalName, err)
+		return fmt.Errorf("write spool file %s: %w", journalName, err)
 	}
 	// Group commit: whoever holds syncMu fsyncs everything written so
 	// far; the appends it covered return without an fsync of their own.
@@ -205,7 +205,7 @@ func (j *journal) append(sink int, bucket string, chain routeKey, start time.Tim
 		j.mu.Lock()
 		j.broken = true
 		j.mu.Unlock()
-		return fmt.Errorf("spool: fsync %s: %w", journalName, err)
+		return fmt.Errorf("fsync spool file %s: %w", journalName, err)
 	}
 	j.synced = upto
 	return nil
@@ -244,7 +244,7 @@ func (j *journal) rewriteLocked() error {
 	tmp := path + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
-		return fmt.Errorf("spool: create %s: %w", tmp, err)
+		return fmt.Errorf("create spool file %s: %w", tmp, err)
 	}
 	buf := make([]byte, 0, 256*len(j.live))
 	for _, e := range j.live {
@@ -264,14 +264,14 @@ func (j *journal) rewriteLocked() error {
 		f.Close()
 		os.Remove(tmp)
 		j.broken = true
-		return fmt.Errorf("spool: rewrite %s: %w", journalName, err)
+		return fmt.Errorf("rewrite spool file %s: %w", journalName, err)
 	}
 	// The renamed file, opened for appending.
 	f.Close()
 	nf, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		j.broken = true
-		return fmt.Errorf("spool: open %s: %w", journalName, err)
+		return fmt.Errorf("open spool file %s: %w", journalName, err)
 	}
 	if j.f != nil {
 		j.f.Close()

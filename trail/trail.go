@@ -15,11 +15,11 @@ import (
 // Errors Emit returns.
 var (
 	// ErrClosed is returned by Emit after Close has begun.
-	ErrClosed = errors.New("trail: closed")
+	ErrClosed = errors.New("trail closed")
 	// ErrBufferFull is returned by Emit under the Drop policy when the
 	// record does not fit in the buffer; the record is counted in
 	// Counters.Dropped and not logged.
-	ErrBufferFull = errors.New("trail: buffer full, record dropped")
+	ErrBufferFull = errors.New("buffer full, record dropped")
 	// ErrInvalidRecord is wrapped by Emit's error for a record the trail
 	// cannot file: no eventTime, a malformed awsRegion or
 	// recipientAccountId, or larger than Files.MaxBytes.

@@ -169,7 +169,7 @@ func (w *wal) read() (*recovery, uint32, error) {
 		w.counts[seg] = 0
 		data, err := os.ReadFile(filepath.Join(w.dir, segName(seg)))
 		if err != nil {
-			return nil, 0, fmt.Errorf("spool: read %s: %w", segName(seg), err)
+			return nil, 0, fmt.Errorf("read spool file %s: %w", segName(seg), err)
 		}
 		parseSegment(seg, data, rec)
 	}
@@ -528,13 +528,13 @@ func (w *wal) write(chunks []walChunk, broken uint32) (uint32, error) {
 			continue
 		}
 		if _, err := w.f.Write(c.b); err != nil {
-			return c.seg, fmt.Errorf("spool: write %s: %w", segName(c.seg), err)
+			return c.seg, fmt.Errorf("write spool file %s: %w", segName(c.seg), err)
 		}
 	}
 	if w.f != nil && len(chunks) > 0 {
 		w.syncs.Add(1)
 		if err := w.f.Sync(); err != nil {
-			return w.writeSeg, fmt.Errorf("spool: fsync %s: %w", segName(w.writeSeg), err)
+			return w.writeSeg, fmt.Errorf("fsync spool file %s: %w", segName(w.writeSeg), err)
 		}
 	}
 	return 0, nil
@@ -545,18 +545,18 @@ func (w *wal) write(chunks []walChunk, broken uint32) (uint32, error) {
 func (w *wal) open(seg uint32) error {
 	if w.f != nil {
 		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("spool: fsync %s: %w", segName(w.writeSeg), err)
+			return fmt.Errorf("fsync spool file %s: %w", segName(w.writeSeg), err)
 		}
 		w.f.Close()
 		w.f = nil
 	}
 	f, err := os.OpenFile(filepath.Join(w.dir, segName(seg)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		return fmt.Errorf("spool: create %s: %w", segName(seg), err)
+		return fmt.Errorf("create spool file %s: %w", segName(seg), err)
 	}
 	if err := syncDir(w.dir); err != nil {
 		f.Close()
-		return fmt.Errorf("spool: %w", err)
+		return fmt.Errorf("sync spool directory: %w", err)
 	}
 	w.f = f
 	w.mu.Lock()

@@ -100,7 +100,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	// Check the configuration before touching the destination.
 	cfg.Delivery.Sinks = []sink.Sink{discard{}}
 	if err := cfg.Validate(); err != nil {
-		return configUsage(err)
+		return usagef("%v", err)
 	}
 	if *dir != "" {
 		d, err := sink.NewDir(*dir, sink.DirOptions{Bucket: *bucket})
@@ -226,18 +226,9 @@ func readSelectors(path string) (selector.Config, error) {
 		err = cfg.Validate(selector.Options{})
 	}
 	if err != nil {
-		return selector.Config{}, exitError{code: 2, err: errors.New(path + ": " + err.Error())}
+		return selector.Config{}, exitError{code: 2, err: fmt.Errorf("%s: %w", path, err)}
 	}
 	return cfg, nil
-}
-
-// configUsage turns an invalid trail configuration into a usage error.
-func configUsage(err error) error {
-	var ce *trail.ConfigError
-	if errors.As(err, &ce) {
-		return usagef("%s", ce.Error())
-	}
-	return usagef("%v", err)
 }
 
 func trimSlashes(p string) string {

@@ -1,7 +1,7 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 	"os"
 
 	"github.com/trailkit/trailkit/event"
@@ -28,9 +28,5 @@ func loadMatcher(path string) (func(*event.Record) bool, error) {
 			return m.Match, nil
 		}
 	}
-	var se *selector.Error
-	if errors.As(err, &se) {
-		return nil, exitError{code: 2, err: errors.New(path + ": " + se.Error())}
-	}
-	return nil, exitError{code: 2, err: errors.New(path + ": " + err.Error())}
+	return nil, exitError{code: 2, err: fmt.Errorf("%s: %w", path, err)}
 }

@@ -63,7 +63,7 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return usagef("--bucket is for --dir")
 	}
 	if _, err := digest.ParseTrailARN(*arn); err != nil {
-		return usagef("%s", strings.TrimPrefix(err.Error(), "digest: "))
+		return usagef("%v", err)
 	}
 	start, err := parseTime(*startFlag)
 	if err != nil {
@@ -82,7 +82,7 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	for _, f := range keyFiles {
 		k, err := digest.LoadPublicKeys(f)
 		if err != nil {
-			return exitError{code: 2, err: errors.New(strings.TrimPrefix(err.Error(), "digest: "))}
+			return exitError{code: 2, err: err}
 		}
 		keys = append(keys, k...)
 	}
@@ -152,12 +152,12 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 // validateFailure tells a failure to read the store in one line.
 func validateFailure(where string, err error) error {
 	if errors.Is(err, digest.ErrNoPublicKeys) {
-		return errors.New(strings.TrimPrefix(err.Error(), "digest: ") + " (check --public-key and the keys' validity)")
+		return fmt.Errorf("%w (check --public-key and the keys' validity)", err)
 	}
 	if strings.HasPrefix(where, "s3://") {
 		return s3Failure(where, err)
 	}
-	return errors.New(strings.TrimPrefix(err.Error(), "digest: "))
+	return err
 }
 
 // parseTime reads a time as the AWS CLI accepts them, within reason:

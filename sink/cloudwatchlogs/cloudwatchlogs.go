@@ -98,7 +98,7 @@ type RejectedError struct {
 }
 
 func (e *RejectedError) Error() string {
-	return fmt.Sprintf("cloudwatchlogs: %s to stream %s: %d events refused (%d too old, %d too new, %d expired)",
+	return fmt.Sprintf("%s to stream %s: %d events refused (%d too old, %d too new, %d expired)",
 		e.Key, e.LogStream, e.TooOld+e.TooNew+e.Expired, e.TooOld, e.TooNew, e.Expired)
 }
 
@@ -128,10 +128,10 @@ type Sink struct {
 // New returns a Sink writing with client.
 func New(client API, opts Options) (*Sink, error) {
 	if client == nil {
-		return nil, errors.New("cloudwatchlogs: nil client")
+		return nil, errors.New("new CloudWatch Logs sink: nil client")
 	}
 	if opts.LogGroup == "" {
-		return nil, errors.New("cloudwatchlogs: Options.LogGroup is required")
+		return nil, errors.New("new CloudWatch Logs sink: Options.LogGroup is required")
 	}
 	if opts.Name == "" {
 		opts.Name = "cloudwatchlogs:" + opts.LogGroup
@@ -200,7 +200,7 @@ func (s *Sink) Put(ctx context.Context, obj sink.Object) error {
 	}
 	for i, batch := range Batches(evsInput(evs)) {
 		if err := s.send(ctx, obj.Key, stream, batch); err != nil {
-			return fmt.Errorf("cloudwatchlogs: put %s: batch %d to %s/%s: %w", obj.Key, i, s.opts.LogGroup, stream, err)
+			return fmt.Errorf("put %s: batch %d to %s/%s: %w", obj.Key, i, s.opts.LogGroup, stream, err)
 		}
 	}
 	s.objects.Add(1)
@@ -247,7 +247,7 @@ func (s *Sink) read(obj sink.Object) ([]logEvent, error) {
 		if len(msg) > max {
 			var rec event.Record
 			if err := event.Unmarshal(raw, &rec); err != nil {
-				return nil, fmt.Errorf("cloudwatchlogs: read %s: record %d: %w", obj.Key, sc.Index(), err)
+				return nil, fmt.Errorf("read %s: record %d: %w", obj.Key, sc.Index(), err)
 			}
 			redact.Limit(&rec, max)
 			msg = string(rec.AppendJSON(nil))
@@ -256,7 +256,7 @@ func (s *Sink) read(obj sink.Object) ([]logEvent, error) {
 		evs = append(evs, logEvent{ts: ts.UnixMilli(), msg: msg})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("cloudwatchlogs: read: %w", err)
+		return nil, fmt.Errorf("read: %w", err)
 	}
 	return evs, nil
 }
@@ -422,7 +422,7 @@ func (s *Sink) ensure(ctx context.Context, stream string) error {
 		_, err := s.api.CreateLogGroup(ctx, &cwl.CreateLogGroupInput{LogGroupName: aws.String(s.opts.LogGroup)})
 		var exists *types.ResourceAlreadyExistsException
 		if err != nil && !errors.As(err, &exists) {
-			return fmt.Errorf("cloudwatchlogs: create log group %s: %w", s.opts.LogGroup, err)
+			return fmt.Errorf("create log group %s: %w", s.opts.LogGroup, err)
 		}
 		s.groupOK.Store(true)
 	}
@@ -431,7 +431,7 @@ func (s *Sink) ensure(ctx context.Context, stream string) error {
 	})
 	var exists *types.ResourceAlreadyExistsException
 	if err != nil && !errors.As(err, &exists) {
-		return fmt.Errorf("cloudwatchlogs: create log stream %s/%s: %w", s.opts.LogGroup, stream, err)
+		return fmt.Errorf("create log stream %s/%s: %w", s.opts.LogGroup, stream, err)
 	}
 	s.created.Store(stream, struct{}{})
 	return nil

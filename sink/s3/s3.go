@@ -241,7 +241,7 @@ func (s *Sink) List(ctx context.Context, prefix, startAfter string) iter.Seq2[si
 // fail wraps err with the operation and the object's s3:// URL, adding
 // sink.ErrNotFound or ErrBucketNotFound where the SDK error says so.
 func (s *Sink) fail(op, key string, err error) error {
-	return fmt.Errorf("s3: %s s3://%s/%s: %w", op, s.bucket, key, classify(err))
+	return fmt.Errorf("%s s3://%s/%s: %w", op, s.bucket, key, classify(err))
 }
 
 func (s *Sink) failList(prefix, after string, err error) error {
@@ -249,7 +249,7 @@ func (s *Sink) failList(prefix, after string, err error) error {
 	if after != "" {
 		where += fmt.Sprintf(" after %q", after)
 	}
-	return fmt.Errorf("s3: list %s: %w", where, classify(err))
+	return fmt.Errorf("list %s: %w", where, classify(err))
 }
 
 func classify(err error) error {

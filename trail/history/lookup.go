@@ -123,7 +123,7 @@ func (q *query) readDay(ctx context.Context, store sink.Store, prefixes []string
 		dp := p + d.Format("2006/01/02/")
 		for info, err := range store.List(ctx, dp, "") {
 			if err != nil {
-				return fmt.Errorf("history: list %s: %w", dp, err)
+				return fmt.Errorf("list %s: %w", dp, err)
 			}
 			if isLogKey(info.Key) {
 				keys = append(keys, info.Key)
@@ -179,7 +179,7 @@ func isLogKey(key string) bool {
 func (q *query) readFile(ctx context.Context, store sink.Store, key string) error {
 	body, _, err := store.Get(ctx, key)
 	if err != nil {
-		return fmt.Errorf("history: %w", err)
+		return fmt.Errorf("read log file: %w", err)
 	}
 	defer body.Close()
 	cr := &countingReader{r: body}
@@ -319,7 +319,7 @@ func segments(ctx context.Context, store sink.Store, base string) ([]string, err
 	for {
 		key, ok, err := firstKey(ctx, store, base, after)
 		if err != nil {
-			return nil, fmt.Errorf("history: list %s: %w", base, err)
+			return nil, fmt.Errorf("list %s: %w", base, err)
 		}
 		if !ok {
 			return out, nil

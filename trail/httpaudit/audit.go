@@ -157,7 +157,7 @@ type Middleware struct {
 // New returns a Middleware whose workers run until Close.
 func New(opts Options) (*Middleware, error) {
 	if opts.EventSource == "" && opts.Name == nil {
-		return nil, errors.New("httpaudit: Options.EventSource or Options.Name is required")
+		return nil, errors.New("new audit middleware: Options.EventSource or Options.Name is required")
 	}
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 64 << 10
@@ -317,7 +317,7 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 	m.q.Add(rec)
 }
 
-var errReleased = errors.New("httpaudit: write after the handler returned")
+var errReleased = errors.New("write after the handler returned")
 
 // released stands in for the writer of a finished request. net/http forbids
 // using a ResponseWriter after ServeHTTP returns; a goroutine that does so

@@ -82,7 +82,7 @@ const (
 )
 
 // ErrConfig is wrapped by every error New returns for a bad Config.
-var ErrConfig = errors.New("insight: invalid config")
+var ErrConfig = errors.New("invalid insight config")
 
 func configError(field, format string, args ...any) error {
 	return fmt.Errorf("%w: %s: %s", ErrConfig, field, fmt.Sprintf(format, args...))

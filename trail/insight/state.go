@@ -17,7 +17,7 @@ const (
 )
 
 // ErrState is wrapped by the errors UnmarshalBinary returns.
-var ErrState = errors.New("insight: bad detector state")
+var ErrState = errors.New("bad insight detector state")
 
 // MarshalBinary encodes the detector's state: its clock, and for every
 // series the open minutes, the baseline days, the tracked attribute values
