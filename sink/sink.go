@@ -139,3 +139,25 @@ func ReadAll(ctx context.Context, st Store, key string, limit int64) ([]byte, Ob
 		}
 	}
 }
+
+// NotificationStats counts the notifications of a sink that announces what
+// it stores, such as sink/notify's: a trail shows them in its Status.
+type NotificationStats struct {
+	Published int64 // notifications published
+	Pending   int64 // queued or being published
+	Failures  int64 // failed publish attempts, retried or not
+	Retried   int64 // attempts made again after a failure
+	Dropped   int64 // never queued: the queue was full, or the notifier closed
+	GivenUp   int64 // still failing after the last attempt
+	// LatestError is the latest failure of the current outage, and
+	// FirstFailure when it began; both are cleared by a publish that
+	// succeeds. LatestFailure is the time of the latest failure ever.
+	LatestError                 string
+	FirstFailure, LatestFailure time.Time
+}
+
+// Notifier is a sink that announces what it stores (a wrapper, found with
+// [As]).
+type Notifier interface {
+	NotificationStats() NotificationStats
+}

@@ -1,6 +1,10 @@
 package trail
 
-import "time"
+import (
+	"time"
+
+	"github.com/trailkit/trailkit/sink"
+)
 
 // Status is the trail's state, with the fields of CloudTrail's
 // GetTrailStatus that concern delivery to storage, and trailkit's counters.
@@ -52,6 +56,9 @@ type SinkStatus struct {
 	Failures int64
 	// Pending counts log files waiting for or in a put to this sink.
 	Pending int
+	// Notifications counts the delivery notifications of a sink that
+	// sends them (sink/notify); nil for others.
+	Notifications *sink.NotificationStats
 }
 
 // Counters count records. Emitted = Selected + not selected + NotLogging
@@ -102,6 +109,10 @@ func (t *Trail) Status() Status {
 		s.mu.Lock()
 		ss := s.status
 		s.mu.Unlock()
+		if n, ok := sink.As[sink.Notifier](s.sink); ok {
+			ns := n.NotificationStats()
+			ss.Notifications = &ns
+		}
 		st.Sinks = append(st.Sinks, ss)
 		st.LatestDeliveryTime = later(st.LatestDeliveryTime, ss.LatestDeliveryTime)
 		st.LatestDeliveryAttemptTime = later(st.LatestDeliveryAttemptTime, ss.LatestDeliveryAttemptTime)
