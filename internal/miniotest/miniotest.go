@@ -307,7 +307,8 @@ func binary(tb testing.TB) string {
 	tb.Helper()
 	binOnce.Do(func() { binPath, binErr = findOrInstall() })
 	if binErr != nil {
-		tb.Fatalf("miniotest: %v", binErr)
+		tb.Fatalf("miniotest: no MinIO server: %v\n"+
+			"make test builds it into ~/.cache/trailkit/bin (go install %s); TRAILKIT_MINIO names another binary", binErr, Module)
 	}
 	return binPath
 }
