@@ -21,7 +21,7 @@ PKGS = ./... $$(test -d internal/testdata && echo ./internal/testdata)
 inmodules = fail=; for m in $(MODULES); do echo "== module $$m"; (cd $$m && $(1)) || fail="$$fail $$m"; done; \
 	if [ -n "$$fail" ]; then echo "failed in:$$fail"; exit 1; fi
 
-.PHONY: test race deps tools check fuzz bench
+.PHONY: test race deps tools check generate-check fuzz bench
 
 # test runs every test of every module (TESTFLAGS=-v to see each). It
 # installs nothing outside the user's cache: MinIO is built into $(TOOLS)
@@ -58,11 +58,20 @@ deps: $(MINIO)
 $(MINIO):
 	GOBIN=$(TOOLS) go install github.com/minio/minio@$(MINIO_VERSION)
 
-# check is the static part of CI: formatting, vet and staticcheck (run from
-# the Go module proxy at a fixed version; it is a tool, not a dependency).
-check:
+# check is the static part of CI: generated files current, formatting, vet
+# and staticcheck (run from the Go module proxy at a fixed version; it is a
+# tool, not a dependency).
+check: generate-check
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@$(call inmodules,go vet $(PKGS) && go run $(STATICCHECK) $(PKGS))
+
+# generate-check fails when a generated file ("Code generated ... DO NOT
+# EDIT.") differs from what go generate writes from the tree's tables.
+generate-check:
+	go generate ./...
+	@gen=$$(git ls-files -co --exclude-standard -- '*.go' | xargs grep -l '^// Code generated .* DO NOT EDIT\.$$'); \
+	if ! git diff --exit-code -- $$gen || [ -n "$$(git ls-files -o --exclude-standard -- $$gen)" ]; then \
+	  echo "generated files are not current or not added: run go generate ./... and add them"; exit 1; fi
 
 # fuzz runs every fuzz target of the module for FUZZTIME each.
 fuzz:
