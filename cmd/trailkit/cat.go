@@ -76,11 +76,17 @@ func runCat(ctx context.Context, e *env, args []string) error {
 // eachInput calls fn for each input PATH names: stdin, a file, every file
 // under a directory in key order, or every object under an S3 prefix.
 func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name string, r io.Reader) error) error {
+	return eachInputIf(ctx, e, path, endpoint, nil, fn)
+}
+
+// eachInputIf is eachInput for the inputs keep accepts (all when nil),
+// asked before an input is opened.
+func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error) error {
 	switch {
 	case path == "-":
 		return fn("stdin", e.stdin)
 	case strings.HasPrefix(path, "s3://"):
-		return eachS3Object(ctx, e, path, endpoint, fn)
+		return eachS3Object(ctx, e, path, endpoint, keep, fn)
 	}
 	info, err := os.Stat(path)
 	if err != nil {
@@ -109,6 +115,9 @@ func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name 
 	for _, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if keep != nil && !keep(f) {
+			continue
 		}
 		if err := catFile(f, fn); err != nil {
 			return err

@@ -88,7 +88,7 @@ func openStore(ctx context.Context, e *env, dir, s3url, endpoint, bucket string)
 // order, streaming its body. Like a directory walk, it skips digests,
 // objects whose names are not log file names (isLogName) and keys with a
 // hidden segment, such as a directory sink's .metadata tree copied to S3.
-func eachS3Object(ctx context.Context, e *env, url, endpoint string, fn func(name string, r io.Reader) error) error {
+func eachS3Object(ctx context.Context, e *env, url, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error) error {
 	bucket, prefix, err := s3sink.ParseURL(url)
 	if err != nil {
 		return usagef("%v", err)
@@ -106,6 +106,9 @@ func eachS3Object(ctx context.Context, e *env, url, endpoint string, fn func(nam
 			continue
 		}
 		name := "s3://" + bucket + "/" + info.Key
+		if keep != nil && !keep(name) {
+			continue
+		}
 		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(info.Key)})
 		if err != nil {
 			return s3Failure(name, err)

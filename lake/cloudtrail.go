@@ -1,0 +1,319 @@
+package lake
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
+
+// CloudTrailRow is one record in the cloudtrail shape: a column per
+// CloudTrail top-level field, under CloudTrail's name, with the nested
+// objects as Parquet groups and lists, as in the table AWS documents for
+// querying CloudTrail logs with Athena. The free-form parts are JSON text, as
+// the record held them. Empty strings and absent objects are nulls.
+//
+// Two columns differ from Athena's all-string table because their type pays
+// in queries: eventTime is a timestamp (UTC, milliseconds) and readOnly and
+// managementEvent are booleans. What the model does not hold (unknown keys, a
+// value of an unexpected JSON type, at any level) is in extraFields, a JSON
+// object whose keys are the members' paths ("userIdentity.sessionContext.x",
+// "resources.0.x"), so nothing read is lost.
+type CloudTrailRow struct {
+	EventVersion                 string           `parquet:"eventVersion,optional,dict"`
+	UserIdentity                 *UserIdentityRow `parquet:"userIdentity,optional"`
+	EventTime                    time.Time        `parquet:"eventTime,optional,timestamp(millisecond)"`
+	EventSource                  string           `parquet:"eventSource,optional,dict"`
+	EventName                    string           `parquet:"eventName,optional,dict"`
+	AWSRegion                    string           `parquet:"awsRegion,optional,dict"`
+	SourceIPAddress              string           `parquet:"sourceIPAddress,optional,dict"`
+	UserAgent                    string           `parquet:"userAgent,optional,dict"`
+	ErrorCode                    string           `parquet:"errorCode,optional,dict"`
+	ErrorMessage                 string           `parquet:"errorMessage,optional"`
+	RequestParameters            string           `parquet:"requestParameters,optional"`
+	ResponseElements             string           `parquet:"responseElements,optional"`
+	AdditionalEventData          string           `parquet:"additionalEventData,optional"`
+	RequestID                    string           `parquet:"requestID,optional"`
+	EventID                      string           `parquet:"eventID,optional"`
+	ReadOnly                     *bool            `parquet:"readOnly,optional"`
+	Resources                    []ResourceRow    `parquet:"resources,optional,list"`
+	EventType                    string           `parquet:"eventType,optional,dict"`
+	APIVersion                   string           `parquet:"apiVersion,optional,dict"`
+	ManagementEvent              *bool            `parquet:"managementEvent,optional"`
+	RecipientAccountID           string           `parquet:"recipientAccountId,optional,dict"`
+	ServiceEventDetails          string           `parquet:"serviceEventDetails,optional"`
+	SharedEventID                string           `parquet:"sharedEventID,optional"`
+	VPCEndpointID                string           `parquet:"vpcEndpointId,optional,dict"`
+	VPCEndpointAccountID         string           `parquet:"vpcEndpointAccountId,optional,dict"`
+	EdgeDeviceDetails            string           `parquet:"edgeDeviceDetails,optional"`
+	EventCategory                string           `parquet:"eventCategory,optional,dict"`
+	Addendum                     *AddendumRow     `parquet:"addendum,optional"`
+	TLSDetails                   *TLSDetailsRow   `parquet:"tlsDetails,optional"`
+	SessionCredentialFromConsole string           `parquet:"sessionCredentialFromConsole,optional,dict"`
+	InsightDetails               string           `parquet:"insightDetails,optional"`
+	EventContext                 string           `parquet:"eventContext,optional"`
+	Annotation                   string           `parquet:"annotation,optional"`
+	ExtraFields                  string           `parquet:"extraFields,optional"`
+}
+
+// UserIdentityRow is the userIdentity group of a CloudTrailRow.
+type UserIdentityRow struct {
+	Type              string                `parquet:"type,optional,dict"`
+	PrincipalID       string                `parquet:"principalId,optional,dict"`
+	ARN               string                `parquet:"arn,optional,dict"`
+	AccountID         string                `parquet:"accountId,optional,dict"`
+	AccessKeyID       string                `parquet:"accessKeyId,optional,dict"`
+	UserName          string                `parquet:"userName,optional,dict"`
+	SessionContext    *SessionContextRow    `parquet:"sessionContext,optional"`
+	InvokedBy         string                `parquet:"invokedBy,optional,dict"`
+	IdentityProvider  string                `parquet:"identityProvider,optional,dict"`
+	CredentialID      string                `parquet:"credentialId,optional,dict"`
+	OnBehalfOf        *OnBehalfOfRow        `parquet:"onBehalfOf,optional"`
+	InScopeOf         *InScopeOfRow         `parquet:"inScopeOf,optional"`
+	InvokedByDelegate *InvokedByDelegateRow `parquet:"invokedByDelegate,optional"`
+}
+
+// SessionContextRow is userIdentity.sessionContext.
+type SessionContextRow struct {
+	SessionIssuer       *SessionIssuerRow       `parquet:"sessionIssuer,optional"`
+	WebIDFederationData *WebIDFederationDataRow `parquet:"webIdFederationData,optional"`
+	Attributes          *SessionAttributesRow   `parquet:"attributes,optional"`
+	SourceIdentity      string                  `parquet:"sourceIdentity,optional,dict"`
+	EC2RoleDelivery     string                  `parquet:"ec2RoleDelivery,optional,dict"`
+	AssumedRoot         string                  `parquet:"assumedRoot,optional,dict"`
+	SignInSessionARN    string                  `parquet:"signInSessionArn,optional"`
+}
+
+// SessionIssuerRow is userIdentity.sessionContext.sessionIssuer.
+type SessionIssuerRow struct {
+	Type        string `parquet:"type,optional,dict"`
+	PrincipalID string `parquet:"principalId,optional,dict"`
+	ARN         string `parquet:"arn,optional,dict"`
+	AccountID   string `parquet:"accountId,optional,dict"`
+	UserName    string `parquet:"userName,optional,dict"`
+}
+
+// WebIDFederationDataRow is userIdentity.sessionContext.webIdFederationData;
+// its attributes are free-form JSON text.
+type WebIDFederationDataRow struct {
+	FederatedProvider string `parquet:"federatedProvider,optional,dict"`
+	Attributes        string `parquet:"attributes,optional"`
+}
+
+// SessionAttributesRow is userIdentity.sessionContext.attributes, strings as
+// CloudTrail writes them.
+type SessionAttributesRow struct {
+	CreationDate     string `parquet:"creationDate,optional"`
+	MFAAuthenticated string `parquet:"mfaAuthenticated,optional,dict"`
+}
+
+// OnBehalfOfRow is userIdentity.onBehalfOf.
+type OnBehalfOfRow struct {
+	UserID           string `parquet:"userId,optional,dict"`
+	IdentityStoreARN string `parquet:"identityStoreArn,optional,dict"`
+}
+
+// InScopeOfRow is userIdentity.inScopeOf.
+type InScopeOfRow struct {
+	SourceARN           string `parquet:"sourceArn,optional,dict"`
+	SourceAccount       string `parquet:"sourceAccount,optional,dict"`
+	IssuerType          string `parquet:"issuerType,optional,dict"`
+	CredentialsIssuedTo string `parquet:"credentialsIssuedTo,optional,dict"`
+}
+
+// InvokedByDelegateRow is userIdentity.invokedByDelegate.
+type InvokedByDelegateRow struct {
+	AccountID string `parquet:"accountId,optional,dict"`
+}
+
+// ResourceRow is one element of resources.
+type ResourceRow struct {
+	ARN       string `parquet:"ARN,optional"`
+	AccountID string `parquet:"accountId,optional"`
+	Type      string `parquet:"type,optional"`
+	ARNPrefix string `parquet:"ARNPrefix,optional"`
+}
+
+// AddendumRow is addendum.
+type AddendumRow struct {
+	Reason            string `parquet:"reason,optional"`
+	UpdatedFields     string `parquet:"updatedFields,optional"`
+	OriginalRequestID string `parquet:"originalRequestID,optional"`
+	OriginalEventID   string `parquet:"originalEventID,optional"`
+}
+
+// TLSDetailsRow is tlsDetails.
+type TLSDetailsRow struct {
+	TLSVersion               string `parquet:"tlsVersion,optional,dict"`
+	CipherSuite              string `parquet:"cipherSuite,optional,dict"`
+	ClientProvidedHostHeader string `parquet:"clientProvidedHostHeader,optional,dict"`
+	KeyExchange              string `parquet:"keyExchange,optional,dict"`
+}
+
+// cloudTrailRow fills row from r. The row's strings share r's memory.
+func cloudTrailRow(row *CloudTrailRow, r *event.Record, x *extras) {
+	*row = CloudTrailRow{
+		EventVersion:                 r.EventVersion,
+		EventTime:                    r.EventTime,
+		EventSource:                  r.EventSource,
+		EventName:                    r.EventName,
+		AWSRegion:                    r.AWSRegion,
+		SourceIPAddress:              r.SourceIPAddress,
+		UserAgent:                    r.UserAgent,
+		ErrorCode:                    r.ErrorCode,
+		ErrorMessage:                 r.ErrorMessage,
+		RequestParameters:            raw(r.RequestParameters),
+		ResponseElements:             raw(r.ResponseElements),
+		AdditionalEventData:          raw(r.AdditionalEventData),
+		RequestID:                    r.RequestID,
+		EventID:                      r.EventID,
+		ReadOnly:                     r.ReadOnly,
+		EventType:                    r.EventType,
+		APIVersion:                   r.APIVersion,
+		ManagementEvent:              r.ManagementEvent,
+		RecipientAccountID:           r.RecipientAccountID,
+		ServiceEventDetails:          raw(r.ServiceEventDetails),
+		SharedEventID:                r.SharedEventID,
+		VPCEndpointID:                r.VPCEndpointID,
+		VPCEndpointAccountID:         r.VPCEndpointAccountID,
+		EventCategory:                r.EventCategory,
+		SessionCredentialFromConsole: r.SessionCredentialFromConsole,
+		Annotation:                   r.Annotation,
+	}
+	x.reset()
+	x.add("", r.Extra)
+	if u := r.UserIdentity; u != nil {
+		row.UserIdentity = userIdentityRow(u, x)
+	}
+	if len(r.Resources) > 0 {
+		row.Resources = make([]ResourceRow, len(r.Resources))
+		for i := range r.Resources {
+			res := &r.Resources[i]
+			row.Resources[i] = ResourceRow{ARN: res.ARN, AccountID: res.AccountID, Type: res.Type, ARNPrefix: res.ARNPrefix}
+			x.add("resources."+strconv.Itoa(i)+".", res.Extra)
+		}
+	}
+	if a := r.Addendum; a != nil {
+		row.Addendum = &AddendumRow{a.Reason, a.UpdatedFields, a.OriginalRequestID, a.OriginalEventID}
+		x.add("addendum.", a.Extra)
+	}
+	if t := r.TLSDetails; t != nil {
+		row.TLSDetails = &TLSDetailsRow{t.TLSVersion, t.CipherSuite, t.ClientProvidedHostHeader, t.KeyExchange}
+		x.add("tlsDetails.", t.Extra)
+	}
+	// These parts are written whole: their structure is provider-specific
+	// or nested deeper than queries go.
+	if r.EdgeDeviceDetails != nil {
+		row.EdgeDeviceDetails = x.member(r, "edgeDeviceDetails")
+	}
+	if r.InsightDetails != nil {
+		row.InsightDetails = x.member(r, "insightDetails")
+	}
+	if r.EventContext != nil {
+		row.EventContext = x.member(r, "eventContext")
+	}
+	row.ExtraFields = x.json()
+}
+
+func userIdentityRow(u *event.UserIdentity, x *extras) *UserIdentityRow {
+	row := &UserIdentityRow{
+		Type:             u.Type,
+		PrincipalID:      u.PrincipalID,
+		ARN:              u.ARN,
+		AccountID:        u.AccountID,
+		AccessKeyID:      u.AccessKeyID,
+		UserName:         u.UserName,
+		InvokedBy:        u.InvokedBy,
+		IdentityProvider: u.IdentityProvider,
+		CredentialID:     u.CredentialID,
+	}
+	x.add("userIdentity.", u.Extra)
+	if s := u.SessionContext; s != nil {
+		sc := &SessionContextRow{
+			SourceIdentity:   s.SourceIdentity,
+			EC2RoleDelivery:  s.EC2RoleDelivery,
+			AssumedRoot:      s.AssumedRoot,
+			SignInSessionARN: s.SignInSessionARN,
+		}
+		x.add("userIdentity.sessionContext.", s.Extra)
+		if i := s.SessionIssuer; i != nil {
+			sc.SessionIssuer = &SessionIssuerRow{i.Type, i.PrincipalID, i.ARN, i.AccountID, i.UserName}
+			x.add("userIdentity.sessionContext.sessionIssuer.", i.Extra)
+		}
+		if w := s.WebIDFederationData; w != nil {
+			sc.WebIDFederationData = &WebIDFederationDataRow{w.FederatedProvider, raw(w.Attributes)}
+			x.add("userIdentity.sessionContext.webIdFederationData.", w.Extra)
+		}
+		if a := s.Attributes; a != nil {
+			sc.Attributes = &SessionAttributesRow{a.CreationDate, a.MFAAuthenticated}
+			x.add("userIdentity.sessionContext.attributes.", a.Extra)
+		}
+		row.SessionContext = sc
+	}
+	if o := u.OnBehalfOf; o != nil {
+		row.OnBehalfOf = &OnBehalfOfRow{o.UserID, o.IdentityStoreARN}
+		x.add("userIdentity.onBehalfOf.", o.Extra)
+	}
+	if o := u.InScopeOf; o != nil {
+		row.InScopeOf = &InScopeOfRow{o.SourceARN, o.SourceAccount, o.IssuerType, o.CredentialsIssuedTo}
+		x.add("userIdentity.inScopeOf.", o.Extra)
+	}
+	if o := u.InvokedByDelegate; o != nil {
+		row.InvokedByDelegate = &InvokedByDelegateRow{o.AccountID}
+		x.add("userIdentity.invokedByDelegate.", o.Extra)
+	}
+	return row
+}
+
+// raw is a free-form part as text; absent is null.
+func raw(v json.RawMessage) string { return string(v) }
+
+// extras collects the members a row has no column for, as one JSON object.
+type extras struct {
+	buf bytes.Buffer
+	n   int
+	enc []byte
+}
+
+func (x *extras) reset() { x.buf.Reset(); x.n = 0 }
+
+func (x *extras) add(path string, fields []event.Field) {
+	for _, f := range fields {
+		x.put(path+f.Key, f.Value)
+	}
+}
+
+func (x *extras) put(key string, value []byte) {
+	if x.n == 0 {
+		x.buf.WriteByte('{')
+	} else {
+		x.buf.WriteByte(',')
+	}
+	x.n++
+	x.enc = jsonscan.AppendString(x.enc[:0], key)
+	x.buf.Write(x.enc)
+	x.buf.WriteByte(':')
+	x.buf.Write(value)
+}
+
+// member returns the JSON text of one of r's typed members, encoded by the
+// event package, so that the text is the record's own.
+func (x *extras) member(r *event.Record, key string) string {
+	x.enc = memberJSON(x.enc[:0], r, key)
+	return string(x.enc)
+}
+
+func (x *extras) json() string {
+	if x.n == 0 {
+		return ""
+	}
+	x.buf.WriteByte('}')
+	return x.buf.String()
+}
+
+func memberJSON(dst []byte, r *event.Record, key string) []byte {
+	return append(dst, event.Get(r.AppendJSON(nil), key).Raw()...)
+}

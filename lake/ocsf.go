@@ -1,0 +1,448 @@
+package lake
+
+import (
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
+
+// OCSFVersion is the version of the OCSF schema OCSFRow follows.
+const OCSFVersion = "1.1.0"
+
+// OCSF classes a CloudTrail record maps to, as Amazon Security Lake maps
+// them: a console sign-in is an Authentication, a change to an IAM user's
+// account is an Account Change, any other record an API Activity.
+const (
+	ClassAccountChange  = 3001
+	ClassAuthentication = 3002
+	ClassAPIActivity    = 6003
+)
+
+// OCSFRow is one record in the ocsf shape: an OCSF 1.1.0 event of class API
+// Activity, Authentication or Account Change, with the cloud and datetime
+// profiles, as Amazon Security Lake writes CloudTrail management events. The
+// mapping is the one published with OCSF's examples for Security Lake's
+// CloudTrail source: eventName is api.operation, eventSource
+// api.service.name, userIdentity actor.user and actor.session,
+// sourceIPAddress src_endpoint.ip (or .domain for a service's name),
+// recipientAccountId cloud.account.uid, errorCode status_code with status
+// Failure; the members without an OCSF attribute are in unmapped, under
+// their CloudTrail names, as JSON text.
+type OCSFRow struct {
+	ActivityID   int32             `parquet:"activity_id"`
+	ActivityName string            `parquet:"activity_name,dict"`
+	CategoryUID  int32             `parquet:"category_uid"`
+	CategoryName string            `parquet:"category_name,dict"`
+	ClassUID     int32             `parquet:"class_uid"`
+	ClassName    string            `parquet:"class_name,dict"`
+	TypeUID      int64             `parquet:"type_uid"`
+	TypeName     string            `parquet:"type_name,dict"`
+	SeverityID   int32             `parquet:"severity_id"`
+	Severity     string            `parquet:"severity,dict"`
+	Time         int64             `parquet:"time"`
+	TimeDt       time.Time         `parquet:"time_dt,optional,timestamp(millisecond)"`
+	Status       string            `parquet:"status,optional,dict"`
+	StatusID     int32             `parquet:"status_id"`
+	StatusCode   string            `parquet:"status_code,optional,dict"`
+	StatusDetail string            `parquet:"status_detail,optional"`
+	Metadata     OCSFMetadata      `parquet:"metadata"`
+	Actor        *OCSFActor        `parquet:"actor,optional"`
+	User         *OCSFUser         `parquet:"user,optional"`
+	IsMFA        *bool             `parquet:"is_mfa,optional"`
+	API          OCSFAPI           `parquet:"api"`
+	SrcEndpoint  OCSFEndpoint      `parquet:"src_endpoint"`
+	HTTPRequest  *OCSFHTTP         `parquet:"http_request,optional"`
+	Cloud        OCSFCloud         `parquet:"cloud"`
+	Resources    []OCSFResource    `parquet:"resources,optional,list"`
+	Unmapped     map[string]string `parquet:"unmapped,optional"`
+}
+
+// OCSFMetadata is the event's metadata object.
+type OCSFMetadata struct {
+	Product   OCSFProduct `parquet:"product"`
+	Profiles  []string    `parquet:"profiles,list"`
+	UID       string      `parquet:"uid,optional"`
+	Version   string      `parquet:"version,dict"`
+	EventCode string      `parquet:"event_code,optional,dict"`
+}
+
+// OCSFProduct names CloudTrail and the record's format version.
+type OCSFProduct struct {
+	Name       string       `parquet:"name,dict"`
+	VendorName string       `parquet:"vendor_name,dict"`
+	Version    string       `parquet:"version,optional,dict"`
+	Feature    *OCSFFeature `parquet:"feature,optional"`
+}
+
+// OCSFFeature holds the record's eventCategory.
+type OCSFFeature struct {
+	Name string `parquet:"name,optional,dict"`
+}
+
+// OCSFActor is who made the call.
+type OCSFActor struct {
+	User      *OCSFUser    `parquet:"user,optional"`
+	Session   *OCSFSession `parquet:"session,optional"`
+	InvokedBy string       `parquet:"invoked_by,optional,dict"`
+	IDP       *OCSFIDP     `parquet:"idp,optional"`
+}
+
+// OCSFUser is a user (userIdentity for the actor).
+type OCSFUser struct {
+	Type          string       `parquet:"type,optional,dict"`
+	UID           string       `parquet:"uid,optional,dict"`
+	UIDAlt        string       `parquet:"uid_alt,optional,dict"`
+	Name          string       `parquet:"name,optional,dict"`
+	Account       *OCSFAccount `parquet:"account,optional"`
+	CredentialUID string       `parquet:"credential_uid,optional,dict"`
+}
+
+// OCSFAccount is an account, by its id.
+type OCSFAccount struct {
+	UID string `parquet:"uid,optional,dict"`
+}
+
+// OCSFSession is the actor's session (userIdentity.sessionContext).
+type OCSFSession struct {
+	CreatedTime   int64     `parquet:"created_time,optional"`
+	CreatedTimeDt time.Time `parquet:"created_time_dt,optional,timestamp(millisecond)"`
+	IsMFA         *bool     `parquet:"is_mfa,optional"`
+	Issuer        string    `parquet:"issuer,optional,dict"`
+}
+
+// OCSFIDP is the identity provider of a federated user.
+type OCSFIDP struct {
+	Name string `parquet:"name,optional,dict"`
+	UID  string `parquet:"uid,optional,dict"`
+}
+
+// OCSFAPI is the call.
+type OCSFAPI struct {
+	Operation string        `parquet:"operation,dict"`
+	Version   string        `parquet:"version,optional,dict"`
+	Service   *OCSFService  `parquet:"service,optional"`
+	Request   *OCSFRequest  `parquet:"request,optional"`
+	Response  *OCSFResponse `parquet:"response,optional"`
+}
+
+// OCSFService is the AWS service called (eventSource).
+type OCSFService struct {
+	Name string `parquet:"name,optional,dict"`
+}
+
+// OCSFRequest is the request: requestID and requestParameters (JSON text).
+type OCSFRequest struct {
+	UID  string `parquet:"uid"`
+	Data string `parquet:"data,optional"`
+}
+
+// OCSFResponse is the response: errorCode, errorMessage and
+// responseElements (JSON text).
+type OCSFResponse struct {
+	Error   string `parquet:"error,optional,dict"`
+	Message string `parquet:"message,optional"`
+	Data    string `parquet:"data,optional"`
+}
+
+// OCSFEndpoint is where the call came from.
+type OCSFEndpoint struct {
+	IP     string `parquet:"ip,optional,dict"`
+	Domain string `parquet:"domain,optional,dict"`
+	UID    string `parquet:"uid,optional,dict"`
+}
+
+// OCSFHTTP holds the user agent.
+type OCSFHTTP struct {
+	UserAgent string `parquet:"user_agent,optional,dict"`
+}
+
+// OCSFCloud is where the call was made: provider, region and account.
+type OCSFCloud struct {
+	Provider string       `parquet:"provider,dict"`
+	Region   string       `parquet:"region,optional,dict"`
+	Account  *OCSFAccount `parquet:"account,optional"`
+}
+
+// OCSFResource is one of the record's resources.
+type OCSFResource struct {
+	UID   string    `parquet:"uid,optional"`
+	Type  string    `parquet:"type,optional,dict"`
+	Owner *OCSFUser `parquet:"owner,optional"`
+}
+
+var ocsfProfiles = []string{"cloud", "datetime"}
+
+// ocsfRow fills row from r.
+func ocsfRow(row *OCSFRow, r *event.Record, x *extras) {
+	class, activity, activityName := ocsfClass(r)
+	*row = OCSFRow{
+		ClassUID:     int32(class),
+		ActivityID:   int32(activity),
+		ActivityName: activityName,
+		TypeUID:      int64(class)*100 + int64(activity),
+		SeverityID:   1,
+		Severity:     "Informational",
+		Metadata: OCSFMetadata{
+			Product:   OCSFProduct{Name: "CloudTrail", VendorName: "AWS", Version: r.EventVersion},
+			Profiles:  ocsfProfiles,
+			UID:       r.EventID,
+			Version:   OCSFVersion,
+			EventCode: r.EventType,
+		},
+		API:   OCSFAPI{Operation: r.EventName, Version: r.APIVersion},
+		Cloud: OCSFCloud{Provider: "AWS", Region: r.AWSRegion},
+	}
+	switch class {
+	case ClassAPIActivity:
+		row.CategoryUID, row.CategoryName, row.ClassName = 6, "Application Activity", "API Activity"
+	case ClassAuthentication:
+		row.CategoryUID, row.CategoryName, row.ClassName = 3, "Identity & Access Management", "Authentication"
+	case ClassAccountChange:
+		row.CategoryUID, row.CategoryName, row.ClassName = 3, "Identity & Access Management", "Account Change"
+	}
+	row.TypeName = row.ClassName + ": " + activityName
+	if !r.EventTime.IsZero() {
+		row.Time = r.EventTime.UnixMilli()
+		row.TimeDt = r.EventTime
+	}
+	if r.EventCategory != "" {
+		row.Metadata.Product.Feature = &OCSFFeature{Name: r.EventCategory}
+	}
+	if r.EventSource != "" {
+		row.API.Service = &OCSFService{Name: r.EventSource}
+	}
+	if r.RequestID != "" { // the request object requires its uid
+		row.API.Request = &OCSFRequest{UID: r.RequestID, Data: raw(r.RequestParameters)}
+	}
+	if r.ErrorCode != "" || r.ErrorMessage != "" || r.ResponseElements != nil {
+		row.API.Response = &OCSFResponse{Error: r.ErrorCode, Message: r.ErrorMessage, Data: raw(r.ResponseElements)}
+	}
+	row.Status, row.StatusID = "Success", 1
+	if r.ErrorCode != "" {
+		row.Status, row.StatusID = "Failure", 2
+		row.StatusCode = r.ErrorCode
+		row.StatusDetail = r.ErrorMessage
+	}
+	if class == ClassAuthentication {
+		// A console sign-in says how it went in responseElements.
+		if s, ok := event.Get(r.ResponseElements, "ConsoleLogin").Text(); ok && s != "Success" {
+			row.Status, row.StatusID = "Failure", 2
+		}
+		if s, ok := event.Get(r.AdditionalEventData, "MFAUsed").Text(); ok {
+			row.IsMFA = event.Bool(s == "Yes")
+		}
+	}
+	row.SrcEndpoint.UID = r.VPCEndpointID
+	if a, err := netip.ParseAddr(r.SourceIPAddress); err == nil && a.IsValid() {
+		row.SrcEndpoint.IP = r.SourceIPAddress
+	} else {
+		row.SrcEndpoint.Domain = r.SourceIPAddress
+	}
+	if r.UserAgent != "" {
+		row.HTTPRequest = &OCSFHTTP{UserAgent: r.UserAgent}
+	}
+	if r.RecipientAccountID != "" {
+		row.Cloud.Account = &OCSFAccount{UID: r.RecipientAccountID}
+	}
+	row.Actor = ocsfActor(r.UserIdentity)
+	switch class {
+	case ClassAuthentication:
+		if row.Actor != nil {
+			row.User = row.Actor.User
+		}
+	case ClassAccountChange:
+		row.User = changedUser(r)
+	}
+	if row.User == nil && class != ClassAPIActivity {
+		row.User = &OCSFUser{} // required by both IAM classes
+	}
+	for _, res := range r.Resources {
+		o := OCSFResource{UID: res.ARN, Type: res.Type}
+		if res.AccountID != "" {
+			o.Owner = &OCSFUser{Account: &OCSFAccount{UID: res.AccountID}}
+		}
+		row.Resources = append(row.Resources, o)
+	}
+	ocsfUnmapped(row, r, x)
+}
+
+func ocsfActor(u *event.UserIdentity) *OCSFActor {
+	if u == nil {
+		return &OCSFActor{}
+	}
+	a := &OCSFActor{
+		User: &OCSFUser{
+			Type:          u.Type,
+			UID:           u.ARN,
+			UIDAlt:        u.PrincipalID,
+			Name:          u.UserName,
+			CredentialUID: u.AccessKeyID,
+		},
+		InvokedBy: u.InvokedBy,
+	}
+	if a.User.CredentialUID == "" {
+		a.User.CredentialUID = u.CredentialID
+	}
+	if u.AccountID != "" {
+		a.User.Account = &OCSFAccount{UID: u.AccountID}
+	}
+	if u.IdentityProvider != "" {
+		a.IDP = &OCSFIDP{Name: u.IdentityProvider}
+	}
+	if o := u.OnBehalfOf; o != nil {
+		if a.User.UIDAlt == "" {
+			a.User.UIDAlt = o.UserID
+		}
+		if a.IDP == nil {
+			a.IDP = &OCSFIDP{}
+		}
+		a.IDP.UID = o.IdentityStoreARN
+	}
+	if s := u.SessionContext; s != nil {
+		ses := &OCSFSession{}
+		if i := s.SessionIssuer; i != nil {
+			ses.Issuer = i.ARN
+		}
+		if w := s.WebIDFederationData; w != nil && w.FederatedProvider != "" && a.IDP == nil {
+			a.IDP = &OCSFIDP{Name: w.FederatedProvider}
+		}
+		if at := s.Attributes; at != nil {
+			if t, err := time.Parse(time.RFC3339, at.CreationDate); err == nil {
+				ses.CreatedTime = t.UnixMilli()
+				ses.CreatedTimeDt = t
+			}
+			switch at.MFAAuthenticated {
+			case "true":
+				ses.IsMFA = event.Bool(true)
+			case "false":
+				ses.IsMFA = event.Bool(false)
+			}
+		}
+		a.Session = ses
+	}
+	return a
+}
+
+// changedUser is the user an IAM account change is about, from the
+// request's userName.
+func changedUser(r *event.Record) *OCSFUser {
+	name, _ := event.Get(r.RequestParameters, "userName").Text()
+	if name == "" {
+		return nil
+	}
+	u := &OCSFUser{Name: name}
+	if arn, ok := event.Get(r.ResponseElements, "user", "arn").Text(); ok {
+		u.UID = arn
+	}
+	return u
+}
+
+// ocsfClass returns the OCSF class and activity of r: sign-ins are
+// Authentication Logon; IAM's calls that create, delete, enable, disable or
+// change the password or policies of a user are Account Change; every other
+// record is API Activity, its activity read from the operation's verb.
+func ocsfClass(r *event.Record) (class, activity int, name string) {
+	if r.EventType == event.TypeConsoleSignIn || r.EventSource == "signin.amazonaws.com" && r.EventName == "ConsoleLogin" {
+		return ClassAuthentication, 1, "Logon"
+	}
+	if r.EventSource == "iam.amazonaws.com" {
+		if a, ok := accountChanges[r.EventName]; ok {
+			return ClassAccountChange, a, accountChangeNames[a]
+		}
+	}
+	verb := r.EventName
+	for i := 1; i < len(verb); i++ {
+		if verb[i] >= 'A' && verb[i] <= 'Z' {
+			verb = verb[:i]
+			break
+		}
+	}
+	switch verb {
+	case "Create", "Put", "Add", "Register", "Run", "Start", "Import", "Allocate", "Attach", "Associate", "Issue", "Request":
+		return ClassAPIActivity, 1, "Create"
+	case "Get", "Describe", "List", "Head", "Lookup", "Search", "Select", "Scan", "Query", "Batch", "Check", "View", "Decrypt", "Generate", "Assume", "Filter":
+		if strings.HasPrefix(r.EventName, "BatchDelete") || strings.HasPrefix(r.EventName, "BatchWrite") {
+			break
+		}
+		return ClassAPIActivity, 2, "Read"
+	case "Update", "Modify", "Set", "Change", "Enable", "Disable", "Reset", "Tag", "Untag", "Replace", "Restore", "Stop", "Reboot", "Encrypt":
+		return ClassAPIActivity, 3, "Update"
+	case "Delete", "Remove", "Terminate", "Deregister", "Detach", "Disassociate", "Release", "Revoke", "Cancel":
+		return ClassAPIActivity, 4, "Delete"
+	}
+	if r.ReadOnly != nil && *r.ReadOnly {
+		return ClassAPIActivity, 2, "Read"
+	}
+	return ClassAPIActivity, 99, "Other"
+}
+
+var accountChanges = map[string]int{
+	"CreateUser":          1,
+	"CreateLoginProfile":  2,
+	"EnableMFADevice":     10,
+	"ChangePassword":      3,
+	"UpdateLoginProfile":  4,
+	"DeleteLoginProfile":  5,
+	"DeleteUser":          6,
+	"AttachUserPolicy":    7,
+	"PutUserPolicy":       7,
+	"DetachUserPolicy":    8,
+	"DeleteUserPolicy":    8,
+	"DeactivateMFADevice": 11,
+}
+
+var accountChangeNames = map[int]string{1: "Create", 2: "Enable", 3: "Password Change", 4: "Password Reset", 5: "Disable", 6: "Delete", 7: "Attach Policy", 8: "Detach Policy", 10: "MFA Factor Enable", 11: "MFA Factor Disable"}
+
+// ocsfUnmapped puts in row.Unmapped the members OCSF has no attribute for,
+// under their CloudTrail names, as JSON text.
+func ocsfUnmapped(row *OCSFRow, r *event.Record, x *extras) {
+	m := map[string]string{}
+	add := func(k string, v []byte) {
+		if len(v) > 0 {
+			m[k] = string(v)
+		}
+	}
+	str := func(k, v string) {
+		if v != "" {
+			x.enc = jsonscan.AppendString(x.enc[:0], v)
+			m[k] = string(x.enc)
+		}
+	}
+	if row.API.Request == nil {
+		add("requestParameters", r.RequestParameters)
+	}
+	add("additionalEventData", r.AdditionalEventData)
+	add("serviceEventDetails", r.ServiceEventDetails)
+	if r.ReadOnly != nil {
+		m["readOnly"] = boolText(*r.ReadOnly)
+	}
+	if r.ManagementEvent != nil {
+		m["managementEvent"] = boolText(*r.ManagementEvent)
+	}
+	str("sharedEventID", r.SharedEventID)
+	str("vpcEndpointAccountId", r.VPCEndpointAccountID)
+	str("sessionCredentialFromConsole", r.SessionCredentialFromConsole)
+	str("annotation", r.Annotation)
+	if r.TLSDetails != nil || r.Addendum != nil || r.EdgeDeviceDetails != nil || r.InsightDetails != nil || r.EventContext != nil {
+		rec := r.AppendJSON(nil)
+		for _, k := range []string{"tlsDetails", "addendum", "edgeDeviceDetails", "insightDetails", "eventContext"} {
+			add(k, event.Get(rec, k).Raw())
+		}
+	}
+	for _, f := range r.Extra {
+		add(f.Key, f.Value)
+	}
+	if len(m) > 0 {
+		row.Unmapped = m
+	}
+}
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

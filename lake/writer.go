@@ -1,0 +1,326 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/sink"
+)
+
+// Format is the shape of the rows a Writer writes.
+type Format string
+
+// The formats.
+const (
+	CloudTrail Format = "cloudtrail" // CloudTrailRow: CloudTrail's fields and names
+	OCSF       Format = "ocsf"       // OCSFRow: OCSF 1.1.0, as Security Lake writes CloudTrail
+)
+
+// Defaults of Options.
+const (
+	DefaultRowGroupRows     = 122880   // DuckDB's own row group size: one scan task per group
+	DefaultMaxFileBytes     = 64 << 20 // compressed; a file is built in memory before its put
+	DefaultMaxBufferedBytes = 128 << 20
+)
+
+// ErrFormat is wrapped by NewWriter for a Format it does not know.
+var ErrFormat = errors.New("unknown format")
+
+// Options configure a Writer. The zero value writes the cloudtrail shape at
+// the root of the sink.
+type Options struct {
+	Format Format // CloudTrail when empty
+	// Prefix goes before the partition directories, such as
+	// "ext/mysource/" for a Security Lake custom source.
+	Prefix string
+	// RowGroupRows is the number of rows of a row group
+	// (DefaultRowGroupRows when 0).
+	RowGroupRows int64
+	// MaxFileBytes cuts a partition's file when it reaches this size, and
+	// starts the next part (DefaultMaxFileBytes when 0).
+	MaxFileBytes int64
+	// MaxBufferedBytes bounds the Parquet bytes held for all open files:
+	// beyond it the largest is put (DefaultMaxBufferedBytes when 0).
+	MaxBufferedBytes int64
+}
+
+// A Writer writes the records of one input (a log file, a stream) as Parquet
+// objects to a sink, one per partition the records fall in:
+//
+//	[Prefix]region=<awsRegion>/accountId=<recipientAccountId>/eventDay=<YYYYMMDD>/<name>.parquet
+//
+// name is derived from the input's name alone (Name), so writing the same
+// input again replaces the same objects instead of adding rows. A partition
+// whose file is cut (MaxFileBytes, MaxBufferedBytes) goes on in <name>_1,
+// <name>_2, …, which a second run over the same input cuts the same way.
+// Objects are put when cut and at Close; a Writer is not safe for
+// concurrent use.
+type Writer struct {
+	dst     sink.Sink
+	input   string
+	name    string
+	opts    Options
+	newPart func() part
+	parts   map[string]*open
+	seq     map[string]int
+	x       extras
+	keys    []string
+	rows    int64
+}
+
+type open struct {
+	key string // partition directory
+	p   part
+}
+
+// part is one Parquet file being written.
+type part interface {
+	add(r *event.Record, x *extras) error
+	size() int64
+	finish() ([]byte, error)
+}
+
+// NewWriter returns a Writer for the input called input (a file path or an
+// object key).
+func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
+	if opts.RowGroupRows <= 0 {
+		opts.RowGroupRows = DefaultRowGroupRows
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = DefaultMaxFileBytes
+	}
+	if opts.MaxBufferedBytes <= 0 {
+		opts.MaxBufferedBytes = DefaultMaxBufferedBytes
+	}
+	if opts.Prefix != "" && !strings.HasSuffix(opts.Prefix, "/") {
+		opts.Prefix += "/"
+	}
+	w := &Writer{dst: dst, input: input, name: Name(input), opts: opts, parts: map[string]*open{}, seq: map[string]int{}}
+	meta := parquet.KeyValueMetadata("trailkit.input", input)
+	switch opts.Format {
+	case CloudTrail, "":
+		w.opts.Format = CloudTrail
+		w.newPart = func() part { return newTable(cloudTrailRow, opts.RowGroupRows, meta) }
+	case OCSF:
+		w.newPart = func() part { return newTable(ocsfRow, opts.RowGroupRows, meta) }
+	default:
+		return nil, fmt.Errorf("lake: format %q: %w (want cloudtrail or ocsf)", opts.Format, ErrFormat)
+	}
+	return w, nil
+}
+
+// Name is the base name of the objects written for an input: the input's
+// file name without its extensions, then 8 hex digits of the SHA-256 of the
+// whole input name, so that inputs with one file name in two directories do
+// not collide.
+func Name(input string) string {
+	base := path.Base(strings.ReplaceAll(input, "\\", "/"))
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	base = escape(base)
+	if len(base) > 160 {
+		base = base[:160]
+	}
+	sum := sha256.Sum256([]byte(input))
+	return base + "_" + hex.EncodeToString(sum[:4])
+}
+
+// Partition returns the partition directory of r: region, account and day,
+// Hive-style, each escaped as Hive escapes path values; a missing value is
+// Hive's default partition.
+func Partition(r *event.Record) string {
+	day := ""
+	if !r.EventTime.IsZero() {
+		day = r.EventTime.UTC().Format("20060102")
+	}
+	return "region=" + partValue(r.AWSRegion) + "/accountId=" + partValue(r.RecipientAccountID) + "/eventDay=" + partValue(day) + "/"
+}
+
+// NullPartition is Hive's name for a partition whose value is null.
+const NullPartition = "__HIVE_DEFAULT_PARTITION__"
+
+func partValue(s string) string {
+	if s == "" {
+		return NullPartition
+	}
+	return escape(s)
+}
+
+// escape %-encodes the bytes that are not letters, digits, '-' or '_', as
+// Hive does for partition values (and sink keys allow).
+func escape(s string) string {
+	ok := true
+	for i := 0; i < len(s); i++ {
+		if !plain(s[i]) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if plain(c) {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
+}
+
+func plain(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
+}
+
+// Write adds r to its partition's file. The Writer keeps r until the file
+// is put: the caller must not change it.
+func (w *Writer) Write(ctx context.Context, r *event.Record) error {
+	dir := Partition(r)
+	o := w.parts[dir]
+	if o == nil {
+		o = &open{key: dir, p: w.newPart()}
+		w.parts[dir] = o
+	}
+	if err := o.p.add(r, &w.x); err != nil {
+		return fmt.Errorf("lake: write %s: %w", w.opts.Prefix+dir+w.name, err)
+	}
+	w.rows++
+	if o.p.size() >= w.opts.MaxFileBytes {
+		return w.put(ctx, o)
+	}
+	if w.rows%1024 == 0 {
+		return w.bound(ctx)
+	}
+	return nil
+}
+
+// bound puts the largest open file while all of them hold more than
+// MaxBufferedBytes.
+func (w *Writer) bound(ctx context.Context) error {
+	for {
+		var total int64
+		var big *open
+		for _, o := range w.parts {
+			total += o.p.size()
+			if big == nil || o.p.size() > big.p.size() {
+				big = o
+			}
+		}
+		if total <= w.opts.MaxBufferedBytes || big == nil {
+			return nil
+		}
+		if err := w.put(ctx, big); err != nil {
+			return err
+		}
+	}
+}
+
+// put finishes o's file and puts it under its partition.
+func (w *Writer) put(ctx context.Context, o *open) error {
+	delete(w.parts, o.key)
+	body, err := o.p.finish()
+	key := w.opts.Prefix + o.key + w.name
+	if n := w.seq[o.key]; n > 0 {
+		key += "_" + strconv.Itoa(n)
+	}
+	w.seq[o.key]++
+	key += ".parquet"
+	if err != nil {
+		return fmt.Errorf("lake: write %s: %w", key, err)
+	}
+	if err := w.dst.Put(ctx, sink.Object{Key: key, Body: body, ContentType: "application/vnd.apache.parquet"}); err != nil {
+		return fmt.Errorf("lake: %w", err)
+	}
+	w.keys = append(w.keys, key)
+	return nil
+}
+
+// Close puts the open files, in key order, and returns the first error.
+func (w *Writer) Close(ctx context.Context) error {
+	dirs := make([]string, 0, len(w.parts))
+	for d := range w.parts {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		if err := w.put(ctx, w.parts[d]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Keys returns the keys of the objects put so far.
+func (w *Writer) Keys() []string { return w.keys }
+
+// Rows returns the number of records written.
+func (w *Writer) Rows() int64 { return w.rows }
+
+// table is a part holding rows of type T.
+type table[T any] struct {
+	buf   bytes.Buffer
+	pw    *parquet.GenericWriter[T]
+	fill  func(*T, *event.Record, *extras)
+	batch []T
+}
+
+var codec = &zstd.Codec{Level: zstd.SpeedFastest}
+
+const batchRows = 512
+
+func newTable[T any](fill func(*T, *event.Record, *extras), rowGroupRows int64, opts ...parquet.WriterOption) *table[T] {
+	t := &table[T]{fill: fill, batch: make([]T, 0, batchRows)}
+	opts = append(opts,
+		parquet.Compression(codec),
+		parquet.MaxRowsPerRowGroup(rowGroupRows),
+		parquet.PageBufferSize(1<<20),
+		parquet.CreatedBy("trailkit", "", ""),
+	)
+	t.pw = parquet.NewGenericWriter[T](&t.buf, opts...)
+	return t
+}
+
+func (t *table[T]) add(r *event.Record, x *extras) error {
+	t.batch = t.batch[:len(t.batch)+1]
+	t.fill(&t.batch[len(t.batch)-1], r, x)
+	if len(t.batch) == cap(t.batch) {
+		return t.flushBatch()
+	}
+	return nil
+}
+
+func (t *table[T]) flushBatch() error {
+	_, err := t.pw.Write(t.batch)
+	clear(t.batch)
+	t.batch = t.batch[:0]
+	return err
+}
+
+// size is the bytes written so far, row groups flushed.
+func (t *table[T]) size() int64 { return int64(t.buf.Len()) }
+
+func (t *table[T]) finish() ([]byte, error) {
+	if err := t.flushBatch(); err != nil {
+		return nil, err
+	}
+	if err := t.pw.Close(); err != nil {
+		return nil, err
+	}
+	return t.buf.Bytes(), nil
+}
