@@ -43,11 +43,11 @@ type OCSFRow struct {
 	SeverityID   int32             `parquet:"severity_id"`
 	Severity     string            `parquet:"severity,dict"`
 	Time         int64             `parquet:"time"`
-	TimeDt       time.Time         `parquet:"time_dt,optional,timestamp(millisecond)"`
-	Status       string            `parquet:"status,optional,dict"`
+	TimeDt       *time.Time        `parquet:"time_dt,optional,timestamp(millisecond)"`
+	Status       *string           `parquet:"status,optional,dict"`
 	StatusID     int32             `parquet:"status_id"`
-	StatusCode   string            `parquet:"status_code,optional,dict"`
-	StatusDetail string            `parquet:"status_detail,optional"`
+	StatusCode   *string           `parquet:"status_code,optional,dict"`
+	StatusDetail *string           `parquet:"status_detail,optional"`
 	Metadata     OCSFMetadata      `parquet:"metadata"`
 	Actor        *OCSFActor        `parquet:"actor,optional"`
 	User         *OCSFUser         `parquet:"user,optional"`
@@ -64,65 +64,65 @@ type OCSFRow struct {
 type OCSFMetadata struct {
 	Product   OCSFProduct `parquet:"product"`
 	Profiles  []string    `parquet:"profiles,list"`
-	UID       string      `parquet:"uid,optional"`
+	UID       *string     `parquet:"uid,optional"`
 	Version   string      `parquet:"version,dict"`
-	EventCode string      `parquet:"event_code,optional,dict"`
+	EventCode *string     `parquet:"event_code,optional,dict"`
 }
 
 // OCSFProduct names CloudTrail and the record's format version.
 type OCSFProduct struct {
 	Name       string       `parquet:"name,dict"`
 	VendorName string       `parquet:"vendor_name,dict"`
-	Version    string       `parquet:"version,optional,dict"`
+	Version    *string      `parquet:"version,optional,dict"`
 	Feature    *OCSFFeature `parquet:"feature,optional"`
 }
 
 // OCSFFeature holds the record's eventCategory.
 type OCSFFeature struct {
-	Name string `parquet:"name,optional,dict"`
+	Name *string `parquet:"name,optional,dict"`
 }
 
 // OCSFActor is who made the call.
 type OCSFActor struct {
 	User      *OCSFUser    `parquet:"user,optional"`
 	Session   *OCSFSession `parquet:"session,optional"`
-	InvokedBy string       `parquet:"invoked_by,optional,dict"`
+	InvokedBy *string      `parquet:"invoked_by,optional,dict"`
 	IDP       *OCSFIDP     `parquet:"idp,optional"`
 }
 
 // OCSFUser is a user (userIdentity for the actor).
 type OCSFUser struct {
-	Type          string       `parquet:"type,optional,dict"`
-	UID           string       `parquet:"uid,optional,dict"`
-	UIDAlt        string       `parquet:"uid_alt,optional,dict"`
-	Name          string       `parquet:"name,optional,dict"`
+	Type          *string      `parquet:"type,optional,dict"`
+	UID           *string      `parquet:"uid,optional,dict"`
+	UIDAlt        *string      `parquet:"uid_alt,optional,dict"`
+	Name          *string      `parquet:"name,optional,dict"`
 	Account       *OCSFAccount `parquet:"account,optional"`
-	CredentialUID string       `parquet:"credential_uid,optional,dict"`
+	CredentialUID *string      `parquet:"credential_uid,optional,dict"`
 }
 
 // OCSFAccount is an account, by its id.
 type OCSFAccount struct {
-	UID string `parquet:"uid,optional,dict"`
+	UID *string `parquet:"uid,optional,dict"`
 }
 
 // OCSFSession is the actor's session (userIdentity.sessionContext).
 type OCSFSession struct {
-	CreatedTime   int64     `parquet:"created_time,optional"`
-	CreatedTimeDt time.Time `parquet:"created_time_dt,optional,timestamp(millisecond)"`
-	IsMFA         *bool     `parquet:"is_mfa,optional"`
-	Issuer        string    `parquet:"issuer,optional,dict"`
+	CreatedTime   *int64     `parquet:"created_time,optional"`
+	CreatedTimeDt *time.Time `parquet:"created_time_dt,optional,timestamp(millisecond)"`
+	IsMFA         *bool      `parquet:"is_mfa,optional"`
+	Issuer        *string    `parquet:"issuer,optional,dict"`
 }
 
 // OCSFIDP is the identity provider of a federated user.
 type OCSFIDP struct {
-	Name string `parquet:"name,optional,dict"`
-	UID  string `parquet:"uid,optional,dict"`
+	Name *string `parquet:"name,optional,dict"`
+	UID  *string `parquet:"uid,optional,dict"`
 }
 
 // OCSFAPI is the call.
 type OCSFAPI struct {
 	Operation string        `parquet:"operation,dict"`
-	Version   string        `parquet:"version,optional,dict"`
+	Version   *string       `parquet:"version,optional,dict"`
 	Service   *OCSFService  `parquet:"service,optional"`
 	Request   *OCSFRequest  `parquet:"request,optional"`
 	Response  *OCSFResponse `parquet:"response,optional"`
@@ -130,46 +130,46 @@ type OCSFAPI struct {
 
 // OCSFService is the AWS service called (eventSource).
 type OCSFService struct {
-	Name string `parquet:"name,optional,dict"`
+	Name *string `parquet:"name,optional,dict"`
 }
 
 // OCSFRequest is the request: requestID and requestParameters (JSON text).
 type OCSFRequest struct {
-	UID  string `parquet:"uid"`
-	Data string `parquet:"data,optional"`
+	UID  string  `parquet:"uid"`
+	Data *string `parquet:"data,optional"`
 }
 
 // OCSFResponse is the response: errorCode, errorMessage and
 // responseElements (JSON text).
 type OCSFResponse struct {
-	Error   string `parquet:"error,optional,dict"`
-	Message string `parquet:"message,optional"`
-	Data    string `parquet:"data,optional"`
+	Error   *string `parquet:"error,optional,dict"`
+	Message *string `parquet:"message,optional"`
+	Data    *string `parquet:"data,optional"`
 }
 
 // OCSFEndpoint is where the call came from.
 type OCSFEndpoint struct {
-	IP     string `parquet:"ip,optional,dict"`
-	Domain string `parquet:"domain,optional,dict"`
-	UID    string `parquet:"uid,optional,dict"`
+	IP     *string `parquet:"ip,optional,dict"`
+	Domain *string `parquet:"domain,optional,dict"`
+	UID    *string `parquet:"uid,optional,dict"`
 }
 
 // OCSFHTTP holds the user agent.
 type OCSFHTTP struct {
-	UserAgent string `parquet:"user_agent,optional,dict"`
+	UserAgent *string `parquet:"user_agent,optional,dict"`
 }
 
 // OCSFCloud is where the call was made: provider, region and account.
 type OCSFCloud struct {
 	Provider string       `parquet:"provider,dict"`
-	Region   string       `parquet:"region,optional,dict"`
+	Region   *string      `parquet:"region,optional,dict"`
 	Account  *OCSFAccount `parquet:"account,optional"`
 }
 
 // OCSFResource is one of the record's resources.
 type OCSFResource struct {
-	UID   string    `parquet:"uid,optional"`
-	Type  string    `parquet:"type,optional,dict"`
+	UID   *string   `parquet:"uid,optional"`
+	Type  *string   `parquet:"type,optional,dict"`
 	Owner *OCSFUser `parquet:"owner,optional"`
 }
 
@@ -177,6 +177,7 @@ var ocsfProfiles = []string{"cloud", "datetime"}
 
 // ocsfRow fills row from r.
 func ocsfRow(row *OCSFRow, r *event.Record, x *extras) {
+	s := x.s
 	class, activity, activityName := ocsfClass(r)
 	*row = OCSFRow{
 		ClassUID:     int32(class),
@@ -186,14 +187,14 @@ func ocsfRow(row *OCSFRow, r *event.Record, x *extras) {
 		SeverityID:   1,
 		Severity:     "Informational",
 		Metadata: OCSFMetadata{
-			Product:   OCSFProduct{Name: "CloudTrail", VendorName: "AWS", Version: r.EventVersion},
+			Product:   OCSFProduct{Name: "CloudTrail", VendorName: "AWS", Version: s(r.EventVersion)},
 			Profiles:  ocsfProfiles,
-			UID:       r.EventID,
+			UID:       s(r.EventID),
 			Version:   OCSFVersion,
-			EventCode: r.EventType,
+			EventCode: s(r.EventType),
 		},
-		API:   OCSFAPI{Operation: r.EventName, Version: r.APIVersion},
-		Cloud: OCSFCloud{Provider: "AWS", Region: r.AWSRegion},
+		API:   OCSFAPI{Operation: r.EventName, Version: s(r.APIVersion)},
+		Cloud: OCSFCloud{Provider: "AWS", Region: s(r.AWSRegion)},
 	}
 	switch class {
 	case ClassAPIActivity:
@@ -206,113 +207,113 @@ func ocsfRow(row *OCSFRow, r *event.Record, x *extras) {
 	row.TypeName = row.ClassName + ": " + activityName
 	if !r.EventTime.IsZero() {
 		row.Time = r.EventTime.UnixMilli()
-		row.TimeDt = r.EventTime
+		row.TimeDt = x.t(r.EventTime)
 	}
 	if r.EventCategory != "" {
-		row.Metadata.Product.Feature = &OCSFFeature{Name: r.EventCategory}
+		row.Metadata.Product.Feature = &OCSFFeature{Name: s(r.EventCategory)}
 	}
 	if r.EventSource != "" {
-		row.API.Service = &OCSFService{Name: r.EventSource}
+		row.API.Service = &OCSFService{Name: s(r.EventSource)}
 	}
 	if r.RequestID != "" { // the request object requires its uid
-		row.API.Request = &OCSFRequest{UID: r.RequestID, Data: raw(r.RequestParameters)}
+		row.API.Request = &OCSFRequest{UID: r.RequestID, Data: x.raw(r.RequestParameters)}
 	}
 	if r.ErrorCode != "" || r.ErrorMessage != "" || r.ResponseElements != nil {
-		row.API.Response = &OCSFResponse{Error: r.ErrorCode, Message: r.ErrorMessage, Data: raw(r.ResponseElements)}
+		row.API.Response = &OCSFResponse{Error: s(r.ErrorCode), Message: s(r.ErrorMessage), Data: x.raw(r.ResponseElements)}
 	}
-	row.Status, row.StatusID = "Success", 1
+	row.Status, row.StatusID = s("Success"), 1
 	if r.ErrorCode != "" {
-		row.Status, row.StatusID = "Failure", 2
-		row.StatusCode = r.ErrorCode
-		row.StatusDetail = r.ErrorMessage
+		row.Status, row.StatusID = s("Failure"), 2
+		row.StatusCode = s(r.ErrorCode)
+		row.StatusDetail = s(r.ErrorMessage)
 	}
 	if class == ClassAuthentication {
 		// A console sign-in says how it went in responseElements.
-		if s, ok := event.Get(r.ResponseElements, "ConsoleLogin").Text(); ok && s != "Success" {
-			row.Status, row.StatusID = "Failure", 2
+		if v, ok := event.Get(r.ResponseElements, "ConsoleLogin").Text(); ok && v != "Success" {
+			row.Status, row.StatusID = s("Failure"), 2
 		}
-		if s, ok := event.Get(r.AdditionalEventData, "MFAUsed").Text(); ok {
-			row.IsMFA = event.Bool(s == "Yes")
+		if v, ok := event.Get(r.AdditionalEventData, "MFAUsed").Text(); ok {
+			row.IsMFA = event.Bool(v == "Yes")
 		}
 	}
-	row.SrcEndpoint.UID = r.VPCEndpointID
+	row.SrcEndpoint.UID = s(r.VPCEndpointID)
 	if a, err := netip.ParseAddr(r.SourceIPAddress); err == nil && a.IsValid() {
-		row.SrcEndpoint.IP = r.SourceIPAddress
+		row.SrcEndpoint.IP = s(r.SourceIPAddress)
 	} else {
-		row.SrcEndpoint.Domain = r.SourceIPAddress
+		row.SrcEndpoint.Domain = s(r.SourceIPAddress)
 	}
 	if r.UserAgent != "" {
-		row.HTTPRequest = &OCSFHTTP{UserAgent: r.UserAgent}
+		row.HTTPRequest = &OCSFHTTP{UserAgent: s(r.UserAgent)}
 	}
 	if r.RecipientAccountID != "" {
-		row.Cloud.Account = &OCSFAccount{UID: r.RecipientAccountID}
+		row.Cloud.Account = &OCSFAccount{UID: s(r.RecipientAccountID)}
 	}
-	row.Actor = ocsfActor(r.UserIdentity)
+	row.Actor = ocsfActor(r.UserIdentity, x)
 	switch class {
 	case ClassAuthentication:
-		if row.Actor != nil {
-			row.User = row.Actor.User
-		}
+		row.User = row.Actor.User
 	case ClassAccountChange:
-		row.User = changedUser(r)
+		row.User = changedUser(r, x)
 	}
 	if row.User == nil && class != ClassAPIActivity {
 		row.User = &OCSFUser{} // required by both IAM classes
 	}
 	for _, res := range r.Resources {
-		o := OCSFResource{UID: res.ARN, Type: res.Type}
+		o := OCSFResource{UID: s(res.ARN), Type: s(res.Type)}
 		if res.AccountID != "" {
-			o.Owner = &OCSFUser{Account: &OCSFAccount{UID: res.AccountID}}
+			o.Owner = &OCSFUser{Account: &OCSFAccount{UID: s(res.AccountID)}}
 		}
 		row.Resources = append(row.Resources, o)
 	}
 	ocsfUnmapped(row, r, x)
 }
 
-func ocsfActor(u *event.UserIdentity) *OCSFActor {
+func ocsfActor(u *event.UserIdentity, x *extras) *OCSFActor {
 	if u == nil {
 		return &OCSFActor{}
 	}
+	s := x.s
 	a := &OCSFActor{
 		User: &OCSFUser{
-			Type:          u.Type,
-			UID:           u.ARN,
-			UIDAlt:        u.PrincipalID,
-			Name:          u.UserName,
-			CredentialUID: u.AccessKeyID,
+			Type:          s(u.Type),
+			UID:           s(u.ARN),
+			UIDAlt:        s(u.PrincipalID),
+			Name:          s(u.UserName),
+			CredentialUID: s(u.AccessKeyID),
 		},
-		InvokedBy: u.InvokedBy,
+		InvokedBy: s(u.InvokedBy),
 	}
-	if a.User.CredentialUID == "" {
-		a.User.CredentialUID = u.CredentialID
+	if u.AccessKeyID == "" {
+		a.User.CredentialUID = s(u.CredentialID)
 	}
 	if u.AccountID != "" {
-		a.User.Account = &OCSFAccount{UID: u.AccountID}
+		a.User.Account = &OCSFAccount{UID: s(u.AccountID)}
 	}
 	if u.IdentityProvider != "" {
-		a.IDP = &OCSFIDP{Name: u.IdentityProvider}
+		a.IDP = &OCSFIDP{Name: s(u.IdentityProvider)}
 	}
 	if o := u.OnBehalfOf; o != nil {
-		if a.User.UIDAlt == "" {
-			a.User.UIDAlt = o.UserID
+		if u.PrincipalID == "" {
+			a.User.UIDAlt = s(o.UserID)
 		}
 		if a.IDP == nil {
 			a.IDP = &OCSFIDP{}
 		}
-		a.IDP.UID = o.IdentityStoreARN
+		a.IDP.UID = s(o.IdentityStoreARN)
 	}
-	if s := u.SessionContext; s != nil {
+	if c := u.SessionContext; c != nil {
 		ses := &OCSFSession{}
-		if i := s.SessionIssuer; i != nil {
-			ses.Issuer = i.ARN
+		if i := c.SessionIssuer; i != nil {
+			ses.Issuer = s(i.ARN)
 		}
-		if w := s.WebIDFederationData; w != nil && w.FederatedProvider != "" && a.IDP == nil {
-			a.IDP = &OCSFIDP{Name: w.FederatedProvider}
+		if w := c.WebIDFederationData; w != nil && w.FederatedProvider != "" && a.IDP == nil {
+			a.IDP = &OCSFIDP{Name: s(w.FederatedProvider)}
 		}
-		if at := s.Attributes; at != nil {
+		if at := c.Attributes; at != nil {
 			if t, err := time.Parse(time.RFC3339, at.CreationDate); err == nil {
-				ses.CreatedTime = t.UnixMilli()
-				ses.CreatedTimeDt = t
+				ms := t.UnixMilli()
+				ses.CreatedTime = &ms
+				ses.CreatedTimeDt = x.t(t)
 			}
 			switch at.MFAAuthenticated {
 			case "true":
@@ -328,14 +329,14 @@ func ocsfActor(u *event.UserIdentity) *OCSFActor {
 
 // changedUser is the user an IAM account change is about, from the
 // request's userName.
-func changedUser(r *event.Record) *OCSFUser {
+func changedUser(r *event.Record, x *extras) *OCSFUser {
 	name, _ := event.Get(r.RequestParameters, "userName").Text()
 	if name == "" {
 		return nil
 	}
-	u := &OCSFUser{Name: name}
+	u := &OCSFUser{Name: x.s(name)}
 	if arn, ok := event.Get(r.ResponseElements, "user", "arn").Text(); ok {
-		u.UID = arn
+		u.UID = x.s(arn)
 	}
 	return u
 }
