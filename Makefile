@@ -10,7 +10,7 @@ TESTFLAGS     ?=
 # MODULES are the Go modules of the repository, as directories; make test,
 # make race and make check run in each. A new module (one with heavy or cgo
 # dependencies kept out of the main module) is added here.
-MODULES := .
+MODULES := . internal/duckdbtest
 
 # PKGS are the packages of a module that the go command is given: ./...
 # plus internal/testdata, which ./... leaves out because of its name.
