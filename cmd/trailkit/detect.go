@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/trailkit/trailkit/detect"
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
+
+func init() {
+	register("detect", "evaluate Sigma rules, CloudWatch filter patterns or the CIS alarms on records", runDetect)
+}
+
+const detectUsage = `[--rules FILE|DIR]... [--pattern PATTERN]... [--cis] [--output json|ocsf] [--fail-on-findings] INPUT...
+
+Prints one JSON object a line per finding: rule_id (the Sigma id, the CIS
+control, or pattern-N for the N-th --pattern), title, level, source (sigma,
+cis or pattern), author, eventID, eventTime, eventName and the record. With
+--output ocsf, each finding is an OCSF 1.1 Detection Finding (class 2004).
+
+INPUT is what 'trailkit cat' reads: a log file, a directory, s3://bucket/prefix
+or - for standard input. Exit status: 0 when it ran, 1 with --fail-on-findings
+when there were findings, 2 for a usage error, a bad rule or unreadable input.`
+
+func runDetect(ctx context.Context, e *env, args []string) error {
+	fl := newFlags(e, "detect", detectUsage)
+	var rulePaths, patterns stringsFlag
+	fl.Var(&rulePaths, "rules", "a Sigma rule file, or a directory of them (repeatable)")
+	fl.Var(&patterns, "pattern", "a CloudWatch Logs filter pattern (repeatable)")
+	cis := fl.Bool("cis", false, "the CloudTrail alarms of the CIS AWS Foundations Benchmark v"+detect.CISVersion)
+	output := fl.String("output", "json", "json, or ocsf for OCSF 1.1 Detection Findings")
+	failOn := fl.Bool("fail-on-findings", false, "exit 1 when there are findings")
+	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for s3:// paths (or AWS_ENDPOINT_URL_S3)")
+	if err := fl.parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() == 0 {
+		return usagef("no INPUT given")
+	}
+	if len(rulePaths) == 0 && len(patterns) == 0 && !*cis {
+		return usagef("no rules: give --rules, --pattern or --cis")
+	}
+	if *output != "json" && *output != "ocsf" {
+		return usagef("--output must be json or ocsf, not %q", *output)
+	}
+	set, err := loadRules(rulePaths, patterns, *cis)
+	if err != nil {
+		return exitError{code: 2, err: err}
+	}
+	out := bufio.NewWriterSize(e.stdout, 256<<10)
+	defer out.Flush()
+	w := &findingWriter{out: out, ocsf: *output == "ocsf"}
+	for _, path := range fl.Args() {
+		err := eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
+			sc := event.NewScanner(r)
+			sc.Name = name
+			defer sc.Close()
+			for n := 0; sc.Scan(); n++ {
+				if n&4095 == 4095 {
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+				}
+				rec := sc.Bytes()
+				set.MatchJSON(rec, func(rule *detect.Rule) { w.write(rule, rec) })
+				if w.err != nil {
+					return w.err
+				}
+			}
+			return sc.Err()
+		})
+		if err != nil {
+			if errors.Is(err, context.Canceled) || w.err != nil {
+				return err
+			}
+			return exitError{code: 2, err: err}
+		}
+	}
+	if err := out.Flush(); err != nil {
+		return fmt.Errorf("write: %w", err)
+	}
+	if *failOn && w.n > 0 {
+		return exitError{code: 1, err: fmt.Errorf("%d findings", w.n)}
+	}
+	return nil
+}
+
+// loadRules compiles every rule the flags name, reporting every bad one.
+func loadRules(paths, patterns []string, cis bool) (*detect.Set, error) {
+	var rules []*detect.Rule
+	var errs []error
+	for _, p := range paths {
+		rs, err := detect.LoadSigma(p)
+		rules = append(rules, rs...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for i, p := range patterns {
+		r, err := detect.ParsePattern("pattern-"+strconv.Itoa(i+1), p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--pattern %s", err))
+			continue
+		}
+		rules = append(rules, r)
+	}
+	if cis {
+		rules = append(rules, detect.CIS()...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return detect.NewSet(rules...), nil
+}
+
+// findingWriter prints findings, one JSON object a line.
+type findingWriter struct {
+	out  *bufio.Writer
+	ocsf bool
+	buf  []byte
+	n    int
+	err  error
+}
+
+func (w *findingWriter) write(r *detect.Rule, rec []byte) {
+	w.n++
+	id, _ := event.Get(rec, "eventID").Text()
+	name, _ := event.Get(rec, "eventName").Text()
+	when, _ := event.Get(rec, "eventTime").Text()
+	b := w.buf[:0]
+	if w.ocsf {
+		b = appendOCSF(b, r, rec, id, name, when)
+	} else {
+		b = append(b, `{"rule_id":`...)
+		b = jsonscan.AppendString(b, r.ID)
+		b = append(b, `,"title":`...)
+		b = jsonscan.AppendString(b, r.Title)
+		b = append(b, `,"level":`...)
+		b = jsonscan.AppendString(b, r.Level)
+		b = append(b, `,"source":`...)
+		b = jsonscan.AppendString(b, r.Source)
+		if r.Author != "" {
+			b = append(b, `,"author":`...)
+			b = jsonscan.AppendString(b, r.Author)
+		}
+		b = append(b, `,"eventID":`...)
+		b = jsonscan.AppendString(b, id)
+		b = append(b, `,"eventTime":`...)
+		b = jsonscan.AppendString(b, when)
+		b = append(b, `,"eventName":`...)
+		b = jsonscan.AppendString(b, name)
+		b = append(b, `,"record":`...)
+		b = append(b, rec...)
+		b = append(b, '}')
+	}
+	b = append(b, '\n')
+	w.buf = b
+	if _, err := w.out.Write(b); err != nil && w.err == nil {
+		w.err = fmt.Errorf("write: %w", err)
+	}
+}
+
+// ocsfSeverity maps Sigma levels onto OCSF severity_id.
+var ocsfSeverity = map[string]struct {
+	id   int
+	name string
+}{
+	"informational": {1, "Informational"},
+	"low":           {2, "Low"},
+	"medium":        {3, "Medium"},
+	"high":          {4, "High"},
+	"critical":      {5, "Critical"},
+}
+
+// appendOCSF writes a finding as an OCSF 1.1 Detection Finding (class
+// 2004, activity Create): the rule is the analytic, the record the
+// evidence.
+func appendOCSF(b []byte, r *detect.Rule, rec []byte, id, name, when string) []byte {
+	sev, ok := ocsfSeverity[r.Level]
+	if !ok {
+		sev.id, sev.name = 99, "Other"
+	}
+	var ms int64
+	if t, err := time.Parse(time.RFC3339, when); err == nil {
+		ms = t.UnixMilli()
+	}
+	region, _ := event.Get(rec, "awsRegion").Text()
+	b = append(b, `{"activity_id":1,"activity_name":"Create","category_uid":2,"category_name":"Findings","class_uid":2004,"class_name":"Detection Finding","type_uid":200401,"type_name":"Detection Finding: Create","severity_id":`...)
+	b = strconv.AppendInt(b, int64(sev.id), 10)
+	b = append(b, `,"severity":`...)
+	b = jsonscan.AppendString(b, sev.name)
+	b = append(b, `,"status_id":1,"status":"New","time":`...)
+	b = strconv.AppendInt(b, ms, 10)
+	b = append(b, `,"metadata":{"version":"1.1.0","product":{"name":"trailkit","vendor_name":"trailkit"}},"finding_info":{"uid":`...)
+	b = jsonscan.AppendString(b, r.ID+":"+id)
+	b = append(b, `,"title":`...)
+	b = jsonscan.AppendString(b, r.Title)
+	b = append(b, `,"analytic":{"uid":`...)
+	b = jsonscan.AppendString(b, r.ID)
+	b = append(b, `,"name":`...)
+	b = jsonscan.AppendString(b, r.Title)
+	b = append(b, `,"type_id":1,"type":"Rule","category":`...)
+	b = jsonscan.AppendString(b, r.Source)
+	b = append(b, `}`...)
+	if r.Author != "" {
+		b = append(b, `,"desc":`...)
+		b = jsonscan.AppendString(b, "rule by "+r.Author)
+	}
+	b = append(b, `},"cloud":{"provider":"AWS","region":`...)
+	b = jsonscan.AppendString(b, region)
+	b = append(b, `},"api":{"operation":`...)
+	b = jsonscan.AppendString(b, name)
+	b = append(b, `},"evidences":[{"data":`...)
+	b = append(b, rec...)
+	b = append(b, `}]}`...)
+	return b
+}
