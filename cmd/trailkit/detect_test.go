@@ -156,7 +156,9 @@ var cisExpected = map[string]func(r jrec) bool{
 		return r.cwEq("errorCode", "*UnauthorizedOperation") ||
 			r.cwEq("errorCode", "AccessDenied*") && r.cwNe("sourceIPAddress", "delivery.logs.amazonaws.com") && r.cwNe("eventName", "HeadBucket")
 	},
-	"4.2": func(r jrec) bool { return r.cwEq("eventName", "ConsoleLogin") && r.cwNe("additionalEventData.MFAUsed", "Yes") },
+	"4.2": func(r jrec) bool {
+		return r.cwEq("eventName", "ConsoleLogin") && r.cwNe("additionalEventData.MFAUsed", "Yes")
+	},
 	"4.3": func(r jrec) bool {
 		_, invoked := r.get("userIdentity.invokedBy")
 		return r.cwEq("userIdentity.type", "Root") && !invoked && r.cwNe("eventType", "AwsServiceEvent")
