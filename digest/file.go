@@ -3,7 +3,6 @@ package digest
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -178,18 +177,20 @@ func (f *File) UnmarshalJSON(data []byte) error {
 // Python's json module does; unknown fields are skipped. Errors wrap
 // ErrFormat.
 //
-// Parse is a purpose-built scanner rather than encoding/json: it is most
-// of the cost of checking a digest, and validation checks every digest in
-// a range.
+// Parse reads with trailkit's shared JSON scanner rather than encoding/json:
+// parsing is most of the cost of checking a digest, and validation checks
+// every digest in a range.
 func Parse(data []byte) (*File, error) {
 	if !utf8.Valid(data) {
 		// Python's json.loads, after bytes.decode(), fails the same way.
 		return nil, fmt.Errorf("%w: %w: not UTF-8", ErrFormat, errSyntax)
 	}
-	p := parser{data: data}
+	// The File's strings are substrings of one copy of data, not of data,
+	// which the caller may reuse.
+	p := parser{jsonscan.New(bytes.Clone(data), 0)}
 	f, err := p.file()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+		return nil, fmt.Errorf("%w: %w", ErrFormat, syntax(err))
 	}
 	return f, nil
 }
@@ -213,226 +214,34 @@ const (
 var requiredNames = []string{"digestStartTime", "digestEndTime", "digestS3Bucket", "digestS3Object",
 	"digestPublicKeyFingerprint", "previousDigestSignature", "logFiles"}
 
-// parser scans one JSON document.
-type parser struct {
-	data []byte
-	pos  int
-}
+// parser reads one JSON document with the shared scanner.
+type parser struct{ jsonscan.Parser }
 
-// syntaxError reports malformed JSON at the current position.
-func (p *parser) syntaxError(what string) error {
-	return fmt.Errorf("%w at offset %d: %s", errSyntax, p.pos, what)
-}
-
-func (p *parser) ws() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
+// syntax reports err, an error of the shared scanner, as malformed JSON.
+func syntax(err error) error {
+	var se *jsonscan.SyntaxError
+	if !errors.As(err, &se) {
+		return err
 	}
-}
-
-// peek returns the next non-space byte, 0 at the end.
-func (p *parser) peek() byte {
-	p.ws()
-	if p.pos < len(p.data) {
-		return p.data[p.pos]
+	if se.Err != nil {
+		return fmt.Errorf("%w at offset %d: %w", errSyntax, se.Offset, se.Err)
 	}
-	return 0
-}
-
-func (p *parser) expect(c byte) error {
-	if p.peek() != c {
-		return p.syntaxError(fmt.Sprintf("want %q", c))
-	}
-	p.pos++
-	return nil
-}
-
-// str reads a string token.
-func (p *parser) str() (string, error) {
-	if p.peek() != '"' {
-		return "", p.syntaxError("want a string")
-	}
-	start := p.pos
-	p.pos++
-	escaped := false
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
-		switch {
-		case c == '"':
-			p.pos++
-			tok := p.data[start:p.pos]
-			if !escaped {
-				return string(tok[1 : len(tok)-1]), nil
-			}
-			var s string
-			if err := json.Unmarshal(tok, &s); err != nil {
-				p.pos = start
-				return "", p.syntaxError("bad string escape")
-			}
-			return s, nil
-		case c == '\\':
-			escaped = true
-			p.pos += 2
-		case c < 0x20:
-			return "", p.syntaxError("control character in string")
-		default:
-			p.pos++
-		}
-	}
-	p.pos = start
-	return "", p.syntaxError("unterminated string")
+	return fmt.Errorf("%w at offset %d: %s", errSyntax, se.Offset, se.Msg)
 }
 
 // nullable reads a string or null; null gives "".
 func (p *parser) nullable(name string) (string, bool, error) {
-	if p.peek() == 'n' {
-		return "", true, p.literal("null")
+	switch p.Peek() {
+	case 'n':
+		return "", true, p.Literal("null")
+	case '"':
+		s, err := p.Str()
+		return s, false, err
 	}
-	if p.peek() != '"' {
-		if err := p.skip(1); err != nil {
-			return "", false, err
-		}
-		return "", false, fmt.Errorf("field %s: not a string", name)
+	if err := p.SkipValue(); err != nil {
+		return "", false, err
 	}
-	s, err := p.str()
-	return s, false, err
-}
-
-func (p *parser) literal(lit string) error {
-	if len(p.data)-p.pos < len(lit) || string(p.data[p.pos:p.pos+len(lit)]) != lit {
-		return p.syntaxError("want " + lit)
-	}
-	p.pos += len(lit)
-	return nil
-}
-
-// skip reads and discards any JSON value.
-func (p *parser) skip(depth int) error {
-	if depth > 1000 {
-		return p.syntaxError("nested too deeply")
-	}
-	switch c := p.peek(); {
-	case c == '"':
-		_, err := p.str()
-		return err
-	case c == '{':
-		p.pos++
-		if p.peek() == '}' {
-			p.pos++
-			return nil
-		}
-		for {
-			if _, err := p.str(); err != nil {
-				return err
-			}
-			if err := p.expect(':'); err != nil {
-				return err
-			}
-			if err := p.skip(depth + 1); err != nil {
-				return err
-			}
-			if p.peek() == ',' {
-				p.pos++
-				continue
-			}
-			return p.expect('}')
-		}
-	case c == '[':
-		p.pos++
-		if p.peek() == ']' {
-			p.pos++
-			return nil
-		}
-		for {
-			if err := p.skip(depth + 1); err != nil {
-				return err
-			}
-			if p.peek() == ',' {
-				p.pos++
-				continue
-			}
-			return p.expect(']')
-		}
-	case c == 't':
-		return p.literal("true")
-	case c == 'f':
-		return p.literal("false")
-	case c == 'n':
-		return p.literal("null")
-	case c == '-' || c >= '0' && c <= '9':
-		return p.number()
-	}
-	return p.syntaxError("want a value")
-}
-
-// number reads a JSON number.
-func (p *parser) number() error {
-	if p.data[p.pos] == '-' {
-		p.pos++
-	}
-	digits := func() int {
-		n := 0
-		for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {
-			p.pos++
-			n++
-		}
-		return n
-	}
-	if p.pos < len(p.data) && p.data[p.pos] == '0' {
-		p.pos++
-	} else if digits() == 0 {
-		return p.syntaxError("bad number")
-	}
-	if p.pos < len(p.data) && p.data[p.pos] == '.' {
-		p.pos++
-		if digits() == 0 {
-			return p.syntaxError("bad number")
-		}
-	}
-	if p.pos < len(p.data) && (p.data[p.pos] == 'e' || p.data[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(p.data) && (p.data[p.pos] == '+' || p.data[p.pos] == '-') {
-			p.pos++
-		}
-		if digits() == 0 {
-			return p.syntaxError("bad number")
-		}
-	}
-	return nil
-}
-
-// object calls field for each member of an object; field must consume
-// the value.
-func (p *parser) object(field func(name string) error) error {
-	if err := p.expect('{'); err != nil {
-		return err
-	}
-	if p.peek() == '}' {
-		p.pos++
-		return nil
-	}
-	for {
-		name, err := p.str()
-		if err != nil {
-			return err
-		}
-		if err := p.expect(':'); err != nil {
-			return err
-		}
-		if err := field(name); err != nil {
-			return err
-		}
-		if p.peek() == ',' {
-			p.pos++
-			continue
-		}
-		return p.expect('}')
-	}
+	return "", false, fmt.Errorf("field %s: not a string", name)
 }
 
 func (p *parser) file() (*File, error) {
@@ -459,7 +268,10 @@ func (p *parser) file() (*File, error) {
 		have |= bit
 		return nil
 	}
-	err := p.object(func(name string) error {
+	if p.Peek() != '{' {
+		return nil, p.Unexpected("'{'")
+	}
+	err := p.Members(func(name string) error {
 		switch name {
 		case "awsAccountId":
 			return strField(name, &f.AWSAccountID, 0, true)
@@ -493,23 +305,23 @@ func (p *parser) file() (*File, error) {
 			have |= hasPrevSignature
 			return err
 		case "logFiles":
-			if p.peek() == 'n' {
+			if p.Peek() == 'n' {
 				have &^= hasLogFiles
 				f.LogFiles = nil
-				return p.literal("null")
+				return p.Literal("null")
 			}
 			logs, err := p.logFiles(f.LogFiles[:0])
 			f.LogFiles = logs
 			have |= hasLogFiles
 			return err
 		}
-		return p.skip(1)
+		return p.SkipValue()
 	})
 	if err != nil {
 		return nil, err
 	}
-	if p.peek() != 0 {
-		return nil, p.syntaxError("data after the object")
+	if !p.AtEnd() {
+		return nil, p.Errorf("data after the object")
 	}
 	if have&required != required {
 		for i, name := range requiredNames {
@@ -531,20 +343,19 @@ func (p *parser) file() (*File, error) {
 }
 
 func (p *parser) logFiles(logs []LogEntry) ([]LogEntry, error) {
-	if err := p.expect('['); err != nil {
-		return nil, err
+	if p.Peek() != '[' {
+		return nil, p.Unexpected("'['")
 	}
 	if logs == nil {
 		logs = []LogEntry{}
 	}
-	if p.peek() == ']' {
-		p.pos++
-		return logs, nil
-	}
-	for i := 0; ; i++ {
+	err := p.Elements(func(i int) error {
 		var e LogEntry
 		var have int
-		err := p.object(func(name string) error {
+		if p.Peek() != '{' {
+			return p.Unexpected("'{'")
+		}
+		err := p.Members(func(name string) error {
 			var dst *string
 			var t *time.Time
 			switch name {
@@ -561,7 +372,7 @@ func (p *parser) logFiles(logs []LogEntry) ([]LogEntry, error) {
 			case "oldestEventTime":
 				t = &e.OldestEventTime
 			default:
-				return p.skip(2)
+				return p.SkipValue()
 			}
 			s, null, err := p.nullable(name)
 			if err != nil {
@@ -578,18 +389,15 @@ func (p *parser) logFiles(logs []LogEntry) ([]LogEntry, error) {
 			return err
 		})
 		if err != nil {
-			return nil, fmt.Errorf("logFiles[%d]: %w", i, err)
+			return fmt.Errorf("logFiles[%d]: %w", i, err)
 		}
 		if have != 7 {
-			return nil, fmt.Errorf("logFiles[%d]: s3Bucket, s3Object or hashValue missing", i)
+			return fmt.Errorf("logFiles[%d]: s3Bucket, s3Object or hashValue missing", i)
 		}
 		logs = append(logs, e)
-		if p.peek() == ',' {
-			p.pos++
-			continue
-		}
-		return logs, p.expect(']')
-	}
+		return nil
+	})
+	return logs, err
 }
 
 // Decode gunzips a digest object's body and parses it, returning the file

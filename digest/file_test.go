@@ -123,8 +123,8 @@ func TestParseFormatErrors(t *testing.T) {
 	_, err := digest.Parse([]byte(full))
 	require.NoError(t, err)
 	tests := []struct{ name, json, want string }{
-		{"not JSON", `{"awsAccountId":`, "malformed JSON at offset 16: want a value"},
-		{"not an object", `[1]`, "malformed JSON at offset 0: want '{'"},
+		{"not JSON", `{"awsAccountId":`, "malformed JSON at offset 16: unexpected end of input, want a value"},
+		{"not an object", `[1]`, "malformed JSON at offset 0: unexpected '[', want '{'"},
 		{"trailing data", full + `x`, "data after the object"},
 		{"bad number", replace(full, `"awsAccountId":"111122223333"`, `"awsAccountId":"1","extra":01`), "malformed JSON"},
 		{"control character", replace(full, `"b"`, "\"b\x01\""), "control character"},
@@ -168,4 +168,18 @@ func replace(s, old, new string) string {
 		panic("test: " + old + " not found")
 	}
 	return out
+}
+
+// TestParseDoesNotKeepItsInput: the file's strings do not change when the
+// caller reuses the buffer it parsed.
+func TestParseDoesNotKeepItsInput(t *testing.T) {
+	data := []byte(`{"digestStartTime":"2026-01-01T00:00:00Z","digestEndTime":"2026-01-01T01:00:00Z","digestS3Bucket":"bucket",` +
+		`"digestS3Object":"key","digestPublicKeyFingerprint":"f","previousDigestSignature":null,"logFiles":[]}`)
+	f, err := digest.Parse(data)
+	require.NoError(t, err)
+	for i := range data {
+		data[i] = 'x'
+	}
+	assert.Equal(t, "bucket", f.DigestS3Bucket)
+	assert.Equal(t, "key", f.DigestS3Object)
 }
