@@ -15,6 +15,19 @@
 // digests, unless Options.Filter says otherwise. Each object is streamed
 // from S3 and decompressed as it is read, one record at a time, so a large
 // log file costs constant memory.
+//
+// # Queues and envelopes
+//
+// Most deployments put a queue between the bucket and the reader. Whatever
+// envelope a message comes in (an S3 event notification straight to SQS or
+// through SNS, CloudTrail's own SNS notification, an EventBridge "Object
+// Created" event), [MessageObjects] finds the objects it announces. For a
+// Lambda function triggered by SQS, [HandleSQS] reads them and returns the
+// messages that failed as batch item failures, so that one bad message does
+// not send the whole batch back. Outside Lambda, a [Consumer] polls the
+// queue, reads each announced file, and deletes a message only after all
+// of its files were handled; it reads a file announced again (a
+// redelivery) only once.
 package s3event
 
 import (
