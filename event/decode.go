@@ -8,7 +8,7 @@ import (
 )
 
 // object is implemented by every type of the record model. The methods are
-// written out per type in fields.go; decodeObject and appendObject are the
+// written out per type in fields_gen.go (generated from fields.txt); decodeObject and appendObject are the
 // machinery they share.
 type object interface {
 	keys() *keys
