@@ -245,7 +245,7 @@ func (w *Writer) put(ctx context.Context, o *open) error {
 		return fmt.Errorf("lake: write %s: %w", key, err)
 	}
 	if err := w.dst.Put(ctx, sink.Object{Key: key, Body: body, ContentType: "application/vnd.apache.parquet"}); err != nil {
-		return fmt.Errorf("lake: %w", err)
+		return err // the sink's error names the operation and key
 	}
 	w.keys = append(w.keys, key)
 	return nil
