@@ -173,7 +173,7 @@ func BenchmarkWriteLogFile(b *testing.B) {
 	}
 }
 
-// BenchmarkScanCorpus scans the real records of the shared corpus as one
+// BenchmarkScanCorpus scans the real records of the corpus as one
 // plain log file: strings with escapes, non-ASCII text and deep request
 // parameters, unlike the generated records.
 func BenchmarkScanCorpus(b *testing.B) {
