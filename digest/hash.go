@@ -3,21 +3,15 @@ package digest
 import (
 	"bufio"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"hash"
 	"io"
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/iox"
 )
-
-// ErrTrailingData is wrapped by the error for a log file with bytes after
-// its gzip stream: CloudTrail writes one gzip member, and data appended
-// after it would be ignored by a reader that stops there, so the AWS CLI
-// (since 2025) and trailkit treat it as an invalid format.
-var ErrTrailingData = errors.New("bytes after the gzip stream")
 
 // logHasher gunzips and hashes log files as they stream, reusing its
 // buffer, gzip reader and hash so the hot path does not allocate per file.
@@ -70,7 +64,10 @@ func (lh *logHasher) hash(body io.Reader) (sum [sha256.Size]byte, err error) {
 		return sum, err
 	}
 	if n > 0 {
-		return sum, fmt.Errorf("%w (%d bytes)", ErrTrailingData, n)
+		// CloudTrail writes one gzip member, and data appended after it
+		// would be ignored by a reader that stops there, so the AWS CLI
+		// (since 2025) and trailkit treat it as an invalid format.
+		return sum, fmt.Errorf("%w (%d bytes)", event.ErrTrailingData, n)
 	}
 	lh.h.Sum(sum[:0])
 	return sum, nil

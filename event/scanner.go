@@ -105,7 +105,8 @@ func (e *ReadError) Error() string {
 
 func (e *ReadError) Unwrap() error { return e.Err }
 
-// ErrTrailingData is wrapped when bytes follow a gzip stream.
+// ErrTrailingData is wrapped when bytes follow a gzip stream: by Scanner
+// for a log file read, and by the digest package for a log file validated.
 var ErrTrailingData = errors.New("bytes after the end of the gzip stream")
 
 // Scan advances to the next record and reports whether there is one.
