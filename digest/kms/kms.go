@@ -86,25 +86,25 @@ func New(ctx context.Context, client API, keyID string) (*Signer, error) {
 // can sign CloudTrail digests.
 func PublicKey(ctx context.Context, client API, keyID string) (digest.PublicKey, error) {
 	if keyID == "" {
-		return digest.PublicKey{}, errors.New("kms: get public key: empty key id")
+		return digest.PublicKey{}, errors.New("get public key: empty key id")
 	}
 	out, err := client.GetPublicKey(ctx, &awskms.GetPublicKeyInput{KeyId: &keyID})
 	if err != nil {
-		return digest.PublicKey{}, fmt.Errorf("kms: get public key %q: %w", keyID, err)
+		return digest.PublicKey{}, fmt.Errorf("get public key %q: %w", keyID, err)
 	}
 	if out.KeyUsage != types.KeyUsageTypeSignVerify {
-		return digest.PublicKey{}, fmt.Errorf("kms: get public key %q: key usage is %q, not SIGN_VERIFY: %w", keyID, out.KeyUsage, ErrUnsuitableKey)
+		return digest.PublicKey{}, fmt.Errorf("get public key %q: key usage is %q, not SIGN_VERIFY: %w", keyID, out.KeyUsage, ErrUnsuitableKey)
 	}
 	if !slices.Contains(out.SigningAlgorithms, algorithm) {
-		return digest.PublicKey{}, fmt.Errorf("kms: get public key %q: signing algorithms %q lack %s: %w", keyID, out.SigningAlgorithms, algorithm, ErrUnsuitableKey)
+		return digest.PublicKey{}, fmt.Errorf("get public key %q: signing algorithms %q lack %s: %w", keyID, out.SigningAlgorithms, algorithm, ErrUnsuitableKey)
 	}
 	parsed, err := x509.ParsePKIXPublicKey(out.PublicKey)
 	if err != nil {
-		return digest.PublicKey{}, fmt.Errorf("kms: get public key %q: %w", keyID, err)
+		return digest.PublicKey{}, fmt.Errorf("get public key %q: %w", keyID, err)
 	}
 	rsaKey, ok := parsed.(*rsa.PublicKey)
 	if !ok {
-		return digest.PublicKey{}, fmt.Errorf("kms: get public key %q: a %T, not an RSA key: %w", keyID, parsed, ErrUnsuitableKey)
+		return digest.PublicKey{}, fmt.Errorf("get public key %q: a %T, not an RSA key: %w", keyID, parsed, ErrUnsuitableKey)
 	}
 	return digest.NewPublicKey(rsaKey), nil
 }
@@ -122,7 +122,7 @@ func (s *Signer) KeyID() string { return s.keyID }
 // Sign implements [digest.Signer] with one KMS Sign request.
 func (s *Signer) Sign(ctx context.Context, message []byte) ([]byte, error) {
 	if len(message) > maxRawMessage {
-		return nil, fmt.Errorf("kms: sign with key %q: %d bytes: %w", s.keyID, len(message), ErrMessageTooLong)
+		return nil, fmt.Errorf("sign with key %q: %d bytes: %w", s.keyID, len(message), ErrMessageTooLong)
 	}
 	out, err := s.client.Sign(ctx, &awskms.SignInput{
 		KeyId:            &s.keyID,
@@ -131,7 +131,7 @@ func (s *Signer) Sign(ctx context.Context, message []byte) ([]byte, error) {
 		SigningAlgorithm: algorithm,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("kms: sign with key %q: %w", s.keyID, err)
+		return nil, fmt.Errorf("sign with key %q: %w", s.keyID, err)
 	}
 	return out.Signature, nil
 }

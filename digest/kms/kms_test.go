@@ -58,7 +58,7 @@ func TestSignVerifies(t *testing.T) {
 	})
 	t.Run("empty", func(t *testing.T) {
 		_, err := s.Sign(ctx, nil)
-		require.ErrorContains(t, err, "kms: sign with key", "KMS refuses an empty message")
+		require.ErrorContains(t, err, "sign with key", "KMS refuses an empty message")
 	})
 }
 
@@ -84,7 +84,7 @@ func TestUnsuitableKeys(t *testing.T) {
 	t.Run("missing key", func(t *testing.T) {
 		_, err := kms.New(ctx, c, "alias/no-such-key")
 		require.Error(t, err)
-		assert.Contains(t, err.Error(), `kms: get public key "alias/no-such-key"`)
+		assert.Contains(t, err.Error(), `get public key "alias/no-such-key"`)
 	})
 	t.Run("empty key id", func(t *testing.T) {
 		_, err := kms.New(ctx, c, "")

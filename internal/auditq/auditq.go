@@ -65,7 +65,7 @@ type Options struct {
 // names the package in the error.
 func (o *Options) Check(owner string) error {
 	if o.Emitter == nil {
-		return fmt.Errorf("%s: Options.Emitter is required", owner)
+		return fmt.Errorf("new %s: Options.Emitter is required", owner)
 	}
 	if o.MaxRecordBytes <= 0 {
 		o.MaxRecordBytes = redact.MaxRecordBytes
@@ -77,7 +77,7 @@ func (o *Options) Check(owner string) error {
 		o.Workers = 1
 	}
 	if o.Overflow != Block && o.Overflow != Drop {
-		return fmt.Errorf("%s: unknown Overflow %d", owner, o.Overflow)
+		return fmt.Errorf("new %s: unknown Overflow %d", owner, o.Overflow)
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func (q *Queue) Close(ctx context.Context, owner string) error {
 	case <-q.done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("%s: close with %d records queued: %w", owner, len(q.queue), ctx.Err())
+		return fmt.Errorf("close %s: %d records queued: %w", owner, len(q.queue), ctx.Err())
 	}
 }
 

@@ -144,7 +144,7 @@ func TestPublishers(t *testing.T) {
 		require.NoError(t, n.Put(ctx, sink.Object{Key: logKey, Body: []byte("x")}), "delivery does not wait for the notification")
 		assert.Error(t, closeSink(t, n))
 		require.Error(t, reported)
-		assert.Contains(t, reported.Error(), "sns: publish to arn:aws:sns:us-east-1:"+mototest.AccountID+":no-such-topic")
+		assert.Contains(t, reported.Error(), "publish to arn:aws:sns:us-east-1:"+mototest.AccountID+":no-such-topic")
 		assert.Equal(t, int64(2), n.NotificationStats().Failures)
 	})
 }

@@ -131,11 +131,11 @@ var (
 func New(inner sink.Sink, opts Options) (*Sink, error) {
 	switch {
 	case inner == nil:
-		return nil, errors.New("notify: new: inner sink is nil")
+		return nil, errors.New("new notifier: inner sink is nil")
 	case opts.Publisher == nil:
-		return nil, errors.New("notify: new: Options.Publisher is required")
+		return nil, errors.New("new notifier: Options.Publisher is required")
 	case opts.QueueSize < 0, opts.Workers < 0, opts.MaxAttempts < 0, opts.MinBackoff < 0, opts.MaxBackoff < 0, opts.AttemptTimeout < 0:
-		return nil, fmt.Errorf("notify: new: negative option in %+v", opts)
+		return nil, fmt.Errorf("new notifier: negative option in %+v", opts)
 	}
 	def := func(v *int, d int) {
 		if *v == 0 {
@@ -154,7 +154,7 @@ func New(inner sink.Sink, opts Options) (*Sink, error) {
 	defDur(&opts.MaxBackoff, 30*time.Second)
 	defDur(&opts.AttemptTimeout, 10*time.Second)
 	if opts.MaxBackoff < opts.MinBackoff {
-		return nil, fmt.Errorf("notify: new: MaxBackoff %s is less than MinBackoff %s", opts.MaxBackoff, opts.MinBackoff)
+		return nil, fmt.Errorf("new notifier: MaxBackoff %s is less than MinBackoff %s", opts.MaxBackoff, opts.MinBackoff)
 	}
 	if opts.OnError == nil {
 		opts.OnError = func(m Message, err error) {
@@ -198,7 +198,7 @@ func (s *Sink) Put(ctx context.Context, obj sink.Object) error {
 func (s *Sink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
 	ex, ok := sink.As[sink.ExclusiveSink](s.inner)
 	if !ok {
-		return fmt.Errorf("notify: put if absent %s: sink %q: %w", obj.Key, s.inner.Bucket(), errors.ErrUnsupported)
+		return fmt.Errorf("put if absent %s: sink %q: %w", obj.Key, s.inner.Bucket(), errors.ErrUnsupported)
 	}
 	if err := ex.PutIfAbsent(ctx, obj); err != nil {
 		return err
@@ -282,14 +282,14 @@ func (s *Sink) publish(m Message) error {
 		}
 		s.mu.Unlock()
 		if attempt >= s.opts.MaxAttempts {
-			return fmt.Errorf("notify: publish %s: gave up after %d attempts: %w", m.S3ObjectKey[0], attempt, err)
+			return fmt.Errorf("publish %s: gave up after %d attempts: %w", m.S3ObjectKey[0], attempt, err)
 		}
 		// Full jitter: a fleet of writers does not retry in step.
 		wait := time.Duration(rand.Int64N(int64(backoff))) + 1
 		select {
 		case <-time.After(wait):
 		case <-s.closing:
-			return fmt.Errorf("notify: publish %s: %w after %d attempts: %w", m.S3ObjectKey[0], ErrClosed, attempt, err)
+			return fmt.Errorf("publish %s: %w after %d attempts: %w", m.S3ObjectKey[0], ErrClosed, attempt, err)
 		}
 		s.mu.Lock()
 		s.stats.Retried++
@@ -325,7 +325,7 @@ func (s *Sink) Close(ctx context.Context) error {
 	}
 	st := s.NotificationStats()
 	if st.GivenUp+st.Dropped > 0 {
-		return fmt.Errorf("notify: close: %d notifications not published (%d dropped, %d given up); each was reported to OnError", st.GivenUp+st.Dropped, st.Dropped, st.GivenUp)
+		return fmt.Errorf("close notifier: %d notifications not published (%d dropped, %d given up); each was reported to OnError", st.GivenUp+st.Dropped, st.Dropped, st.GivenUp)
 	}
 	return nil
 }

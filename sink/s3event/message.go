@@ -70,11 +70,11 @@ type envelope struct {
 
 func messageObjects(body []byte, opts Options, depth int) ([]Object, error) {
 	if depth >= maxEnvelopes {
-		return nil, fmt.Errorf("s3event: message: more than %d envelopes deep", maxEnvelopes)
+		return nil, fmt.Errorf("read message: more than %d envelopes deep", maxEnvelopes)
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("s3event: message: %w: %w", ErrUnknownMessage, err)
+		return nil, fmt.Errorf("read message: %w: %w", ErrUnknownMessage, err)
 	}
 	filter := opts.Filter
 	if filter == nil {
@@ -86,7 +86,7 @@ func messageObjects(body []byte, opts Options, depth int) ([]Object, error) {
 	case env.Records != nil:
 		var ev events.S3Event
 		if err := json.Unmarshal(body, &ev); err != nil {
-			return nil, fmt.Errorf("s3event: message: S3 event notification: %w", err)
+			return nil, fmt.Errorf("read message: S3 event notification: %w", err)
 		}
 		return Objects(ev, opts)
 	case env.Event == "s3:TestEvent":
@@ -105,14 +105,14 @@ func messageObjects(body []byte, opts Options, depth int) ([]Object, error) {
 		}
 		d := env.Detail
 		if d.Bucket.Name == "" || d.Object.Key == "" {
-			return nil, fmt.Errorf("s3event: message: EventBridge Object Created event without bucket name or object key")
+			return nil, fmt.Errorf("read message: EventBridge Object Created event without bucket name or object key")
 		}
 		if !filter(d.Bucket.Name, d.Object.Key) {
 			return nil, nil
 		}
 		return []Object{{Bucket: d.Bucket.Name, Key: d.Object.Key, VersionID: d.Object.VersionID}}, nil
 	}
-	return nil, fmt.Errorf("s3event: message %q: %w", excerpt(body), ErrUnknownMessage)
+	return nil, fmt.Errorf("read message %q: %w", excerpt(body), ErrUnknownMessage)
 }
 
 func excerpt(b []byte) string {

@@ -138,13 +138,13 @@ func (c *Consumer) Stats() ConsumerStats {
 // (a missing queue, denied access), which ends it.
 func (c *Consumer) Run(ctx context.Context, handle Handler) error {
 	if c.SQS == nil || c.S3 == nil || c.QueueURL == "" {
-		return errors.New("s3event: consumer: SQS, S3 and QueueURL are required")
+		return errors.New("run consumer: SQS, S3 and QueueURL are required")
 	}
 	if c.MaxMessages < 0 || c.MaxMessages > 10 {
-		return fmt.Errorf("s3event: consumer: MaxMessages %d is not 1 to 10", c.MaxMessages)
+		return fmt.Errorf("run consumer: MaxMessages %d is not 1 to 10", c.MaxMessages)
 	}
 	if c.WaitTime < 0 || c.WaitTime > 20*time.Second {
-		return fmt.Errorf("s3event: consumer: WaitTime %s is not 0 to 20s", c.WaitTime)
+		return fmt.Errorf("run consumer: WaitTime %s is not 0 to 20s", c.WaitTime)
 	}
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:            aws.String(c.QueueURL),
@@ -160,7 +160,7 @@ func (c *Consumer) Run(ctx context.Context, handle Handler) error {
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("s3event: consumer: receive from %s: %w", c.QueueURL, err)
+			return fmt.Errorf("run consumer: receive from %s: %w", c.QueueURL, err)
 		}
 		for _, m := range out.Messages {
 			c.message(ctx, m, handle)

@@ -213,7 +213,7 @@ func TestConsumerErrors(t *testing.T) {
 	sqsClient := awssqs.NewFromConfig(moto.Config())
 	c := &s3event.Consumer{SQS: sqsClient, S3: miniotest.Start(t).Client(t), QueueURL: moto.Endpoint + "/123456789012/no-such-queue"}
 	err := c.Run(context.Background(), func(context.Context, s3event.Object, *event.Record) error { return nil })
-	require.ErrorContains(t, err, "s3event: consumer: receive from "+moto.Endpoint+"/123456789012/no-such-queue")
+	require.ErrorContains(t, err, "run consumer: receive from "+moto.Endpoint+"/123456789012/no-such-queue")
 
 	for _, bad := range []*s3event.Consumer{
 		{},

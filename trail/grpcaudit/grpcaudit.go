@@ -165,7 +165,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	return fmt.Sprintf("grpcaudit: %s record %s (%s %s): %v", e.Op, e.Record.EventID, e.Record.EventSource, e.Record.EventName, e.Err)
+	return fmt.Sprintf("%s record %s (%s %s): %v", e.Op, e.Record.EventID, e.Record.EventSource, e.Record.EventName, e.Err)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -207,7 +207,7 @@ func New(opts Options) (*Auditor, error) {
 		Overflow: opts.Overflow, BlockTimeout: opts.BlockTimeout, EmitTimeout: opts.EmitTimeout,
 		OnError: a.report,
 	}
-	if err := qopts.Check("grpcaudit"); err != nil {
+	if err := qopts.Check("gRPC auditor"); err != nil {
 		return nil, err
 	}
 	a.q = auditq.New(qopts)
@@ -227,7 +227,7 @@ func (a *Auditor) Stats() Stats {
 
 // Close emits the queued records and stops the workers, waiting at most
 // until ctx is done. Calls that end after Close emit their own record.
-func (a *Auditor) Close(ctx context.Context) error { return a.q.Close(ctx, "grpcaudit") }
+func (a *Auditor) Close(ctx context.Context) error { return a.q.Close(ctx, "gRPC auditor") }
 
 // call is what one call needs, in one allocation; it is also the
 // handler's context, so FromContext finds the record without another

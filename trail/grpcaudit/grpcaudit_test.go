@@ -322,7 +322,7 @@ func TestFullQueueDropsAndCounts(t *testing.T) {
 
 func TestOptions(t *testing.T) {
 	_, err := grpcaudit.New(grpcaudit.Options{})
-	assert.EqualError(t, err, "grpcaudit: Options.Emitter is required")
+	assert.EqualError(t, err, "new gRPC auditor: Options.Emitter is required")
 	_, err = grpcaudit.New(grpcaudit.Options{Emitter: &collector{}, Overflow: 7})
 	assert.ErrorContains(t, err, "unknown Overflow 7")
 }

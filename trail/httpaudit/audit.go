@@ -172,7 +172,7 @@ func New(opts Options) (*Middleware, error) {
 		Overflow: opts.Overflow, BlockTimeout: opts.BlockTimeout, EmitTimeout: opts.EmitTimeout,
 		OnError: m.report,
 	}
-	if err := qopts.Check("httpaudit"); err != nil {
+	if err := qopts.Check("audit middleware"); err != nil {
 		return nil, err
 	}
 	m.q = auditq.New(qopts)
@@ -199,7 +199,7 @@ func (m *Middleware) Stats() Stats {
 // until ctx is done. Requests that finish after Close emit their record
 // themselves, before their response completes.
 func (m *Middleware) Close(ctx context.Context) error {
-	return m.q.Close(ctx, "httpaudit")
+	return m.q.Close(ctx, "audit middleware")
 }
 
 // box holds what every request needs in one allocation: the record, the

@@ -72,11 +72,11 @@ func (p *Publisher) Publish(ctx context.Context, m notify.Message) error {
 	}
 	out, err := p.client.PutEvents(ctx, &awseb.PutEventsInput{Entries: []types.PutEventsRequestEntry{entry}})
 	if err != nil {
-		return fmt.Errorf("eventbridge: put events on %q: %w", p.bus(), err)
+		return fmt.Errorf("put events on %q: %w", p.bus(), err)
 	}
 	if out.FailedEntryCount > 0 && len(out.Entries) > 0 {
 		e := out.Entries[0]
-		return fmt.Errorf("eventbridge: put events on %q: entry refused: %s: %w", p.bus(),
+		return fmt.Errorf("put events on %q: entry refused: %s: %w", p.bus(),
 			aws.ToString(e.ErrorCode), errors.New(aws.ToString(e.ErrorMessage)))
 	}
 	return nil

@@ -38,7 +38,7 @@ func New(client API, topicARN string) *Publisher {
 func (p *Publisher) Publish(ctx context.Context, m notify.Message) error {
 	body := m.JSON()
 	if _, err := p.client.Publish(ctx, &awssns.PublishInput{TopicArn: &p.topicARN, Message: &body}); err != nil {
-		return fmt.Errorf("sns: publish to %s: %w", p.topicARN, err)
+		return fmt.Errorf("publish to %s: %w", p.topicARN, err)
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func New(client API, queueURL string) *Publisher {
 func (p *Publisher) Publish(ctx context.Context, m notify.Message) error {
 	body := m.JSON()
 	if _, err := p.client.SendMessage(ctx, &awssqs.SendMessageInput{QueueUrl: &p.queueURL, MessageBody: &body}); err != nil {
-		return fmt.Errorf("sqs: send message to %s: %w", p.queueURL, err)
+		return fmt.Errorf("send message to %s: %w", p.queueURL, err)
 	}
 	return nil
 }
