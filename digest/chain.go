@@ -153,27 +153,41 @@ func (c *Chain) Last() Link {
 // unlinked when store holds no earlier digest of the chain, and fails if
 // that digest cannot be read or is not the chain's.
 func (c *Chain) Resume(ctx context.Context, store sink.Store, before time.Time) error {
-	cfg := c.cfg
-	key, err := lastDigestKey(ctx, store, cfg, before)
+	_, err := c.Tip(ctx, store, before)
+	return err
+}
+
+// Tip is Resume returning the digest the chain is linked to, nil when
+// store holds no digest of the chain before `before`. Several processes
+// sharing a chain call it before each digest they seal: the newest digest
+// in the store is the one to link to.
+func (c *Chain) Tip(ctx context.Context, store sink.Store, before time.Time) (*File, error) {
+	key, err := lastDigestKey(ctx, store, c.cfg, before)
 	if err != nil || key == "" {
-		return err
+		return nil, err
 	}
+	return c.LinkTo(ctx, store, key)
+}
+
+// LinkTo links the chain to the digest with the given key in store, so
+// that the next Seal follows it, and returns that digest.
+func (c *Chain) LinkTo(ctx context.Context, store sink.Store, key string) (*File, error) {
 	f, raw, info, err := Get(ctx, store, key)
 	if err != nil {
-		return fmt.Errorf("resume chain: %w", err)
+		return nil, fmt.Errorf("resume chain: %w", err)
 	}
 	sig := info.Metadata["signature"]
 	if sig == "" {
-		return fmt.Errorf("resume chain: %s: no signature metadata", key)
+		return nil, fmt.Errorf("resume chain: %s: no signature metadata", key)
 	}
 	if f.DigestS3Object != key {
-		return fmt.Errorf("resume chain: %s records itself as %s", key, f.DigestS3Object)
+		return nil, fmt.Errorf("resume chain: %s records itself as %s", key, f.DigestS3Object)
 	}
 	sum := sha256.Sum256(raw)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.prev = Link{Bucket: f.DigestS3Bucket, Key: key, EndTime: f.DigestEndTime, SHA256: hex.EncodeToString(sum[:]), Signature: sig}
-	return nil
+	return f, nil
 }
 
 // lastDigestKey finds the chain's newest standard digest ending before

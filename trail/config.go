@@ -105,7 +105,11 @@ type DeliveryOptions struct {
 	// trail continue its digest chains from what it stored. A wrapper
 	// around a sink should have an Unwrap() [sink.Sink] method returning
 	// the sink it wraps, so that the trail finds the Store beneath it;
-	// otherwise digests after a restart start new chains.
+	// otherwise digests after a restart start new chains. Digests are
+	// created with [sink.ExclusiveSink.PutIfAbsent] of the first sink in
+	// the wrapper chain that has it, so that several processes writing
+	// the trail keep one chain: a wrapper that must see digest puts has
+	// PutIfAbsent too.
 	Sinks []sink.Sink
 	// Concurrency is how many puts each sink has in flight; default 4.
 	Concurrency int

@@ -136,6 +136,7 @@ func (t *Trail) put(s *sinkState, obj sink.Object, digest bool) error {
 		cancel()
 		s.record(t.clock.Now(), attempt, digest, obj.Key, err)
 		if err == nil {
+			crashPoint("put")
 			return nil
 		}
 		if t.deliverCtx.Err() != nil {

@@ -157,12 +157,15 @@ func TestDigestsListFilesDeliveredBeforeKill(t *testing.T) {
 		// the start of the digest listing the files of before the kill
 		listedIn string
 	}{
-		{"spool, same hour", true, hourH.Add(20 * time.Minute), []string{"10:00-11:00", "11:00-11:10"}, "10:00"},
-		{"spool, later hour", true, hourH.Add(80 * time.Minute), []string{"10:00-11:00", "11:20-12:00", "12:00-12:10"}, "10:00"},
+		// Digests end on the hour, each starting where the one before
+		// ended: the hours after the last digest are sealed in order,
+		// Close seals the hour it is in.
+		{"spool, same hour", true, hourH.Add(20 * time.Minute), []string{"10:00-11:00", "11:00-12:00"}, "10:00"},
+		{"spool, later hour", true, hourH.Add(80 * time.Minute), []string{"10:00-11:00", "11:00-12:00", "12:00-13:00"}, "10:00"},
 		// Without a spool the files are found in the sink; the record
 		// in no file at the kill is lost.
-		{"no spool, same hour", false, hourH.Add(20 * time.Minute), []string{"10:20-11:00", "11:00-11:10"}, "10:20"},
-		{"no spool, later hour", false, hourH.Add(80 * time.Minute), []string{"11:20-12:00", "12:00-12:10"}, "11:20"},
+		{"no spool, same hour", false, hourH.Add(20 * time.Minute), []string{"10:00-11:00", "11:00-12:00"}, "10:00"},
+		{"no spool, later hour", false, hourH.Add(80 * time.Minute), []string{"10:00-11:00", "11:00-12:00", "12:00-13:00"}, "10:00"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

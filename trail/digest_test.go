@@ -93,7 +93,8 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	requireExactlyOnce(t, s, ids)
 	digests := digestsOf(t, d, s.digests)
 	// 3 regions (home, eu-west-1 from Digests.Regions, us-east-1 for global
-	// service events) × 3 periods: 10:20-11:00, 11:00-12:00, 12:00-12:10.
+	// service events) × 3 periods: 10:20-11:00, 11:00-12:00, 12:00-13:00
+	// (Close seals the hour it is in, under the hour's key).
 	require.Len(t, digests, 9, "%v", s.digests)
 	type period struct{ start, end string }
 	byRegion := map[string][]period{}
@@ -112,7 +113,7 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 			assert.Empty(t, f.LogFiles, "the hour without files has an empty digest")
 		}
 	}
-	want := []period{{"10:20", "11:00"}, {"11:00", "12:00"}, {"12:00", "12:10"}}
+	want := []period{{"10:20", "11:00"}, {"11:00", "12:00"}, {"12:00", "13:00"}}
 	for _, r := range []string{home, "eu-west-1", "us-east-1"} {
 		assert.ElementsMatch(t, want, byRegion[r], r)
 	}
@@ -125,8 +126,9 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	assert.Len(t, found[digest.DigestValid], 9)
 	assert.Len(t, found[digest.LogValid], len(s.logs))
 
-	// A restarted trail links its first digest to the last one, which it
-	// reads from the sink beneath a wrapper (Unwrap).
+	// A restarted trail in the same hour finds its digest sealed: its file
+	// goes into the next hour's digest, linked to it, which it reads from
+	// the sink beneath a wrapper (Unwrap).
 	clock2 := trail.NewManualClock(time.Date(2026, 3, 14, 12, 30, 0, 0, time.UTC))
 	cfg.Clock = clock2
 	cfg.Delivery.Sinks = []sink.Sink{&faultSink{Sink: d}}
@@ -142,20 +144,26 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	all := digestsOf(t, d, s.digests)
 	require.Len(t, all, 12)
 	for key, f := range all {
-		if !strings.HasSuffix(key, "T123500Z.json.gz") {
+		if !strings.HasSuffix(key, "T140000Z.json.gz") {
 			continue
 		}
-		assert.Equal(t, "12:30", f.DigestStartTime.Format("15:04"))
-		assert.True(t, strings.HasSuffix(f.PreviousDigestS3Object, "T121000Z.json.gz"), "chain resumed: %s", f.PreviousDigestS3Object)
+		assert.Equal(t, "13:00", f.DigestStartTime.Format("15:04"))
+		assert.True(t, strings.HasSuffix(f.PreviousDigestS3Object, "T130000Z.json.gz"), "chain resumed: %s", f.PreviousDigestS3Object)
+		if strings.Contains(key, "/"+home+"/") {
+			require.Len(t, f.LogFiles, 1)
+			assert.Contains(t, f.LogFiles[0].S3Object, "_20260314T1235Z_")
+		}
 	}
-	found = validate(t, d, start, clock2.Now())
+	found = validate(t, d, start, time.Date(2026, 3, 14, 14, 0, 0, 0, time.UTC))
 	assert.Len(t, found[digest.DigestValid], 12)
 	assert.Len(t, found[digest.LogValid], len(s.logs))
 }
 
-// After StopLogging and StartLogging, digests start a new chain: the first
-// digest after the restart has no previous digest.
-func TestDigestsNewChainAfterStartLogging(t *testing.T) {
+// After StopLogging and StartLogging the chain continues: StopLogging
+// sealed the hour it was in, the restarted trail links to that digest.
+// (CloudTrail starts a new chain; a trail shared by several processes
+// cannot, as one process stopping does not stop the others.)
+func TestDigestsChainContinuesAfterStartLogging(t *testing.T) {
 	d := newDir(t, "logs")
 	start := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 	clock := trail.NewManualClock(start)
@@ -180,13 +188,14 @@ func TestDigestsNewChainAfterStartLogging(t *testing.T) {
 			heads = append(heads, key)
 		}
 	}
-	// 10:00-11:00, 11:00-11:30 | 11:40-12:00, 12:00-12:10
-	require.Len(t, files, 4)
+	// 10:00-11:00, then 11:00-12:00 sealed at 12:00 after the restart
+	// (StopLogging at 11:30 left the hour, in which it delivered no file,
+	// unsealed; Close at 12:10 too).
+	require.Len(t, files, 2)
 	assert.ElementsMatch(t, []string{
 		"AWSLogs/" + account + "/CloudTrail-Digest/" + home + "/2026/03/14/" + account + "_CloudTrail-Digest_" + home + "_main-trail_" + home + "_20260314T110000Z.json.gz",
-		"AWSLogs/" + account + "/CloudTrail-Digest/" + home + "/2026/03/14/" + account + "_CloudTrail-Digest_" + home + "_main-trail_" + home + "_20260314T120000Z.json.gz",
 	}, heads)
 	found := validate(t, d, start, clock.Now())
-	assert.Len(t, found[digest.DigestValid], 4)
-	assert.Len(t, found[digest.Gap], 1)
+	assert.Len(t, found[digest.DigestValid], 2)
+	assert.Empty(t, found[digest.Gap])
 }

@@ -3,6 +3,7 @@ package trail
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"sync"
@@ -40,12 +41,17 @@ type sinkDigests struct {
 	idx   int // in t.sinks, as the journal names it
 	s     *sinkState
 	store sink.Store // nil when the sink cannot be read: chains start afresh
+	// excl creates digests exclusively; nil for a sink without
+	// PutIfAbsent, whose digests are put (one writer only).
+	excl sink.ExclusiveSink
+	// seen caches the digests read or written: immutable, so cached
+	// by key; pruned to the lookback.
+	seen map[string]*sealedDigest
 
 	mu      sync.Mutex
 	periods []*period // oldest first; the last is open while logging
 	chains  map[routeKey]*digest.Chain
 	known   map[routeKey]bool // chains to seal each period
-	fresh   bool              // new chains do not resume (after StartLogging)
 	busy    bool
 	changed chan struct{} // closed and replaced on progress
 	kick    chan struct{}
@@ -73,6 +79,8 @@ func newDigests(t *Trail, now time.Time) *digests {
 			done:    make(chan struct{}),
 		}
 		sd.store, _ = sink.As[sink.Store](s.sink)
+		sd.excl, _ = sink.As[sink.ExclusiveSink](s.sink)
+		sd.seen = make(map[string]*sealedDigest)
 		sd.known[routeKey{account: t.cfg.AccountID, region: t.cfg.HomeRegion}] = true
 		if t.cfg.IncludeGlobalServiceEvents {
 			sd.known[routeKey{account: t.cfg.AccountID, region: globalRegion}] = true
@@ -250,8 +258,12 @@ func (sd *sinkDigests) loop() {
 				keys = append(keys, k)
 			}
 			sd.mu.Unlock()
-			if !sd.seal(p, keys) {
+			carry, ok := sd.seal(p, keys)
+			if !ok {
 				return // the trail gave up delivering
+			}
+			if len(carry) > 0 {
+				sd.carry(p, carry)
 			}
 			if j := sd.d.journal; j != nil {
 				if err := j.sealed(sd.idx, p.start); err != nil {
@@ -272,59 +284,80 @@ func (sd *sinkDigests) signalLocked() {
 	sd.changed = make(chan struct{})
 }
 
+// carry moves files that the digest of p (sealed by another writer before
+// they were delivered) does not list into the next period, closed if p was
+// the last: the trail is stopping and seals one more hour.
+func (sd *sinkDigests) carry(p *period, logs map[routeKey][]digest.LogFile) {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	if len(sd.periods) < 2 {
+		next := newPeriod(p.end)
+		next.closed = true
+		sd.periods = append(sd.periods, next)
+	}
+	next := sd.periods[1]
+	for k, l := range logs {
+		next.logs[k] = append(next.logs[k], l...)
+	}
+}
+
 // seal delivers the digests of p for each chain; false when the trail gave
-// up.
-func (sd *sinkDigests) seal(p *period, keys []routeKey) bool {
+// up. It returns the files of p that a digest another writer sealed does
+// not list, for the next period.
+func (sd *sinkDigests) seal(p *period, keys []routeKey) (map[routeKey][]digest.LogFile, bool) {
 	t := sd.d.t
 	slices.SortFunc(keys, func(a, b routeKey) int {
 		return strings.Compare(a.account+"/"+a.region, b.account+"/"+b.region)
 	})
 	start, end := p.start.UTC().Truncate(time.Second), p.end.UTC().Truncate(time.Second)
 	if !start.Before(end) {
-		if len(p.logs) == 0 {
-			return true // a period of less than a second with no files
-		}
-		end = start.Add(time.Second)
+		return nil, true // a period of less than a second
 	}
+	var carry map[routeKey][]digest.LogFile
 	for _, k := range keys {
-		chain, found, ok := sd.chain(k, start)
-		if !ok {
-			return false
-		}
-		if chain == nil {
+		c := sd.chain(k)
+		if c == nil {
 			continue
 		}
-		logs := append(p.logs[k], found...)
+		logs := slices.Clone(p.logs[k])
 		slices.SortFunc(logs, func(a, b digest.LogFile) int { return strings.Compare(a.Key, b.Key) })
 		// A file in the journal may have been put again from the spool
 		// after a crash: same key, same bytes, listed once.
 		logs = slices.CompactFunc(logs, func(a, b digest.LogFile) bool { return a.Key == b.Key })
-		obj, err := chain.Seal(t.deliverCtx, start, end, logs)
-		if err != nil {
-			sd.s.record(t.clock.Now(), t.clock.Now(), true, digest.Key(chain.Config(), end), err)
+		if sd.store == nil {
+			// Nothing to read back: this process's chain alone.
+			obj, err := c.Seal(t.deliverCtx, start, end, logs)
+			if err != nil {
+				sd.s.record(t.clock.Now(), t.clock.Now(), true, digest.Key(c.Config(), end), err)
+				continue
+			}
+			if err := t.put(sd.s, obj, true); err != nil {
+				return nil, false
+			}
 			continue
 		}
-		if err := t.put(sd.s, obj, true); err != nil {
-			return false
+		left, ok := sd.sealShared(c, k, start, end, logs)
+		if !ok {
+			return nil, false
+		}
+		if len(left) > 0 {
+			if carry == nil {
+				carry = make(map[routeKey][]digest.LogFile)
+			}
+			carry[k] = left
 		}
 	}
-	return true
+	return carry, true
 }
 
-// chain returns the chain of k, creating it (and linking it to the newest
-// digest the sink holds from before start) on first use. A chain that
-// cannot be configured is reported in the sink's status and yields nil.
-// Resume is retried like a put; false means the trail gave up. Without a
-// Spool (no digest journal), a resumed chain also yields the files the
-// sink holds that were delivered after its last digest and before the
-// trail started (scanUndigested), for the digest being sealed.
-func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, []digest.LogFile, bool) {
+// chain returns the chain of k, creating it on first use. A chain that
+// cannot be configured is reported in the sink's status and is nil.
+func (sd *sinkDigests) chain(k routeKey) *digest.Chain {
 	sd.mu.Lock()
 	c := sd.chains[k]
-	fresh := sd.fresh
 	sd.mu.Unlock()
 	if c != nil {
-		return c, nil, true
+		return c
 	}
 	t := sd.d.t
 	c, err := digest.NewChain(digest.ChainConfig{
@@ -334,36 +367,38 @@ func (sd *sinkDigests) chain(k routeKey, start time.Time) (*digest.Chain, []dige
 	})
 	if err != nil {
 		sd.s.record(t.clock.Now(), t.clock.Now(), true, k.account+"/"+k.region, err)
-		return nil, nil, true
-	}
-	var found []digest.LogFile
-	if sd.store != nil && !fresh {
-		backoff := t.cfg.Delivery.Retry.InitialBackoff
-		for {
-			ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Delivery.Retry.AttemptTimeout)
-			// A digest ending at start is the one before (stamps are
-			// to the second).
-			err := c.Resume(ctx, sd.store, start.Add(time.Second))
-			if err == nil && sd.d.journal == nil {
-				found, err = sd.scanUndigested(ctx, c, k, t.startTime)
-			}
-			cancel()
-			if err == nil {
-				break
-			}
-			sd.s.record(t.clock.Now(), t.clock.Now(), true, "resume "+k.account+"/"+k.region, fmt.Errorf("resume digest chain: %w", err))
-			select {
-			case <-time.After(backoff):
-			case <-t.deliverCtx.Done():
-				return nil, nil, false
-			}
-			backoff = min(2*backoff, t.cfg.Delivery.Retry.MaxBackoff)
-		}
+		return nil
 	}
 	sd.mu.Lock()
 	sd.chains[k] = c
 	sd.mu.Unlock()
-	return c, found, true
+	return c
+}
+
+// sealShared seals the digest of chain k ending at end, retrying failures
+// like a put; false means the trail gave up. It returns the files of own
+// that are in no digest because another writer sealed the period first.
+func (sd *sinkDigests) sealShared(c *digest.Chain, k routeKey, start, end time.Time, own []digest.LogFile) ([]digest.LogFile, bool) {
+	t := sd.d.t
+	p := t.cfg.Delivery.Retry
+	backoff := p.InitialBackoff
+	for {
+		left, err := sd.sealOwed(c, k, start, end, own)
+		if err == nil {
+			return left, true
+		}
+		now := t.clock.Now()
+		sd.s.record(now, now, true, digest.Key(c.Config(), end), err)
+		if t.deliverCtx.Err() != nil {
+			return nil, false
+		}
+		select {
+		case <-time.After(backoff/2 + rand.N(backoff/2+1)):
+		case <-t.deliverCtx.Done():
+			return nil, false
+		}
+		backoff = min(time.Duration(float64(backoff)*p.Multiplier), p.MaxBackoff)
+	}
 }
 
 // stop ends the open period at now and waits until every period is sealed
@@ -380,9 +415,16 @@ func (d *digests) stop(ctx context.Context, now time.Time) error {
 		sd.mu.Lock()
 		sd.advanceLocked(now)
 		if n := len(sd.periods); n > 0 && !sd.periods[n-1].closed {
-			last := sd.periods[n-1]
-			last.end = now
-			last.closed = true
+			// Sealed now, under the key of its hour, if this trail
+			// delivered files in it: another writer of the trail may
+			// still deliver files in the hour, which go into the
+			// next digest. An hour without files is left to the
+			// writers still running (or to the next start).
+			if last := sd.periods[n-1]; len(last.logs) == 0 && last.pending == 0 {
+				sd.periods = sd.periods[:n-1]
+			} else {
+				last.closed = true
+			}
 		}
 		sd.mu.Unlock()
 		sd.poke()
@@ -406,12 +448,12 @@ func (d *digests) stop(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// restart starts new chains at now, after StopLogging.
+// restart opens a period at now, after StopLogging. The chains continue:
+// other writers of the trail may have sealed hours meanwhile, and a
+// digest chain of a shared trail has one tip.
 func (d *digests) restart(now time.Time) {
 	for _, sd := range d.sinks {
 		sd.mu.Lock()
-		sd.chains = make(map[routeKey]*digest.Chain)
-		sd.fresh = true
 		sd.periods = append(sd.periods, newPeriod(now))
 		sd.mu.Unlock()
 	}
@@ -459,13 +501,10 @@ func (d *digests) restore(entries []journalEntry, now time.Time) {
 			switch {
 			case !e.start.Before(now):
 				p = open // a clock set back: list the file now
-			case len(ps) > 0 && ps[len(ps)-1].start.Equal(e.start):
-				p = ps[len(ps)-1]
+			case len(ps) > 0 && !e.start.Before(ps[len(ps)-1].start) && e.start.Before(ps[len(ps)-1].end):
+				p = ps[len(ps)-1] // the same hour, logging stopped and started
 			default:
 				p = newPeriod(e.start)
-				if n := len(ps); n > 0 {
-					ps[n-1].end = minTime(ps[n-1].end, e.start)
-				}
 				ps = append(ps, p)
 			}
 			p.logs[e.chain] = append(p.logs[e.chain], e.log)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,46 +18,209 @@ import (
 	"github.com/trailkit/trailkit/sink"
 )
 
-// scanWindow bounds how long after a chain's last digest scanUndigested
-// looks for files.
-const scanWindow = 24 * time.Hour
+// lookback bounds how late a log file can be delivered and still be
+// listed: a digest lists the files of its chain that the store holds,
+// dated up to a day before its end, that no digest lists yet.
+const lookback = 24 * time.Hour
 
-// scanUndigested returns the log files of chain k (CloudTrail and
-// CloudTrail-Insight files of its account and Region) that store holds,
-// dated from the end of the chain's last digest to upto (the trail's
-// start), at most scanWindow later, and that the last digest does not
-// list: the files of a process killed before its digest was delivered. It
-// serves a trail without a Spool, which has no digest journal. Only keys
-// of the trail's layout count (prefix, organization, account, Region, the
-// name's form); files another process delivered to the same directories
-// in that time are taken for this trail's (see the package doc). Each file
-// is read: its SHA-256 is over the uncompressed bytes, its event times
-// those of its records.
-func (sd *sinkDigests) scanUndigested(ctx context.Context, c *digest.Chain, k routeKey, upto time.Time) ([]digest.LogFile, error) {
-	last := c.Last()
-	if last.Key == "" {
-		return nil, nil // the chain starts afresh: nothing to continue
-	}
-	// A process delivers a digest every hour: the files it left
-	// undigested are those of the hour after its last digest (later if
-	// the digest's delivery lagged). A day bounds the listing when the
-	// trail was down long.
-	from := last.EndTime.UTC().Truncate(time.Minute)
-	to := minTime(upto.UTC(), from.Add(scanWindow)).Truncate(time.Minute)
-	if to.Before(from) {
-		return nil, nil
-	}
-	f, _, _, err := digest.Get(ctx, sd.store, last.Key)
-	if err != nil {
-		return nil, err
-	}
-	listed := make(map[string]bool, len(f.LogFiles))
-	for _, l := range f.LogFiles {
-		listed[l.S3Bucket+"/"+l.S3Object] = true
-	}
+// sealedDigest is what a trail keeps of a digest of its chains that it
+// read or wrote: digests are immutable, so it is cached by key.
+type sealedDigest struct {
+	end  time.Time
+	prev string          // previous digest's key, in the same bucket; "" if none
+	logs map[string]bool // bucket/key of the files it lists
+}
+
+// sealOwed seals the digest of chain k ending at end (on the hour) and the
+// digests of the hours between the chain's tip and it, each created only
+// if absent: writers sharing the trail race for each hour's key, one wins,
+// the others link to its digest. A digest lists every file of the chain
+// the store holds, dated up to its end and at most lookback before it, and
+// no digest lists yet (files another writer delivered late included),
+// plus the files in own this trail delivered in the period. If another
+// writer sealed end's digest first, sealOwed returns the files of own it
+// does not list (delivered after its listing), for the next digest.
+func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Time, own []digest.LogFile) ([]digest.LogFile, error) {
 	t := sd.d.t
-	bucket := sd.s.sink.Bucket()
-	var out []digest.LogFile
+	ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Delivery.Retry.AttemptTimeout)
+	defer cancel()
+	ownByKey := make(map[string]digest.LogFile, len(own))
+	for _, lf := range own {
+		ownByKey[lf.Key] = lf
+	}
+	from := minTime(end.Add(-lookback), start.Truncate(time.Hour).Add(-time.Hour))
+	for {
+		crashPoint("seal")
+		tip, err := c.Tip(ctx, sd.store, end.Add(time.Second))
+		if err != nil {
+			return nil, err
+		}
+		listed, err := sd.listedSince(ctx, tip, from.Add(-time.Hour))
+		if err != nil {
+			return nil, err
+		}
+		if tip != nil && !tip.DigestEndTime.Before(end) {
+			// Sealed by another writer, or by this trail before it
+			// was restarted.
+			var left []digest.LogFile
+			for _, lf := range own {
+				if !listed[lf.Bucket+"/"+lf.Key] {
+					left = append(left, lf)
+				}
+			}
+			return left, nil
+		}
+		// The hours after a recent tip are sealed in order, each linked
+		// to the one before: the digest of an hour is at one key, so
+		// exclusive creation leaves one chain.
+		hour, dstart := end, start
+		if tip != nil {
+			dstart = start
+			if tip.DigestEndTime.After(start) {
+				dstart = tip.DigestEndTime
+			}
+			if !tip.DigestEndTime.Before(end.Add(-lookback)) {
+				hour, dstart = tip.DigestEndTime.Truncate(time.Hour).Add(time.Hour), tip.DigestEndTime
+			}
+		}
+		stored, err := sd.storedLogs(ctx, k, from, end)
+		if err != nil {
+			return nil, err
+		}
+		raced := false
+		for ; !hour.After(end); hour = hour.Add(time.Hour) {
+			var logs []digest.LogFile
+			for _, l := range stored {
+				if l.at.After(hour) || listed[sd.s.sink.Bucket()+"/"+l.key] {
+					continue
+				}
+				lf, ok := ownByKey[l.key]
+				if !ok {
+					if lf, err = readLogFile(ctx, sd.store, l.key); errors.Is(err, errUnreadableLog) {
+						// Not a log file this trail wrote; the
+						// validator reports it.
+						now := t.clock.Now()
+						sd.s.record(now, now, true, "read "+l.key, err)
+						continue
+					} else if err != nil {
+						return nil, err
+					}
+				}
+				logs = append(logs, lf)
+			}
+			if hour.Equal(end) {
+				for _, lf := range own {
+					if !listed[lf.Bucket+"/"+lf.Key] {
+						logs = append(logs, lf)
+					}
+				}
+			}
+			slices.SortFunc(logs, func(a, b digest.LogFile) int { return strings.Compare(a.Key, b.Key) })
+			logs = slices.CompactFunc(logs, func(a, b digest.LogFile) bool { return a.Key == b.Key })
+			prev := c.Last().Key
+			obj, err := c.Seal(ctx, dstart, hour, logs)
+			if err != nil {
+				return nil, err
+			}
+			if sd.excl != nil {
+				err = sd.excl.PutIfAbsent(ctx, obj)
+			} else {
+				err = sd.s.sink.Put(ctx, obj)
+			}
+			if errors.Is(err, sink.ErrExists) {
+				raced = true // another writer sealed the hour: link to it
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			now := t.clock.Now()
+			sd.s.record(now, now, true, obj.Key, nil)
+			crashPoint("digest-put")
+			d := &sealedDigest{end: hour, prev: prev, logs: make(map[string]bool, len(logs))}
+			for _, lf := range logs {
+				listed[lf.Bucket+"/"+lf.Key] = true
+				d.logs[lf.Bucket+"/"+lf.Key] = true
+			}
+			sd.seen[obj.Key] = d
+			dstart = hour
+		}
+		if !raced {
+			return nil, nil
+		}
+	}
+}
+
+// listedSince returns the files listed by the digests of the chain from
+// tip back to the first ending before from, following the previous-digest
+// links (one chain: no digest is missed), reading those not cached. A
+// digest that cannot be found ends the walk: the validator reports it.
+func (sd *sinkDigests) listedSince(ctx context.Context, tip *digest.File, from time.Time) (map[string]bool, error) {
+	listed := make(map[string]bool)
+	if tip == nil {
+		return listed, nil
+	}
+	for key, d := range sd.seen {
+		if d.end.Before(from.Add(-time.Hour)) {
+			delete(sd.seen, key)
+		}
+	}
+	sd.remember(tip)
+	for key := tip.DigestS3Object; key != ""; {
+		d := sd.seen[key]
+		if d == nil {
+			f, _, _, err := digest.Get(ctx, sd.store, key)
+			if errors.Is(err, sink.ErrNotFound) {
+				break
+			}
+			if err != nil {
+				return nil, fmt.Errorf("get %s: %w", key, err)
+			}
+			d = sd.remember(f)
+		}
+		if d.end.Before(from) {
+			break
+		}
+		for l := range d.logs {
+			listed[l] = true
+		}
+		key = d.prev
+	}
+	return listed, nil
+}
+
+// remember caches what a digest lists.
+func (sd *sinkDigests) remember(f *digest.File) *sealedDigest {
+	if d := sd.seen[f.DigestS3Object]; d != nil {
+		return d
+	}
+	d := &sealedDigest{end: f.DigestEndTime, logs: make(map[string]bool, len(f.LogFiles))}
+	if f.PreviousDigestS3Bucket == sd.s.sink.Bucket() {
+		d.prev = f.PreviousDigestS3Object
+	}
+	for _, l := range f.LogFiles {
+		d.logs[l.S3Bucket+"/"+l.S3Object] = true
+	}
+	sd.seen[f.DigestS3Object] = d
+	return d
+}
+
+// storedLog is a log file of a chain in the store, with its key's time.
+type storedLog struct {
+	key string
+	at  time.Time
+}
+
+// storedLogs lists the log files of chain k (CloudTrail and
+// CloudTrail-Insight files of its account and Region) in the store dated
+// from `from` to `to`. Only keys of the trail's layout count (prefix,
+// organization, account, Region, the name's form); files another process
+// delivered to the same directories are taken for this trail's (see the
+// package doc).
+func (sd *sinkDigests) storedLogs(ctx context.Context, k routeKey, from, to time.Time) ([]storedLog, error) {
+	t := sd.d.t
+	from, to = from.UTC().Truncate(time.Minute), to.UTC()
+	var out []storedLog
 	for _, dir := range [...]string{dirLogs, dirInsights} {
 		for day := from.Truncate(24 * time.Hour); !day.After(to); day = day.AddDate(0, 0, 1) {
 			// The key of the day's first file gives the directory and
@@ -65,26 +229,18 @@ func (sd *sinkDigests) scanUndigested(ctx context.Context, c *digest.Chain, k ro
 			name := sample[strings.LastIndexByte(sample, '/')+1:]
 			prefix := sample[:len(sample)-len(name)]
 			fixed := name[:len(name)-len("20060102T1504Z_")-uniqueLen-len(".json.gz")]
-			for info, err := range sd.store.List(ctx, prefix, "") {
+			after := ""
+			if day.Before(from) {
+				after = prefix + fixed + from.Format("20060102T1504Z")
+			}
+			for info, err := range sd.store.List(ctx, prefix, after) {
 				if err != nil {
 					return nil, fmt.Errorf("list %s: %w", prefix, err)
 				}
 				at, ok := layoutStamp(info.Key[len(prefix):], fixed)
-				if !ok || at.Before(from) || at.After(to) || listed[bucket+"/"+info.Key] {
-					continue
+				if ok && !at.Before(from) && !at.After(to) {
+					out = append(out, storedLog{info.Key, at})
 				}
-				lf, err := readLogFile(ctx, sd.store, info.Key)
-				if errors.Is(err, errUnreadableLog) {
-					// Not a log file this trail wrote; the validator
-					// reports it.
-					now := t.clock.Now()
-					sd.s.record(now, now, true, "scan "+info.Key, err)
-					continue
-				}
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, lf)
 			}
 		}
 	}

@@ -154,6 +154,24 @@ func (p *printingS3) Put(ctx context.Context, obj sink.Object) error {
 	if err := p.Sink.Put(ctx, obj); err != nil {
 		return err
 	}
+	return p.print(obj)
+}
+
+// PutIfAbsent is how the trail creates digests, so that several processes
+// writing the trail keep one chain. (Without it the trail would find the
+// S3 sink's PutIfAbsent beneath, and digests would not be printed.)
+func (p *printingS3) PutIfAbsent(ctx context.Context, obj sink.Object) error {
+	x, ok := sink.As[sink.ExclusiveSink](p.Sink)
+	if !ok {
+		return fmt.Errorf("put if absent %s: the wrapped sink cannot create objects exclusively", obj.Key)
+	}
+	if err := x.PutIfAbsent(ctx, obj); err != nil {
+		return err
+	}
+	return p.print(obj)
+}
+
+func (p *printingS3) print(obj sink.Object) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	_, err := fmt.Fprintf(p.out, "put s3://%s/%s (%d bytes)\n", p.Bucket(), obj.Key, len(obj.Body))
