@@ -161,3 +161,10 @@ type NotificationStats struct {
 type Notifier interface {
 	NotificationStats() NotificationStats
 }
+
+// WriteChecker is a sink that can learn, before the first delivery,
+// whether it may write under a key prefix, so that a trail with a bucket
+// that refuses it fails at start rather than at its first file.
+type WriteChecker interface {
+	CheckWrite(ctx context.Context, prefix string) error
+}

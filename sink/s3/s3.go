@@ -54,7 +54,22 @@ type Options struct {
 	// ListPageSize is the number of keys List asks for per request; 0 means
 	// the server's default (1000 on S3).
 	ListPageSize int32
+	// ExpectedBucketOwner is the 12-digit account that must own the bucket;
+	// every request says so (x-amz-expected-bucket-owner), and S3 refuses it
+	// with 403 Access Denied when another account owns the bucket, so a
+	// trail never writes to a bucket someone else created under the
+	// expected name.
+	ExpectedBucketOwner string
+	// ACL is the canned ACL each object is put with: "" (none) or
+	// "bucket-owner-full-control", which gives the owner of a bucket in
+	// another account full control of the log files written into it (for
+	// buckets whose object ownership is not "bucket owner enforced").
+	ACL string
 }
+
+// ErrInsufficientBucketPolicy is wrapped by the error of CheckWrite when the
+// bucket refuses the write: CloudTrail's InsufficientS3BucketPolicyException.
+var ErrInsufficientBucketPolicy = errors.New("InsufficientS3BucketPolicyException")
 
 // Sink is a sink.Sink and sink.Store on an S3 bucket, or on an S3-compatible server
 // when the client is configured with its endpoint (and path-style
@@ -68,6 +83,7 @@ type Sink struct {
 var (
 	_ sink.ExclusiveSink = (*Sink)(nil)
 	_ sink.Store         = (*Sink)(nil)
+	_ sink.WriteChecker  = (*Sink)(nil)
 )
 
 // New returns an S3 sink writing to bucket through client.
@@ -95,6 +111,35 @@ func (s *Sink) Put(ctx context.Context, obj sink.Object) error {
 // sink.ErrExists, although the object is the caller's own.
 func (s *Sink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
 	return s.put(ctx, obj, true)
+}
+
+// CheckWrite puts a small object, prefix + "/TrailWritabilityCheckFile",
+// with the options log files are put with (encryption, ACL, expected
+// owner), to learn before the first delivery whether the trail can write
+// where it will write. A bucket that refuses is an error wrapping
+// ErrInsufficientBucketPolicy, with CloudTrail's message ("Incorrect S3
+// bucket policy is detected for bucket: …") and the S3 error code; a
+// missing bucket wraps ErrBucketNotFound. Call it with a deadline: it is
+// one request. The object is left in place (CloudTrail's bucket policy
+// lets it put objects, not delete them); it is not a log file, so readers
+// of the trail skip it.
+func (s *Sink) CheckWrite(ctx context.Context, prefix string) error {
+	key := strings.Trim(prefix, "/")
+	if key != "" {
+		key += "/"
+	}
+	key += "TrailWritabilityCheckFile"
+	err := s.Put(ctx, sink.Object{Key: key, ContentType: "text/plain"})
+	var api smithy.APIError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, ErrBucketNotFound):
+		return fmt.Errorf("check write to s3://%s/%s: S3BucketDoesNotExistException: S3 bucket %s does not exist: %w", s.bucket, key, s.bucket, err)
+	case errors.As(err, &api) && (api.ErrorCode() == "AccessDenied" || api.ErrorCode() == "AllAccessDisabled" || strings.HasPrefix(api.ErrorCode(), "KMS")):
+		return fmt.Errorf("check write to s3://%s/%s: %w: Incorrect S3 bucket policy is detected for bucket: %s (%s)", s.bucket, key, ErrInsufficientBucketPolicy, s.bucket, err)
+	}
+	return fmt.Errorf("check write to s3://%s/%s: %w", s.bucket, key, err)
 }
 
 func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
@@ -126,6 +171,16 @@ func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 	if s.opts.KMSKeyID != "" && in.ServerSideEncryption != types.ServerSideEncryptionAwsKms {
 		return s.fail("put", obj.Key, errors.New("a KMS key id needs server-side encryption aws:kms"))
 	}
+	if s.opts.ExpectedBucketOwner != "" {
+		in.ExpectedBucketOwner = aws.String(s.opts.ExpectedBucketOwner)
+	}
+	switch acl := types.ObjectCannedACL(s.opts.ACL); acl {
+	case "":
+	case types.ObjectCannedACLBucketOwnerFullControl:
+		in.ACL = acl
+	default:
+		return s.fail("put", obj.Key, fmt.Errorf("ACL %q is not bucket-owner-full-control", acl))
+	}
 	op := "put"
 	if exclusive {
 		in.IfNoneMatch = aws.String("*")
@@ -142,7 +197,11 @@ func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 // error wrapping both sink.ErrNotFound and the SDK's *types.NoSuchKey.
 // Errors while reading the body name the object.
 func (s *Sink) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
-	out, err := s.client.GetObject(ctx, &awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}, quietChecksums)
+	in := &awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
+	if s.opts.ExpectedBucketOwner != "" {
+		in.ExpectedBucketOwner = aws.String(s.opts.ExpectedBucketOwner)
+	}
+	out, err := s.client.GetObject(ctx, in, quietChecksums)
 	if err != nil {
 		return nil, sink.ObjectInfo{}, s.fail("get", key, err)
 	}
@@ -192,6 +251,9 @@ func (b *body) Read(p []byte) (int, error) {
 func (s *Sink) List(ctx context.Context, prefix, startAfter string) iter.Seq2[sink.ObjectInfo, error] {
 	return func(yield func(sink.ObjectInfo, error) bool) {
 		in := &awss3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
+		if s.opts.ExpectedBucketOwner != "" {
+			in.ExpectedBucketOwner = aws.String(s.opts.ExpectedBucketOwner)
+		}
 		if prefix != "" {
 			in.Prefix = aws.String(prefix)
 		}
