@@ -85,7 +85,7 @@ func TestCIS(t *testing.T) {
 			var got []string
 			set.Match(&rec, func(m *Rule) { got = append(got, m.ID) })
 			var gotJSON []string
-			set.MatchJSON(b, func(m *Rule) { gotJSON = append(gotJSON, m.ID) })
+			set.MatchJSON(b, func(f JSONFinding) { gotJSON = append(gotJSON, f.Rule.ID) })
 			has := func(ids []string) bool {
 				for _, id := range ids {
 					if id == r.ID {

@@ -75,13 +75,17 @@ type doc struct {
 	json []byte // the record's JSON: as read, or rec encoded on demand
 	enc  []byte // buffer for encoding rec
 	// top indexes the top-level members of json, built on first use.
-	top     []topMember
-	topDone bool
-	vals    []value
-	refVals []value
-	exp     []value
-	hits    []int32
-	fold    []byte
+	top        []topMember
+	topStarted bool // topPos is set
+	topDone    bool // every member is in top
+	topPos     int
+	objs       []objIndex
+	members    []topMember
+	vals       []value
+	refVals    []value
+	exp        []value
+	hits       []int32
+	fold       []byte
 }
 
 type topMember struct {
@@ -90,11 +94,18 @@ type topMember struct {
 }
 
 func (d *doc) setRecord(r *event.Record) {
-	d.rec, d.json, d.top, d.topDone = r, nil, d.top[:0], false
+	d.rec, d.json = r, nil
+	d.resetTop()
 }
 
 func (d *doc) setJSON(b []byte) {
-	d.rec, d.json, d.top, d.topDone = nil, b, d.top[:0], false
+	d.rec, d.json = nil, b
+	d.resetTop()
+}
+
+func (d *doc) resetTop() {
+	d.top, d.topStarted, d.topDone, d.topPos = d.top[:0], false, false, 0
+	d.objs, d.members = d.objs[:0], d.members[:0]
 }
 
 // text returns the record's JSON text, encoding a decoded record once.
@@ -106,21 +117,67 @@ func (d *doc) text() []byte {
 	return d.json
 }
 
-// topLevel returns the top-level member key of the record's JSON.
+// topLevel returns the top-level member key of the record's JSON. The
+// members are indexed as far as lookups need, so the early ones
+// (eventSource, eventName, userIdentity) cost no scan of the rest.
 func (d *doc) topLevel(key string) []byte {
-	if !d.topDone {
-		d.topDone = true
-		eachMember(d.text(), func(k, v []byte) bool {
-			d.top = append(d.top, topMember{k, v})
-			return true
-		})
-	}
 	for i := range d.top {
 		if keyIs(d.top[i].key, key) {
 			return d.top[i].v
 		}
 	}
+	if d.topDone {
+		return nil
+	}
+	b := d.text()
+	if !d.topStarted {
+		d.topStarted = true
+		i := ws(b, 0)
+		if i >= len(b) || b[i] != '{' {
+			d.topDone = true
+			return nil
+		}
+		d.topPos = i + 1
+	}
+	for !d.topDone {
+		k, v, ok := d.nextTop(b)
+		if !ok {
+			d.topDone = true
+			return nil
+		}
+		if keyIs(k, key) {
+			return v
+		}
+	}
 	return nil
+}
+
+// nextTop indexes the next top-level member of b.
+func (d *doc) nextTop(b []byte) (key, v []byte, ok bool) {
+	i := ws(b, d.topPos)
+	if i < len(b) && b[i] == ',' {
+		i = ws(b, i+1)
+	}
+	if i >= len(b) || b[i] != '"' {
+		return nil, nil, false
+	}
+	end := skipString(b, i)
+	if end < 0 {
+		return nil, nil, false
+	}
+	key = b[i+1 : end-1]
+	i = ws(b, end)
+	if i >= len(b) || b[i] != ':' {
+		return nil, nil, false
+	}
+	i = ws(b, i+1)
+	vend := skip(b, i)
+	if vend < 0 {
+		return nil, nil, false
+	}
+	d.topPos = vend
+	d.top = append(d.top, topMember{key, b[i:vend]})
+	return key, b[i:vend], true
 }
 
 // lookup returns the values at p: none when the field is missing, more
@@ -152,7 +209,7 @@ func (d *doc) lookupTo(p *fieldPath, out []value) []value {
 			}
 		} else if p.part != nil {
 			if part := p.part(d.rec); part != nil {
-				out = walk(part, p.rest, p.fanout, out)
+				out = d.walk(part, p.rest, p.fanout, out)
 				return out
 			} else if len(d.rec.Extra) == 0 {
 				return out
@@ -164,19 +221,19 @@ func (d *doc) lookupTo(p *fieldPath, out []value) []value {
 	if first == nil {
 		return out
 	}
-	out = walk(first, p.segs[1:], p.fanout, out)
+	out = d.walk(first, p.segs[1:], p.fanout, out)
 	return out
 }
 
 // walk appends the values at path below b.
-func walk(b []byte, path []seg, fanout bool, out []value) []value {
+func (d *doc) walk(b []byte, path []seg, fanout bool, out []value) []value {
 	if len(path) == 0 {
 		return append(out, rawValue(b))
 	}
 	s := path[0]
 	if s.index >= 0 {
 		if v := element(b, s.index); v != nil {
-			return walk(v, path[1:], fanout, out)
+			return d.walk(v, path[1:], fanout, out)
 		}
 		return out
 	}
@@ -186,8 +243,8 @@ func walk(b []byte, path []seg, fanout bool, out []value) []value {
 	}
 	switch b[i] {
 	case '{':
-		if v := member(b, s.key); v != nil {
-			return walk(v, path[1:], fanout, out)
+		if v := d.member(b, s.key); v != nil {
+			return d.walk(v, path[1:], fanout, out)
 		}
 	case '[':
 		if !fanout {
@@ -198,11 +255,48 @@ func walk(b []byte, path []seg, fanout bool, out []value) []value {
 			if !ok {
 				break
 			}
-			out = walk(v, path, fanout, out)
+			out = d.walk(v, path, fanout, out)
 			j = next
 		}
 	}
 	return out
+}
+
+// member returns the value of key in the object b. Objects that several
+// rules look into (userIdentity, requestParameters) are indexed once per
+// record, not scanned again for each field.
+func (d *doc) member(b []byte, key string) []byte {
+	if len(b) < 128 {
+		return member(b, key)
+	}
+	o := -1
+	for i := range d.objs {
+		if &d.objs[i].obj[0] == &b[0] && len(d.objs[i].obj) == len(b) {
+			o = i
+			break
+		}
+	}
+	if o < 0 {
+		from := len(d.members)
+		eachMember(b, func(k, v []byte) bool {
+			d.members = append(d.members, topMember{k, v})
+			return true
+		})
+		d.objs = append(d.objs, objIndex{obj: b, from: from, to: len(d.members)})
+		o = len(d.objs) - 1
+	}
+	for _, m := range d.members[d.objs[o].from:d.objs[o].to] {
+		if keyIs(m.key, key) {
+			return m.v
+		}
+	}
+	return nil
+}
+
+// objIndex is an object of the record whose members are in doc.members.
+type objIndex struct {
+	obj      []byte
+	from, to int
 }
 
 // compilePath attaches the decoded-record readers to a path.

@@ -23,7 +23,7 @@ func FuzzParsePattern(f *testing.F) {
 			return
 		}
 		r.MatchJSON([]byte(record))
-		NewSet(r).MatchJSON([]byte(record), func(*Rule) {})
+		NewSet(r).MatchJSON([]byte(record), func(JSONFinding) {})
 	})
 }
 
@@ -43,6 +43,6 @@ func FuzzParseSigma(f *testing.F) {
 		for _, r := range rules {
 			r.MatchJSON([]byte(record))
 		}
-		NewSet(rules...).MatchJSON([]byte(record), func(*Rule) {})
+		NewSet(rules...).MatchJSON([]byte(record), func(JSONFinding) {})
 	})
 }

@@ -20,17 +20,26 @@ func ws(b []byte, i int) int {
 	return i
 }
 
+// stringStop marks the bytes that stop a scan through a string.
+var stringStop = [256]bool{'"': true, '\\': true}
+
 // skipString returns the index after the string starting at b[i] == '"'.
 func skipString(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
+	for i++; ; {
+		for i+4 <= len(b) && !stringStop[b[i]] && !stringStop[b[i+1]] && !stringStop[b[i+2]] && !stringStop[b[i+3]] {
+			i += 4
+		}
+		for i < len(b) && !stringStop[b[i]] {
 			i++
-		case '"':
+		}
+		if i >= len(b) {
+			return -1
+		}
+		if b[i] == '"' {
 			return i + 1
 		}
+		i += 2 // a backslash and the byte it escapes
 	}
-	return -1
 }
 
 // skip returns the index after the value starting at b[i], or -1.
@@ -111,8 +120,10 @@ func eachMember(b []byte, fn func(key, v []byte) bool) {
 
 // keyIs reports whether the raw key (JSON string contents) is k.
 func keyIs(raw []byte, k string) bool {
-	if len(raw) == len(k) && string(raw) == k {
-		return true
+	if len(raw) <= len(k) {
+		// An escape is longer than the character it stands for, so a raw
+		// key no longer than k is k only if it is k byte for byte.
+		return len(raw) == len(k) && string(raw) == k
 	}
 	for _, c := range raw {
 		if c == '\\' {

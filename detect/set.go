@@ -71,20 +71,45 @@ func (s *Set) Match(rec *event.Record, fn func(*Rule)) {
 	s.match(d, rec.EventSource, rec.EventName, fn)
 }
 
+// JSONFinding is a rule that matched a record's JSON text, with the
+// record's identifying members ("" when absent or not strings), read while
+// the rules were.
+type JSONFinding struct {
+	Rule      *Rule
+	Record    []byte // the JSON text given to MatchJSON
+	EventID   string
+	EventName string
+	EventTime string
+	AWSRegion string
+}
+
 // MatchJSON calls fn with each rule that matches the record whose JSON
-// text is b (one record, as event.Scanner.Bytes gives it).
-func (s *Set) MatchJSON(b []byte, fn func(*Rule)) {
+// text is b (one record, as event.Scanner.Bytes gives it). The finding's
+// strings may alias b.
+func (s *Set) MatchJSON(b []byte, fn func(JSONFinding)) {
 	d := getDoc()
 	defer putDoc(d)
 	d.setJSON(b)
-	var src, name string
-	if v := d.topLevel("eventSource"); v != nil {
-		src = rawValue(v).s
+	src, name := d.topText("eventSource"), d.topText("eventName")
+	var f JSONFinding
+	s.match(d, src, name, func(r *Rule) {
+		if f.Rule == nil {
+			f = JSONFinding{Record: b, EventID: d.topText("eventID"), EventName: name,
+				EventTime: d.topText("eventTime"), AWSRegion: d.topText("awsRegion")}
+		}
+		f.Rule = r
+		fn(f)
+	})
+}
+
+// topText returns a top-level string member of the record's JSON.
+func (d *doc) topText(key string) string {
+	if v := d.topLevel(key); v != nil {
+		if tv := rawValue(v); tv.kind == event.String {
+			return tv.s
+		}
 	}
-	if v := d.topLevel("eventName"); v != nil {
-		name = rawValue(v).s
-	}
-	s.match(d, src, name, fn)
+	return ""
 }
 
 func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {

@@ -309,7 +309,7 @@ func TestSigmaHQRules(t *testing.T) {
 				t.Errorf("%s: %s: Match (decoded) = %v on %s", file, c.name, got, b)
 			}
 			inSet := false
-			set.MatchJSON(b, func(m *Rule) { inSet = inSet || m == r })
+			set.MatchJSON(b, func(f JSONFinding) { inSet = inSet || f.Rule == r })
 			if inSet != c.want {
 				t.Errorf("%s: %s: Set.MatchJSON reports the rule: %v", file, c.name, inSet)
 			}

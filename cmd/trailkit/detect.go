@@ -68,8 +68,7 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 						return err
 					}
 				}
-				rec := sc.Bytes()
-				set.MatchJSON(rec, func(rule *detect.Rule) { w.write(rule, rec) })
+				set.MatchJSON(sc.Bytes(), w.write)
 				if w.err != nil {
 					return w.err
 				}
@@ -129,14 +128,12 @@ type findingWriter struct {
 	err  error
 }
 
-func (w *findingWriter) write(r *detect.Rule, rec []byte) {
+func (w *findingWriter) write(f detect.JSONFinding) {
 	w.n++
-	id, _ := event.Get(rec, "eventID").Text()
-	name, _ := event.Get(rec, "eventName").Text()
-	when, _ := event.Get(rec, "eventTime").Text()
+	r := f.Rule
 	b := w.buf[:0]
 	if w.ocsf {
-		b = appendOCSF(b, r, rec, id, name, when)
+		b = appendOCSF(b, f)
 	} else {
 		b = append(b, `{"rule_id":`...)
 		b = jsonscan.AppendString(b, r.ID)
@@ -151,13 +148,13 @@ func (w *findingWriter) write(r *detect.Rule, rec []byte) {
 			b = jsonscan.AppendString(b, r.Author)
 		}
 		b = append(b, `,"eventID":`...)
-		b = jsonscan.AppendString(b, id)
+		b = jsonscan.AppendString(b, f.EventID)
 		b = append(b, `,"eventTime":`...)
-		b = jsonscan.AppendString(b, when)
+		b = jsonscan.AppendString(b, f.EventTime)
 		b = append(b, `,"eventName":`...)
-		b = jsonscan.AppendString(b, name)
+		b = jsonscan.AppendString(b, f.EventName)
 		b = append(b, `,"record":`...)
-		b = append(b, rec...)
+		b = append(b, f.Record...)
 		b = append(b, '}')
 	}
 	b = append(b, '\n')
@@ -182,16 +179,16 @@ var ocsfSeverity = map[string]struct {
 // appendOCSF writes a finding as an OCSF 1.1 Detection Finding (class
 // 2004, activity Create): the rule is the analytic, the record the
 // evidence.
-func appendOCSF(b []byte, r *detect.Rule, rec []byte, id, name, when string) []byte {
+func appendOCSF(b []byte, f detect.JSONFinding) []byte {
+	r := f.Rule
 	sev, ok := ocsfSeverity[r.Level]
 	if !ok {
 		sev.id, sev.name = 99, "Other"
 	}
 	var ms int64
-	if t, err := time.Parse(time.RFC3339, when); err == nil {
+	if t, err := time.Parse(time.RFC3339, f.EventTime); err == nil {
 		ms = t.UnixMilli()
 	}
-	region, _ := event.Get(rec, "awsRegion").Text()
 	b = append(b, `{"activity_id":1,"activity_name":"Create","category_uid":2,"category_name":"Findings","class_uid":2004,"class_name":"Detection Finding","type_uid":200401,"type_name":"Detection Finding: Create","severity_id":`...)
 	b = strconv.AppendInt(b, int64(sev.id), 10)
 	b = append(b, `,"severity":`...)
@@ -199,7 +196,7 @@ func appendOCSF(b []byte, r *detect.Rule, rec []byte, id, name, when string) []b
 	b = append(b, `,"status_id":1,"status":"New","time":`...)
 	b = strconv.AppendInt(b, ms, 10)
 	b = append(b, `,"metadata":{"version":"1.1.0","product":{"name":"trailkit","vendor_name":"trailkit"}},"finding_info":{"uid":`...)
-	b = jsonscan.AppendString(b, r.ID+":"+id)
+	b = jsonscan.AppendString(b, r.ID+":"+f.EventID)
 	b = append(b, `,"title":`...)
 	b = jsonscan.AppendString(b, r.Title)
 	b = append(b, `,"analytic":{"uid":`...)
@@ -214,11 +211,11 @@ func appendOCSF(b []byte, r *detect.Rule, rec []byte, id, name, when string) []b
 		b = jsonscan.AppendString(b, "rule by "+r.Author)
 	}
 	b = append(b, `},"cloud":{"provider":"AWS","region":`...)
-	b = jsonscan.AppendString(b, region)
+	b = jsonscan.AppendString(b, f.AWSRegion)
 	b = append(b, `},"api":{"operation":`...)
-	b = jsonscan.AppendString(b, name)
+	b = jsonscan.AppendString(b, f.EventName)
 	b = append(b, `},"evidences":[{"data":`...)
-	b = append(b, rec...)
+	b = append(b, f.Record...)
 	b = append(b, `}]}`...)
 	return b
 }
