@@ -33,7 +33,10 @@ const DefaultMaxRecordBytes = 16 << 20
 //     the record under "detail";
 //   - a CloudWatch Logs subscription payload: base64 gzip text, the same
 //     wrapped as {"awslogs":{"data":...}}, or its decoded JSON with the
-//     records in logEvents[].message.
+//     records in logEvents[].message;
+//   - what `aws cloudtrail lookup-events` (and `trailkit lookup --output
+//     json`) prints, {"Events":[...],"NextToken":...}, one page or many
+//     concatenated, with each record in Events[].CloudTrailEvent.
 //
 // Each record is validated as JSON (UTF-8, nesting, syntax) before Scan
 // returns it, and so is everything around it: separators, the other members
@@ -739,7 +742,7 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 		// CloudWatch Logs checks that a destination is reachable with
 		// these; their log events are not records.
 		return false, nil
-	case env.messageType != "":
+	case env.messageType != "", env.lookupEvents:
 		s.pending = env.messages
 		return false, nil
 	}
@@ -749,7 +752,7 @@ func (s *Scanner) classify(v []byte) (bool, error) {
 
 // envelopeKeys are the top-level keys that mark an object as an envelope
 // (EventBridge event, CloudWatch Logs payload) rather than a record.
-var envelopeKeys = map[string]bool{`"detail"`: true, `"detail-type"`: true, `"awslogs"`: true, `"messageType"`: true, `"logEvents"`: true}
+var envelopeKeys = map[string]bool{`"detail"`: true, `"detail-type"`: true, `"awslogs"`: true, `"messageType"`: true, `"logEvents"`: true, `"Events"`: true}
 
 // embed starts a sub-scanner on base64 gzip text found at input offset
 // s.off+s.r. The text may alias s.buf: Scan reads nothing more into the
@@ -768,7 +771,9 @@ type envelope struct {
 	detailOff   int
 	awslogsData string
 	messageType string
-	messages    [][]byte
+	messages    [][]byte // the records of logEvents[].message or Events[].CloudTrailEvent
+	// lookupEvents is set for LookupEvents output: an Events array.
+	lookupEvents bool
 }
 
 func (e *envelope) read(v []byte, base int64) error {
@@ -810,9 +815,17 @@ func (e *envelope) read(v []byte, base int64) error {
 			}
 		case "logEvents":
 			if p.Peek() == '[' {
-				if err := e.readLogEvents(&p); err != nil {
+				if err := e.readEmbedded(&p, "message", "a log event object"); err != nil {
 					return err
 				}
+				continue
+			}
+		case "Events":
+			if p.Peek() == '[' {
+				if err := e.readEmbedded(&p, "CloudTrailEvent", "an event object"); err != nil {
+					return err
+				}
+				e.lookupEvents = true
 				continue
 			}
 		}
@@ -846,7 +859,10 @@ func (e *envelope) readAWSLogs(p *parser) error {
 	return nil
 }
 
-func (e *envelope) readLogEvents(p *parser) error {
+// readEmbedded reads an array of objects whose member key is a record
+// written as a JSON string: CloudWatch Logs' logEvents[].message, or
+// LookupEvents' Events[].CloudTrailEvent.
+func (e *envelope) readEmbedded(p *parser, key, what string) error {
 	p.Pos++
 	for p.Peek() != ']' {
 		if p.Buf[p.Pos] == ',' {
@@ -854,26 +870,33 @@ func (e *envelope) readLogEvents(p *parser) error {
 			p.WS()
 		}
 		if p.Peek() != '{' {
-			return p.Unexpected("a log event object")
+			return p.Unexpected(what)
 		}
+		found := false
 		p.Pos++
 		for p.Peek() != '}' {
 			if p.Buf[p.Pos] == ',' {
 				p.Pos++
 				p.WS()
 			}
-			key, _ := p.Str()
+			k, _ := p.Str()
 			p.Peek()
 			p.Pos++
-			if key == "message" && p.Peek() == '"' {
+			if k == key && p.Peek() == '"' {
 				m, _ := p.Str()
 				e.messages = append(e.messages, []byte(m))
+				found = true
 				continue
 			}
 			p.WS()
 			if err := p.SkipValue(); err != nil {
 				return err
 			}
+		}
+		if !found {
+			// Nothing is dropped silently: an element without its record
+			// is an error, not an element skipped.
+			return p.Errorf("%s without a %q string", what, key)
 		}
 		p.Pos++
 	}

@@ -48,6 +48,12 @@ func TestScannerForms(t *testing.T) {
 	cwl := `{"messageType":"DATA_MESSAGE","owner":"123456789012","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[` +
 		`{"id":"1","timestamp":1,"message":` + quote(lines[0]) + `},{"id":"2","timestamp":2,"message":` + quote(lines[1]) + `}]}`
 	cwlB64 := base64.StdEncoding.EncodeToString(gz(t, []byte(cwl)))
+	// What `aws cloudtrail lookup-events` prints: the record as a string,
+	// beside the summary fields; a page with a NextToken, then the last.
+	lookupEvent := func(i int) string {
+		return `{"EventId":"e` + fmt.Sprint(i) + `","EventName":"X","ReadOnly":"true","EventTime":"2026-01-02T03:04:05+00:00","EventSource":"s3.amazonaws.com","Resources":[],"CloudTrailEvent":` + quote(lines[i]) + `}`
+	}
+	lookup := `{"Events":[` + lookupEvent(0) + `,` + lookupEvent(1) + `],"NextToken":"abc"}` + "\n" + `{"Events":[` + lookupEvent(2) + `]}`
 	tests := []struct {
 		name string
 		in   []byte
@@ -64,6 +70,8 @@ func TestScannerForms(t *testing.T) {
 		{"CloudWatch Logs decoded payload", []byte(cwl), []string{rec(0), rec(1)}},
 		{"CloudWatch Logs base64 payload", []byte(cwlB64), []string{rec(0), rec(1)}},
 		{"CloudWatch Logs Lambda event", []byte(`{"awslogs":{"data":"` + cwlB64 + `"}}`), []string{rec(0), rec(1)}},
+		{"lookup-events output, two pages", []byte(lookup), []string{rec(0), rec(1), rec(2)}},
+		{"lookup-events output, no events", []byte(`{"Events":[]}`), nil},
 		{"empty log file", []byte(`{"Records":[]}`), nil},
 		{"empty input", nil, nil},
 		{"mixed sequence", []byte(logFile + "\n" + string(lines[2])), []string{rec(0), rec(1), rec(2)}},
@@ -193,6 +201,9 @@ func TestScannerErrors(t *testing.T) {
 		{"record not an object", []byte(`{"Records":[1]}`), "must be a JSON object", 0, 12},
 		{"unterminated array", []byte(`{"Records":[{"a":1}`), "unexpected end of input", 1, -1},
 		{"bad top-level value", []byte(`nope`), "unexpected 'n'", 0, 0},
+		{"lookup event without its record", []byte(`{"Events":[{"EventId":"e1","EventName":"X"}]}`), `an event object without a "CloudTrailEvent" string`, 0, -1},
+		{"lookup event record not JSON", []byte(`{"Events":[{"CloudTrailEvent":"{not json"}]}`), "unexpected 'n', want a string key", 0, -1},
+		{"log event without its message", []byte(`{"messageType":"DATA_MESSAGE","logEvents":[{"id":"1"}]}`), `a log event object without a "message" string`, 0, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
