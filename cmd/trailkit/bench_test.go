@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -226,4 +227,83 @@ func BenchmarkCatCount(b *testing.B) {
 	if maxRSS >= 64<<20 {
 		b.Errorf("peak RSS %d MiB, want under 64 MiB", maxRSS>>20)
 	}
+}
+
+// BenchmarkExport reports trailkit export's time on the generated log file
+// as a ratio of the gunzip floor measured just before each run (x-floor,
+// x-floor-best, x-floor-worst as in BenchmarkCatCount), its peak RSS, and the
+// Parquet bytes written as a ratio of the .json.gz bytes. It fails if the
+// peak RSS reaches 256 MiB.
+func BenchmarkExport(b *testing.B) {
+	for _, format := range []string{"cloudtrail", "ocsf"} {
+		b.Run(format, func(b *testing.B) { benchExport(b, format) })
+	}
+}
+
+func benchExport(b *testing.B, format string) {
+	n := benchRecords()
+	path := benchLogFile(b, n)
+	bin := buildTrailkit(b)
+	launcher := buildLauncher(b)
+	gz, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var floor, export time.Duration
+	var parquetBytes, maxRSS int64
+	best, worst := 1e9, 0.0
+	for b.Loop() {
+		out := filepath.Join(b.TempDir(), "lake")
+		f, _ := gunzipFloor(b, path)
+		start := time.Now()
+		m := runMeasured(b, launcher, nil, bin, "export", "--format", format, "--out", out, path)
+		c := time.Since(start)
+		if m.code != 0 {
+			b.Fatalf("trailkit export: exit %d: %s", m.code, m.stderr)
+		}
+		if !strings.Contains(m.stderr, fmt.Sprintf("exported %d records", n)) {
+			b.Fatalf("export said %q, want %d records", m.stderr, n)
+		}
+		floor += f
+		export += c
+		r := float64(c) / float64(f)
+		best, worst = min(best, r), max(worst, r)
+		maxRSS = max(maxRSS, m.peakRSS)
+		parquetBytes = dirBytes(b, out)
+	}
+	b.ReportMetric(float64(export)/float64(floor), "x-floor")
+	b.ReportMetric(best, "x-floor-best")
+	b.ReportMetric(worst, "x-floor-worst")
+	b.ReportMetric(float64(parquetBytes)/float64(gz.Size()), "parquet/gz")
+	b.ReportMetric(float64(parquetBytes)/1e6, "parquet-MB")
+	b.ReportMetric(float64(gz.Size())/1e6, "gz-MB")
+	b.ReportMetric(float64(maxRSS)/(1<<20), "peak-RSS-MiB")
+	if maxRSS >= 256<<20 {
+		b.Errorf("peak RSS %d MiB, want under 256 MiB", maxRSS>>20)
+	}
+}
+
+// dirBytes is the size of the regular files under dir.
+func dirBytes(b *testing.B, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir // the directory sink's metadata
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err == nil {
+			n += info.Size()
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }
