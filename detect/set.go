@@ -28,36 +28,83 @@ func putDoc(d *doc) {
 // safe for concurrent use.
 type Set struct {
 	rules    []*Rule
-	byName   map[uint64][]int32 // foldHash(eventName) → rule indexes
-	bySource map[uint64][]int32 // foldHash(eventSource) → rule indexes
+	byName   hindex // foldHash(eventName) → rule indexes
+	bySource hindex // foldHash(eventSource) → rule indexes
 	always   []int32
 }
 
 // NewSet indexes rules. Findings come in the order of rules.
 func NewSet(rules ...*Rule) *Set {
-	s := &Set{rules: rules, byName: map[uint64][]int32{}, bySource: map[uint64][]int32{}}
+	s := &Set{rules: rules}
+	byName, bySource := map[uint64][]int32{}, map[uint64][]int32{}
 	for i, r := range rules {
 		c := constraints(r.root)
 		switch {
 		case c.names != nil:
 			for _, n := range c.names {
 				h := foldHash(n)
-				if !slices.Contains(s.byName[h], int32(i)) {
-					s.byName[h] = append(s.byName[h], int32(i))
+				if !slices.Contains(byName[h], int32(i)) {
+					byName[h] = append(byName[h], int32(i))
 				}
 			}
 		case c.sources != nil:
 			for _, n := range c.sources {
 				h := foldHash(n)
-				if !slices.Contains(s.bySource[h], int32(i)) {
-					s.bySource[h] = append(s.bySource[h], int32(i))
+				if !slices.Contains(bySource[h], int32(i)) {
+					bySource[h] = append(bySource[h], int32(i))
 				}
 			}
 		default:
 			s.always = append(s.always, int32(i))
 		}
 	}
+	s.byName, s.bySource = newHindex(byName), newHindex(bySource)
 	return s
+}
+
+// hindex is a small open-addressing table from a foldHash to rule
+// indexes: cheaper to probe than a Go map, which matters on Emit's path.
+type hindex struct {
+	mask  uint64
+	slots []hslot
+}
+
+type hslot struct {
+	h     uint64 // 0 marks an empty slot (foldHash never returns 0)
+	rules []int32
+}
+
+func newHindex(m map[uint64][]int32) hindex {
+	if len(m) == 0 {
+		return hindex{}
+	}
+	n := 8
+	for n < 2*len(m) {
+		n *= 2
+	}
+	x := hindex{mask: uint64(n - 1), slots: make([]hslot, n)}
+	for h, rules := range m {
+		i := h & x.mask
+		for x.slots[i].h != 0 {
+			i = (i + 1) & x.mask
+		}
+		x.slots[i] = hslot{h, rules}
+	}
+	return x
+}
+
+func (x *hindex) get(h uint64) []int32 {
+	if x.slots == nil {
+		return nil
+	}
+	for i := h & x.mask; ; i = (i + 1) & x.mask {
+		switch x.slots[i].h {
+		case h:
+			return x.slots[i].rules
+		case 0:
+			return nil
+		}
+	}
 }
 
 // Rules returns the set's rules.
@@ -119,14 +166,14 @@ func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 			hits = append(hits, i)
 		}
 	}
-	if len(s.bySource) > 0 {
-		for _, i := range s.bySource[foldHash(src)] {
+	if s.bySource.slots != nil {
+		for _, i := range s.bySource.get(foldHash(src)) {
 			if s.rules[i].root.eval(d) {
 				hits = append(hits, i)
 			}
 		}
 	}
-	for _, i := range s.byName[foldHash(name)] {
+	for _, i := range s.byName.get(foldHash(name)) {
 		if s.rules[i].root.eval(d) {
 			hits = append(hits, i)
 		}
@@ -146,29 +193,30 @@ func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 // match. Rules are indexed under ASCII values only (see exactValues), for
 // which ASCII folding is the whole of case-insensitive equality.
 func foldHash(s string) uint64 {
-	h := uint64(14695981039346656037) ^ uint64(len(s))
-	for len(s) > 0 {
+	// The length and the first and last eight bytes: enough to tell
+	// eventNames and eventSources apart, in constant time.
+	h := (uint64(14695981039346656037) ^ uint64(len(s))) * 1099511628211
+	if len(s) < 8 {
 		var w uint64
-		n := 8
-		if len(s) >= 8 {
-			w = binary.LittleEndian.Uint64(stringBytes(s[:8]))
-		} else {
-			n = len(s)
-			for i := n - 1; i >= 0; i-- {
-				w = w<<8 | uint64(s[i])
-			}
+		for i := len(s) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(s[i])
 		}
-		s = s[n:]
-		// Set bit 5 of the ASCII upper-case letters, eight bytes at once.
-		low7 := w & 0x7f7f7f7f7f7f7f7f
-		geA := low7 + 0x3f3f3f3f3f3f3f3f // high bit set where byte >= 'A'
-		gtZ := low7 + 0x2525252525252525 // high bit set where byte > 'Z'
-		upper := geA &^ gtZ &^ w & 0x8080808080808080
-		w |= upper >> 2
-		h = (h ^ w) * 1099511628211
-		h ^= h >> 29
+		return mix(h, w)
 	}
-	return h
+	h = mix(h, binary.LittleEndian.Uint64(stringBytes(s[:8])))
+	return mix(h, binary.LittleEndian.Uint64(stringBytes(s[len(s)-8:])))
+}
+
+// mix folds the ASCII upper-case letters of w to lower case, eight bytes
+// at once, and mixes w into h.
+func mix(h, w uint64) uint64 {
+	low7 := w & 0x7f7f7f7f7f7f7f7f
+	geA := low7 + 0x3f3f3f3f3f3f3f3f // high bit set where byte >= 'A'
+	gtZ := low7 + 0x2525252525252525 // high bit set where byte > 'Z'
+	w |= (geA &^ gtZ &^ w & 0x8080808080808080) >> 2
+	h = (h ^ w) * 1099511628211
+	h ^= h >> 29
+	return max(h, 1) // 0 marks an empty hindex slot
 }
 
 // constraint is what a condition says about the eventName and

@@ -12,7 +12,7 @@ func TestFoldHash(t *testing.T) {
 			t.Errorf("foldHash(%q) != foldHash(%q)", pair[0], pair[1])
 		}
 	}
-	for _, pair := range [][2]string{{"@", "`"}, {"[", "{"}, {"ab", "ab\x00"}, {"CreateRoute", "CreateRoutes"}} {
+	for _, pair := range [][2]string{{"@", "`"}, {"[", "{"}, {"ab", "ab\x00"}, {"CreateRoute", "CreateRoutes"}, {"DescribeInstances", "DescribeInstancez"}} {
 		if foldHash(pair[0]) == foldHash(pair[1]) {
 			t.Errorf("foldHash(%q) == foldHash(%q)", pair[0], pair[1])
 		}
