@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/trailkit/trailkit/digest"
-	"github.com/trailkit/trailkit/sink"
 )
 
 // digestPeriod is the length of a digest's period.
@@ -40,13 +39,9 @@ type sinkDigests struct {
 	d     *digests
 	idx   int // in t.sinks, as the journal names it
 	s     *sinkState
-	store sink.Store // nil when the sink cannot be read: chains start afresh
-	// excl creates digests exclusively; nil for a sink without
-	// PutIfAbsent, whose digests are put (one writer only).
-	excl sink.ExclusiveSink
-	// seen caches the digests read or written: immutable, so cached
-	// by key; pruned to the lookback.
-	seen map[string]*sealedDigest
+	// sealer seals the chains in the sink; its store is nil when the
+	// sink cannot be read: the chains are this process's alone.
+	sealer *sealer
 
 	mu      sync.Mutex
 	periods []*period // oldest first; the last is open while logging
@@ -78,9 +73,10 @@ func newDigests(t *Trail, now time.Time) *digests {
 			quit:    make(chan struct{}),
 			done:    make(chan struct{}),
 		}
-		sd.store, _ = sink.As[sink.Store](s.sink)
-		sd.excl, _ = sink.As[sink.ExclusiveSink](s.sink)
-		sd.seen = make(map[string]*sealedDigest)
+		sd.sealer = newSealer(s.sink, t.cfg.S3KeyPrefix, t.cfg.OrganizationID, func(key string, err error) {
+			now := t.clock.Now()
+			s.record(now, now, true, key, err)
+		})
 		sd.known[routeKey{account: t.cfg.AccountID, region: t.cfg.HomeRegion}] = true
 		if t.cfg.IncludeGlobalServiceEvents {
 			sd.known[routeKey{account: t.cfg.AccountID, region: globalRegion}] = true
@@ -324,7 +320,7 @@ func (sd *sinkDigests) seal(p *period, keys []routeKey) (map[routeKey][]digest.L
 		// A file in the journal may have been put again from the spool
 		// after a crash: same key, same bytes, listed once.
 		logs = slices.CompactFunc(logs, func(a, b digest.LogFile) bool { return a.Key == b.Key })
-		if sd.store == nil {
+		if sd.sealer.store == nil {
 			// Nothing to read back: this process's chain alone.
 			obj, err := c.Seal(t.deliverCtx, start, end, logs)
 			if err != nil {
@@ -383,7 +379,9 @@ func (sd *sinkDigests) sealShared(c *digest.Chain, k routeKey, start, end time.T
 	p := t.cfg.Delivery.Retry
 	backoff := p.InitialBackoff
 	for {
-		left, err := sd.sealOwed(c, k, start, end, own)
+		ctx, cancel := context.WithTimeout(t.deliverCtx, p.AttemptTimeout)
+		left, err := sd.sealer.sealOwed(ctx, c, k, start, end, own)
+		cancel()
 		if err == nil {
 			return left, true
 		}

@@ -23,6 +23,32 @@ import (
 // dated up to a day before its end, that no digest lists yet.
 const lookback = 24 * time.Hour
 
+// sealer seals digests of chains in a store shared with other writers:
+// the part of a trail's digests that `trailkit seal` uses alone.
+type sealer struct {
+	store         sink.Store
+	bucket        string // the sink's Bucket()
+	prefix, orgID string // of the trail's keys
+	// put creates a digest: PutIfAbsent of an ExclusiveSink (Put for a
+	// sink without it, which only one writer may use).
+	put func(ctx context.Context, obj sink.Object) error
+	// report notes a digest put (err nil) or a file that could not be
+	// read.
+	report func(key string, err error)
+	// seen caches the digests read or written: immutable, so cached by
+	// key; pruned to the lookback.
+	seen map[string]*sealedDigest
+}
+
+func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
+	sd := &sealer{bucket: s.Bucket(), prefix: prefix, orgID: orgID, put: s.Put, report: report, seen: make(map[string]*sealedDigest)}
+	sd.store, _ = sink.As[sink.Store](s)
+	if x, ok := sink.As[sink.ExclusiveSink](s); ok {
+		sd.put = x.PutIfAbsent
+	}
+	return sd
+}
+
 // sealedDigest is what a trail keeps of a digest of its chains that it
 // read or wrote: digests are immutable, so it is cached by key.
 type sealedDigest struct {
@@ -40,10 +66,7 @@ type sealedDigest struct {
 // plus the files in own this trail delivered in the period. If another
 // writer sealed end's digest first, sealOwed returns the files of own it
 // does not list (delivered after its listing), for the next digest.
-func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Time, own []digest.LogFile) ([]digest.LogFile, error) {
-	t := sd.d.t
-	ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Delivery.Retry.AttemptTimeout)
-	defer cancel()
+func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, start, end time.Time, own []digest.LogFile) ([]digest.LogFile, error) {
 	ownByKey := make(map[string]digest.LogFile, len(own))
 	for _, lf := range own {
 		ownByKey[lf.Key] = lf
@@ -91,7 +114,7 @@ func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Tim
 		for ; !hour.After(end); hour = hour.Add(time.Hour) {
 			var logs []digest.LogFile
 			for _, l := range stored {
-				if l.at.After(hour) || listed[sd.s.sink.Bucket()+"/"+l.key] {
+				if l.at.After(hour) || listed[sd.bucket+"/"+l.key] {
 					continue
 				}
 				lf, ok := ownByKey[l.key]
@@ -99,8 +122,7 @@ func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Tim
 					if lf, err = readLogFile(ctx, sd.store, l.key); errors.Is(err, errUnreadableLog) {
 						// Not a log file this trail wrote; the
 						// validator reports it.
-						now := t.clock.Now()
-						sd.s.record(now, now, true, "read "+l.key, err)
+						sd.report("read "+l.key, err)
 						continue
 					} else if err != nil {
 						return nil, err
@@ -122,11 +144,7 @@ func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Tim
 			if err != nil {
 				return nil, err
 			}
-			if sd.excl != nil {
-				err = sd.excl.PutIfAbsent(ctx, obj)
-			} else {
-				err = sd.s.sink.Put(ctx, obj)
-			}
+			err = sd.put(ctx, obj)
 			if errors.Is(err, sink.ErrExists) {
 				raced = true // another writer sealed the hour: link to it
 				break
@@ -134,8 +152,7 @@ func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Tim
 			if err != nil {
 				return nil, err
 			}
-			now := t.clock.Now()
-			sd.s.record(now, now, true, obj.Key, nil)
+			sd.report(obj.Key, nil)
 			crashPoint("digest-put")
 			d := &sealedDigest{end: hour, prev: prev, logs: make(map[string]bool, len(logs))}
 			for _, lf := range logs {
@@ -155,7 +172,7 @@ func (sd *sinkDigests) sealOwed(c *digest.Chain, k routeKey, start, end time.Tim
 // tip back to the first ending before from, following the previous-digest
 // links (one chain: no digest is missed), reading those not cached. A
 // digest that cannot be found ends the walk: the validator reports it.
-func (sd *sinkDigests) listedSince(ctx context.Context, tip *digest.File, from time.Time) (map[string]bool, error) {
+func (sd *sealer) listedSince(ctx context.Context, tip *digest.File, from time.Time) (map[string]bool, error) {
 	listed := make(map[string]bool)
 	if tip == nil {
 		return listed, nil
@@ -190,12 +207,12 @@ func (sd *sinkDigests) listedSince(ctx context.Context, tip *digest.File, from t
 }
 
 // remember caches what a digest lists.
-func (sd *sinkDigests) remember(f *digest.File) *sealedDigest {
+func (sd *sealer) remember(f *digest.File) *sealedDigest {
 	if d := sd.seen[f.DigestS3Object]; d != nil {
 		return d
 	}
 	d := &sealedDigest{end: f.DigestEndTime, logs: make(map[string]bool, len(f.LogFiles))}
-	if f.PreviousDigestS3Bucket == sd.s.sink.Bucket() {
+	if f.PreviousDigestS3Bucket == sd.bucket {
 		d.prev = f.PreviousDigestS3Object
 	}
 	for _, l := range f.LogFiles {
@@ -217,15 +234,14 @@ type storedLog struct {
 // organization, account, Region, the name's form); files another process
 // delivered to the same directories are taken for this trail's (see the
 // package doc).
-func (sd *sinkDigests) storedLogs(ctx context.Context, k routeKey, from, to time.Time) ([]storedLog, error) {
-	t := sd.d.t
+func (sd *sealer) storedLogs(ctx context.Context, k routeKey, from, to time.Time) ([]storedLog, error) {
 	from, to = from.UTC().Truncate(time.Minute), to.UTC()
 	var out []storedLog
 	for _, dir := range [...]string{dirLogs, dirInsights} {
 		for day := from.Truncate(24 * time.Hour); !day.After(to); day = day.AddDate(0, 0, 1) {
 			// The key of the day's first file gives the directory and
 			// the name's fixed part.
-			sample := logKey(t.cfg.S3KeyPrefix, t.cfg.OrganizationID, k.account, k.region, dir, day, strings.Repeat("0", uniqueLen))
+			sample := logKey(sd.prefix, sd.orgID, k.account, k.region, dir, day, strings.Repeat("0", uniqueLen))
 			name := sample[strings.LastIndexByte(sample, '/')+1:]
 			prefix := sample[:len(sample)-len(name)]
 			fixed := name[:len(name)-len("20060102T1504Z_")-uniqueLen-len(".json.gz")]

@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/miniotest"
+	"github.com/trailkit/trailkit/internal/synth"
+	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
+)
+
+// sharedT0 is when the shared trails' records start.
+var sharedT0 = time.Date(2026, 6, 1, 9, 10, 0, 0, time.UTC)
+
+const sharedAccount = "111122223333"
+
+var sharedRegions = []string{"eu-west-1", "us-east-1"}
+
+// sharedFixture is a built trailkit, a signing key and a MinIO bucket for
+// trails written by several processes.
+type sharedFixture struct {
+	bin, priv, pub   string
+	keyList, wrapper string
+	env              []string // MinIO endpoint and credentials, the AWS CLI's config
+	srv              *miniotest.Server
+	bucket           string
+	key              digest.PublicKey
+	dir              string
+}
+
+func newSharedFixture(t *testing.T) *sharedFixture {
+	t.Helper()
+	if out, err := exec.Command("python3", "-c", "import awscli").CombinedOutput(); err != nil {
+		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli': %v\n%s\nThis test needs the AWS CLI (awscli 1.x for Python): run `make deps`.", err, out)
+	}
+	f := &sharedFixture{bin: buildTrailkit(t), dir: t.TempDir(), bucket: "shared"}
+	key, pub := keygenPair(t, f.bin)
+	f.pub = pub
+	f.key = digest.NewPublicKey(&key.PublicKey)
+	pemKey, err := digest.MarshalPrivateKeyPEM(key)
+	require.NoError(t, err)
+	f.priv = filepath.Join(f.dir, "key.pem")
+	require.NoError(t, os.WriteFile(f.priv, pemKey, 0o600))
+	f.srv = miniotest.Start(t)
+	f.srv.CreateBucket(t, f.bucket)
+	f.env = append(f.srv.Env(), "AWS_CONFIG_FILE="+filepath.Join(f.dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(f.dir, "none"))
+	require.NoError(t, os.WriteFile(filepath.Join(f.dir, "config"), []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o644))
+	f.wrapper, f.keyList = filepath.Join(f.dir, "wrapper.py"), filepath.Join(f.dir, "keys.json")
+	require.NoError(t, os.WriteFile(f.wrapper, []byte(validateCLIWrapper), 0o644))
+	list, err := json.Marshal(digest.PublicKeyList{PublicKeyList: []digest.PublicKey{f.key}})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(f.keyList, list, 0o644))
+	return f
+}
+
+// sharedInputs writes n records over `hours` hours, alternating between
+// the two regions, split round-robin into parts files; it returns the
+// files and the record ids.
+func sharedInputs(t *testing.T, dir string, seed uint64, n, parts int, hours time.Duration) ([]string, []string) {
+	t.Helper()
+	g := synth.New(seed, sharedT0)
+	g.Account = sharedAccount
+	bufs := make([]bytes.Buffer, parts)
+	var ids []string
+	step := hours / time.Duration(n)
+	for i := range n {
+		r := g.Record()
+		r.EventTime = sharedT0.Add(time.Duration(i) * step)
+		r.AWSRegion = sharedRegions[i%2]
+		ids = append(ids, r.EventID)
+		bufs[i%parts].Write(r.AppendJSON(nil))
+		bufs[i%parts].WriteByte('\n')
+	}
+	files := make([]string, parts)
+	for i := range bufs {
+		files[i] = filepath.Join(dir, fmt.Sprintf("part%d-%d.jsonl", seed, i))
+		require.NoError(t, os.WriteFile(files[i], bufs[i].Bytes(), 0o644))
+	}
+	return files, ids
+}
+
+// replayArgs are the arguments of a writer of the shared trail.
+func (f *sharedFixture) replayArgs(dest []string, input string) []string {
+	return append(append([]string{"replay", "--account-id", sharedAccount, "--region", "us-east-1", "--trail-name", "shared",
+		"--all", "--quiet", "--private-key", f.priv}, dest...), input)
+}
+
+func (f *sharedFixture) sealArgs(dest []string, extra ...string) []string {
+	return append(append([]string{"seal", "--account-id", sharedAccount, "--region", "us-east-1", "--trail-name", "shared",
+		"--private-key", f.priv}, dest...), extra...)
+}
+
+// start starts the binary with the fixture's environment and extra
+// variables.
+func (f *sharedFixture) start(t *testing.T, extraEnv []string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(f.bin, args...)
+	cmd.Env = append(append(os.Environ(), f.env...), extraEnv...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	return cmd, &out
+}
+
+// runAll runs the commands at once and requires each to succeed.
+func (f *sharedFixture) runAll(t *testing.T, cmds ...[]string) {
+	t.Helper()
+	type run struct {
+		cmd *exec.Cmd
+		out *bytes.Buffer
+	}
+	var runs []run
+	for _, args := range cmds {
+		c, out := f.start(t, nil, args...)
+		runs = append(runs, run{c, out})
+	}
+	for i, r := range runs {
+		require.NoError(t, r.cmd.Wait(), "%v:\n%s", cmds[i][:1], r.out.String())
+	}
+}
+
+// chainStats is what checkSharedChain counted.
+type chainStats struct {
+	digests, logs                int
+	forks, gaps, unlisted, twice int
+	records                      map[string]int
+}
+
+// checkSharedChain reads every object under prefix and checks, per region,
+// that the digests form one linear chain of consecutive hours (each
+// linking to the one before and starting where it ended) and that every
+// log file is listed by exactly one digest. It returns the counts (the
+// records by event id), asserting none of the inconsistencies.
+func checkSharedChain(t *testing.T, st sink.Store, prefix string) chainStats {
+	t.Helper()
+	ctx := context.Background()
+	cs := chainStats{records: map[string]int{}}
+	logs := map[string]bool{}
+	byRegion := map[string][]*digest.File{}
+	for info, err := range st.List(ctx, prefix, "") {
+		require.NoError(t, err)
+		if strings.Contains(info.Key, "/CloudTrail-Digest/") {
+			f, _, _, err := digest.Get(ctx, st, info.Key)
+			require.NoError(t, err)
+			region := strings.Split(strings.TrimPrefix(info.Key, prefix), "/")[3]
+			byRegion[region] = append(byRegion[region], f)
+			cs.digests++
+			continue
+		}
+		logs[info.Key] = true
+		body, _, err := sink.ReadAll(ctx, st, info.Key, 1<<30)
+		require.NoError(t, err)
+		for r, err := range event.Read(bytes.NewReader(body)) {
+			require.NoError(t, err, info.Key)
+			cs.records[r.EventID]++
+		}
+	}
+	cs.logs = len(logs)
+	listed := map[string]int{}
+	for region, fs := range byRegion {
+		slices.SortFunc(fs, func(a, b *digest.File) int { return a.DigestEndTime.Compare(b.DigestEndTime) })
+		prevs := map[string]bool{}
+		for i, f := range fs {
+			assert.Zero(t, f.DigestEndTime.Sub(f.DigestEndTime.Truncate(time.Hour)), "digest ends on the hour: %s", f.DigestS3Object)
+			if prevs[f.PreviousDigestS3Object] {
+				cs.forks++
+			}
+			prevs[f.PreviousDigestS3Object] = true
+			if i > 0 {
+				p := fs[i-1]
+				if f.PreviousDigestS3Object != p.DigestS3Object || !f.DigestStartTime.Equal(p.DigestEndTime) ||
+					f.DigestEndTime.Sub(p.DigestEndTime) != time.Hour {
+					cs.gaps++
+					t.Errorf("%s: %s (%s to %s, previous %s) does not follow %s", region, f.DigestS3Object,
+						f.DigestStartTime, f.DigestEndTime, f.PreviousDigestS3Object, p.DigestS3Object)
+				}
+			}
+			for _, l := range f.LogFiles {
+				listed[l.S3Object]++
+				assert.True(t, logs[l.S3Object], "listed file exists: %s", l.S3Object)
+			}
+		}
+	}
+	for key := range logs {
+		switch listed[key] {
+		case 0:
+			cs.unlisted++
+			t.Errorf("log file in no digest: %s", key)
+		case 1:
+		default:
+			cs.twice++
+			t.Errorf("log file in %d digests: %s", listed[key], key)
+		}
+	}
+	assert.Zero(t, cs.forks, "forks")
+	assert.Len(t, byRegion, len(sharedRegions), "a chain per region")
+	return cs
+}
+
+// awsValidate runs the AWS CLI's validate-logs on the bucket (under
+// prefix), once per region (the CLI validates the chain of the region it
+// is given with --region), and returns the valid and total digest and log
+// files it counts over the regions.
+func (f *sharedFixture) awsValidate(t *testing.T, prefix string) (digests, logs [2]int) {
+	t.Helper()
+	for _, region := range sharedRegions {
+		args := []string{f.wrapper, f.keyList, "cloudtrail", "validate-logs", "--region", region,
+			"--trail-arn", "arn:aws:cloudtrail:us-east-1:" + sharedAccount + ":trail/shared",
+			"--s3-bucket", f.bucket, "--verbose", "--start-time", sharedT0.Add(-time.Hour).Format(time.RFC3339),
+			"--end-time", sharedT0.Add(8 * time.Hour).Format(time.RFC3339)}
+		if prefix != "" {
+			args = append(args, "--s3-prefix", strings.TrimSuffix(prefix, "/"))
+		}
+		cli := exec.Command("python3", args...)
+		cli.Env = append(os.Environ(), f.env...)
+		var stdout, stderr bytes.Buffer
+		cli.Stdout, cli.Stderr = &stdout, &stderr
+		require.NoError(t, cli.Run(), "aws cloudtrail validate-logs --region %s:\n%s\n%s", region, stdout.String(), stderr.String())
+		assert.NotContains(t, stdout.String()+stderr.String(), "INVALID")
+		d := regexp.MustCompile(`(\d+)/(\d+) digest files valid`).FindStringSubmatch(stdout.String())
+		l := regexp.MustCompile(`(\d+)/(\d+) log files valid`).FindStringSubmatch(stdout.String())
+		require.NotNil(t, d, stdout.String())
+		require.NotNil(t, l, stdout.String())
+		atoi := func(s string) int { n, _ := strconv.Atoi(s); return n }
+		digests[0] += atoi(d[1])
+		digests[1] += atoi(d[2])
+		logs[0] += atoi(l[1])
+		logs[1] += atoi(l[2])
+	}
+	return digests, logs
+}
+
+// ourValidate runs trailkit validate and requires no finding of any kind
+// (fork, file listed twice, unlisted file included).
+func (f *sharedFixture) ourValidate(t *testing.T, dest []string) {
+	t.Helper()
+	args := append([]string{"validate", "--trail-arn", "arn:aws:cloudtrail:us-east-1:" + sharedAccount + ":trail/shared", "--public-key", f.pub,
+		"--quiet", "--start-time", sharedT0.Add(-time.Hour).Format(time.RFC3339), "--end-time", sharedT0.Add(8 * time.Hour).Format(time.RFC3339)}, dest...)
+	r := runTrailkitBin(t, f.bin, f.env, args...)
+	require.Equal(t, 0, r.code, "%s\n%s", r.stdout, r.stderr)
+	assert.Empty(t, r.stderr)
+}
+
+func (f *sharedFixture) s3Store(t *testing.T) *s3sink.Sink {
+	return s3sink.New(f.srv.Client(t), f.bucket, s3sink.Options{})
+}
+
+// Four processes write one trail at once (each a part of the records, all
+// over the same four hours, in two regions): one linear chain per region,
+// every log file in one digest, every record once; the AWS CLI validates
+// every digest and log file in the bucket. The same into a directory.
+func TestSharedTrailFourWriters(t *testing.T) {
+	f := newSharedFixture(t)
+	inputs, ids := sharedInputs(t, f.dir, 1, 4000, 4, 4*time.Hour)
+	want := map[string]int{}
+	for _, id := range ids {
+		want[id] = 1
+	}
+
+	t.Run("s3", func(t *testing.T) {
+		dest := []string{"--s3", "s3://" + f.bucket}
+		var cmds [][]string
+		for _, in := range inputs {
+			cmds = append(cmds, f.replayArgs(dest, in))
+		}
+		f.runAll(t, cmds...)
+		cs := checkSharedChain(t, f.s3Store(t), "")
+		assert.Equal(t, want, cs.records, "every record once")
+		d, l := f.awsValidate(t, "")
+		assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "AWS CLI: all digests valid, as many as in the bucket")
+		assert.Equal(t, [2]int{cs.logs, cs.logs}, l, "AWS CLI: all log files valid, as many as in the bucket")
+		f.ourValidate(t, dest)
+		t.Logf("4 writers to S3: %d digests, %d log files, %d records; AWS CLI %d/%d digests, %d/%d log files valid",
+			cs.digests, cs.logs, len(cs.records), d[0], d[1], l[0], l[1])
+	})
+	t.Run("dir", func(t *testing.T) {
+		root := filepath.Join(t.TempDir(), f.bucket)
+		dest := []string{"--dir", root}
+		var cmds [][]string
+		for _, in := range inputs {
+			cmds = append(cmds, f.replayArgs(dest, in))
+		}
+		f.runAll(t, cmds...)
+		d, err := sink.NewDir(root, sink.DirOptions{})
+		require.NoError(t, err)
+		cs := checkSharedChain(t, d, "")
+		assert.Equal(t, want, cs.records, "every record once")
+		f.ourValidate(t, dest)
+		t.Logf("4 writers to a directory: %d digests, %d log files, %d records", cs.digests, cs.logs, len(cs.records))
+	})
+}
+
+// rounds is the number of rounds of a crash or race test: a few by
+// default, TRAILKIT_SHARED_ROUNDS (100 for the full run) when set.
+func rounds(t *testing.T, def int) int {
+	if s := os.Getenv("TRAILKIT_SHARED_ROUNDS"); s != "" {
+		n, err := strconv.Atoi(s)
+		require.NoError(t, err, "TRAILKIT_SHARED_ROUNDS")
+		return n
+	}
+	return def
+}
+
+// Rounds of two writers of a trail, one killed with SIGKILL (right after a
+// digest put, after a log file put, or at a random moment), then
+// restarted on its input and followed by trailkit seal: no fork, no gap, no
+// file unlisted or listed twice, and the AWS CLI validates the result.
+func TestSharedTrailKill(t *testing.T) {
+	f := newSharedFixture(t)
+	n := rounds(t, 3)
+	var total chainStats
+	kills := map[string]int{}
+	for round := range n {
+		prefix := fmt.Sprintf("kill%03d", round)
+		inputs, _ := sharedInputs(t, f.dir, uint64(100+round), 600, 2, 3*time.Hour)
+		dest := []string{"--s3", "s3://" + f.bucket + "/" + prefix}
+		how := [...]string{"digest-put", "put", "random"}[round%3]
+		var crashEnv []string
+		if how != "random" {
+			crashEnv = []string{"TRAILKIT_CRASH_AT=" + how}
+		}
+		victim, vout := f.start(t, crashEnv, f.replayArgs(dest, inputs[0])...)
+		other, oout := f.start(t, nil, f.replayArgs(dest, inputs[1])...)
+		if how == "random" {
+			timer := time.AfterFunc(time.Duration(rand.N(400))*time.Millisecond, func() { victim.Process.Signal(syscall.SIGKILL) })
+			defer timer.Stop()
+		}
+		err := victim.Wait()
+		require.NoError(t, other.Wait(), oout.String())
+		if ws, ok := victim.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			kills[how]++
+		} else {
+			require.NoError(t, err, vout.String())
+		}
+		// Restart the killed writer, then seal what is owed.
+		f.runAll(t, f.replayArgs(dest, inputs[0]))
+		f.runAll(t, f.sealArgs(dest))
+		cs := checkSharedChain(t, f.s3Store(t), prefix+"/")
+		d, l := f.awsValidate(t, prefix)
+		assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "round %d", round)
+		assert.Equal(t, [2]int{cs.logs, cs.logs}, l, "round %d", round)
+		total.digests += cs.digests
+		total.logs += cs.logs
+		total.forks += cs.forks
+		total.gaps += cs.gaps
+		total.unlisted += cs.unlisted
+		total.twice += cs.twice
+		if t.Failed() {
+			t.Fatalf("round %d (%s) failed", round, how)
+		}
+	}
+	t.Logf("%d rounds, writers killed %v: %d digests, %d log files; forks %d, gaps %d, unlisted %d, listed twice %d; AWS CLI valid every round",
+		n, kills, total.digests, total.logs, total.forks, total.gaps, total.unlisted, total.twice)
+}
+
+// Rounds of two writers and three trailkit seal processes racing on the
+// same hours: exactly one digest per period, one chain, every file listed
+// once.
+func TestSharedTrailSealRace(t *testing.T) {
+	f := newSharedFixture(t)
+	n := rounds(t, 3)
+	var total chainStats
+	var mu sync.Mutex
+	for round := range n {
+		prefix := fmt.Sprintf("race%03d", round)
+		inputs, ids := sharedInputs(t, f.dir, uint64(500+round), 600, 2, 2*time.Hour)
+		dest := []string{"--s3", "s3://" + f.bucket + "/" + prefix}
+		until := []string{"--until", sharedT0.Add(2 * time.Hour).Format(time.RFC3339)}
+		f.runAll(t, f.replayArgs(dest, inputs[0]), f.sealArgs(dest, until...), f.replayArgs(dest, inputs[1]),
+			f.sealArgs(dest, until...), f.sealArgs(dest, until...))
+		f.runAll(t, f.sealArgs(dest, until...))
+		cs := checkSharedChain(t, f.s3Store(t), prefix+"/")
+		assert.Len(t, cs.records, len(ids))
+		mu.Lock()
+		total.digests += cs.digests
+		total.logs += cs.logs
+		total.forks += cs.forks
+		total.gaps += cs.gaps
+		total.twice += cs.twice
+		total.unlisted += cs.unlisted
+		mu.Unlock()
+		if t.Failed() {
+			t.Fatalf("round %d failed", round)
+		}
+	}
+	d, l := f.awsValidate(t, "race000")
+	t.Logf("%d rounds: %d digests (one per period and region), %d log files; forks %d, gaps %d, unlisted %d, listed twice %d; AWS CLI on round 0: %v digests, %v logs",
+		n, total.digests, total.logs, total.forks, total.gaps, total.unlisted, total.twice, d, l)
+}
