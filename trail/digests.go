@@ -36,9 +36,9 @@ type digests struct {
 
 // sinkDigests is the digest state of one sink.
 type sinkDigests struct {
-	d     *digests
-	idx   int // in t.sinks, as the journal names it
-	s     *sinkState
+	d   *digests
+	idx int // in t.sinks, as the journal names it
+	s   *sinkState
 	// sealer seals the chains in the sink; its store is nil when the
 	// sink cannot be read: the chains are this process's alone.
 	sealer *sealer
