@@ -17,9 +17,10 @@ import (
 )
 
 // DefaultMaxRecordBytes bounds one record (and any top-level value that is
-// not a log file's Records array). CloudTrail records are at most 256 KB in
-// trails and 1 MB in event data stores; anything far larger is not a record,
-// and reading it whole would cost unbounded memory.
+// not a log file's Records array), counted without its insignificant
+// whitespace. CloudTrail records are at most 256 KB in trails and 1 MB in
+// event data stores; anything far larger is not a record, and reading it
+// whole would cost unbounded memory.
 const DefaultMaxRecordBytes = 16 << 20
 
 // Scanner reads CloudTrail records from a stream, one at a time, in constant
@@ -48,6 +49,9 @@ type Scanner struct {
 	// Name names the input in errors, such as its file name or object key.
 	Name string
 	// MaxRecordBytes bounds one record; DefaultMaxRecordBytes when zero.
+	// Whitespace between tokens does not count: a pretty-printed record is
+	// held with it squeezed out once it fills the buffer, and error
+	// offsets inside such a record count it without that whitespace.
 	MaxRecordBytes int
 
 	raw    io.Reader
@@ -74,6 +78,18 @@ type Scanner struct {
 	index   int
 	scratch []byte
 	err     error
+
+	// Whitespace does not count toward MaxRecordBytes: a value that fills
+	// the largest buffer has it squeezed out (see squeeze).
+	sq        jsonscan.Squeezer
+	sqOn      bool
+	sqKey     int64 // off+r of the value being squeezed, which names it
+	sqFrom    int   // end of its squeezed text, relative to r
+	sqAt      int   // buffer offset from which input offsets are exact
+	shift     int64 // whitespace bytes removed from the input so far
+	sqBase    int64 // shift before the value being squeezed
+	noSqueeze bool  // base64 text is being read, where a space ends it
+	marks     []int
 }
 
 type scanState uint8
@@ -259,7 +275,7 @@ func (s *Scanner) fail(err error) {
 	if errors.As(err, &re) {
 		s.err = err
 	} else {
-		s.err = &ReadError{Name: s.Name, Index: s.index, Offset: s.off + int64(s.p), Err: err}
+		s.err = &ReadError{Name: s.Name, Index: s.index, Offset: s.at(s.p), Err: err}
 	}
 	s.Close()
 }
@@ -350,17 +366,18 @@ func (s *Scanner) fill() bool {
 		n := copy(s.buf, s.buf[s.r:s.w])
 		s.off += int64(s.r)
 		s.p -= s.r
+		s.sqAt -= s.r
 		s.w = n
 		s.r = 0
 	}
+	limit := s.maxBytes() + 64<<10
+	if s.w == len(s.buf) && len(s.buf) >= limit && !s.squeeze() {
+		s.srcErr = &ReadError{Name: s.Name, Index: s.index, Offset: s.at(0),
+			Err: fmt.Errorf("value is larger than %d bytes", s.maxBytes())}
+		s.eof = true
+		return false
+	}
 	if s.w == len(s.buf) {
-		limit := s.maxBytes() + 64<<10
-		if len(s.buf) >= limit {
-			s.srcErr = &ReadError{Name: s.Name, Index: s.index, Offset: s.off,
-				Err: fmt.Errorf("value is larger than %d bytes", s.maxBytes())}
-			s.eof = true
-			return false
-		}
 		// Grow fourfold: a value near the limit then leaves less garbage
 		// behind (256K, 1M, 4M) than doubling would, which keeps the peak
 		// memory of refusing a huge record low.
@@ -388,6 +405,45 @@ func (s *Scanner) fill() bool {
 	}
 }
 
+// squeeze removes the insignificant whitespace from the value being read,
+// buf[r:w], in place, and reports whether the value, so squeezed, is within
+// MaxRecordBytes. Each byte is squeezed once: a value that fills the buffer
+// again is squeezed from where the last call stopped. The scan position
+// and the spans of the members framed so far move with their bytes.
+//
+// Input offsets stay exact after the squeezed text; inside it, they count
+// the value without the whitespace removed before them.
+func (s *Scanner) squeeze() bool {
+	if s.noSqueeze {
+		return false
+	}
+	if key := s.off + int64(s.r); !s.sqOn || key != s.sqKey {
+		s.sq, s.sqOn, s.sqKey, s.sqFrom, s.sqBase = jsonscan.Squeezer{}, true, key, 0, s.shift
+	}
+	marks := s.marks[:0]
+	for _, sp := range s.spans {
+		marks = append(marks, s.r+sp.start, s.r+sp.end)
+	}
+	marks = append(marks, s.p)
+	end := s.sq.Squeeze(s.buf[:s.w], s.r+s.sqFrom, marks)
+	for i := range s.spans {
+		s.spans[i] = span{marks[2*i] - s.r, marks[2*i+1] - s.r}
+	}
+	s.p = marks[len(marks)-1]
+	s.marks = marks
+	s.shift += int64(s.w - end)
+	s.w, s.sqFrom, s.sqAt = end, end-s.r, end
+	return s.w-s.r <= s.maxBytes()
+}
+
+// at returns the input offset of buf[i].
+func (s *Scanner) at(i int) int64 {
+	if i >= s.sqAt {
+		return s.off + int64(i) + s.shift
+	}
+	return s.off + int64(i) + s.sqBase
+}
+
 // need makes sure buf[s.p] is readable; false at the end of the input.
 func (s *Scanner) need() bool {
 	for s.p >= s.w {
@@ -403,7 +459,7 @@ func (s *Scanner) endErr() error {
 	if s.srcErr != nil {
 		return s.srcErr
 	}
-	return &SyntaxError{Offset: s.off + int64(s.p), Msg: "unexpected end of input"}
+	return &SyntaxError{Offset: s.at(s.p), Msg: "unexpected end of input"}
 }
 
 // skipSpace moves p past whitespace and reports the next byte (0 at the end).
@@ -431,7 +487,7 @@ func (s *Scanner) frame() error {
 		end, done, err := f.Next(s.buf[s.r:s.w], s.p-s.r)
 		s.p = s.r + end
 		if err != nil {
-			return &SyntaxError{Offset: s.off + int64(s.p), Msg: err.Error(), Err: err}
+			return &SyntaxError{Offset: s.at(s.p), Msg: err.Error(), Err: err}
 		}
 		if done {
 			return nil
@@ -462,6 +518,7 @@ func (s *Scanner) validate(v []byte) bool {
 
 // top reads the next top-level value.
 func (s *Scanner) top() (bool, error) {
+	s.spans = s.spans[:0] // those of the last object are done with
 	s.r = s.p
 	c := s.skipSpace()
 	s.r = s.p
@@ -479,15 +536,17 @@ func (s *Scanner) top() (bool, error) {
 	case c == '{':
 		return s.topObject()
 	case c == 'H': // base64 of a gzip stream: a raw CloudWatch Logs payload
+		s.noSqueeze = true
 		for s.need() && !isSpace(s.buf[s.p]) {
 			s.p++
 		}
+		s.noSqueeze = false
 		if s.srcErr != nil {
 			return false, s.srcErr
 		}
 		return false, s.embed(s.buf[s.r:s.p])
 	}
-	return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q at the start of a value", c)}
+	return false, &SyntaxError{Offset: s.at(s.p), Msg: fmt.Sprintf("unexpected %q at the start of a value", c)}
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\r' || c == '\t' }
@@ -509,12 +568,16 @@ func (s *Scanner) topObject() (bool, error) {
 		if c := s.skipSpace(); c != '"' {
 			return false, s.endErrOr("a key")
 		}
-		k0 := s.p - s.r // relative to r, which stays put while fill moves the buffer
+		// Spans are relative to r, which stays put while fill moves the
+		// buffer; a span is kept before its value is framed, so that
+		// squeeze moves its start too.
+		s.spans = append(s.spans, span{s.p - s.r, s.p - s.r})
 		if err := s.frame(); err != nil {
 			return false, err
 		}
-		s.spans = append(s.spans, span{k0, s.p - s.r})
-		key := s.buf[s.r+k0 : s.p]
+		sp := &s.spans[len(s.spans)-1]
+		sp.end = s.p - s.r
+		key := s.buf[s.r+sp.start : s.p]
 		isRecords := string(key) == `"Records"`
 		s.envKeys = s.envKeys || envelopeKeys[string(key)]
 		if s.skipSpace() != ':' {
@@ -530,11 +593,11 @@ func (s *Scanner) topObject() (bool, error) {
 			s.enterRecords()
 			return false, nil
 		}
-		v0 := s.p - s.r
+		s.spans = append(s.spans, span{s.p - s.r, s.p - s.r})
 		if err := s.frame(); err != nil {
 			return false, err
 		}
-		s.spans = append(s.spans, span{v0, s.p - s.r})
+		s.spans[len(s.spans)-1].end = s.p - s.r
 		switch s.skipSpace() {
 		case ',':
 			s.p++
@@ -552,7 +615,7 @@ type span struct{ start, end int }
 
 // checkValue validates the framed value buf[r+start:r+end] as JSON.
 func (s *Scanner) checkValue(start, end int) error {
-	p := newParser(s.buf[s.r+start:s.r+end], s.off+int64(s.r+start))
+	p := newParser(s.buf[s.r+start:s.r+end], s.at(s.r+start))
 	if err := p.SkipValue(); err != nil {
 		return err
 	}
@@ -565,6 +628,7 @@ func (s *Scanner) checkValue(start, end int) error {
 // enterRecords starts streaming the elements of a Records array; p is past
 // its '['.
 func (s *Scanner) enterRecords() {
+	s.spans = s.spans[:0] // checked
 	s.p++
 	s.r = s.p
 	s.state = stRecords
@@ -575,7 +639,7 @@ func (s *Scanner) endErrOr(want string) error {
 	if !s.need() {
 		return s.endErr()
 	}
-	return &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want %s", s.buf[s.p], want)}
+	return &SyntaxError{Offset: s.at(s.p), Msg: fmt.Sprintf("unexpected %q, want %s", s.buf[s.p], want)}
 }
 
 // element reads the next element of a Records array or top-level array.
@@ -603,9 +667,9 @@ func (s *Scanner) element() (bool, error) {
 	case c == 0 && s.p >= s.w:
 		return false, s.endErr()
 	case c == ',' || c == ']' || c == 0:
-		return false, &SyntaxError{Offset: s.off + int64(s.p), Msg: fmt.Sprintf("unexpected %q, want a value", c)}
+		return false, &SyntaxError{Offset: s.at(s.p), Msg: fmt.Sprintf("unexpected %q, want a value", c)}
 	}
-	s.recOff = s.off + int64(s.p)
+	s.recOff = s.at(s.p)
 	if c != '{' {
 		if err := s.frame(); err != nil {
 			return false, err
@@ -706,8 +770,11 @@ func (s *Scanner) afterRecords() error {
 			s.enterRecords()
 			return nil
 		}
-		v0 := s.p - s.r
-		if err := s.frame(); err != nil {
+		s.spans = append(s.spans[:0], span{s.p - s.r, s.p - s.r}) // moved by squeeze
+		err := s.frame()
+		v0 := s.spans[0].start
+		s.spans = s.spans[:0]
+		if err != nil {
 			return err
 		}
 		if err := s.checkValue(v0, s.p-s.r); err != nil {
@@ -718,7 +785,7 @@ func (s *Scanner) afterRecords() error {
 
 // classify decides what a whole top-level object is.
 func (s *Scanner) classify(v []byte) (bool, error) {
-	s.recOff = s.off + int64(s.r)
+	s.recOff = s.at(s.r)
 	p := newParser(v, s.recOff)
 	if err := p.SkipValue(); err != nil {
 		return false, &ReadError{Name: s.Name, Index: s.index, Offset: s.recOff, Err: err}
@@ -758,7 +825,7 @@ var envelopeKeys = map[string]bool{`"detail"`: true, `"detail-type"`: true, `"aw
 // s.off+s.r. The text may alias s.buf: Scan reads nothing more into the
 // buffer until the sub-scanner is done.
 func (s *Scanner) embed(b64 []byte) error {
-	s.subOff = s.off + int64(s.r)
+	s.subOff = s.at(s.r)
 	dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b64))
 	s.sub = &Scanner{MaxRecordBytes: s.MaxRecordBytes, raw: dec}
 	return nil

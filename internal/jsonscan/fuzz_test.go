@@ -38,11 +38,23 @@ func seeds(f *testing.F) {
 }
 
 // FuzzValid: the scanner never panics, reports errors inside the input,
-// and what it accepts it accepts again compacted.
+// and what it accepts it accepts again compacted; squeezing whitespace out
+// keeps any input valid or invalid as it was, and valid input squeezes to
+// its compact form.
 func FuzzValid(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := jsonscan.Valid(data)
+		sq := bytes.Clone(data)
+		sq = sq[:(&jsonscan.Squeezer{}).Squeeze(sq, 0, nil)]
+		if serr := jsonscan.Valid(sq); (serr == nil) != (err == nil) {
+			t.Fatalf("%q (%v) squeezed to %q (%v)", data, err, sq, serr)
+		}
+		// A run of spaces at the end stays pending as one: more text could
+		// follow.
+		if err == nil && !bytes.Equal(bytes.TrimSuffix(sq, []byte(" ")), jsonscan.Compact(data)) {
+			t.Fatalf("%q squeezed to %q, compacted to %q", data, sq, jsonscan.Compact(data))
+		}
 		if err != nil {
 			var se *jsonscan.SyntaxError
 			if !errors.As(err, &se) {

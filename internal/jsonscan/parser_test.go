@@ -115,3 +115,49 @@ func TestAppendCompact(t *testing.T) {
 func TestAppendString(t *testing.T) {
 	assert.Equal(t, `"<&é\"\\\n\u0001\ufffd"`, string(jsonscan.AppendString(nil, "<&é\"\\\n\x01\xff")))
 }
+
+func TestSqueeze(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{" { \"a b\" : [ 1 , 2 ] ,\n\t\"c\" : \"x \\\" y\" } ", `{"a b":[1,2],"c":"x \" y"}`},
+		{"[1 2]", "[1 2]"},       // invalid stays invalid
+		{"[tru   e]", "[tru e]"}, // and does not become valid
+		{"[1 ,2 ]", "[1,2]"},     // a pending space before punctuation goes
+		{`"\\" "a"`, `"\\""a"`},  // an escaped backslash ends before the quote
+		{"\x00 1", "\x00 1"},   // NUL is not whitespace, nor punctuation
+		{"   ", ""},
+	}
+	for _, tt := range tests {
+		b := []byte(tt.in)
+		n := (&jsonscan.Squeezer{}).Squeeze(b, 0, nil)
+		assert.Equal(t, tt.want, string(b[:n]), "%q", tt.in)
+		assert.Equal(t, jsonscan.Valid([]byte(tt.in)) == nil, jsonscan.Valid(b[:n]) == nil, "%q: validity kept", tt.in)
+	}
+}
+
+// TestSqueezeInPieces: squeezing a piece at a time, cut anywhere (inside
+// an escape, a run of spaces, a literal), gives what squeezing the whole
+// does, and marks follow their bytes.
+func TestSqueezeInPieces(t *testing.T) {
+	in := "{ \"k\\\\\\\" y\" :  [ tru  e , 1 ,\"a\"  ] ,  \"z\" : null }"
+	whole := []byte(in)
+	want := whole[:(&jsonscan.Squeezer{}).Squeeze(whole, 0, nil)]
+	for cut := 0; cut <= len(in); cut++ {
+		b := []byte(in)
+		var z jsonscan.Squeezer
+		at := strings.Index(in, "null")
+		marks := []int{at}
+		n := z.Squeeze(b[:cut], 0, marks[:0])
+		// The next bytes arrive after the squeezed text.
+		n2 := copy(b[n:], in[cut:])
+		if at >= cut {
+			marks[0] = n + (at - cut)
+		} else {
+			marks = nil
+		}
+		end := z.Squeeze(b[:n+n2], n, marks)
+		assert.Equal(t, string(want), string(b[:end]), "cut at %d", cut)
+		if marks != nil {
+			assert.Equal(t, "null", string(b[marks[0]:marks[0]+4]), "cut at %d", cut)
+		}
+	}
+}
