@@ -123,7 +123,7 @@ func TestSqueeze(t *testing.T) {
 		{"[tru   e]", "[tru e]"}, // and does not become valid
 		{"[1 ,2 ]", "[1,2]"},     // a pending space before punctuation goes
 		{`"\\" "a"`, `"\\""a"`},  // an escaped backslash ends before the quote
-		{"\x00 1", "\x00 1"},   // NUL is not whitespace, nor punctuation
+		{"\x00 1", "\x00 1"},     // NUL is not whitespace, nor punctuation
 		{"   ", ""},
 	}
 	for _, tt := range tests {
