@@ -1,10 +1,6 @@
 package detect
 
-import (
-	"testing"
-
-	"github.com/trailkit/trailkit/event"
-)
+import "testing"
 
 // cisCases has, for each control, a record the benchmark's filter counts
 // and a near miss it does not: records shaped as CloudTrail writes these
@@ -72,32 +68,7 @@ func TestCIS(t *testing.T) {
 		if r.Source != SourceCIS || r.Title == "" || r.Pattern == "" {
 			t.Errorf("control %s: %+v", r.ID, r)
 		}
-		for _, c := range []struct {
-			name string
-			set  fields
-			want bool
-		}{{"match", tc.match, true}, {"near miss", tc.miss, false}} {
-			b := ctRecord(t, c.set)
-			var rec event.Record
-			if err := event.Unmarshal(b, &rec); err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			set.Match(&rec, func(m *Rule) { got = append(got, m.ID) })
-			var gotJSON []string
-			set.MatchJSON(b, func(f JSONFinding) { gotJSON = append(gotJSON, f.Rule.ID) })
-			has := func(ids []string) bool {
-				for _, id := range ids {
-					if id == r.ID {
-						return true
-					}
-				}
-				return false
-			}
-			if has(got) != c.want || has(gotJSON) != c.want || r.MatchJSON(b) != c.want {
-				t.Errorf("control %s: %s: decoded %v, JSON %v on %s", r.ID, c.name, got, gotJSON, b)
-			}
-		}
+		checkCase(t, set, r, "control "+r.ID, tc.match, tc.miss)
 	}
 }
 

@@ -28,7 +28,7 @@ func rawValue(b []byte) value {
 		if len(b) < 2 {
 			return value{}
 		}
-		s, ok := unescape(b[1 : len(b)-1])
+		s, ok := quoted(b)
 		if !ok {
 			return value{}
 		}

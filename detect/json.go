@@ -1,10 +1,9 @@
 package detect
 
 import (
-	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
 	"unsafe"
+
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // This file reads JSON text in place: records come as valid JSON (from
@@ -217,75 +216,21 @@ func element(b []byte, n int) []byte {
 	}
 }
 
-// unescape returns the text of a JSON string's contents (without quotes).
-// It does not allocate when there is nothing to unescape: the string then
-// aliases raw, which lives as long as the record being evaluated.
+// unescape returns the text of a JSON string's contents (without quotes),
+// read by the shared scanner: without escapes it aliases raw, which lives
+// as long as the record being evaluated.
 func unescape(raw []byte) (string, bool) {
-	esc := false
-	for _, c := range raw {
-		if c == '\\' {
-			esc = true
-			break
-		}
-	}
-	if !esc {
-		return bytesString(raw), true
-	}
-	out := make([]byte, 0, len(raw))
-	for i := 0; i < len(raw); i++ {
-		c := raw[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		i++
-		if i >= len(raw) {
-			return "", false
-		}
-		switch raw[i] {
-		case '"', '\\', '/':
-			out = append(out, raw[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, n := hex4(raw[i+1:])
-			if n < 0 {
-				return "", false
-			}
-			i += 4
-			if utf16.IsSurrogate(r) && i+6 < len(raw)+0 && i+2 < len(raw) && raw[i+1] == '\\' && raw[i+2] == 'u' {
-				if r2, n2 := hex4(raw[i+3:]); n2 >= 0 {
-					if d := utf16.DecodeRune(r, r2); d != utf8.RuneError {
-						r = d
-						i += 6
-					}
-				}
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return "", false
-		}
-	}
-	return string(out), true
+	q := make([]byte, 0, len(raw)+2)
+	q = append(append(append(q, '"'), raw...), '"')
+	return quoted(q)
 }
 
-func hex4(b []byte) (rune, int) {
-	if len(b) < 4 {
-		return 0, -1
-	}
-	n, err := strconv.ParseUint(string(b[:4]), 16, 32)
-	if err != nil {
-		return 0, -1
-	}
-	return rune(n), 4
+// quoted returns the value of the JSON string q, quotes included, read by
+// the shared scanner; it aliases q unless q holds escapes.
+func quoted(q []byte) (string, bool) {
+	p := jsonscan.New(q, 0)
+	s, err := p.Str()
+	return s, err == nil && p.Pos == len(q)
 }
 
 // bytesString views b as a string without copying. The callers only read

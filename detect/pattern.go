@@ -72,39 +72,11 @@ func (p *patternParser) parse() (node, error) {
 }
 
 func (p *patternParser) or() (node, error) {
-	var alts orNode
-	for {
-		n, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		alts = append(alts, n)
-		if !p.eat("||") {
-			break
-		}
-	}
-	if len(alts) == 1 {
-		return alts[0], nil
-	}
-	return alts, nil
+	return chain(p.and, func() bool { return p.eat("||") }, newOr)
 }
 
 func (p *patternParser) and() (node, error) {
-	var all andNode
-	for {
-		n, err := p.primary()
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, n)
-		if !p.eat("&&") {
-			break
-		}
-	}
-	if len(all) == 1 {
-		return all[0], nil
-	}
-	return all, nil
+	return chain(p.primary, func() bool { return p.eat("&&") }, newAnd)
 }
 
 func (p *patternParser) primary() (node, error) {

@@ -130,3 +130,26 @@ func (n notNode) eval(d *doc) bool { return !n.n.eval(d) }
 type constNode bool
 
 func (n constNode) eval(*doc) bool { return bool(n) }
+
+func newOr(ns []node) node  { return orNode(ns) }
+func newAnd(ns []node) node { return andNode(ns) }
+
+// chain parses operands separated by an operator, as both rule languages
+// write && / and and || / or: one operand is itself, more are joined.
+func chain(operand func() (node, error), more func() bool, join func([]node) node) (node, error) {
+	var list []node
+	for {
+		n, err := operand()
+		if err != nil {
+			return nil, err
+		}
+		list = append(list, n)
+		if !more() {
+			break
+		}
+	}
+	if len(list) == 1 {
+		return list[0], nil
+	}
+	return join(list), nil
+}

@@ -657,32 +657,23 @@ func flatten(s string) string {
 	if strings.IndexByte(s, '\\') < 0 {
 		return s
 	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		if s[i] != '\\' || i+1 >= len(s) {
-			b = append(b, s[i])
+	b := stringBytes(s)
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); {
+		if b[i] != '"' {
+			out = append(out, b[i])
+			i++
 			continue
 		}
-		i++
-		switch s[i] {
-		case 'n':
-			b = append(b, '\n')
-		case 't':
-			b = append(b, '\t')
-		case 'r':
-			b = append(b, '\r')
-		case 'u':
-			if r, n := hex4([]byte(s[i+1:])); n > 0 {
-				b = append(b, string(r)...)
-				i += 4
-				continue
-			}
-			b = append(b, 'u')
-		default:
-			b = append(b, s[i])
+		end := skipString(b, i)
+		t, ok := quoted(b[i:max(end, i)])
+		if end < 0 || !ok {
+			return s
 		}
+		out = append(append(append(out, '"'), t...), '"')
+		i = end
 	}
-	return string(b)
+	return string(out)
 }
 
 func (n *sigmaField) eval(d *doc) bool {
@@ -880,41 +871,19 @@ func (p *condParser) peek() string {
 }
 
 func (p *condParser) or() (node, error) {
-	var alts orNode
-	for {
-		n, err := p.and()
-		if err != nil {
-			return nil, err
-		}
-		alts = append(alts, n)
-		if p.peek() != "or" {
-			break
-		}
-		p.pos++
-	}
-	if len(alts) == 1 {
-		return alts[0], nil
-	}
-	return alts, nil
+	return chain(p.and, func() bool { return p.word("or") }, newOr)
+}
+func (p *condParser) and() (node, error) {
+	return chain(p.not, func() bool { return p.word("and") }, newAnd)
 }
 
-func (p *condParser) and() (node, error) {
-	var all andNode
-	for {
-		n, err := p.not()
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, n)
-		if p.peek() != "and" {
-			break
-		}
-		p.pos++
+// word moves past the next token if it is w.
+func (p *condParser) word(w string) bool {
+	if p.peek() != w {
+		return false
 	}
-	if len(all) == 1 {
-		return all[0], nil
-	}
-	return all, nil
+	p.pos++
+	return true
 }
 
 func (p *condParser) not() (node, error) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -292,32 +293,30 @@ func TestSigmaHQRules(t *testing.T) {
 			t.Errorf("%s: no rule loaded", file)
 			continue
 		}
-		for _, c := range []struct {
-			name string
-			set  fields
-			want bool
-		}{{"match", tc.match, true}, {"near miss", tc.miss, false}} {
-			b := ctRecord(t, c.set)
-			if got := r.MatchJSON(b); got != c.want {
-				t.Errorf("%s: %s: MatchJSON = %v on %s", file, c.name, got, b)
-			}
-			var rec event.Record
-			if err := event.Unmarshal(b, &rec); err != nil {
-				t.Fatalf("%s: %v", file, err)
-			}
-			if got := r.Match(&rec); got != c.want {
-				t.Errorf("%s: %s: Match (decoded) = %v on %s", file, c.name, got, b)
-			}
-			inSet := false
-			set.MatchJSON(b, func(f JSONFinding) { inSet = inSet || f.Rule == r })
-			if inSet != c.want {
-				t.Errorf("%s: %s: Set.MatchJSON reports the rule: %v", file, c.name, inSet)
-			}
-			inSet = false
-			set.Match(&rec, func(m *Rule) { inSet = inSet || m == r })
-			if inSet != c.want {
-				t.Errorf("%s: %s: Set.Match reports the rule: %v", file, c.name, inSet)
-			}
+		checkCase(t, set, r, file, tc.match, tc.miss)
+	}
+}
+
+// checkCase checks that rule r matches the record made of match and not
+// the one made of miss: alone and in set, as JSON text and decoded.
+func checkCase(t *testing.T, set *Set, r *Rule, name string, match, miss fields) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		set  fields
+		want bool
+	}{{"match", match, true}, {"near miss", miss, false}} {
+		b := ctRecord(t, c.set)
+		var rec event.Record
+		if err := event.Unmarshal(b, &rec); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		inSet, inSetJSON := false, false
+		set.Match(&rec, func(m *Rule) { inSet = inSet || m == r })
+		set.MatchJSON(b, func(f JSONFinding) { inSetJSON = inSetJSON || f.Rule == r })
+		got := []bool{r.MatchJSON(b), r.Match(&rec), inSetJSON, inSet}
+		if !slices.Equal(got, []bool{c.want, c.want, c.want, c.want}) {
+			t.Errorf("%s: %s: MatchJSON, Match, Set.MatchJSON, Set.Match = %v on %s", name, c.name, got, b)
 		}
 	}
 }
