@@ -292,7 +292,7 @@ func newTable[T any](fill func(*T, *event.Record, *extras), rowGroupRows int64, 
 	opts = append(opts,
 		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.PageBufferSize(1<<20),
+		parquet.PageBufferSize(256<<10),
 		parquet.CreatedBy("trailkit", "", ""),
 	)
 	t.pw = parquet.NewGenericWriter[T](&t.buf, opts...)
