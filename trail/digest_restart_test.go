@@ -57,6 +57,8 @@ func childDigests(spool, root, keyFile string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	sig := newSignalSink(cfg.Delivery.Sinks[0])
+	cfg.Delivery.Sinks[0] = sig
 	tr, err := trail.New(cfg)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -96,8 +98,15 @@ func childDigests(spool, root, keyFile string) int {
 		}
 	}
 	// The 09:40-10:00 digests of both regions are in the sink.
-	for tr.Status().Sinks[0].DigestsDelivered < 2 {
-		time.Sleep(5 * time.Millisecond)
+	for digests := 0; digests < 2; {
+		p := <-sig.puts
+		if p.err != nil {
+			fmt.Fprintln(os.Stderr, p.err)
+			return 1
+		}
+		if strings.Contains(p.key, "CloudTrail-Digest") {
+			digests++
+		}
 	}
 	if err := emit(hourH.Add(16*time.Minute), "ec2.amazonaws.com"); err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -18,7 +18,10 @@ import (
 // A trail that logs write management events to a directory. The clock is
 // fixed here so that the output is stable; leave Clock nil for real time.
 func Example() {
-	root, _ := os.MkdirTemp("", "trail-example")
+	root, err := os.MkdirTemp("", "trail-example")
+	if err != nil {
+		panic(err)
+	}
 	defer os.RemoveAll(root)
 	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
 	if err != nil {
@@ -74,9 +77,15 @@ func Example() {
 // With a Spool, Emit returns once the record is on disk; a trail started
 // again on the spool after a crash delivers what the crashed one had not.
 func ExampleSpool() {
-	root, _ := os.MkdirTemp("", "trail-example")
+	root, err := os.MkdirTemp("", "trail-example")
+	if err != nil {
+		panic(err)
+	}
 	defer os.RemoveAll(root)
-	logs, _ := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	if err != nil {
+		panic(err)
+	}
 	tr, err := trail.New(trail.Config{
 		Name: "durable", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		Delivery:   trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
@@ -105,13 +114,22 @@ func ExampleSpool() {
 
 // A failing sink is retried; Status shows the failure meanwhile.
 func ExampleTrail_Status() {
-	root, _ := os.MkdirTemp("", "trail-example")
+	root, err := os.MkdirTemp("", "trail-example")
+	if err != nil {
+		panic(err)
+	}
 	defer os.RemoveAll(root)
-	logs, _ := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
-	tr, _ := trail.New(trail.Config{
+	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	if err != nil {
+		panic(err)
+	}
+	tr, err := trail.New(trail.Config{
 		Name: "status", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
 	})
+	if err != nil {
+		panic(err)
+	}
 	defer tr.Close(context.Background())
 	st := tr.Status()
 	fmt.Println(st.IsLogging, st.Sinks[0].Bucket, st.LatestDeliveryError == "")
@@ -133,9 +151,15 @@ func ExampleManualClock() {
 // writes a minute are followed by ten minutes of a batch job writing forty
 // a minute (a one-hour baseline, for the example's sake).
 func Example_insights() {
-	root, _ := os.MkdirTemp("", "trail-example")
+	root, err := os.MkdirTemp("", "trail-example")
+	if err != nil {
+		panic(err)
+	}
 	defer os.RemoveAll(root)
-	logs, _ := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	if err != nil {
+		panic(err)
+	}
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	clock := trail.NewManualClock(start)
 	tr, err := trail.New(trail.Config{
@@ -181,7 +205,10 @@ func Example_insights() {
 			panic(err)
 		}
 		fmt.Println(unique.ReplaceAllString(info.Key, "_XXXXXXXXXXXXXXXX."))
-		body, _, _ := sink.ReadAll(ctx, logs, info.Key, 1<<30)
+		body, _, err := sink.ReadAll(ctx, logs, info.Key, 1<<30)
+		if err != nil {
+			panic(err)
+		}
 		for r, err := range event.Read(bytes.NewReader(body)) {
 			if err != nil {
 				panic(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/sink"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
@@ -60,7 +61,13 @@ type slowSink struct {
 func (s slowSink) Unwrap() sink.Sink { return s.Sink }
 
 func (s slowSink) Put(ctx context.Context, obj sink.Object) error {
-	time.Sleep(s.delay)
+	latency := time.NewTimer(s.delay)
+	defer latency.Stop()
+	select {
+	case <-latency.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	return s.Sink.Put(ctx, obj)
 }
 
@@ -266,22 +273,10 @@ func TestSpoolGroupCommit(t *testing.T) {
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
-	var ids []string
-	var mu sync.Mutex
-	var wg sync.WaitGroup
 	const goroutines, each = 16, 100
-	for range goroutines {
-		wg.Go(func() {
-			for range each {
-				r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
-				require.NoError(t, tr.Emit(ctx, r))
-				mu.Lock()
-				ids = append(ids, r.EventID)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	ids := emitConcurrently(t, ctx, goroutines, each, func(int, int) (*trail.Trail, *event.Record) {
+		return tr, record(t0, home, "ec2.amazonaws.com", "RunInstances")
+	})
 	syncs := tr.Status().SpoolSyncs
 	t.Logf("%d durable emits, %d fsyncs", goroutines*each, syncs)
 	assert.Positive(t, syncs)
@@ -387,13 +382,14 @@ func TestDirSinkFaults(t *testing.T) {
 	}
 }
 
-// MinIO stopped for 10 s under a steady load of emits, then restarted:
-// nothing is lost, nothing duplicated.
+// MinIO stopped under a steady load of emits until puts have failed and
+// been retried, then restarted: nothing is lost, nothing duplicated.
 func TestS3OutageLosesNothing(t *testing.T) {
 	srv := miniotest.Start(t)
 	srv.CreateBucket(t, "trail-logs")
-	s3sink := s3sink.New(srv.Client(t), "trail-logs", s3sink.Options{})
-	cfg := baseConfig(s3sink)
+	s3 := s3sink.New(srv.Client(t), "trail-logs", s3sink.Options{})
+	sig := newSignalSink(s3)
+	cfg := baseConfig(sig)
 	cfg.S3KeyPrefix = "outage"
 	cfg.Files.MaxRecords = 50
 	cfg.Files.FlushInterval = time.Second
@@ -406,9 +402,10 @@ func TestS3OutageLosesNothing(t *testing.T) {
 	var ids []string
 	count := func() int { mu.Lock(); defer mu.Unlock(); return len(ids) }
 	stop := make(chan struct{})
+	emitErr := make(chan error, 1)
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		tick := time.NewTicker(2 * time.Millisecond)
+		tick := time.NewTicker(2 * time.Millisecond) // the load: one record every 2 ms
 		defer tick.Stop()
 		for {
 			select {
@@ -418,7 +415,7 @@ func TestS3OutageLosesNothing(t *testing.T) {
 			}
 			r := record(time.Now(), home, "ec2.amazonaws.com", "RunInstances")
 			if err := tr.Emit(ctx, r); err != nil {
-				t.Errorf("emit: %v", err)
+				emitErr <- err
 				return
 			}
 			mu.Lock()
@@ -426,25 +423,30 @@ func TestS3OutageLosesNothing(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	time.Sleep(2 * time.Second)
+	sig.waitPuts(t, ctx, 2, true) // files reach S3
 	srv.Stop(t)
 	stoppedAt := count()
-	time.Sleep(10 * time.Second)
+	sig.waitPuts(t, ctx, 5, false) // puts fail and are retried
 	st := tr.Status()
 	assert.NotEmpty(t, st.LatestDeliveryError, "the outage shows in Status")
 	assert.Positive(t, st.Counters.Retried)
 	assert.Positive(t, st.PendingFiles)
 	t.Logf("during the outage: %d pending files, %d retries, error %q", st.PendingFiles, st.Counters.Retried, st.LatestDeliveryError)
+	for len(sig.puts) > 0 { // outcomes from the outage
+		<-sig.puts
+	}
 	srv.Restart(t)
-	time.Sleep(2 * time.Second)
+	sig.waitPuts(t, ctx, 2, true) // files reach S3 again
 	close(stop)
 	wg.Wait()
+	close(emitErr)
+	require.NoError(t, <-emitErr)
 	t.Logf("%d records emitted, %d of them during the outage", len(ids), len(ids)-stoppedAt)
 	require.NoError(t, tr.Close(ctx))
 	st = tr.Status()
 	assert.Empty(t, st.LatestDeliveryError)
 	assert.Equal(t, int64(len(ids)), st.Counters.Delivered)
-	s := readStore(t, s3sink)
+	s := readStore(t, s3)
 	requireExactlyOnce(t, s, ids)
 	for key := range s.logs {
 		m := keyRE.FindStringSubmatch(key)

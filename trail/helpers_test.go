@@ -19,6 +19,7 @@ import (
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail"
 )
 
 const (
@@ -198,3 +199,82 @@ func isErr(err error, targets ...error) bool {
 }
 
 var _ = os.Getpid
+
+// emitConcurrently emits records from goroutines goroutines, each calling
+// next(g, i) for its i-th record and the trail to emit it to, and returns
+// the eventIDs of the records emitted. A failed Emit ends its goroutine and
+// fails the test from the test's own goroutine.
+func emitConcurrently(t *testing.T, ctx context.Context, goroutines, each int, next func(g, i int) (*trail.Trail, *event.Record)) []string {
+	t.Helper()
+	var mu sync.Mutex
+	var ids []string
+	errs := make(chan error, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range each {
+				tr, r := next(g, i)
+				if err := tr.Emit(ctx, r); err != nil {
+					errs <- fmt.Errorf("goroutine %d, record %d: %w", g, i, err)
+					return
+				}
+				mu.Lock()
+				ids = append(ids, r.EventID)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("emit: %v", err)
+	}
+	if t.Failed() {
+		t.FailNow()
+	}
+	return ids
+}
+
+// signalSink wraps a sink and tells each put's outcome on puts. Sends do
+// not block: an outcome nobody waits for is dropped once 1024 are queued.
+type signalSink struct {
+	sink.Sink
+	puts chan putOutcome
+}
+
+// putOutcome is a put's key and error (nil when the object was stored).
+type putOutcome struct {
+	key string
+	err error
+}
+
+func newSignalSink(s sink.Sink) *signalSink {
+	return &signalSink{Sink: s, puts: make(chan putOutcome, 1024)}
+}
+
+func (s *signalSink) Unwrap() sink.Sink { return s.Sink }
+
+func (s *signalSink) Put(ctx context.Context, obj sink.Object) error {
+	err := s.Sink.Put(ctx, obj)
+	select {
+	case s.puts <- putOutcome{obj.Key, err}:
+	default:
+	}
+	return err
+}
+
+// waitPuts waits for n puts that stored their object (ok) or failed (!ok),
+// and fails the test if ctx ends first.
+func (s *signalSink) waitPuts(t *testing.T, ctx context.Context, n int, ok bool) {
+	t.Helper()
+	for n > 0 {
+		select {
+		case p := <-s.puts:
+			if (p.err == nil) == ok {
+				n--
+			}
+		case <-ctx.Done():
+			t.Fatalf("waiting for %d more puts (ok %v): %v", n, ok, ctx.Err())
+		}
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -422,22 +421,9 @@ func TestConcurrentEmitExactlyOnce(t *testing.T) {
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
 	regions := []string{"us-east-1", "eu-west-1", home}
-	var mu sync.Mutex
-	var ids []string
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Go(func() {
-			for i := range 500 {
-				r := record(t0.Add(time.Duration(i)*time.Second), regions[(g+i)%3], "ec2.amazonaws.com", "RunInstances")
-				if assert.NoError(t, tr.Emit(ctx, r)) {
-					mu.Lock()
-					ids = append(ids, r.EventID)
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
+	ids := emitConcurrently(t, ctx, 8, 500, func(g, i int) (*trail.Trail, *event.Record) {
+		return tr, record(t0.Add(time.Duration(i)*time.Second), regions[(g+i)%3], "ec2.amazonaws.com", "RunInstances")
+	})
 	require.NoError(t, tr.Close(ctx))
 	s := readStore(t, d)
 	requireExactlyOnce(t, s, ids)
@@ -459,7 +445,6 @@ func TestTrailsSharingABucketNeverCollide(t *testing.T) {
 	counting := &faultSink{Sink: d}
 	ctx := ctxT(t, 60*time.Second)
 	const trails, perTrail = 4, 400
-	var ids []string
 	var trs []*trail.Trail
 	for range trails {
 		cfg := baseConfig(counting)
@@ -469,20 +454,9 @@ func TestTrailsSharingABucketNeverCollide(t *testing.T) {
 		require.NoError(t, err)
 		trs = append(trs, tr)
 	}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for _, tr := range trs {
-		wg.Go(func() {
-			for range perTrail {
-				r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
-				require.NoError(t, tr.Emit(ctx, r))
-				mu.Lock()
-				ids = append(ids, r.EventID)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	ids := emitConcurrently(t, ctx, trails, perTrail, func(g, _ int) (*trail.Trail, *event.Record) {
+		return trs[g], record(t0, home, "ec2.amazonaws.com", "RunInstances")
+	})
 	for _, tr := range trs {
 		require.NoError(t, tr.Close(ctx))
 	}

@@ -16,14 +16,23 @@ import (
 // the write events of one user, newest first.
 func ExampleLookup() {
 	ctx := context.Background()
-	root, _ := os.MkdirTemp("", "history")
+	root, err := os.MkdirTemp("", "history")
+	if err != nil {
+		panic(err)
+	}
 	defer os.RemoveAll(root)
-	dir, _ := sink.NewDir(root, sink.DirOptions{})
+	dir, err := sink.NewDir(root, sink.DirOptions{})
+	if err != nil {
+		panic(err)
+	}
 
 	start := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
 	clock := trail.NewManualClock(start)
-	tr, _ := trail.New(trail.Config{Name: "orders", AccountID: "111122223333", HomeRegion: "eu-west-1",
+	tr, err := trail.New(trail.Config{Name: "orders", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{dir}}, Clock: clock})
+	if err != nil {
+		panic(err)
+	}
 	for i, name := range []string{"CreateOrder", "GetOrder", "CancelOrder", "GetOrder"} {
 		at := start.Add(time.Duration(i) * 10 * time.Minute)
 		clock.Set(at)
@@ -31,9 +40,13 @@ func ExampleLookup() {
 			EventTime: at, ReadOnly: event.Bool(name == "GetOrder"),
 			UserIdentity: &event.UserIdentity{Type: "IAMUser", UserName: "alice"}}
 		rec.Fill("111122223333", at)
-		_ = tr.Emit(ctx, rec)
+		if err := tr.Emit(ctx, rec); err != nil {
+			panic(err)
+		}
 	}
-	_ = tr.Close(ctx)
+	if err := tr.Close(ctx); err != nil {
+		panic(err)
+	}
 
 	out, err := history.Lookup(ctx, dir, history.Input{
 		StartTime: start, EndTime: start.Add(time.Hour),

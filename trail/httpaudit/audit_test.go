@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -245,7 +246,8 @@ func TestTLSDetails(t *testing.T) {
 			tr.TLSClientConfig.CurvePreferences = tc.curves
 			tr.TLSClientConfig.CipherSuites = []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}
 			tr.TLSClientConfig.ServerName = "api.example.com"
-			req, _ := http.NewRequest("GET", srv.URL+"/x", nil)
+			req, err := http.NewRequest("GET", srv.URL+"/x", nil)
+			require.NoError(t, err)
 			req.Host = "api.example.com"
 			resp, err := client.Do(req)
 			require.NoError(t, err)
@@ -458,7 +460,8 @@ func TestClientDisconnect(t *testing.T) {
 	})))
 	defer srv.Close()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "POST", srv.URL+"/slow", nil)
+	req, err := http.NewRequestWithContext(ctx, "POST", srv.URL+"/slow", nil)
+	require.NoError(t, err)
 	errc := make(chan error, 1)
 	go func() {
 		resp, err := srv.Client().Do(req)
@@ -559,10 +562,12 @@ func TestBlockWaitsForRoom(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
 		close(done)
 	}()
+	require.Eventually(t, func() bool { return m.Stats().Blocked == 1 }, 5*time.Second, time.Millisecond,
+		"a full queue with Block makes the request wait")
 	select {
 	case <-done:
-		t.Fatal("a full queue with Block must make the request wait")
-	case <-time.After(100 * time.Millisecond):
+		t.Fatal("the request returned while the queue was full")
+	default:
 	}
 	close(gate)
 	<-done
@@ -665,8 +670,9 @@ func TestWriterPassesThrough(t *testing.T) {
 	defer srv.Close()
 	resp, err := srv.Client().Get(srv.URL + "/stream")
 	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	require.NoError(t, err)
 	assert.Equal(t, "ab", string(b))
 	resp, err = srv.Client().Get(srv.URL + "/hijack")
 	require.NoError(t, err)
@@ -844,7 +850,7 @@ func TestDecoders(t *testing.T) {
 func TestConcurrentRequests(t *testing.T) {
 	c := &collector{}
 	slow := emitterFunc(func(ctx context.Context, r *event.Record) error {
-		time.Sleep(50 * time.Microsecond)
+		runtime.Gosched() // let requests queue up behind the workers
 		return c.Emit(ctx, r)
 	})
 	m, _ := newMiddleware(t, httpaudit.Options{Emitter: slow, QueueSize: 8, Workers: 2})
@@ -887,7 +893,8 @@ func TestHugeHeaders(t *testing.T) {
 	m, c := newMiddleware(t, httpaudit.Options{})
 	srv := httptest.NewServer(m.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})))
 	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL+"/", nil)
+	req, err := http.NewRequest("GET", srv.URL+"/", nil)
+	require.NoError(t, err)
 	req.Header.Set("User-Agent", strings.Repeat("a", 500<<10))
 	req.Header.Set("X-Request-Id", strings.Repeat("r", 300<<10))
 	resp, err := srv.Client().Do(req)
