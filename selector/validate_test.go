@@ -54,6 +54,24 @@ func requireSelectorError(t *testing.T, config string) *selector.Error {
 	return se
 }
 
+// assertSelectorError checks se against a test case: its exception, its
+// message and path when given, the words its message mentions, and that
+// the message is at most maxLen bytes whatever the input.
+func assertSelectorError(t *testing.T, se *selector.Error, exception, message, path string, mentions []string, maxLen int) {
+	t.Helper()
+	assert.Equal(t, exception, se.Exception)
+	if message != "" {
+		assert.Equal(t, message, se.Message)
+	}
+	if path != "" {
+		assert.Equal(t, path, se.Path)
+	}
+	for _, word := range mentions {
+		assert.Contains(t, se.Message, word)
+	}
+	assert.LessOrEqual(t, len(se.Message), maxLen, "messages stay short whatever the input")
+}
+
 func TestValidateRejects(t *testing.T) {
 	many := func(n int, item string) string {
 		items := make([]string, n)
@@ -206,17 +224,7 @@ func TestValidateRejects(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			se := requireSelectorError(t, tc.config)
-			assert.Equal(t, tc.exception, se.Exception)
-			if tc.message != "" {
-				assert.Equal(t, tc.message, se.Message)
-			}
-			if tc.path != "" {
-				assert.Equal(t, tc.path, se.Path)
-			}
-			for _, word := range tc.mentions {
-				assert.Contains(t, se.Message, word)
-			}
-			assert.LessOrEqual(t, len(se.Message), 3000, "messages stay short whatever the input")
+			assertSelectorError(t, se, tc.exception, tc.message, tc.path, tc.mentions, 3000)
 		})
 	}
 }

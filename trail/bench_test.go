@@ -193,22 +193,7 @@ func benchEmit(b *testing.B, recs []*event.Record, level, g int) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
-			var wg sync.WaitGroup
-			for w := range g {
-				n := b.N / g
-				if w < b.N%g {
-					n++
-				}
-				wg.Go(func() {
-					for i := range n {
-						if err := tr.Emit(ctx, recs[(w*997+i)%len(recs)]); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
+			emitParallel(b, ctx, tr, recs, g)
 			if err := tr.Close(ctx); err != nil {
 				b.Fatal(err)
 			}
@@ -241,22 +226,7 @@ func BenchmarkEmitDurable(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			b.ResetTimer()
-			var wg sync.WaitGroup
-			for w := range g {
-				n := b.N / g
-				if w < b.N%g {
-					n++
-				}
-				wg.Go(func() {
-					for i := range n {
-						if err := tr.Emit(ctx, recs[(w*997+i)%len(recs)]); err != nil {
-							b.Error(err)
-							return
-						}
-					}
-				})
-			}
-			wg.Wait()
+			emitParallel(b, ctx, tr, recs, g)
 			b.StopTimer()
 			b.ReportMetric(float64(b.N)/float64(tr.Status().SpoolSyncs), "emits/fsync")
 			if err := tr.Close(ctx); err != nil {
@@ -264,4 +234,25 @@ func BenchmarkEmitDurable(b *testing.B) {
 			}
 		})
 	}
+}
+
+// emitParallel emits b.N of recs to tr from g goroutines, each its share,
+// starting at its own place in recs.
+func emitParallel(b *testing.B, ctx context.Context, tr *trail.Trail, recs []*event.Record, g int) {
+	var wg sync.WaitGroup
+	for w := range g {
+		n := b.N / g
+		if w < b.N%g {
+			n++
+		}
+		wg.Go(func() {
+			for i := range n {
+				if err := tr.Emit(ctx, recs[(w*997+i)%len(recs)]); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

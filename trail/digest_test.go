@@ -62,9 +62,7 @@ func digestsOf(t *testing.T, st sink.Store, keys []string) map[string]*digest.Fi
 func TestDigestsHourlyPerRegion(t *testing.T) {
 	d := newDir(t, "logs")
 	start := time.Date(2026, 3, 14, 10, 20, 0, 0, time.UTC)
-	clock := trail.NewManualClock(start)
-	cfg := baseConfig(d)
-	cfg.Clock = clock
+	cfg, clock := manualConfig(start, d)
 	cfg.Digests.Signer = testSigner()
 	cfg.Digests.Regions = []string{"eu-west-1"}
 	tr, err := trail.New(cfg)
@@ -166,9 +164,7 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 func TestDigestsChainContinuesAfterStartLogging(t *testing.T) {
 	d := newDir(t, "logs")
 	start := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
-	clock := trail.NewManualClock(start)
-	cfg := baseConfig(d)
-	cfg.Clock = clock
+	cfg, clock := manualConfig(start, d)
 	cfg.Digests.Signer = testSigner()
 	cfg.IncludeGlobalServiceEvents = false // home region only
 	tr, err := trail.New(cfg)

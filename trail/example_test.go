@@ -18,15 +18,8 @@ import (
 // A trail that logs write management events to a directory. The clock is
 // fixed here so that the output is stable; leave Clock nil for real time.
 func Example() {
-	root, err := os.MkdirTemp("", "trail-example")
-	if err != nil {
-		panic(err)
-	}
+	root, logs := exampleDir()
 	defer os.RemoveAll(root)
-	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
-	if err != nil {
-		panic(err)
-	}
 	clock := trail.NewManualClock(time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC))
 	tr, err := trail.New(trail.Config{
 		Name:                       "orders-audit",
@@ -77,15 +70,8 @@ func Example() {
 // With a Spool, Emit returns once the record is on disk; a trail started
 // again on the spool after a crash delivers what the crashed one had not.
 func ExampleSpool() {
-	root, err := os.MkdirTemp("", "trail-example")
-	if err != nil {
-		panic(err)
-	}
+	root, logs := exampleDir()
 	defer os.RemoveAll(root)
-	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
-	if err != nil {
-		panic(err)
-	}
 	tr, err := trail.New(trail.Config{
 		Name: "durable", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		Delivery:   trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
@@ -114,15 +100,8 @@ func ExampleSpool() {
 
 // A failing sink is retried; Status shows the failure meanwhile.
 func ExampleTrail_Status() {
-	root, err := os.MkdirTemp("", "trail-example")
-	if err != nil {
-		panic(err)
-	}
+	root, logs := exampleDir()
 	defer os.RemoveAll(root)
-	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
-	if err != nil {
-		panic(err)
-	}
 	tr, err := trail.New(trail.Config{
 		Name: "status", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{logs}},
@@ -151,15 +130,8 @@ func ExampleManualClock() {
 // writes a minute are followed by ten minutes of a batch job writing forty
 // a minute (a one-hour baseline, for the example's sake).
 func Example_insights() {
-	root, err := os.MkdirTemp("", "trail-example")
-	if err != nil {
-		panic(err)
-	}
+	root, logs := exampleDir()
 	defer os.RemoveAll(root)
-	logs, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
-	if err != nil {
-		panic(err)
-	}
 	start := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
 	clock := trail.NewManualClock(start)
 	tr, err := trail.New(trail.Config{
@@ -224,4 +196,18 @@ func Example_insights() {
 	//   10:00 Start CreateOrder baseline 3 insight 43 minutes 1
 	// AWSLogs/111122223333/CloudTrail-Insight/eu-west-1/2026/03/02/111122223333_CloudTrail-Insight_eu-west-1_20260302T1015Z_XXXXXXXXXXXXXXXX.json.gz
 	//   10:10 End CreateOrder baseline 3 insight 43 minutes 10
+}
+
+// exampleDir makes a temporary directory and a directory sink, bucket
+// "audit-logs", in its logs subdirectory.
+func exampleDir() (root string, logs *sink.Dir) {
+	root, err := os.MkdirTemp("", "trail-example")
+	if err != nil {
+		panic(err)
+	}
+	logs, err = sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "audit-logs"})
+	if err != nil {
+		panic(err)
+	}
+	return root, logs
 }

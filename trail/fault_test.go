@@ -476,12 +476,7 @@ func TestCloseGivesUpSpoolKeeps(t *testing.T) {
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
-	var ids []string
-	for range 100 {
-		r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
-		require.NoError(t, tr.Emit(ctx, r))
-		ids = append(ids, r.EventID)
-	}
+	ids := emitN(t, ctx, tr, 100)
 	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	defer cancel()
 	err = tr.Close(short)

@@ -278,3 +278,24 @@ func (s *signalSink) waitPuts(t *testing.T, ctx context.Context, n int, ok bool)
 		}
 	}
 }
+
+// emitN emits n RunInstances records of the home region at t0 and returns
+// their eventIDs.
+func emitN(t *testing.T, ctx context.Context, tr *trail.Trail, n int) []string {
+	t.Helper()
+	ids := make([]string, 0, n)
+	for range n {
+		r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
+		require.NoError(t, tr.Emit(ctx, r))
+		ids = append(ids, r.EventID)
+	}
+	return ids
+}
+
+// manualConfig is baseConfig on a ManualClock set to start.
+func manualConfig(start time.Time, sinks ...sink.Sink) (trail.Config, *trail.ManualClock) {
+	clock := trail.NewManualClock(start)
+	cfg := baseConfig(sinks...)
+	cfg.Clock = clock
+	return cfg, clock
+}

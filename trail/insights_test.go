@@ -20,6 +20,7 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail"
@@ -306,15 +307,7 @@ func TestInsightsDeliveredAndDigested(t *testing.T) {
 	assert.Zero(t, st.Insights.Stats.Late+st.Insights.Stats.Early+st.Insights.Stats.Overflow)
 	require.NoError(t, tr.Close(ctxT(t, time.Minute)))
 
-	got := insightsIn(t, d)
-	var calls, errs []delivered
-	for _, x := range got {
-		if x.r.InsightDetails.InsightType == string(selector.APICallRateInsight) {
-			calls = append(calls, x)
-		} else {
-			errs = append(errs, x)
-		}
-	}
+	calls, errs := insightsByType(t, d)
 	t.Run("spike", func(t *testing.T) {
 		requirePair(t, calls, anomaly{
 			insightType: string(selector.APICallRateInsight), source: spike.source, name: spike.name,
@@ -358,7 +351,7 @@ func TestInsightsDeliveredAndDigested(t *testing.T) {
 		if bytes.Equal(forged, raw) {
 			forged = bytes.Replace(raw, []byte(`"state":"End"`), []byte(`"state":"Start"`), 1)
 		}
-		require.NoError(t, d.Put(context.Background(), sink.Object{Key: key, Body: gzipBytes(t, forged), ContentEncoding: "gzip"}))
+		require.NoError(t, d.Put(context.Background(), sink.Object{Key: key, Body: testdata.Gzip(t, forged), ContentEncoding: "gzip"}))
 		var bad []string
 		for f, err := range digest.Validate(context.Background(), d, digest.ValidateOptions{
 			TrailARN: "arn:aws:cloudtrail:" + home + ":" + account + ":trail/main-trail",
@@ -381,16 +374,6 @@ func gunzip(t *testing.T, body []byte) []byte {
 	var out bytes.Buffer
 	_, err = out.ReadFrom(zr)
 	require.NoError(t, err)
-	return out.Bytes()
-}
-
-func gzipBytes(t *testing.T, raw []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	_, err := zw.Write(raw)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
 	return out.Bytes()
 }
 
@@ -456,15 +439,7 @@ func TestInsightsContinueAcrossRestart(t *testing.T) {
 	assert.Equal(t, int64(3), second.Insights.Raised, "the storm's End, the spike's Start and End")
 	assert.Zero(t, second.Insights.Stats.Open)
 
-	got := insightsIn(t, d)
-	var calls, errs []delivered
-	for _, x := range got {
-		if x.r.InsightDetails.InsightType == string(selector.APICallRateInsight) {
-			calls = append(calls, x)
-		} else {
-			errs = append(errs, x)
-		}
-	}
+	calls, errs := insightsByType(t, d)
 	requirePair(t, errs, anomaly{
 		insightType: string(selector.APIErrorRateInsight), source: storm.source, name: storm.name, errCode: "AccessDenied",
 		from: stormAt, minutes: 25, user: mallory, agent: scanAgent, baseline: 0.04, insight: 30,
@@ -669,4 +644,18 @@ func TestInsightsBadState(t *testing.T) {
 	require.NoError(t, det.UnmarshalBinary(data))
 	assert.Equal(t, uint64(1), det.Stats().Counted)
 	requireExactlyOnce(t, readStore(t, d), []string{r.EventID})
+}
+
+// insightsByType reads the Insights records in st: the call rate ones, then
+// the error rate ones.
+func insightsByType(t *testing.T, st sink.Store) (calls, errs []delivered) {
+	t.Helper()
+	for _, x := range insightsIn(t, st) {
+		if x.r.InsightDetails.InsightType == string(selector.APICallRateInsight) {
+			calls = append(calls, x)
+		} else {
+			errs = append(errs, x)
+		}
+	}
+	return calls, errs
 }

@@ -304,9 +304,7 @@ func TestSelectorsApplied(t *testing.T) {
 func TestFlushIntervalWithManualClock(t *testing.T) {
 	d := newDir(t, "logs")
 	start := time.Date(2026, 3, 14, 10, 0, 30, 0, time.UTC)
-	clock := trail.NewManualClock(start)
-	cfg := baseConfig(d)
-	cfg.Clock = clock
+	cfg, clock := manualConfig(start, d)
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 30*time.Second)
@@ -384,12 +382,7 @@ func TestFileLimits(t *testing.T) {
 			tr, err := trail.New(cfg)
 			require.NoError(t, err)
 			ctx := ctxT(t, 30*time.Second)
-			var ids []string
-			for range 100 {
-				r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
-				ids = append(ids, r.EventID)
-				require.NoError(t, tr.Emit(ctx, r))
-			}
+			ids := emitN(t, ctx, tr, 100)
 			require.NoError(t, tr.Close(ctx))
 			s := readStore(t, d)
 			requireExactlyOnce(t, s, ids)
@@ -480,12 +473,7 @@ func TestFailingSinkRetried(t *testing.T) {
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 60*time.Second)
-	var ids []string
-	for range 100 {
-		r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
-		ids = append(ids, r.EventID)
-		require.NoError(t, tr.Emit(ctx, r))
-	}
+	ids := emitN(t, ctx, tr, 100)
 	require.Eventually(t, func() bool { return fs.fails.Load() >= 30 }, 20*time.Second, 5*time.Millisecond)
 	st := tr.Status()
 	assert.Contains(t, st.LatestDeliveryError, "logs: put AWSLogs/")
@@ -576,9 +564,7 @@ func TestBufferFull(t *testing.T) {
 
 func TestStopAndStartLogging(t *testing.T) {
 	d := newDir(t, "logs")
-	clock := trail.NewManualClock(t0)
-	cfg := baseConfig(d)
-	cfg.Clock = clock
+	cfg, clock := manualConfig(t0, d)
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
 	ctx := ctxT(t, 30*time.Second)

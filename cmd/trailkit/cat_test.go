@@ -48,16 +48,6 @@ func compactJSON(t testing.TB, b []byte) string {
 	return out.String()
 }
 
-func gzipped(t testing.TB, b []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	_, err := zw.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	return out.Bytes()
-}
-
 func lines(s string) []string {
 	if s == "" {
 		return nil
@@ -82,15 +72,15 @@ func writeFile(t testing.TB, path string, data []byte) {
 func logTree(t testing.TB, recs []string) (string, []string) {
 	dir := t.TempDir()
 	base := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "01")
-	writeFile(t, filepath.Join(base, "02", "111122223333_CloudTrail_us-east-1_20260102T0000Z_b.json.gz"), gzipped(t, logFile(recs[4:6])))
-	writeFile(t, filepath.Join(base, "01", "111122223333_CloudTrail_us-east-1_20260101T0005Z_a.json.gz"), gzipped(t, logFile(recs[2:4])))
-	writeFile(t, filepath.Join(base, "01", "111122223333_CloudTrail_us-east-1_20260101T0000Z_z.json.gz"), gzipped(t, logFile(recs[0:2])))
+	writeFile(t, filepath.Join(base, "02", "111122223333_CloudTrail_us-east-1_20260102T0000Z_b.json.gz"), testdata.Gzip(t, logFile(recs[4:6])))
+	writeFile(t, filepath.Join(base, "01", "111122223333_CloudTrail_us-east-1_20260101T0005Z_a.json.gz"), testdata.Gzip(t, logFile(recs[2:4])))
+	writeFile(t, filepath.Join(base, "01", "111122223333_CloudTrail_us-east-1_20260101T0000Z_z.json.gz"), testdata.Gzip(t, logFile(recs[0:2])))
 	writeFile(t, filepath.Join(base, "02", "111122223333_CloudTrail_us-east-1_20260102T0100Z_c.jsonl"), []byte(recs[6]+"\n"+recs[7]+"\n"))
 	writeFile(t, filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail-Digest", "us-east-1", "2026", "01", "01",
 		"111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260101T010000Z.json.gz"),
-		gzipped(t, []byte(`{"awsAccountId":"111122223333","digestStartTime":"2026-01-01T00:00:00Z","logFiles":[]}`)))
+		testdata.Gzip(t, []byte(`{"awsAccountId":"111122223333","digestStartTime":"2026-01-01T00:00:00Z","logFiles":[]}`)))
 	writeFile(t, filepath.Join(base, "01", "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260101T010000Z.json.gz"),
-		gzipped(t, []byte(`{"awsAccountId":"111122223333","logFiles":[]}`)))
+		testdata.Gzip(t, []byte(`{"awsAccountId":"111122223333","logFiles":[]}`)))
 	writeFile(t, filepath.Join(dir, ".trailkit", "state.json"), []byte(`{"eventVersion":"not a record"}`))
 	writeFile(t, filepath.Join(dir, "README.txt"), []byte("not a log"))
 	return dir, recs[:8]
@@ -112,10 +102,10 @@ func TestCatInProcess(t *testing.T) {
 	}{
 		{"JSON Lines file", nil, []string{"cat", filepath.Join(dir, "records.jsonl")}, recs},
 		{"directory in key order, digests skipped", nil, []string{"cat", tree}, treeRecs},
-		{"stdin, gzipped log file", gzipped(t, logFile(recs[:100])), []string{"cat", "-"}, recs[:100]},
+		{"stdin, gzipped log file", testdata.Gzip(t, logFile(recs[:100])), []string{"cat", "-"}, recs[:100]},
 		{"stdin, pretty-printed record", []byte("{\n  \"eventVersion\": \"1.0\",\n  \"eventName\": \"x\"\n}\n"), []string{"cat", "-"}, []string{`{"eventVersion":"1.0","eventName":"x"}`}},
 		{"stdin, EventBridge event", []byte(eventBridge), []string{"cat", "-"}, recs[10:11]},
-		{"stdin, CloudWatch Logs payload", []byte(base64.StdEncoding.EncodeToString(gzipped(t, []byte(cwl)))), []string{"cat", "-"}, recs[11:13]},
+		{"stdin, CloudWatch Logs payload", []byte(base64.StdEncoding.EncodeToString(testdata.Gzip(t, []byte(cwl)))), []string{"cat", "-"}, recs[11:13]},
 		{"several paths in order", logFile(recs[20:22]), []string{"cat", "-", filepath.Join(tree, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "01", "02")}, append(recs[20:22:22], recs[4:8]...)},
 		{"count", nil, []string{"cat", "--count", filepath.Join(dir, "records.jsonl"), tree}, []string{strconv.Itoa(len(recs) + len(treeRecs))}},
 		{"count of nothing", []byte(`{"Records":[]}`), []string{"cat", "--count", "-"}, []string{"0"}},
@@ -178,7 +168,7 @@ func fileRecords(t *testing.T, name string) []string {
 func TestCatErrors(t *testing.T) {
 	recs := corpusRecords(t)
 	dir := t.TempDir()
-	zipped := gzipped(t, logFile(recs[:50]))
+	zipped := testdata.Gzip(t, logFile(recs[:50]))
 	writeFile(t, filepath.Join(dir, "truncated.json.gz"), zipped[:len(zipped)/2])
 	writeFile(t, filepath.Join(dir, "trailing.json.gz"), append(bytes.Clone(zipped), "junk"...))
 	writeFile(t, filepath.Join(dir, "bad.json"), []byte(`{"Records":[`+recs[0]+`,{"eventName":tru}]}`))
@@ -330,7 +320,7 @@ func TestCatBinary(t *testing.T) {
 		assert.Equal(t, treeRecs, lines(r.stdout))
 	})
 	t.Run("stdin", func(t *testing.T) {
-		r := runBin(t, bin, bytes.NewReader(gzipped(t, logFile(recs[:500]))), "cat", "-")
+		r := runBin(t, bin, bytes.NewReader(testdata.Gzip(t, logFile(recs[:500]))), "cat", "-")
 		require.Equal(t, 0, r.code, r.stderr)
 		assert.Equal(t, recs[:500], lines(r.stdout))
 	})

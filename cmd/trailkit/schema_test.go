@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/gzip"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,16 +53,6 @@ func runSchemaBin(t *testing.T, bin string, stdin []byte, args ...string) schema
 	return schemaRun{code: code, stdout: stdout.String(), stderr: stderr.String()}
 }
 
-func gzipBytes(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	_, err := zw.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	return buf.Bytes()
-}
-
 func putFile(t *testing.T, path string, data []byte) string {
 	t.Helper()
 	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
@@ -95,12 +84,17 @@ func TestSchemaValidateBinary(t *testing.T) {
 	bin := buildTrailkit(t)
 	dir := t.TempDir()
 
-	t.Run("every corpus record is valid", func(t *testing.T) {
-		r := runSchemaBin(t, bin, nil, "schema", "validate", schemaCorpus(t, "records.jsonl"))
-		assert.Equal(t, 0, r.code)
-		assert.Equal(t, "3630 records: 3630 valid, 0 invalid\n", r.stdout)
-		assert.Empty(t, r.stderr)
-	})
+	for _, tt := range []struct{ name, corpus, stdout string }{
+		{"every corpus record is valid", "records.jsonl", "3630 records: 3630 valid, 0 invalid\n"},
+		{"corpus digests, recognised by content", "digests", "0 records: 0 valid, 0 invalid; 2 digest files: 2 valid, 0 invalid\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runSchemaBin(t, bin, nil, "schema", "validate", schemaCorpus(t, tt.corpus))
+			assert.Equal(t, 0, r.code)
+			assert.Equal(t, tt.stdout, r.stdout)
+			assert.Empty(t, r.stderr)
+		})
+	}
 
 	t.Run("corpus log files", func(t *testing.T) {
 		logs := schemaCorpus(t, "logfiles")
@@ -120,13 +114,6 @@ func TestSchemaValidateBinary(t *testing.T) {
 		assert.Equal(t, itoa(n)+" records: "+itoa(n)+" valid, 0 invalid; 1 unreadable\n", r.stdout)
 		assert.Equal(t, "trailkit schema validate: "+filepath.Join(logs, notJSON)+
 			": record 0 at byte 18: invalid JSON at byte 755: control character 0x0a in string\n", r.stderr)
-	})
-
-	t.Run("corpus digests, recognised by content", func(t *testing.T) {
-		r := runSchemaBin(t, bin, nil, "schema", "validate", schemaCorpus(t, "digests"))
-		assert.Equal(t, 0, r.code)
-		assert.Equal(t, "0 records: 0 valid, 0 invalid; 2 digest files: 2 valid, 0 invalid\n", r.stdout)
-		assert.Empty(t, r.stderr)
 	})
 
 	t.Run("nonconforming records", func(t *testing.T) {
@@ -171,7 +158,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 
 	t.Run("a broken log file", func(t *testing.T) {
 		body := `{"Records":[` + goodRecord + `,` + badRecord + `]}`
-		path := putFile(t, filepath.Join(dir, "broken", "111122223333_CloudTrail_us-east-1_20250601T1020Z_abcdefghijklmnop.json.gz"), gzipBytes(t, []byte(body)))
+		path := putFile(t, filepath.Join(dir, "broken", "111122223333_CloudTrail_us-east-1_20250601T1020Z_abcdefghijklmnop.json.gz"), testdata.Gzip(t, []byte(body)))
 		r := runSchemaBin(t, bin, nil, "schema", "validate", path)
 		assert.Equal(t, 1, r.code)
 		assert.Equal(t, path+": record 1 at byte "+itoa(strings.Index(body, badRecord))+
@@ -184,7 +171,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 		root := filepath.Join(dir, "tree")
 		base := filepath.Join(root, "AWSLogs", "111122223333")
 		logKey := "AWSLogs/111122223333/CloudTrail/us-east-1/2025/06/01/111122223333_CloudTrail_us-east-1_20250601T1020Z_abcdefghijklmnop.json.gz"
-		putFile(t, filepath.Join(root, filepath.FromSlash(logKey)), gzipBytes(t, []byte(`{"Records":[`+goodRecord+`,`+goodRecord+`]}`)))
+		putFile(t, filepath.Join(root, filepath.FromSlash(logKey)), testdata.Gzip(t, []byte(`{"Records":[`+goodRecord+`,`+goodRecord+`]}`)))
 		digest := func(hash string) []byte {
 			return []byte(`{"awsAccountId":"111122223333","digestStartTime":"2025-06-01T10:00:00Z","digestEndTime":"2025-06-01T11:00:00Z",
 			"digestS3Bucket":"b","digestS3Object":"k","digestPublicKeyFingerprint":"31e8b5433410dfb61a9dc45cc65b22ff",
@@ -196,9 +183,9 @@ func TestSchemaValidateBinary(t *testing.T) {
 		}
 		digestDir := filepath.Join(base, "CloudTrail-Digest", "us-east-1", "2025", "06", "01")
 		putFile(t, filepath.Join(digestDir, "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20250601T110000Z.json.gz"),
-			gzipBytes(t, digest(strings.Repeat("ab", 32))))
+			testdata.Gzip(t, digest(strings.Repeat("ab", 32))))
 		bad := putFile(t, filepath.Join(digestDir, "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20250601T120000Z.json.gz"),
-			gzipBytes(t, digest("NOT-A-HASH")))
+			testdata.Gzip(t, digest("NOT-A-HASH")))
 		// Named as a digest, checked as one even though it looks like a record.
 		named := putFile(t, filepath.Join(digestDir, "111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20250601T130000Z.json"),
 			[]byte(goodRecord))
@@ -224,7 +211,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 	})
 
 	t.Run("truncated gzip", func(t *testing.T) {
-		z := gzipBytes(t, []byte(`{"Records":[`+goodRecord+`,`+goodRecord+`]}`))
+		z := testdata.Gzip(t, []byte(`{"Records":[`+goodRecord+`,`+goodRecord+`]}`))
 		path := putFile(t, filepath.Join(dir, "truncated.json.gz"), z[:len(z)-12])
 		r := runSchemaBin(t, bin, nil, "schema", "validate", path)
 		assert.Equal(t, 1, r.code)

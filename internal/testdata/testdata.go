@@ -184,3 +184,17 @@ func SelectorVectors(t testing.TB) []byte {
 	}
 	return b
 }
+
+// Gzip returns b gzipped, as a log file is stored.
+func Gzip(t testing.TB, b []byte) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	zw := gzip.NewWriter(&out)
+	if _, err := zw.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
