@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail/history"
 )
 
@@ -35,6 +34,8 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	end := fl.String("end-time", "", "latest eventTime (default: now)")
 	maxResults := fl.Int("max-results", history.DefaultMaxResults, "how many events to print")
 	next := fl.String("next-token", "", "continue from a previous --output json result's NextToken")
+	category := fl.String("event-category", "", "insight: look up the Insights events of CloudTrail-Insight files instead")
+	cacheDir := fl.String("cache-dir", defaultCacheDir(e), "where to keep the summaries of the log files read, so that later lookups skip files (empty: keep none)")
 	output := fl.String("output", "table", "json or table")
 	quiet := fl.Bool("quiet", false, "no progress bar")
 	if err := fl.parse(args); err != nil {
@@ -52,7 +53,7 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	if *maxResults < 1 {
 		return usagef("--max-results must be at least 1")
 	}
-	in := history.Input{KeyPrefix: *prefix, AccountIDs: accounts, Regions: regions, NextToken: *next}
+	in := history.Input{KeyPrefix: *prefix, AccountIDs: accounts, Regions: regions, NextToken: *next, EventCategory: *category}
 	for _, a := range attrs {
 		attr, err := history.ParseAttribute(a)
 		if err != nil {
@@ -83,11 +84,14 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	if in.KeyPrefix == "" {
 		in.KeyPrefix = strings.TrimSuffix(urlPrefix, "/")
 	}
+	cache := summaryCache(*cacheDir, *dir, *s3url, *endpoint)
+	in.Summaries = cache.load(e)
 	bar := newProgress(e, *quiet || *output == "json")
-	var read history.Progress
-	in.Progress = func(p history.Progress) { bar.set(read.Files+p.Files, read.Records+p.Records, read.Bytes+p.Bytes) }
-	events, token, err := lookupPages(ctx, store, in, *maxResults, &read)
+	in.Progress = func(p history.Progress) { bar.set(p.Files, p.Records, p.Bytes) }
+	out, err := history.LookupMany(ctx, store, in, *maxResults)
 	bar.done()
+	cache.save(e, in.Summaries)
+	events, token := out.Events, out.NextToken
 	if err != nil {
 		var he *history.Error
 		if errors.As(err, &he) {
@@ -101,25 +105,9 @@ func runLookup(ctx context.Context, e *env, args []string) error {
 	return writeLookupTable(e.stdout, events, token)
 }
 
-// lookupPages reads pages until max events or the end.
-func lookupPages(ctx context.Context, store sink.Store, in history.Input, max int, read *history.Progress) ([]history.Event, string, error) {
-	var events []history.Event
-	for {
-		in.MaxResults = min(max-len(events), history.DefaultMaxResults)
-		out, err := history.Lookup(ctx, store, in)
-		if err != nil {
-			return nil, "", err
-		}
-		read.Files += out.Read.Files
-		read.Records += out.Read.Records
-		read.Bytes += out.Read.Bytes
-		events = append(events, out.Events...)
-		if out.NextToken == "" || len(events) >= max {
-			return events, out.NextToken, nil
-		}
-		in.NextToken = out.NextToken
-	}
-}
+// awsCLITime is how the AWS CLI prints a timestamp with its default
+// cli_timestamp_format (version 2; iso8601 in version 1's configuration).
+const awsCLITime = "2006-01-02T15:04:05-07:00"
 
 // lookupEventJSON is an event as the AWS CLI prints LookupEvents' output.
 type lookupEventJSON struct {
@@ -146,7 +134,7 @@ func writeLookupJSON(w io.Writer, events []history.Event, token string) error {
 		}
 		out.Events = append(out.Events, lookupEventJSON{
 			EventID: ev.EventID, EventName: ev.EventName, ReadOnly: ev.ReadOnly, AccessKeyID: ev.AccessKeyID,
-			EventTime: ev.EventTime.UTC().Format(time.RFC3339), EventSource: ev.EventSource, Username: ev.Username,
+			EventTime: ev.EventTime.UTC().Format(awsCLITime), EventSource: ev.EventSource, Username: ev.Username,
 			Resources: res, CloudTrailEvent: string(ev.CloudTrailEvent),
 		})
 	}

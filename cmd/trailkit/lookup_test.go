@@ -89,6 +89,7 @@ func decodeLookup(t *testing.T, out string) lookupJSON {
 }
 
 func TestLookupBinary(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	bin := buildTrailkit(t)
 	start := time.Date(2026, 2, 27, 22, 0, 0, 0, time.UTC)
 	dir, ids := lookupTree(t, 120, start) // about three days
@@ -186,6 +187,7 @@ func TestLookupBinary(t *testing.T) {
 }
 
 func TestLookupS3(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	bin := buildTrailkit(t)
 	srv := miniotest.Start(t)
 	client := srv.Client(t)

@@ -26,6 +26,7 @@ type Generator struct {
 	t       time.Time
 	Account string
 	Region  string
+	gap     time.Duration // mean time between records; 300 ms when zero
 }
 
 // New returns a Generator whose records start at start.
@@ -72,7 +73,11 @@ var agents = []string{
 // hundred milliseconds on average.
 func (g *Generator) Record() *event.Record {
 	a := apis[g.rng.IntN(len(apis))]
-	g.t = g.t.Add(time.Duration(g.rng.IntN(600)) * time.Millisecond)
+	if g.gap > 0 {
+		g.t = g.t.Add(time.Duration(g.rng.Int64N(2 * int64(g.gap))))
+	} else {
+		g.t = g.t.Add(time.Duration(g.rng.IntN(600)) * time.Millisecond)
+	}
 	user := fmt.Sprintf("user-%03d", g.rng.IntN(200))
 	role := fmt.Sprintf("role-%02d", g.rng.IntN(30))
 	r := &event.Record{

@@ -2,6 +2,8 @@ package synth_test
 
 import (
 	"bytes"
+	"io/fs"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -47,4 +49,33 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 		n++
 	}
 	assert.Equal(t, 500, n)
+}
+
+func TestWriteTrail(t *testing.T) {
+	root := t.TempDir()
+	files, err := synth.New(3, start).WriteTrail(root, synth.TrailOptions{Records: 3000, Span: 24 * time.Hour, Regions: 2, LateOneIn: 20, LateMax: 48 * time.Hour})
+	require.NoError(t, err)
+	var paths []string
+	require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			paths = append(paths, p)
+		}
+		return err
+	}))
+	assert.Len(t, paths, files)
+	assert.Greater(t, files, 2*24*12/2, "about one file per region and five minutes")
+	n, late := 0, 0
+	for _, p := range paths {
+		day := filepath.Base(filepath.Dir(p))
+		for r, err := range event.ReadFile(p) {
+			require.NoError(t, err)
+			n++
+			if r.EventTime.Format("02") != day {
+				late++
+			}
+			assert.Contains(t, p, "/"+r.AWSRegion+"/", "a record is in a file of its region")
+		}
+	}
+	assert.Equal(t, 3000, n)
+	assert.Greater(t, late, 30, "records delivered on a later day than their eventTime")
 }

@@ -37,8 +37,8 @@ type Resource struct {
 func newEvent(rec *event.Record, raw []byte, key string) Event {
 	ev := Event{
 		EventID:         rec.EventID,
-		EventName:       rec.EventName,
-		EventSource:     rec.EventSource,
+		EventName:       eventName(rec),
+		EventSource:     eventSource(rec),
 		EventTime:       rec.EventTime,
 		ReadOnly:        readOnly(rec),
 		Username:        username(rec),
@@ -52,6 +52,23 @@ func newEvent(rec *event.Record, raw []byte, key string) Event {
 		ev.Resources = append(ev.Resources, Resource{ResourceType: res.Type, ResourceName: resourceName(res.ARN)})
 	}
 	return ev
+}
+
+// eventName is the record's eventName, or for an Insights event the
+// eventName of the calls it is about, as LookupEvents lists it.
+func eventName(rec *event.Record) string {
+	if rec.EventName == "" && rec.InsightDetails != nil {
+		return rec.InsightDetails.EventName
+	}
+	return rec.EventName
+}
+
+// eventSource is eventName's counterpart for eventSource.
+func eventSource(rec *event.Record) string {
+	if rec.EventSource == "" && rec.InsightDetails != nil {
+		return rec.InsightDetails.EventSource
+	}
+	return rec.EventSource
 }
 
 func readOnly(rec *event.Record) string {
@@ -126,9 +143,9 @@ func matchesOne(rec *event.Record, a Attribute) bool {
 	case EventID:
 		return rec.EventID == a.Value
 	case EventName:
-		return rec.EventName == a.Value
+		return eventName(rec) == a.Value
 	case EventSource:
-		return rec.EventSource == a.Value
+		return eventSource(rec) == a.Value
 	case ReadOnly:
 		return readOnly(rec) == a.Value
 	case Username:

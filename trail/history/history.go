@@ -10,14 +10,28 @@
 // ResourceName, EventSource, AccessKeyId), at most MaxResults of them (1 to
 // 50, default 50), with a NextToken for the next page.
 //
-// A trail's log files are keyed by delivery day
-// ([prefix/]AWSLogs/[o-org/]account/CloudTrail/region/YYYY/MM/DD/...), so
-// Lookup reads only the day prefixes of the time range, newest first, each
-// log file once, and stops as soon as the page is known to be complete. A
-// record is delivered after its eventTime, usually within minutes; Lookup
-// starts at the day after EndTime, so records delivered up to a day late are
-// found. Accounts and regions are found by listing (one List call per account
-// and region, skipping over their contents), or named in Input.
+// A trail's log files are keyed by delivery time
+// ([prefix/]AWSLogs/[o-org/]account/CloudTrail/region/YYYY/MM/DD/...), and a
+// record may be delivered any time after its eventTime: in the next file, or
+// days later after an outage. So a key says nothing about the eventTimes
+// inside, and Lookup lists every log file of the accounts and regions it
+// covers. What it learns from reading a file it keeps in [Summaries]: the
+// range of the file's eventTimes and a Bloom filter over its lookup
+// attribute values. A file with a summary is read only if it can hold an
+// event of the page; a file without one is read (and summarized) first.
+// Files are read latest first, several at once, each at most once per
+// call, and an event is given out as soon as no file left can hold one
+// listed before it, so a page stops reading when it is complete. Within a
+// file, a record that does not hold each attribute's value as text is
+// skipped before it is decoded. Accounts and regions are found by listing
+// (one List call per account and region, skipping over their contents), or
+// named in Input.
+//
+// [LookupMany] answers many pages' worth in one pass; "trailkit lookup"
+// uses it, and keeps each trail's Summaries in the user's cache directory.
+//
+// Insights events live in CloudTrail-Insight files; Input.EventCategory
+// "insight" looks them up, and only them, as LookupEvents does.
 //
 // # Where trailkit differs from LookupEvents
 //
@@ -31,7 +45,8 @@
 //
 // Pages are stateless: NextToken encodes where the last page ended and a
 // checksum of the query, and a token used with a different query is refused
-// with InvalidNextTokenException, as CloudTrail refuses it.
+// with InvalidNextTokenException, as CloudTrail refuses it. A page after a
+// token reads no file whose events all come before the token.
 package history
 
 import (
@@ -113,6 +128,7 @@ const (
 	ExceptionInvalidTimeRange        = "InvalidTimeRangeException"
 	ExceptionInvalidMaxResults       = "InvalidMaxResultsException"
 	ExceptionInvalidNextToken        = "InvalidNextTokenException"
+	ExceptionInvalidEventCategory    = "InvalidEventCategoryException"
 )
 
 // Error is a query LookupEvents would refuse, with its exception name.
@@ -135,6 +151,7 @@ var (
 	ErrInvalidTimeRange        = &Error{Exception: ExceptionInvalidTimeRange}
 	ErrInvalidMaxResults       = &Error{Exception: ExceptionInvalidMaxResults}
 	ErrInvalidNextToken        = &Error{Exception: ExceptionInvalidNextToken}
+	ErrInvalidEventCategory    = &Error{Exception: ExceptionInvalidEventCategory}
 )
 
 func lookupAttributesError(format string, args ...any) error {
@@ -154,12 +171,20 @@ type Input struct {
 	// StartTime and EndTime bound eventTime, both inclusive. A zero EndTime
 	// is now; a zero StartTime is 90 days before EndTime.
 	StartTime, EndTime time.Time
+	// EventCategory is "" for the events of log files, or CategoryInsight
+	// for the Insights events of Insights files (and only those), as in
+	// LookupEvents.
+	EventCategory string
 	// MaxResults is the page size, 1 to 50; 0 means 50.
 	MaxResults int
 	// NextToken continues a previous query.
 	NextToken string
 	// Now is the current time for a zero EndTime; time.Now when nil.
 	Now func() time.Time
+	// Summaries, when set, keeps what this lookup learns about the log
+	// files it reads, so that later pages and queries skip files that
+	// cannot hold their events; nil means each call starts afresh.
+	Summaries *Summaries
 	// Progress, when set, is called after each log file is read.
 	Progress func(Progress)
 }
@@ -170,6 +195,9 @@ type Progress struct {
 	Bytes          int64 // compressed bytes read
 }
 
+// CategoryInsight is the EventCategory of Insights events.
+const CategoryInsight = "insight"
+
 // DefaultMaxResults is LookupEvents' page size, and its maximum.
 const DefaultMaxResults = 50
 
@@ -177,8 +205,9 @@ const DefaultMaxResults = 50
 // History does.
 const historyDays = 90
 
-// window resolves the query's time range and page size.
-func (in *Input) window() (start, end time.Time, max int, err error) {
+// window resolves the query's time range and checks its attributes and
+// event category.
+func (in *Input) window() (start, end time.Time, err error) {
 	end = in.EndTime
 	if end.IsZero() {
 		now := time.Now
@@ -193,24 +222,33 @@ func (in *Input) window() (start, end time.Time, max int, err error) {
 		start = end.AddDate(0, 0, -historyDays)
 	}
 	if start.After(end) {
-		return start, end, 0, &Error{Exception: ExceptionInvalidTimeRange,
+		return start, end, &Error{Exception: ExceptionInvalidTimeRange,
 			Message: fmt.Sprintf("start time %s is after end time %s", start.Format(time.RFC3339), end.Format(time.RFC3339))}
 	}
-	max = in.MaxResults
-	if max == 0 {
-		max = DefaultMaxResults
-	}
-	if max < 1 || max > DefaultMaxResults {
-		return start, end, 0, &Error{Exception: ExceptionInvalidMaxResults,
-			Message: fmt.Sprintf("MaxResults %d is out of range: it must be 1 to %d", in.MaxResults, DefaultMaxResults)}
+	if in.EventCategory != "" && in.EventCategory != CategoryInsight {
+		return start, end, &Error{Exception: ExceptionInvalidEventCategory,
+			Message: fmt.Sprintf("EventCategory %q is not valid: the only event category is %q", in.EventCategory, CategoryInsight)}
 	}
 	for i, a := range in.Attributes {
 		if _, err := checkAttribute(a); err != nil {
 			var he *Error
 			errors.As(err, &he)
 			he.Message = fmt.Sprintf("Attributes[%d]: %s", i, he.Message)
-			return start, end, 0, he
+			return start, end, he
 		}
 	}
-	return start, end, max, nil
+	return start, end, nil
+}
+
+// pageSize resolves MaxResults.
+func (in *Input) pageSize() (int, error) {
+	max := in.MaxResults
+	if max == 0 {
+		max = DefaultMaxResults
+	}
+	if max < 1 || max > DefaultMaxResults {
+		return 0, &Error{Exception: ExceptionInvalidMaxResults,
+			Message: fmt.Sprintf("MaxResults %d is out of range: it must be 1 to %d", in.MaxResults, DefaultMaxResults)}
+	}
+	return max, nil
 }

@@ -8,7 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 	"github.com/trailkit/trailkit/sink"
 )
 
@@ -33,11 +34,40 @@ type Output struct {
 // Errors in the query are *Error values with LookupEvents' exception names;
 // a log file that cannot be read ends the lookup with an error naming it.
 func Lookup(ctx context.Context, store sink.Store, in Input) (Output, error) {
-	start, end, max, err := in.window()
+	max, err := in.pageSize()
 	if err != nil {
 		return Output{}, err
 	}
-	q := query{in: in, attrs: in.Attributes, start: start, end: end}
+	return lookup(ctx, store, in, max)
+}
+
+// LookupMany returns up to n events (every one when n is 0): the pages
+// Lookup would give, joined, read in one pass that reads each log file at
+// most once. NextToken continues after the last event, as Lookup's does.
+func LookupMany(ctx context.Context, store sink.Store, in Input, n int) (Output, error) {
+	if n < 0 {
+		return Output{}, &Error{Exception: ExceptionInvalidMaxResults, Message: fmt.Sprintf("%d events: the count must not be negative", n)}
+	}
+	if n == 0 {
+		n = math.MaxInt - 1
+	}
+	return lookup(ctx, store, in, n)
+}
+
+func lookup(ctx context.Context, store sink.Store, in Input, limit int) (Output, error) {
+	start, end, err := in.window()
+	if err != nil {
+		return Output{}, err
+	}
+	q := &query{in: in, attrs: in.Attributes, start: start, end: end, sums: in.Summaries}
+	if q.sums == nil {
+		q.sums = NewSummaries()
+	}
+	for _, a := range in.Attributes {
+		if n := needle(a); n != nil {
+			q.needles = append(q.needles, n)
+		}
+	}
 	sum := in.fingerprint()
 	if in.NextToken != "" {
 		tok, err := decodeToken(in.NextToken, sum)
@@ -46,36 +76,24 @@ func Lookup(ctx context.Context, store sink.Store, in Input) (Output, error) {
 		}
 		q.start, q.end = tok.Start, tok.End
 		q.after = &position{t: tok.Time, id: tok.ID}
+		q.snapshot = tok.Listing
 	}
-	prefixes, err := regionPrefixes(ctx, store, in)
+	q.sum = sum
+	files, err := q.list(ctx, store)
 	if err != nil {
 		return Output{}, err
 	}
-	top := &topN{n: max + 1}
-	q.top = top
-	newest := q.end
-	if q.after != nil && q.after.t.Before(newest) {
-		newest = q.after.t
-	}
-	// Records are delivered after their eventTime, so once the delivery
-	// days from d on have been read, every record from d on has been seen:
-	// a full page whose oldest event is from d or later is final.
-	for d := day(newest).AddDate(0, 0, 1); !d.Before(day(q.start)); d = d.AddDate(0, 0, -1) {
-		if err := q.readDay(ctx, store, prefixes, d); err != nil {
-			return Output{Read: q.progress()}, err
-		}
-		if top.fullFrom(d) {
-			break
-		}
-	}
-	events := top.events
+	events, err := q.run(ctx, store, files, limit+1)
 	out := Output{Read: q.progress()}
-	if len(events) > max {
-		events = events[:max]
-		lastEv := events[len(events)-1]
-		out.NextToken = encodeToken(token{Time: lastEv.EventTime, ID: lastEv.EventID, Start: q.start, End: q.end, Sum: sum})
+	if err != nil {
+		return out, err
 	}
-	out.Events = slices.Clone(events)
+	if len(events) > limit {
+		events = events[:limit]
+		last := events[len(events)-1]
+		out.NextToken = encodeToken(token{Time: last.EventTime, ID: last.EventID, Start: q.start, End: q.end, Sum: sum, Listing: q.snapshot})
+	}
+	out.Events = events
 	return out, nil
 }
 
@@ -83,9 +101,12 @@ func Lookup(ctx context.Context, store sink.Store, in Input) (Output, error) {
 type query struct {
 	in         Input
 	attrs      []Attribute
+	needles    [][]byte
 	start, end time.Time
 	after      *position // the end of the previous page
-	top        *topN
+	sums       *Summaries
+	sum        string // the query's fingerprint
+	snapshot   int64  // the listing the query's pages read, 0 before the first
 
 	files, records, bytes atomic.Int64
 }
@@ -110,88 +131,242 @@ func (p position) before(o position) bool {
 	return p.id > o.id
 }
 
-// day is the UTC day holding t.
-func day(t time.Time) time.Time {
-	y, m, d := t.UTC().Date()
-	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+func (p position) compare(o position) int {
+	switch {
+	case p.before(o):
+		return -1
+	case o.before(p):
+		return 1
+	}
+	return 0
 }
 
-// readDay reads the log files delivered on day d.
-func (q *query) readDay(ctx context.Context, store sink.Store, prefixes []string, d time.Time) error {
-	var keys []string
+// candidate is a log file that may hold events of the query, with the
+// latest eventTime it can hold (math.MaxInt64 when it has no summary yet).
+type candidate struct {
+	info sink.ObjectInfo
+	hi   int64
+}
+
+// list finds the log files that can hold events of the query: every log
+// file of the covered accounts and regions (a record may be delivered any
+// time after its eventTime, so no delivery day can be ruled out by its
+// name), less those whose summary rules them out. They come latest first.
+func (q *query) list(ctx context.Context, store sink.Store) ([]candidate, error) {
+	objects, err := q.objects(ctx, store)
+	if err != nil {
+		return nil, err
+	}
+	lo, hi := q.start.UnixNano(), q.end.UnixNano()
+	if q.after != nil {
+		hi = min(hi, q.after.t.UnixNano())
+	}
+	var out []candidate
+	for _, info := range objects {
+		s, ok := q.sums.get(info)
+		switch {
+		case !ok:
+			out = append(out, candidate{info: info, hi: math.MaxInt64})
+		case s.Records > 0 && s.Hi >= lo && s.Lo <= hi && s.mayHold(q.attrs):
+			out = append(out, candidate{info: info, hi: s.Hi})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b candidate) int { return -cmpInt64(a.hi, b.hi) })
+	return out, nil
+}
+
+// objects lists the log files of the accounts and regions the query
+// covers. A page after a token lists nothing when the Summaries keep the
+// listing of the query's first page: the pages of a query then read one
+// snapshot of the trail, and cost no listing after the first.
+func (q *query) objects(ctx context.Context, store sink.Store) ([]sink.ObjectInfo, error) {
+	if q.snapshot != 0 {
+		if objs, ok := q.sums.listing(q.sum, q.snapshot); ok {
+			return objs, nil
+		}
+	}
+	prefixes, err := regionPrefixes(ctx, store, q.in)
+	if err != nil {
+		return nil, err
+	}
+	var out []sink.ObjectInfo
 	for _, p := range prefixes {
-		dp := p + d.Format("2006/01/02/")
-		for info, err := range store.List(ctx, dp, "") {
+		for info, err := range store.List(ctx, p, "") {
 			if err != nil {
-				return fmt.Errorf("list %s: %w", dp, err)
+				return nil, fmt.Errorf("list %s: %w", p, err)
 			}
 			if isLogKey(info.Key) {
-				keys = append(keys, info.Key)
+				out = append(out, info)
 			}
 		}
 	}
-	work := make(chan string)
-	errs := make(chan error, 1)
-	var wg sync.WaitGroup
+	q.snapshot = q.sums.keepListing(q.sum, out)
+	return out, nil
+}
+
+func cmpInt64(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// run returns the first limit events of the query. It reads the files in
+// the order of the latest eventTime they can hold, several at once, and
+// gives out an event once every file left can only hold later-listed ones.
+func (q *query) run(ctx context.Context, store sink.Store, files []candidate, limit int) ([]Event, error) {
+	var out []Event
+	pend := &pending{limit: limit}
+	rd := q.readAhead(ctx, store, files)
+	defer rd.stop()
+	for i := 0; ; i++ {
+		bound := int64(math.MinInt64)
+		if i < len(files) {
+			bound = files[i].hi
+		}
+		for len(out) < limit && pend.len() > 0 && pend.first().t.UnixNano() > bound {
+			out = append(out, pend.pop())
+			pend.limit--
+		}
+		if len(out) >= limit || i == len(files) {
+			return out, nil
+		}
+		evs, err := rd.next()
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range evs {
+			pend.add(e)
+		}
+	}
+}
+
+// pending holds the events read but not yet given out, in order, at most
+// limit of them (any beyond could never be given out).
+type pending struct {
+	limit int
+	pos   []position
+	evs   []Event
+}
+
+func (p *pending) len() int        { return len(p.pos) }
+func (p *pending) first() position { return p.pos[0] }
+func (p *pending) pop() (e Event)  { e, p.pos, p.evs = p.evs[0], p.pos[1:], p.evs[1:]; return e }
+func (p *pending) add(e posEvent) {
+	i, found := slices.BinarySearchFunc(p.pos, e.pos, position.compare)
+	if found || i >= p.limit {
+		return // a second delivery of one record, or too late to be given out
+	}
+	p.pos = slices.Insert(p.pos, i, e.pos)
+	p.evs = slices.Insert(p.evs, i, e.ev)
+	if len(p.pos) > p.limit {
+		p.pos, p.evs = p.pos[:p.limit], p.evs[:p.limit]
+	}
+}
+
+type posEvent struct {
+	pos position
+	ev  Event
+}
+
+// reader reads the candidates in order, a few files ahead of the consumer
+// on as many goroutines as there are processors.
+type reader struct {
+	results  []chan fileResult
+	consumed chan struct{} // a token per file read and not yet consumed
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	i        int
+}
+
+type fileResult struct {
+	evs []posEvent
+	err error
+}
+
+func (q *query) readAhead(ctx context.Context, store sink.Store, files []candidate) *reader {
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for range min(runtime.GOMAXPROCS(0), len(keys)) {
-		wg.Add(1)
+	r := &reader{results: make([]chan fileResult, len(files)), cancel: cancel}
+	for i := range r.results {
+		r.results[i] = make(chan fileResult, 1)
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(files))
+	// ahead bounds the files read and not yet consumed, so that a page
+	// that is complete early leaves little read for nothing.
+	ahead := make(chan struct{}, 2*workers)
+	r.consumed = ahead
+	var next atomic.Int64
+	for range workers {
+		r.wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for key := range work {
-				if err := q.readFile(ctx, store, key); err != nil {
-					select {
-					case errs <- err:
-					default:
-					}
-					cancel()
+			defer r.wg.Done()
+			for {
+				select {
+				case ahead <- struct{}{}:
+				case <-ctx.Done():
+					return
 				}
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				evs, err := q.readFile(ctx, store, files[i])
+				r.results[i] <- fileResult{evs, err}
 			}
 		}()
 	}
-feed:
-	for _, k := range keys {
-		select {
-		case work <- k:
-		case <-ctx.Done():
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	select {
-	case err := <-errs:
-		return err
-	default:
-	}
-	return ctx.Err()
+	return r
 }
 
-// isLogKey reports whether key names a log file rather than a digest or a
-// file of another kind.
-func isLogKey(key string) bool {
-	name := key[strings.LastIndexByte(key, '/')+1:]
-	return strings.Contains(name, "_CloudTrail_") && (strings.HasSuffix(name, ".json.gz") || strings.HasSuffix(name, ".json"))
+// next returns the events of the next file.
+func (r *reader) next() ([]posEvent, error) {
+	res := <-r.results[r.i]
+	r.i++
+	<-r.consumed
+	return res.evs, res.err
 }
 
-// readFile offers the records of one log file to the page.
-func (q *query) readFile(ctx context.Context, store sink.Store, key string) error {
+// stop ends the reading and waits for the goroutines.
+func (r *reader) stop() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+// readFile returns the events of one log file that belong in the query's
+// results, and summarizes the file if it has no summary yet. With a
+// summary, each record is first tested on its bytes: one that does not hold
+// every attribute's value as JSON text is not decoded.
+func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]posEvent, error) {
+	key := c.info.Key
 	body, _, err := store.Get(ctx, key)
 	if err != nil {
-		return fmt.Errorf("read log file: %w", err)
+		return nil, fmt.Errorf("read log file: %w", err)
 	}
 	defer body.Close()
-	cr := &countingReader{r: body}
-	sc := event.NewScanner(cr)
+	sc := event.NewScanner(body)
 	sc.Name = key
 	defer sc.Close()
+	var z *summarizer
+	if c.hi == math.MaxInt64 {
+		z = &summarizer{} // no summary yet: decode every record to make one
+	}
 	var rec event.Record
+	var out []posEvent
 	n := int64(0)
 	for sc.Scan() {
 		n++
-		if err := event.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+		raw := sc.Bytes()
+		if z == nil && !q.mayMatch(raw) {
+			continue
+		}
+		if err := event.Unmarshal(raw, &rec); err != nil {
+			return nil, &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+		}
+		if z != nil {
+			z.add(&rec)
 		}
 		t := rec.EventTime
 		if t.Before(q.start) || t.After(q.end) || !matches(&rec, q.attrs) {
@@ -204,70 +379,59 @@ func (q *query) readFile(ctx context.Context, store sink.Store, key string) erro
 		if q.after != nil && !q.after.before(pos) {
 			continue
 		}
-		if !q.top.wants(pos) {
-			continue
-		}
-		ev := newEvent(&rec, bytes.Clone(sc.Bytes()), key)
+		ev := newEvent(&rec, bytes.Clone(raw), key)
 		ev.EventID = pos.id
-		q.top.add(pos, ev)
+		out = append(out, posEvent{pos, ev})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if z != nil {
+		q.sums.put(key, z.summary(c.info))
 	}
 	q.files.Add(1)
 	q.records.Add(n)
-	q.bytes.Add(cr.n)
+	q.bytes.Add(c.info.Size)
 	if q.in.Progress != nil {
 		q.in.Progress(q.progress())
 	}
-	return sc.Err()
+	return out, nil
 }
 
-// topN keeps the n events listed first, without duplicates.
-type topN struct {
-	mu     sync.Mutex
-	n      int
-	pos    []position
-	events []Event
+// needle is the text an attribute's value has inside a record's JSON, or
+// nil when the value is not text of the record: the Username "root" of a
+// root identity.
+func needle(a Attribute) []byte {
+	if a.Key == Username && a.Value == "root" {
+		return nil
+	}
+	q := jsonscan.AppendString(nil, a.Value)
+	return q[1 : len(q)-1]
 }
 
-// fullFrom reports whether the list is full and its last event is from t
-// or later.
-func (t *topN) fullFrom(from time.Time) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.pos) >= t.n && !t.pos[len(t.pos)-1].t.Before(from)
-}
-
-// wants reports whether an event at p could enter the list.
-func (t *topN) wants(p position) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.pos) < t.n || p.before(t.pos[len(t.pos)-1])
-}
-
-func (t *topN) add(p position, ev Event) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	i, found := slices.BinarySearchFunc(t.pos, p, func(a, b position) int {
-		switch {
-		case a.before(b):
-			return -1
-		case b.before(a):
-			return 1
+// mayMatch reports whether a record's JSON can match every attribute: it
+// holds each value's text, or it has an escape, behind which a value could
+// be spelt otherwise.
+func (q *query) mayMatch(raw []byte) bool {
+	for _, n := range q.needles {
+		if !bytes.Contains(raw, n) {
+			return bytes.IndexByte(raw, '\\') >= 0
 		}
-		return 0
-	})
-	if found {
-		return // a second delivery of the same record
 	}
-	t.pos = slices.Insert(t.pos, i, p)
-	t.events = slices.Insert(t.events, i, ev)
-	if len(t.pos) > t.n {
-		t.pos = t.pos[:t.n]
-		t.events = t.events[:t.n]
-	}
+	return true
 }
 
-// regionPrefixes returns the key prefixes ".../CloudTrail/REGION/" of the
-// accounts and regions the query covers.
+// isLogKey reports whether key names a log file rather than a digest or a
+// file of another kind.
+func isLogKey(key string) bool {
+	name := key[strings.LastIndexByte(key, '/')+1:]
+	return (strings.Contains(name, "_CloudTrail_") || strings.Contains(name, "_CloudTrail-Insight_")) &&
+		(strings.HasSuffix(name, ".json.gz") || strings.HasSuffix(name, ".json"))
+}
+
+// regionPrefixes returns the key prefixes ".../CloudTrail/REGION/" (or
+// CloudTrail-Insight for Insights events) of the accounts and regions the
+// query covers.
 func regionPrefixes(ctx context.Context, store sink.Store, in Input) ([]string, error) {
 	base := "AWSLogs/"
 	if in.KeyPrefix != "" {
@@ -291,6 +455,10 @@ func regionPrefixes(ctx context.Context, store sink.Store, in Input) ([]string, 
 			accounts = append(accounts, base+seg+"/"+m+"/")
 		}
 	}
+	kind := "CloudTrail/"
+	if in.EventCategory == CategoryInsight {
+		kind = "CloudTrail-Insight/"
+	}
 	var out []string
 	for _, acct := range accounts {
 		id := acct[strings.LastIndexByte(acct[:len(acct)-1], '/')+1 : len(acct)-1]
@@ -299,12 +467,12 @@ func regionPrefixes(ctx context.Context, store sink.Store, in Input) ([]string, 
 		}
 		regions := in.Regions
 		if len(regions) == 0 {
-			if regions, err = segments(ctx, store, acct+"CloudTrail/"); err != nil {
+			if regions, err = segments(ctx, store, acct+kind); err != nil {
 				return nil, err
 			}
 		}
 		for _, r := range regions {
-			out = append(out, acct+"CloudTrail/"+r+"/")
+			out = append(out, acct+kind+r+"/")
 		}
 	}
 	return out, nil
@@ -351,6 +519,8 @@ type token struct {
 	Start time.Time `json:"s"`
 	End   time.Time `json:"e"`
 	Sum   string    `json:"q"`
+	// Listing names the listing of the first page, kept in Summaries.
+	Listing int64 `json:"l,omitempty"`
 }
 
 func encodeToken(t token) string {
@@ -377,22 +547,10 @@ func decodeToken(s, sum string) (token, error) {
 // with the query that produced it.
 func (in *Input) fingerprint() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%q %q %q %s %s", in.KeyPrefix, in.AccountIDs, in.Regions,
+	fmt.Fprintf(h, "%q %q %q %q %s %s", in.KeyPrefix, in.AccountIDs, in.Regions, in.EventCategory,
 		in.StartTime.UTC().Format(time.RFC3339Nano), in.EndTime.UTC().Format(time.RFC3339Nano))
 	for _, a := range in.Attributes {
 		fmt.Fprintf(h, " %q=%q", a.Key, a.Value)
 	}
 	return hex.EncodeToString(h.Sum(nil)[:8])
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -247,19 +248,54 @@ func TestLookupTimeRangeAndLateDelivery(t *testing.T) {
 	out = lookup(t, s, history.Input{StartTime: midnight.Add(-2 * time.Minute), EndTime: midnight.Add(time.Minute)})
 	assert.Equal(t, []string{"next", "late"}, ids(out.Events), "both ends are inclusive")
 
-	// Only the day prefixes of the range (and the day after, for late
-	// deliveries) are listed, besides the listing that finds accounts
-	// and regions.
-	s.listed = nil
+	// A record delivered ten days after its eventTime is found, however
+	// long after the range its file was delivered.
+	s.put(t, "", "111122223333", "us-east-1", midnight.AddDate(0, 0, 10), rec("very-late", midnight.Add(-50*time.Minute)))
 	out = lookup(t, s, history.Input{StartTime: midnight.Add(-time.Hour), EndTime: midnight.Add(-time.Second)})
-	var days []string
-	for _, p := range s.listed {
-		if strings.Count(p, "/") > 5 {
-			days = append(days, p[strings.Index(p, "us-east-1/")+len("us-east-1/"):])
-		}
-	}
-	assert.Equal(t, []string{"2026/03/11/", "2026/03/10/"}, days, "newest day first")
-	assert.Equal(t, int64(2), out.Read.Files, "each log file is read once")
+	assert.Equal(t, []string{"late", "early", "very-late"}, ids(out.Events))
+	assert.Equal(t, int64(3), out.Read.Files, "each log file is read once")
+}
+
+// With the summaries of an earlier lookup, files whose records all lie
+// outside the range, or hold no record with the attribute, are not read.
+func TestLookupSkipsFilesBySummary(t *testing.T) {
+	s := &memStore{}
+	midnight := time.Date(2026, 3, 11, 0, 0, 0, 0, time.UTC)
+	s.put(t, "", "111122223333", "us-east-1", midnight.Add(3*time.Minute), rec("late", midnight.Add(-2*time.Minute)), rec("next", midnight.Add(time.Minute)))
+	s.put(t, "", "111122223333", "us-east-1", midnight.Add(-30*time.Minute), rec("early", midnight.Add(-35*time.Minute)))
+	s.put(t, "", "111122223333", "us-east-1", midnight.Add(-25*time.Hour), rec("old", midnight.Add(-25*time.Hour)))
+	s.put(t, "", "111122223333", "us-east-1", midnight.Add(-20*time.Minute), rec("bob", midnight.Add(-21*time.Minute), func(r *event.Record) {
+		r.UserIdentity.UserName = "bob"
+	}))
+	sums := history.NewSummaries()
+	in := history.Input{StartTime: midnight.Add(-time.Hour), EndTime: midnight.Add(-time.Second), Summaries: sums}
+	out := lookup(t, s, in)
+	assert.Equal(t, []string{"late", "bob", "early"}, ids(out.Events))
+	assert.Equal(t, int64(4), out.Read.Files, "without summaries every file is read")
+	assert.Equal(t, 4, sums.Len())
+
+	out = lookup(t, s, in)
+	assert.Equal(t, []string{"late", "bob", "early"}, ids(out.Events))
+	assert.Equal(t, int64(3), out.Read.Files, "the file of the day before holds nothing of the range")
+
+	in.Attributes = []history.Attribute{{Key: history.Username, Value: "bob"}}
+	out = lookup(t, s, in)
+	assert.Equal(t, []string{"bob"}, ids(out.Events))
+	assert.Equal(t, int64(1), out.Read.Files, "only bob's file can hold his events")
+
+	var saved bytes.Buffer
+	_, err := sums.WriteTo(&saved)
+	require.NoError(t, err)
+	loaded := history.NewSummaries()
+	_, err = loaded.ReadFrom(&saved)
+	require.NoError(t, err)
+	assert.False(t, loaded.Changed())
+	in.Summaries = loaded
+	out = lookup(t, s, in)
+	assert.Equal(t, []string{"bob"}, ids(out.Events))
+	assert.Equal(t, int64(1), out.Read.Files, "saved summaries serve as well")
+	_, err = loaded.ReadFrom(strings.NewReader("something else"))
+	assert.ErrorIs(t, err, history.ErrSummariesFormat)
 }
 
 func TestLookupDeduplicatesRedeliveries(t *testing.T) {
@@ -308,15 +344,52 @@ func TestLookupNamesABrokenLogFile(t *testing.T) {
 	assert.Contains(t, err.Error(), key)
 }
 
-// A page that is complete stops the lookup: older days are not read.
+// A page that is complete stops the lookup: with summaries, older files
+// are not read.
 func TestLookupStopsWhenThePageIsComplete(t *testing.T) {
 	s := &memStore{}
 	for d := range 60 {
 		at := t0.AddDate(0, 0, -d)
 		s.put(t, "", "111122223333", "us-east-1", at.Add(5*time.Minute), rec(fmt.Sprintf("d%02d", d), at))
 	}
-	out := lookup(t, s, history.Input{EndTime: t0.Add(time.Hour), MaxResults: 3})
+	in := history.Input{EndTime: t0.Add(time.Hour), MaxResults: 3, Summaries: history.NewSummaries()}
+	out := lookup(t, s, in)
+	assert.Equal(t, []string{"d00", "d01", "d02"}, ids(out.Events))
+	assert.Equal(t, int64(60), out.Read.Files, "the first lookup summarizes every file")
+	out = lookup(t, s, in)
 	assert.Equal(t, []string{"d00", "d01", "d02"}, ids(out.Events))
 	assert.NotEmpty(t, out.NextToken)
-	assert.Equal(t, int64(4), out.Read.Files, "three days for the page and one to know there is more")
+	// Four files make the page and show there is more; the rest read
+	// ahead is bounded by twice the number of readers.
+	assert.LessOrEqual(t, out.Read.Files, int64(4+2*runtime.GOMAXPROCS(0)))
+	in.NextToken = out.NextToken
+	out = lookup(t, s, in)
+	assert.Equal(t, []string{"d03", "d04", "d05"}, ids(out.Events))
+	// The file of the token's second is read again: it could hold events
+	// of that second listed after the token's.
+	assert.LessOrEqual(t, out.Read.Files, int64(5+2*runtime.GOMAXPROCS(0)), "the next page resumes where the last stopped")
+}
+
+// With the same Summaries, the pages of a query read the snapshot the
+// first page listed; a new query sees what was delivered since.
+func TestLookupPagesReadOneSnapshot(t *testing.T) {
+	s := &memStore{}
+	for i := range 4 {
+		s.put(t, "", "111122223333", "us-east-1", t0.Add(time.Duration(i)*time.Hour), rec(fmt.Sprint(i), t0.Add(time.Duration(i)*time.Hour-time.Minute)))
+	}
+	in := history.Input{EndTime: t0.Add(24 * time.Hour), MaxResults: 2, Summaries: history.NewSummaries()}
+	out := lookup(t, s, in)
+	assert.Equal(t, []string{"3", "2"}, ids(out.Events))
+	s.put(t, "", "111122223333", "us-east-1", t0.Add(5*time.Hour), rec("late", t0.Add(-time.Hour)))
+	s.listed = nil
+	in.NextToken = out.NextToken
+	out = lookup(t, s, in)
+	assert.Equal(t, []string{"1", "0"}, ids(out.Events))
+	assert.Empty(t, out.NextToken)
+	assert.Empty(t, s.listed, "the page lists nothing")
+
+	in.NextToken = ""
+	in.MaxResults = 10
+	out = lookup(t, s, in)
+	assert.Equal(t, []string{"3", "2", "1", "0", "late"}, ids(out.Events))
 }

@@ -1,0 +1,291 @@
+package history
+
+import (
+	"bufio"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"math/bits"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/sink"
+)
+
+// Summaries keeps what Lookup learns about each log file it reads: the
+// range of its records' eventTimes and a Bloom filter over their lookup
+// attribute values. With a file's summary Lookup knows, without reading
+// it, whether it can hold an event of a page; without one it must read the
+// file, since a record can be delivered any time after its eventTime.
+//
+// A summary is kept for the object's size and last-modified time; an
+// object rewritten since is read again. Summaries also keeps the listing
+// of a query's first page, so that the pages after it (given the same
+// Summaries) read that snapshot of the trail without listing it again;
+// files delivered meanwhile show in a new query. Summaries is safe for
+// concurrent use. Keep one across the pages of a query (a server answering
+// LookupEvents keeps one per store), or save it with WriteTo and load it
+// with ReadFrom between processes, as "trailkit lookup" does in the user's
+// cache directory: nothing is written into the store, so other readers of
+// the trail see nothing new.
+type Summaries struct {
+	mu       sync.RWMutex
+	m        map[string]summary
+	changed  bool
+	listings map[string]listing // by query fingerprint
+	serial   int64
+}
+
+// listing is the log files a query's first page listed.
+type listing struct {
+	id      int64
+	objects []sink.ObjectInfo
+}
+
+// maxListings bounds the listings kept: the queries being paged at once.
+const maxListings = 16
+
+// NewSummaries returns an empty Summaries.
+func NewSummaries() *Summaries { return &Summaries{m: map[string]summary{}} }
+
+// summary describes one log file. Times are Unix nanoseconds.
+type summary struct {
+	Size     int64
+	Modified int64
+	Records  int
+	Lo, Hi   int64
+	Filter   []uint64
+}
+
+func (s *Summaries) get(info sink.ObjectInfo) (summary, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	sum, ok := s.m[info.Key]
+	return sum, ok && sum.Size == info.Size && sum.Modified == info.LastModified.UnixNano()
+}
+
+// keepListing keeps a query's listing and returns its id.
+func (s *Summaries) keepListing(query string, objects []sink.ObjectInfo) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listings == nil {
+		s.listings = map[string]listing{}
+	}
+	if len(s.listings) >= maxListings {
+		oldest := ""
+		for k, l := range s.listings {
+			if oldest == "" || l.id < s.listings[oldest].id {
+				oldest = k
+			}
+		}
+		delete(s.listings, oldest)
+	}
+	s.serial++
+	// Ids are unique to this Summaries: start from the clock, so that a
+	// token from another process's Summaries never names a listing here.
+	id := max(time.Now().UnixNano(), s.serial)
+	s.serial = id
+	s.listings[query] = listing{id: id, objects: objects}
+	return id
+}
+
+// listing returns the listing a query's first page kept, if it is still
+// here.
+func (s *Summaries) listing(query string, id int64) ([]sink.ObjectInfo, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l, ok := s.listings[query]
+	return l.objects, ok && l.id == id
+}
+
+func (s *Summaries) put(key string, sum summary) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[key] = sum
+	s.changed = true
+}
+
+// Len returns the number of files summarized.
+func (s *Summaries) Len() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.m)
+}
+
+// Changed reports whether a lookup added a summary since the Summaries was
+// made or loaded: whether saving it is worth the write.
+func (s *Summaries) Changed() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.changed
+}
+
+// summariesMagic starts a saved Summaries; the number changes with the
+// format, and a file of another format is refused (and rebuilt by the
+// caller).
+const summariesMagic = "trailkit history summaries 1\n"
+
+// ErrSummariesFormat is wrapped by ReadFrom for input that is not a saved
+// Summaries of this version.
+var ErrSummariesFormat = errors.New("not a saved history summaries file of this version")
+
+// WriteTo saves the summaries.
+func (s *Summaries) WriteTo(w io.Writer) (int64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cw := &countWriter{w: w}
+	bw := bufio.NewWriter(cw)
+	bw.WriteString(summariesMagic)
+	if err := gob.NewEncoder(bw).Encode(s.m); err != nil {
+		return cw.n, fmt.Errorf("save summaries: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return cw.n, fmt.Errorf("save summaries: %w", err)
+	}
+	return cw.n, nil
+}
+
+// ReadFrom adds the summaries saved in r.
+func (s *Summaries) ReadFrom(r io.Reader) (int64, error) {
+	cr := &countReader{r: r}
+	br := bufio.NewReader(cr)
+	magic := make([]byte, len(summariesMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != summariesMagic {
+		return cr.n, fmt.Errorf("load summaries: %w", ErrSummariesFormat)
+	}
+	var m map[string]summary
+	if err := gob.NewDecoder(br).Decode(&m); err != nil {
+		return cr.n, fmt.Errorf("load summaries: %w: %w", ErrSummariesFormat, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range m {
+		s.m[k] = v
+	}
+	return cr.n, nil
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// summarizer builds a file's summary from its decoded records.
+type summarizer struct {
+	n      int
+	lo, hi time.Time
+	hashes []uint64
+}
+
+func (z *summarizer) add(rec *event.Record) {
+	t := rec.EventTime
+	if z.n == 0 || t.Before(z.lo) {
+		z.lo = t
+	}
+	if z.n == 0 || t.After(z.hi) {
+		z.hi = t
+	}
+	z.n++
+	z.value(EventID, rec.EventID)
+	z.value(EventName, eventName(rec))
+	z.value(EventSource, eventSource(rec))
+	z.value(ReadOnly, readOnly(rec))
+	z.value(Username, username(rec))
+	if rec.UserIdentity != nil {
+		z.value(AccessKeyID, rec.UserIdentity.AccessKeyID)
+	}
+	for _, res := range rec.Resources {
+		z.value(ResourceType, res.Type)
+		z.value(ResourceName, res.ARN)
+		z.value(ResourceName, resourceName(res.ARN))
+	}
+}
+
+func (z *summarizer) value(k AttributeKey, v string) {
+	if v != "" {
+		z.hashes = append(z.hashes, attrHash(k, v))
+	}
+}
+
+// filterBitsPerValue and filterHashes give a false positive rate near 1%.
+const (
+	filterBitsPerValue = 10
+	filterHashes       = 5
+	filterMaxWords     = 512 // 4 KiB: a file of thousands of records is read more often, not summarized at any size
+)
+
+func (z *summarizer) summary(info sink.ObjectInfo) summary {
+	slices.Sort(z.hashes)
+	hs := slices.Compact(z.hashes)
+	words := min(max(1, (len(hs)*filterBitsPerValue+63)/64), filterMaxWords)
+	words = 1 << bits.Len(uint(words-1)) // a power of two, so a bit is a mask away
+	f := make([]uint64, words)
+	for _, h := range hs {
+		filterSet(f, h)
+	}
+	s := summary{Size: info.Size, Modified: info.LastModified.UnixNano(), Records: z.n, Filter: f}
+	if z.n > 0 {
+		s.Lo, s.Hi = z.lo.UnixNano(), z.hi.UnixNano()
+	}
+	return s
+}
+
+func attrHash(k AttributeKey, v string) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(k))
+	h.Write([]byte{0})
+	h.Write([]byte(v))
+	return h.Sum64()
+}
+
+// filterBits yields the bit positions of a hash (double hashing).
+func filterBit(f []uint64, h uint64, i int) (int, uint64) {
+	h1, h2 := h, h>>32|h<<32|1
+	b := (h1 + uint64(i)*h2) & uint64(len(f)*64-1)
+	return int(b / 64), 1 << (b % 64)
+}
+
+func filterSet(f []uint64, h uint64) {
+	for i := range filterHashes {
+		w, m := filterBit(f, h, i)
+		f[w] |= m
+	}
+}
+
+// mayHold reports whether the file can hold a record with every attribute.
+func (s *summary) mayHold(attrs []Attribute) bool {
+	if len(s.Filter) == 0 {
+		return true
+	}
+	for _, a := range attrs {
+		h := attrHash(a.Key, a.Value)
+		for i := range filterHashes {
+			w, m := filterBit(s.Filter, h, i)
+			if s.Filter[w]&m == 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
