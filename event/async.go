@@ -27,7 +27,8 @@ const (
 	asyncBuffers = 4
 )
 
-func newAsyncReader(src io.Reader) *asyncReader {
+// newAsyncReader reads src on a goroutine, which releases src when it ends.
+func newAsyncReader(src *gzipStream) *asyncReader {
 	a := &asyncReader{
 		full: make(chan chunk, asyncBuffers),
 		free: make(chan []byte, asyncBuffers),
@@ -40,7 +41,8 @@ func newAsyncReader(src io.Reader) *asyncReader {
 	return a
 }
 
-func (a *asyncReader) run(src io.Reader) {
+func (a *asyncReader) run(src *gzipStream) {
+	defer src.release()
 	for {
 		var b []byte
 		select {

@@ -69,6 +69,7 @@ type Scanner struct {
 	spans   []span // members of the top-level object being read
 	envKeys bool   // that object has a key of an envelope
 	started bool
+	closed  bool     // Close released the buffers: nothing more is read
 	sub     *Scanner // reads an embedded CloudWatch Logs payload
 	subOff  int64    // input offset of that payload
 	pending [][]byte
@@ -130,7 +131,7 @@ var ErrTrailingData = errors.New("bytes after the end of the gzip stream")
 
 // Scan advances to the next record and reports whether there is one.
 func (s *Scanner) Scan() bool {
-	if s.err != nil {
+	if s.err != nil || s.closed {
 		return false
 	}
 	if !s.started {
@@ -213,15 +214,24 @@ func (s *Scanner) Err() error { return s.err }
 // Close releases the decompressor. Scan calls it at the end of the input;
 // call it when stopping early.
 func (s *Scanner) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	if s.sub != nil {
 		s.sub.Close()
 	}
+	var err error
 	if s.closer != nil {
-		err := s.closer.Close()
+		err = s.closer.Close()
 		s.closer = nil
-		return err
 	}
-	return nil
+	s.src = nil
+	if s.buf != nil {
+		putScanBuf(s.buf)
+		s.buf, s.r, s.p, s.w = nil, 0, 0, 0
+	}
+	return err
 }
 
 // Records yields the records of the input, decoded. A record that is valid
@@ -287,10 +297,11 @@ func (s *Scanner) maxBytes() int {
 	return DefaultMaxRecordBytes
 }
 
-// open detects gzip by its magic bytes and starts decompressing on another
-// goroutine, so that parsing and decompression overlap.
+// open detects gzip by its magic bytes and, unless the input is known to
+// be small, starts decompressing on another goroutine, so that parsing and
+// decompression overlap.
 func (s *Scanner) open() error {
-	s.buf = make([]byte, 256<<10)
+	s.buf = getScanBuf()
 	s.src = s.raw
 	var magic [2]byte
 	n, err := io.ReadFull(s.raw, magic[:])
@@ -302,6 +313,10 @@ func (s *Scanner) open() error {
 		gs, err := newGzipStream(head)
 		if err != nil {
 			return err
+		}
+		if smallInput(s.raw) {
+			s.src, s.closer = gs, syncGzip{gs}
+			return nil
 		}
 		ar := newAsyncReader(gs)
 		s.src, s.closer = ar, ar
@@ -319,15 +334,7 @@ type gzipStream struct {
 	zr *gzip.Reader
 }
 
-func newGzipStream(r io.Reader) (*gzipStream, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
-	zr, err := gzip.NewReader(br)
-	if err != nil {
-		return nil, fmt.Errorf("gzip: %w", err)
-	}
-	zr.Multistream(false)
-	return &gzipStream{br: br, zr: zr}, nil
-}
+func gzipErr(err error) error { return fmt.Errorf("gzip: %w", err) }
 
 func (g *gzipStream) Read(p []byte) (int, error) {
 	for {

@@ -2,14 +2,20 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/trailkit/trailkit/event"
 )
@@ -35,33 +41,17 @@ func runCat(ctx context.Context, e *env, args []string) error {
 	}
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
 	defer out.Flush()
+	c := &catter{match: match, count: *count}
 	var n int64
-	var rec event.Record
 	for _, path := range fl.Args() {
-		err := eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
-			sc := event.NewScanner(r)
-			sc.Name = name
-			defer sc.Close()
-			for sc.Scan() {
-				if match != nil {
-					if err := event.Unmarshal(sc.Bytes(), &rec); err != nil {
-						return &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
-					}
-					if !match(&rec) {
-						continue
-					}
-				}
-				n++
-				if !*count {
-					// The Scanner's bytes are the record as read, compacted:
-					// printing them is lossless and needs no encoding.
-					out.Write(sc.Bytes())
-					if err := out.WriteByte('\n'); err != nil {
-						return fmt.Errorf("write: %w", err)
-					}
-				}
-			}
-			return sc.Err()
+		err := walkInput(ctx, e, path, *endpoint, nil, func(name string, r io.Reader) error {
+			k, err := c.read(name, r, out)
+			n += k
+			return err
+		}, func(files []string) error {
+			k, err := c.readFiles(ctx, files, out)
+			n += k
+			return err
 		})
 		if err != nil {
 			return err
@@ -73,6 +63,158 @@ func runCat(ctx context.Context, e *env, args []string) error {
 	return out.Flush()
 }
 
+// catter prints (or counts) the records of its inputs.
+type catter struct {
+	match func(*event.Record) bool // nil: every record
+	count bool
+}
+
+// read copies the records of one input to w, one compact JSON record a
+// line, and returns how many it printed (or would have).
+func (c *catter) read(name string, r io.Reader, w io.Writer) (int64, error) {
+	sc := event.NewScanner(r)
+	sc.Name = name
+	defer sc.Close()
+	var rec event.Record
+	var n int64
+	for sc.Scan() {
+		if c.match != nil {
+			if err := event.Unmarshal(sc.Bytes(), &rec); err != nil {
+				return n, &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+			}
+			if !c.match(&rec) {
+				continue
+			}
+		}
+		n++
+		if !c.count {
+			// The Scanner's bytes are the record as read, compacted:
+			// printing them is lossless and needs no encoding.
+			w.Write(sc.Bytes())
+			if _, err := w.Write(newline); err != nil {
+				return n, fmt.Errorf("write: %w", err)
+			}
+		}
+	}
+	return n, sc.Err()
+}
+
+var newline = []byte{'\n'}
+
+// catBufferLimit bounds what one file read ahead may print into memory; a
+// file that prints more is read again, in its turn, straight to the output.
+const catBufferLimit = 16 << 20
+
+// errCatBuffer is what a file read ahead that prints too much stops with.
+var errCatBuffer = errors.New("output larger than the read-ahead buffer")
+
+// catResult is one file read ahead: its output and count, or the error
+// that stopped it (errCatBuffer: read it again in turn).
+type catResult struct {
+	out *bytes.Buffer
+	n   int64
+	err error
+}
+
+var catBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readFiles prints the records of files in their order, reading a few
+// files ahead on as many goroutines as there are processors: many small
+// log files are read at the speed of decompressing them, while the output
+// stays what reading them one by one gives.
+func (c *catter) readFiles(ctx context.Context, files []string, w io.Writer) (int64, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := runtime.GOMAXPROCS(0)
+	results := make([]chan catResult, len(files))
+	for i := range results {
+		results[i] = make(chan catResult, 1)
+	}
+	slots := make(chan struct{}, 2*workers) // files read and not yet printed
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for range min(workers, len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case slots <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				i := int(next.Add(1) - 1)
+				if i >= len(files) {
+					return
+				}
+				results[i] <- c.readAhead(files[i])
+			}
+		}()
+	}
+	var n int64
+	for i, f := range files {
+		var res catResult
+		select {
+		case res = <-results[i]:
+		case <-ctx.Done():
+			return n, ctx.Err()
+		}
+		<-slots
+		if res.err == errCatBuffer {
+			catBuffers.Put(res.out)
+			res.out, res.err = nil, catFile(f, func(name string, r io.Reader) error {
+				var err error
+				res.n, err = c.read(name, r, w)
+				return err
+			})
+		}
+		if res.out != nil {
+			_, werr := w.Write(res.out.Bytes())
+			res.out.Reset()
+			catBuffers.Put(res.out)
+			if werr != nil {
+				return n, fmt.Errorf("write: %w", werr)
+			}
+		}
+		n += res.n
+		if res.err != nil {
+			return n, res.err
+		}
+	}
+	return n, nil
+}
+
+// readAhead reads one file into memory, up to catBufferLimit of output.
+func (c *catter) readAhead(path string) catResult {
+	var res catResult
+	var w io.Writer = io.Discard
+	if !c.count {
+		res.out = catBuffers.Get().(*bytes.Buffer)
+		w = &limitedBuffer{b: res.out}
+	}
+	res.err = catFile(path, func(name string, r io.Reader) error {
+		var err error
+		res.n, err = c.read(name, r, w)
+		if errors.Is(err, errCatBuffer) {
+			err = errCatBuffer
+		}
+		return err
+	})
+	return res
+}
+
+// limitedBuffer fails with errCatBuffer rather than grow past
+// catBufferLimit.
+type limitedBuffer struct{ b *bytes.Buffer }
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if l.b.Len()+len(p) > catBufferLimit {
+		return 0, errCatBuffer
+	}
+	return l.b.Write(p)
+}
+
 // eachInput calls fn for each input PATH names: stdin, a file, every file
 // under a directory in key order, or every object under an S3 prefix.
 func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name string, r io.Reader) error) error {
@@ -82,6 +224,22 @@ func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name 
 // eachInputIf is eachInput for the inputs keep accepts (all when nil),
 // asked before an input is opened.
 func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error) error {
+	return walkInput(ctx, e, path, endpoint, keep, fn, func(files []string) error {
+		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := catFile(f, fn); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// walkInput is eachInputIf giving the files under a directory that keep
+// accepts, in key order, to files.
+func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error, files func([]string) error) error {
 	switch {
 	case path == "-":
 		return fn("stdin", e.stdin)
@@ -95,7 +253,7 @@ func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(n
 	if !info.IsDir() {
 		return catFile(path, fn)
 	}
-	var files []string
+	var list []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -104,26 +262,18 @@ func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(n
 			return filepath.SkipDir // hidden trees hold metadata, digest trees digests: no records
 		}
 		if d.Type().IsRegular() && isLogName(d.Name()) {
-			files = append(files, p)
+			list = append(list, p)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.Strings(files) // S3 key order: paths compare byte by byte, '/' included
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if keep != nil && !keep(f) {
-			continue
-		}
-		if err := catFile(f, fn); err != nil {
-			return err
-		}
+	sort.Strings(list) // S3 key order: paths compare byte by byte, '/' included
+	if keep != nil {
+		list = slices.DeleteFunc(list, func(f string) bool { return !keep(f) })
 	}
-	return nil
+	return files(list)
 }
 
 // isLogName reports whether a file in a directory tree holds records: log
