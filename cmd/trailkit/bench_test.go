@@ -192,18 +192,26 @@ func gunzipFloor(b *testing.B, path string) (time.Duration, int64) {
 func BenchmarkCatCount(b *testing.B) {
 	n := benchRecords()
 	path := benchLogFile(b, n)
+	benchCatCount(b, path, n, func() (time.Duration, int64) { return gunzipFloor(b, path) })
+}
+
+// benchCatCount runs trailkit cat --count on target b.N times, each after
+// measuring the floor, checks the count and reports the ratios, the
+// throughputs and the peak RSS (which must stay under 64 MiB).
+func benchCatCount(b *testing.B, target string, n int, floorFn func() (time.Duration, int64)) {
+	b.Helper()
 	bin := buildTrailkit(b)
 	launcher := buildLauncher(b)
 	var floor, cat time.Duration
 	var size, maxRSS int64
 	best, worst := 1e9, 0.0
 	for b.Loop() {
-		f, sz := gunzipFloor(b, path)
+		f, sz := floorFn()
 		size = sz
 		// The launcher's own start-up (a few milliseconds) is counted
 		// against cat: the ratio errs on the safe side.
 		start := time.Now()
-		m := runMeasured(b, launcher, nil, bin, "cat", "--count", path)
+		m := runMeasured(b, launcher, nil, bin, "cat", "--count", target)
 		c := time.Since(start)
 		if m.code != 0 {
 			b.Fatalf("trailkit cat --count: exit %d: %s", m.code, m.stderr)
@@ -306,4 +314,63 @@ func dirBytes(b *testing.B, dir string) int64 {
 		b.Fatal(err)
 	}
 	return n
+}
+
+// gunzipFilesFloor decompresses every file to io.Discard in one process,
+// one after another, with one gzip reader and one buffer reused: the floor
+// cat over many small files is measured against. It returns the time and
+// the uncompressed size.
+func gunzipFilesFloor(b *testing.B, files []string) (time.Duration, int64) {
+	b.Helper()
+	start := time.Now()
+	var zr *gzip.Reader
+	buf := make([]byte, 64<<10)
+	var total int64
+	for _, path := range files {
+		f, err := os.Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if zr == nil {
+			zr, err = gzip.NewReader(f)
+		} else {
+			err = zr.Reset(f)
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n, err := io.CopyBuffer(io.Discard, zr, buf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += n
+		f.Close()
+	}
+	return time.Since(start), total
+}
+
+// BenchmarkCatCountSmallFiles is BenchmarkCatCount over a ten-day trail of
+// about 12,000 five-minute files (synth.BenchTrail; TRAILKIT_BENCH_RECORDS
+// records in all, 200,000 by default), against gunzipping the same files
+// in one process (gunzipFilesFloor), measured just before each run of cat.
+// Target: x-floor at most 1.
+//
+//	go test -run '^$' -bench CatCountSmallFiles -benchtime 3x ./cmd/trailkit
+func BenchmarkCatCountSmallFiles(b *testing.B) {
+	n := benchRecords()
+	root, err := synth.BenchTrail(n)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var files []string
+	err = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && strings.HasSuffix(p, ".json.gz") {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchCatCount(b, root, n, func() (time.Duration, int64) { return gunzipFilesFloor(b, files) })
 }

@@ -1,0 +1,118 @@
+package duckdbtest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/trailkit/trailkit/internal/synth"
+	"github.com/trailkit/trailkit/sink"
+	"github.com/trailkit/trailkit/trail/history"
+)
+
+// benchRecords is the size of the trail: TRAILKIT_BENCH_RECORDS, or
+// 200,000 records over ten days in four regions (about 12,000 five-minute
+// files), the trail trail/history's benchmarks use.
+func benchRecords() int {
+	if n, err := strconv.Atoi(os.Getenv("TRAILKIT_BENCH_RECORDS")); err == nil && n > 0 {
+		return n
+	}
+	return 200000
+}
+
+// duckdbLookup is the same question as the lookup's, asked of DuckDB:
+// every event of one user (the last part of an assumed role's ARN, as
+// Event History's user name), newest first, read from the log files with a
+// typed schema of just the columns the answer needs.
+const duckdbLookup = `
+SELECT r.eventID, r.eventTime, r.eventName, r.eventSource, r.readOnly, r.userIdentity.accessKeyId
+FROM (
+	SELECT unnest(Records) AS r
+	FROM read_json(?, format = 'auto', compression = 'gzip',
+		columns = {Records: 'STRUCT(eventID VARCHAR, eventTime VARCHAR, eventName VARCHAR, eventSource VARCHAR, readOnly BOOLEAN,
+			userIdentity STRUCT(arn VARCHAR, accessKeyId VARCHAR), resources STRUCT(type VARCHAR, "ARN" VARCHAR)[])[]'})
+)
+WHERE r.userIdentity.arn LIKE '%/' || ?
+ORDER BY r.eventTime DESC, r.eventID DESC`
+
+// BenchmarkLookupVsDuckDB compares, in the same iteration, trailkit's
+// lookup of every event of a selective attribute (Username, one user of
+// 200) on a ten-day trail with DuckDB reading the same files with a typed
+// schema. x-duckdb is the lookup without summaries (it reads every file,
+// as DuckDB does) over DuckDB's time: target at most 1;
+// x-duckdb-summaries the same lookup again with the summaries the first
+// one kept. The two answers must have the same events.
+//
+//	cd internal/duckdbtest && go test -run '^$' -bench LookupVsDuckDB -benchtime 3x
+func BenchmarkLookupVsDuckDB(b *testing.B) {
+	root, err := synth.BenchTrail(benchRecords())
+	if err != nil {
+		b.Fatal(err)
+	}
+	store, err := sink.NewDir(root, sink.DirOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db := Open(b)
+	glob := filepath.Join(root, "AWSLogs", "*", "CloudTrail", "*", "*", "*", "*", "*.json.gz")
+	const user = "user-042"
+	in := history.Input{StartTime: time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC), EndTime: time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC),
+		Attributes: []history.Attribute{{Key: history.Username, Value: user}}}
+	ctx := context.Background()
+	var duck, cold, warm time.Duration
+	var matches int
+	for b.Loop() {
+		start := time.Now()
+		rows, err := db.QueryContext(ctx, duckdbLookup, glob, user)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ids []string
+		for rows.Next() {
+			var id, at, name, source string
+			var readOnly *bool
+			var key *string
+			if err := rows.Scan(&id, &at, &name, &source, &readOnly, &key); err != nil {
+				b.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			b.Fatal(err)
+		}
+		rows.Close()
+		duck += time.Since(start)
+
+		in.Summaries = history.NewSummaries()
+		start = time.Now()
+		out, err := history.LookupMany(ctx, store, in, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		cold += time.Since(start)
+		if len(out.Events) != len(ids) {
+			b.Fatalf("lookup found %d events, DuckDB %d", len(out.Events), len(ids))
+		}
+		for i, ev := range out.Events {
+			if ev.EventID != ids[i] {
+				b.Fatalf("event %d: lookup %s, DuckDB %s", i, ev.EventID, ids[i])
+			}
+		}
+		matches = len(ids)
+
+		start = time.Now()
+		again, err := history.LookupMany(ctx, store, in, 0)
+		if err != nil || len(again.Events) != matches {
+			b.Fatalf("lookup with summaries: %d events, want %d: %v", len(again.Events), matches, err)
+		}
+		warm += time.Since(start)
+	}
+	b.ReportMetric(duck.Seconds()/float64(b.N), "duckdb-s")
+	b.ReportMetric(cold.Seconds()/float64(b.N), "lookup-s")
+	b.ReportMetric(float64(cold)/float64(duck), "x-duckdb")
+	b.ReportMetric(float64(warm)/float64(duck), "x-duckdb-summaries")
+	b.ReportMetric(float64(matches), "matches")
+}
