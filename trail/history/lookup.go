@@ -351,7 +351,7 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 	defer sc.Close()
 	var z *summarizer
 	if c.hi == math.MaxInt64 {
-		z = &summarizer{} // no summary yet: decode every record to make one
+		z = &summarizer{} // no summary yet: make one from every record's bytes
 	}
 	var rec event.Record
 	var out []posEvent
@@ -359,14 +359,28 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 	for sc.Scan() {
 		n++
 		raw := sc.Bytes()
-		if z == nil && !q.mayMatch(raw) {
+		decoded := false
+		if z != nil {
+			t, ok := rawEventTime(raw)
+			if !ok {
+				if err := event.Unmarshal(raw, &rec); err != nil {
+					return nil, &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+				}
+				t, decoded = rec.EventTime, true
+			}
+			z.addTime(t)
+			z.addStrings(raw)
+		}
+		if !q.mayMatch(raw) {
 			continue
 		}
-		if err := event.Unmarshal(raw, &rec); err != nil {
-			return nil, &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}
-		}
-		if z != nil {
-			z.add(&rec)
+		if !decoded {
+			if err := event.Unmarshal(raw, &rec); err != nil {
+				return nil, &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+			}
+			if z != nil {
+				z.widen(rec.EventTime) // should the bytes have been read otherwise
+			}
 		}
 		t := rec.EventTime
 		if t.Before(q.start) || t.After(q.end) || !matches(&rec, q.attrs) {
@@ -396,6 +410,16 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 		q.in.Progress(q.progress())
 	}
 	return out, nil
+}
+
+// rawEventTime reads a record's eventTime without decoding the record.
+func rawEventTime(raw []byte) (time.Time, bool) {
+	s, ok := event.Get(raw, "eventTime").Text()
+	if !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
 }
 
 // needle is the text an attribute's value has inside a record's JSON, or

@@ -393,3 +393,19 @@ func TestLookupPagesReadOneSnapshot(t *testing.T) {
 	out = lookup(t, s, in)
 	assert.Equal(t, []string{"3", "2", "1", "0", "late"}, ids(out.Events))
 }
+
+// A summary holds values written with escapes as what they are.
+func TestLookupSummaryOfEscapedValues(t *testing.T) {
+	s := &memStore{}
+	s.put(t, "", "111122223333", "us-east-1", t0.Add(5*time.Minute), rec("quoted", t0, func(r *event.Record) {
+		r.UserIdentity.UserName = `o"neil` // written as o\"neil
+	}), rec("root", t0.Add(time.Second), func(r *event.Record) { r.UserIdentity = &event.UserIdentity{Type: "Root"} }))
+	in := history.Input{EndTime: t0.Add(time.Hour), Summaries: history.NewSummaries()}
+	lookup(t, s, in)
+	for _, tt := range []struct{ user, id string }{{`o"neil`, "quoted"}, {"root", "root"}} {
+		in.Attributes = []history.Attribute{{Key: history.Username, Value: tt.user}}
+		out := lookup(t, s, in)
+		assert.Equal(t, []string{tt.id}, ids(out.Events))
+		assert.Equal(t, int64(1), out.Read.Files, "the summary does not rule the file out")
+	}
+}

@@ -2,23 +2,23 @@ package history
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"math/bits"
 	"slices"
 	"sync"
 	"time"
 
-	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/sink"
 )
 
 // Summaries keeps what Lookup learns about each log file it reads: the
-// range of its records' eventTimes and a Bloom filter over their lookup
-// attribute values. With a file's summary Lookup knows, without reading
+// range of its records' eventTimes and a Bloom filter over their string
+// values. With a file's summary Lookup knows, without reading
 // it, whether it can hold an event of a page; without one it must read the
 // file, since a record can be delivered any time after its eventTime.
 //
@@ -127,7 +127,7 @@ func (s *Summaries) Changed() bool {
 // summariesMagic starts a saved Summaries; the number changes with the
 // format, and a file of another format is refused (and rebuilt by the
 // caller).
-const summariesMagic = "trailkit history summaries 1\n"
+const summariesMagic = "trailkit history summaries 2\n"
 
 // ErrSummariesFormat is wrapped by ReadFrom for input that is not a saved
 // Summaries of this version.
@@ -191,40 +191,99 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// summarizer builds a file's summary from its decoded records.
+// summarizer builds a file's summary from its records' bytes, without
+// decoding them: the Bloom filter holds every string value of the records
+// (not the keys), and the parts of them that lookup attributes are made of
+// (the name after an ARN's last '/' or ':', an S3 ARN's resource, the
+// session after a principal ID's ':', "root" for a Root identity). An
+// attribute value absent from the filter is in no record of the file.
 type summarizer struct {
 	n      int
 	lo, hi time.Time
 	hashes []uint64
 }
 
-func (z *summarizer) add(rec *event.Record) {
-	t := rec.EventTime
-	if z.n == 0 || t.Before(z.lo) {
-		z.lo = t
-	}
-	if z.n == 0 || t.After(z.hi) {
-		z.hi = t
+// addTime counts a record at t.
+func (z *summarizer) addTime(t time.Time) {
+	if z.n == 0 {
+		z.lo, z.hi = t, t
 	}
 	z.n++
-	z.value(EventID, rec.EventID)
-	z.value(EventName, eventName(rec))
-	z.value(EventSource, eventSource(rec))
-	z.value(ReadOnly, readOnly(rec))
-	z.value(Username, username(rec))
-	if rec.UserIdentity != nil {
-		z.value(AccessKeyID, rec.UserIdentity.AccessKeyID)
+	z.widen(t)
+}
+
+// widen makes the range hold t.
+func (z *summarizer) widen(t time.Time) {
+	if t.Before(z.lo) {
+		z.lo = t
 	}
-	for _, res := range rec.Resources {
-		z.value(ResourceType, res.Type)
-		z.value(ResourceName, res.ARN)
-		z.value(ResourceName, resourceName(res.ARN))
+	if t.After(z.hi) {
+		z.hi = t
 	}
 }
 
-func (z *summarizer) value(k AttributeKey, v string) {
-	if v != "" {
-		z.hashes = append(z.hashes, attrHash(k, v))
+// addStrings adds the string values of a record's compact JSON.
+func (z *summarizer) addStrings(raw []byte) {
+	for i := 0; i < len(raw); {
+		j := bytes.IndexByte(raw[i:], '"')
+		if j < 0 {
+			return
+		}
+		start := i + j + 1
+		end, escaped := stringEnd(raw, start)
+		if end < 0 {
+			return // not valid JSON: the Scanner has refused it already
+		}
+		i = end + 1
+		if i < len(raw) && raw[i] == ':' {
+			continue // a key
+		}
+		v := raw[start:end]
+		if escaped {
+			var s string
+			if json.Unmarshal(raw[start-1:end+1], &s) != nil {
+				continue
+			}
+			v = []byte(s)
+		}
+		z.addValue(v)
+	}
+}
+
+// stringEnd returns the index of the quote that ends the string starting
+// at start, and whether the string has escapes.
+func stringEnd(raw []byte, start int) (int, bool) {
+	escaped := false
+	for i := start; i < len(raw); {
+		j := bytes.IndexAny(raw[i:], `"\`)
+		if j < 0 {
+			return -1, escaped
+		}
+		i += j
+		if raw[i] == '"' {
+			return i, escaped
+		}
+		escaped = true
+		i += 2
+	}
+	return -1, escaped
+}
+
+func (z *summarizer) addValue(v []byte) {
+	z.hashes = append(z.hashes, valueHash(v))
+	if i := bytes.LastIndexByte(v, '/'); i >= 0 {
+		z.hashes = append(z.hashes, valueHash(v[i+1:]))
+	}
+	if i := bytes.LastIndexByte(v, ':'); i >= 0 {
+		z.hashes = append(z.hashes, valueHash(v[i+1:]))
+	}
+	if bytes.HasPrefix(v, []byte("arn:")) {
+		if parts := bytes.SplitN(v, []byte(":"), 6); len(parts) == 6 {
+			z.hashes = append(z.hashes, valueHash(parts[5]))
+		}
+	}
+	if string(v) == "Root" {
+		z.hashes = append(z.hashes, valueHash([]byte("root")))
 	}
 }
 
@@ -251,12 +310,15 @@ func (z *summarizer) summary(info sink.ObjectInfo) summary {
 	return s
 }
 
-func attrHash(k AttributeKey, v string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(k))
-	h.Write([]byte{0})
-	h.Write([]byte(v))
-	return h.Sum64()
+// valueHash is FNV-1a, inline: it runs for every string of every record
+// of a file summarized.
+func valueHash(v []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range v {
+		h ^= uint64(c)
+		h *= 1099511628211
+	}
+	return h
 }
 
 // filterBits yields the bit positions of a hash (double hashing).
@@ -279,7 +341,10 @@ func (s *summary) mayHold(attrs []Attribute) bool {
 		return true
 	}
 	for _, a := range attrs {
-		h := attrHash(a.Key, a.Value)
+		if a.Key == ReadOnly {
+			continue // a JSON boolean, not a string: not in the filter
+		}
+		h := valueHash([]byte(a.Value))
 		for i := range filterHashes {
 			w, m := filterBit(s.Filter, h, i)
 			if s.Filter[w]&m == 0 {
