@@ -58,6 +58,18 @@ func exportDir(t *testing.T, opts lake.Options, inputs map[string][]byte) string
 	return dir
 }
 
+// exportDirB exports one input into a new directory, for benchmarks.
+func exportDirB(b *testing.B, opts lake.Options, name string, body []byte) string {
+	b.Helper()
+	dir := b.TempDir()
+	d, err := sink.NewDir(dir, sink.DirOptions{})
+	require.NoError(b, err)
+	w, err := lake.NewWriter(d, name, opts)
+	require.NoError(b, err)
+	require.NoError(b, w.Export(context.Background(), bytes.NewReader(body)))
+	return dir
+}
+
 func readParquet(dir string) string {
 	return fmt.Sprintf("read_parquet('%s/*/*/*/*.parquet', hive_partitioning = true, hive_types = {'region': VARCHAR, 'accountId': VARCHAR, 'eventDay': VARCHAR}, union_by_name = true)", dir)
 }
