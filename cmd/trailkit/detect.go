@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,8 +58,12 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
 	defer out.Flush()
 	w := &findingWriter{out: out, ocsf: *output == "ocsf"}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pipe := newMatchPipe(set, w, cancel)
+	var inputErr error
 	for _, path := range fl.Args() {
-		err := eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
+		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
 			sc := event.NewScanner(r)
 			sc.Name = name
 			defer sc.Close()
@@ -68,19 +73,22 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 						return err
 					}
 				}
-				set.MatchJSON(sc.Bytes(), w.write)
-				if w.err != nil {
-					return w.err
-				}
+				pipe.add(sc.Bytes())
 			}
 			return sc.Err()
 		})
-		if err != nil {
-			if errors.Is(err, context.Canceled) || w.err != nil {
-				return err
-			}
-			return exitError{code: 2, err: err}
+		if inputErr != nil {
+			break
 		}
+	}
+	pipe.close()
+	switch {
+	case w.err != nil:
+		return w.err
+	case errors.Is(inputErr, context.Canceled):
+		return inputErr
+	case inputErr != nil:
+		return exitError{code: 2, err: inputErr}
 	}
 	if err := out.Flush(); err != nil {
 		return fmt.Errorf("write: %w", err)
@@ -89,6 +97,67 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 		return exitError{code: 1, err: fmt.Errorf("%d findings", w.n)}
 	}
 	return nil
+}
+
+// matchPipe evaluates the rules on a goroutine of its own, so that
+// decompressing, scanning and matching can use separate cores. Records
+// are handed over in batches of copied bytes, one record a line (a
+// Scanner's compact JSON holds no newline), and findings are written in
+// the order of the input. At most two batches wait: memory stays bounded.
+type matchPipe struct {
+	batches chan []byte
+	free    chan []byte
+	done    chan struct{}
+	cur     []byte
+}
+
+const matchBatch = 1 << 20
+
+func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *matchPipe {
+	p := &matchPipe{batches: make(chan []byte, 2), free: make(chan []byte, 3), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for batch := range p.batches {
+			for rest := batch; len(rest) > 0 && w.err == nil; {
+				i := bytes.IndexByte(rest, '\n')
+				set.MatchJSON(rest[:i], w.write)
+				rest = rest[i+1:]
+			}
+			if w.err != nil {
+				fail() // stop reading input that cannot be reported
+			}
+			select {
+			case p.free <- batch[:0]:
+			default: // enough spare batches: leave this one to the collector
+			}
+		}
+	}()
+	return p
+}
+
+// add queues a copy of one record.
+func (p *matchPipe) add(rec []byte) {
+	if p.cur == nil {
+		select {
+		case p.cur = <-p.free:
+		default:
+			p.cur = make([]byte, 0, matchBatch+64<<10)
+		}
+	}
+	p.cur = append(append(p.cur, rec...), '\n')
+	if len(p.cur) >= matchBatch {
+		p.batches <- p.cur
+		p.cur = nil
+	}
+}
+
+// close evaluates what is queued and waits for the findings to be written.
+func (p *matchPipe) close() {
+	if len(p.cur) > 0 {
+		p.batches <- p.cur
+	}
+	close(p.batches)
+	<-p.done
 }
 
 // loadRules compiles every rule the flags name, reporting every bad one.
