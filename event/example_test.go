@@ -58,10 +58,17 @@ func ExampleUnmarshal() {
 
 func ExampleLogWriter() {
 	var file bytes.Buffer
-	lw, _ := event.NewLogWriter(&file, event.LogWriterOptions{})
+	lw, err := event.NewLogWriter(&file, event.LogWriterOptions{})
+	if err != nil {
+		panic(err)
+	}
 	rec := &event.Record{EventVersion: "1.11", EventName: "Ping", EventTime: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	_ = lw.Write(rec)
-	_ = lw.Close()
+	if err := lw.Write(rec); err != nil {
+		panic(err)
+	}
+	if err := lw.Close(); err != nil {
+		panic(err)
+	}
 	sum := lw.SHA256()
 	fmt.Printf("sha256 of the uncompressed file: %x…\n", sum[:4])
 
@@ -76,8 +83,11 @@ func ExampleLogWriter() {
 
 func ExampleGet() {
 	var rec event.Record
-	_ = event.Unmarshal([]byte(`{"eventName":"PutBucketPolicy","requestParameters":{"bucketName":"logs",
+	err := event.Unmarshal([]byte(`{"eventName":"PutBucketPolicy","requestParameters":{"bucketName":"logs",
 		"policy":"{\"Statement\":[{\"Effect\":\"Deny\"}]}","size":9007199254740993}}`), &rec)
+	if err != nil {
+		panic(err)
+	}
 
 	bucket, _ := event.Get(rec.RequestParameters, "bucketName").Text()
 	size, _ := event.Get(rec.RequestParameters, "size").Int()

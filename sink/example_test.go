@@ -48,7 +48,10 @@ func ExampleDir() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%s signature=%s\n", body, info.Metadata["signature"])
-	meta, _ := os.ReadFile(filepath.Join(root, ".metadata", key+".json"))
+	meta, err := os.ReadFile(filepath.Join(root, ".metadata", key+".json"))
+	if err != nil {
+		log.Fatal(err)
+	}
 	fmt.Printf("%s\n", meta)
 
 	_, _, err = sink.ReadAll(ctx, d, "AWSLogs/missing.json.gz", 1<<30)

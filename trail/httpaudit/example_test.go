@@ -57,14 +57,25 @@ func Example() {
 	srv := httptest.NewServer(audit.Wrap(mux))
 	defer srv.Close()
 
-	req, _ := http.NewRequest("POST", srv.URL+"/users", strings.NewReader(`{"userName":"bob","password":"hunter2"}`))
+	req, err := http.NewRequest("POST", srv.URL+"/users", strings.NewReader(`{"userName":"bob","password":"hunter2"}`))
+	if err != nil {
+		panic(err)
+	}
 	req.Header.Set("X-User", "alice")
-	resp, _ := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
 	resp.Body.Close()
-	resp, _ = http.Get(srv.URL + "/users/u-7")
+	resp, err = http.Get(srv.URL + "/users/u-7")
+	if err != nil {
+		panic(err)
+	}
 	resp.Body.Close()
 
-	_ = audit.Close(context.Background()) // emits what is queued
+	if err := audit.Close(context.Background()); err != nil { // emits what is queued
+		panic(err)
+	}
 	// Output:
 	// users.example.com PostUsers readOnly=false user="alice"
 	//   requestParameters={"userName":"bob","password":"HIDDEN_DUE_TO_SECURITY_REASONS"} responseElements={"userId":"u-42"} errorCode=""
