@@ -25,15 +25,20 @@ func init() {
 }
 
 func runCat(ctx context.Context, e *env, args []string) error {
-	fl := newFlags(e, "cat", "[--count] [--selectors FILE] PATH...\n\nPATH is a log file (.json, .json.gz, .jsonl, any form CloudTrail records come in), a directory\n(every file under it, in key order), s3://bucket/prefix, or - for standard input.")
+	fl := newFlags(e, "cat", "[--count] [--selectors FILE] [--sqs-queue-url URL [--follow]] PATH...\n\nPATH is a log file (.json, .json.gz, .jsonl, any form CloudTrail records come in), a directory\n(every file under it, in key order), s3://bucket/prefix, or - for standard input.")
 	count := fl.Bool("count", false, "print only the number of records")
 	selectors := fl.String("selectors", "", "print only records a trail with these event selectors logs (JSON as get-event-selectors prints it)")
 	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for s3:// paths (or AWS_ENDPOINT_URL_S3)")
+	queueURL := fl.String("sqs-queue-url", "", "also read the log files this SQS queue's messages announce, deleting each message once its files are printed")
+	follow := fl.Bool("follow", false, "with --sqs-queue-url: keep polling until interrupted (SIGINT, SIGTERM)")
 	if err := fl.parse(args); err != nil {
 		return err
 	}
-	if fl.NArg() == 0 {
+	switch {
+	case fl.NArg() == 0 && *queueURL == "":
 		return usagef("no PATH given")
+	case *follow && *queueURL == "":
+		return usagef("--follow is for --sqs-queue-url")
 	}
 	match, err := loadMatcher(*selectors)
 	if err != nil {
@@ -54,6 +59,11 @@ func runCat(ctx context.Context, e *env, args []string) error {
 			return err
 		})
 		if err != nil {
+			return err
+		}
+	}
+	if *queueURL != "" {
+		if err := catQueue(ctx, e, *queueURL, *endpoint, *follow, match, out, &n, *count); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/trailkit/trailkit/lake"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
 func init() {
@@ -254,7 +255,7 @@ func (st *exportState) close() {
 // openOutput opens --out: a directory (created) or an S3 prefix.
 func openOutput(ctx context.Context, e *env, out, endpoint string) (sink.Sink, string, error) {
 	if strings.HasPrefix(out, "s3://") {
-		s, prefix, err := openS3(ctx, e, out, endpoint)
+		s, prefix, err := openS3(ctx, e, out, endpoint, s3sink.Options{})
 		return s, prefix, err
 	}
 	d, err := sink.NewDir(out, sink.DirOptions{})

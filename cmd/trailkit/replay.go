@@ -12,6 +12,7 @@ import (
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 	"github.com/trailkit/trailkit/trail"
 )
 
@@ -49,6 +50,10 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	global := fl.Bool("include-global-service-events", true, "log IAM, STS and CloudFront events (under us-east-1)")
 	flush := fl.Duration("flush-interval", trail.DefaultFlushInterval, "length of a log file's window")
 	quiet := fl.Bool("quiet", false, "no progress bar")
+	kmsKey := fl.String("kms-key-id", "", "sign hourly digest files with this KMS key (RSA, SIGN_VERIFY) instead of --private-key")
+	owner := fl.String("expected-bucket-owner", "", "with --s3: the 12-digit account that must own the bucket")
+	acl := fl.String("acl", "", "with --s3: the canned ACL of delivered objects (bucket-owner-full-control)")
+	notifications := addNotifyFlags(fl)
 	if err := fl.parse(args); err != nil {
 		return err
 	}
@@ -63,6 +68,14 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		return usagef("--bucket is for --dir; with --s3 the URL names the bucket")
 	case *all && *selectors != "":
 		return usagef("--all and --selectors exclude each other")
+	case *keyFile != "" && *kmsKey != "":
+		return usagef("--private-key and --kms-key-id exclude each other")
+	case *s3URL == "" && (*owner != "" || *acl != ""):
+		return usagef("--expected-bucket-owner and --acl are for --s3")
+	case *acl != "" && *acl != "bucket-owner-full-control":
+		return usagef("--acl %q: the only ACL is bucket-owner-full-control", *acl)
+	case *owner != "" && !event.IsAccountID(*owner):
+		return usagef("--expected-bucket-owner %q: not a 12-digit account id", *owner)
 	case fl.NArg() == 0:
 		return usagef("no INPUT given")
 	}
@@ -89,9 +102,16 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 		cfg.Digests.Signer = digest.NewRSASigner(key)
 	}
+	if *kmsKey != "" {
+		signer, err := kmsSigner(ctx, *kmsKey)
+		if err != nil {
+			return exitError{code: 2, err: fmt.Errorf("--kms-key-id: %w", err)}
+		}
+		cfg.Digests.Signer = signer
+	}
 	var out sink.Sink
 	if *s3URL != "" {
-		s3, p, err := openS3(ctx, e, *s3URL, *endpoint)
+		s3, p, err := openS3(ctx, e, *s3URL, *endpoint, s3sink.Options{ExpectedBucketOwner: *owner, ACL: *acl})
 		if err != nil {
 			return err
 		}
@@ -109,6 +129,14 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 		out = d
 	}
+	if err := checkWrite(ctx, out, cfg); err != nil {
+		return exitError{code: 2, err: err}
+	}
+	delivered := out
+	out, err := notifications.wrap(ctx, out)
+	if err != nil {
+		return err
+	}
 	cfg.Delivery.Sinks = []sink.Sink{out}
 
 	r := replayer{cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
@@ -120,7 +148,12 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	}
 	closeErr := r.close(ctx)
 	r.bar.done()
-	r.report(e.stdout, out)
+	r.report(e.stdout, delivered)
+	notifyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*awsTimeout)
+	defer cancel()
+	if err := notifications.close(notifyCtx, e.stdout); err != nil && closeErr == nil {
+		closeErr = err
+	}
 	switch {
 	case readErr != nil:
 		return readErr
@@ -211,6 +244,26 @@ func (r *replayer) report(w io.Writer, out sink.Sink) {
 		fmt.Fprintf(w, " and %d digest files", digests)
 	}
 	fmt.Fprintf(w, " to %s; %d not logged by the trail, %d rejected\n", out.Bucket(), c.Emitted-c.Selected-c.Rejected, c.Rejected)
+}
+
+// checkWrite learns, before any record is read, whether the trail can
+// write where it will deliver (a bucket that refuses it, or is missing,
+// fails here rather than at the first file).
+func checkWrite(ctx context.Context, out sink.Sink, cfg trail.Config) error {
+	w, ok := sink.As[sink.WriteChecker](out)
+	if !ok {
+		return nil
+	}
+	prefix := "AWSLogs/" + cfg.AccountID
+	if cfg.OrganizationID != "" {
+		prefix = "AWSLogs/" + cfg.OrganizationID + "/" + cfg.AccountID
+	}
+	if cfg.S3KeyPrefix != "" {
+		prefix = cfg.S3KeyPrefix + "/" + prefix
+	}
+	ctx, cancel := context.WithTimeout(ctx, awsTimeout)
+	defer cancel()
+	return w.CheckWrite(ctx, prefix)
 }
 
 // readSelectors reads a --selectors file; a configuration CloudTrail would

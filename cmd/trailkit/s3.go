@@ -51,7 +51,7 @@ func newS3Client(ctx context.Context, e *env, endpoint string) (*s3.Client, erro
 
 // openS3 parses an s3:// URL (a malformed one is a usage error) and returns
 // a store on its bucket and the URL's key prefix.
-func openS3(ctx context.Context, e *env, url, endpoint string) (*s3sink.Sink, string, error) {
+func openS3(ctx context.Context, e *env, url, endpoint string, opts s3sink.Options) (*s3sink.Sink, string, error) {
 	bucket, prefix, err := s3sink.ParseURL(url)
 	if err != nil {
 		return nil, "", usagef("%v", err)
@@ -60,7 +60,7 @@ func openS3(ctx context.Context, e *env, url, endpoint string) (*s3sink.Sink, st
 	if err != nil {
 		return nil, "", err
 	}
-	return s3sink.New(client, bucket, s3sink.Options{}), prefix, nil
+	return s3sink.New(client, bucket, opts), prefix, nil
 }
 
 // openStore opens the stored trail that --dir or --s3 names, for reading,
@@ -68,7 +68,7 @@ func openS3(ctx context.Context, e *env, url, endpoint string) (*s3sink.Sink, st
 // (sink.NewDir would create it); bucket names it as digests record it.
 func openStore(ctx context.Context, e *env, dir, s3url, endpoint, bucket string) (sink.Store, string, error) {
 	if dir == "" {
-		return openS3(ctx, e, s3url, endpoint)
+		return openS3(ctx, e, s3url, endpoint, s3sink.Options{})
 	}
 	fi, err := os.Stat(dir)
 	if err != nil {

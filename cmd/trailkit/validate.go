@@ -40,8 +40,11 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	endFlag := fl.String("end-time", "", "validate log files delivered until this time (default: now)")
 	account := fl.String("account-id", "", "account whose files to validate (default: the ARN's; a member account for an organization trail)")
 	org := fl.String("organization-id", "", "organization id (o-...) of an organization trail")
-	asJSON := fl.Bool("json", false, "print findings and the summary as JSON lines")
+	var kmsKeys stringsFlag
+	fl.Var(&kmsKeys, "kms-key-id", "KMS key whose public half signed digests (fetched from KMS); repeatable, and with --public-key")
+	asJSON := fl.Bool("json", false, "print a machine-readable report: one JSON object a line, each finding, then the summary")
 	quiet := fl.Bool("quiet", false, "print only invalid files, gaps and the totals")
+	verbose := fl.Bool("verbose", true, "print each digest and log file with its result, as the AWS CLI's --verbose (the default; --verbose=false is --quiet)")
 	skipUnlisted := fl.Bool("skip-unlisted", false, "do not report log files that no digest lists (a check the AWS CLI does not make)")
 	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for --s3 (or AWS_ENDPOINT_URL_S3)")
 	workers := fl.Int("workers", 0, "log files fetched and hashed at once (default: the number of CPUs)")
@@ -55,8 +58,8 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return usagef("give one of --dir DIR and --s3 s3://bucket[/prefix]")
 	case *arn == "":
 		return usagef("no --trail-arn given")
-	case len(keyFiles) == 0:
-		return usagef("no --public-key FILE given")
+	case len(keyFiles) == 0 && len(kmsKeys) == 0:
+		return usagef("no --public-key FILE or --kms-key-id given")
 	case *startFlag == "":
 		return usagef("no --start-time given")
 	case *bucket != "" && *dir == "":
@@ -85,6 +88,16 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 			return exitError{code: 2, err: err}
 		}
 		keys = append(keys, k...)
+	}
+	for _, id := range kmsKeys {
+		k, err := kmsPublicKey(ctx, id)
+		if err != nil {
+			return exitError{code: 2, err: fmt.Errorf("--kms-key-id: %w", err)}
+		}
+		keys = append(keys, k)
+	}
+	if !*verbose {
+		*quiet = true
 	}
 
 	store, urlPrefix, err := openStore(ctx, e, *dir, *s3URL, *endpoint, *bucket)
