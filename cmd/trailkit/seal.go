@@ -6,6 +6,7 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/sink"
+	s3sink "github.com/trailkit/trailkit/sink/s3"
 	"github.com/trailkit/trailkit/trail"
 )
 
@@ -74,7 +75,7 @@ func runSeal(ctx context.Context, e *env, args []string) error {
 	}
 	opts.Digests.Signer = digest.NewRSASigner(key)
 	if *s3URL != "" {
-		s3, p, err := openS3(ctx, e, *s3URL, *endpoint)
+		s3, p, err := openS3(ctx, e, *s3URL, *endpoint, s3sink.Options{})
 		if err != nil {
 			return err
 		}
