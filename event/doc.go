@@ -29,7 +29,9 @@
 // writes it all back. Unmarshal then AppendJSON gives the same JSON tokens:
 // the same keys in the same order, the same values, the same number text.
 // Only string escapes may be written differently (CloudTrail's own escaping:
-// '<', '&' and non-ASCII text as they are).
+// '<', '&' and non-ASCII text as they are). Of a key that occurs twice the
+// last copy is the value, as with encoding/json: it is in the typed field,
+// the earlier copy in Extra.
 //
 // # Reading
 //
