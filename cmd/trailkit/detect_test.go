@@ -530,6 +530,9 @@ func TestDetectCISOverCorpus(t *testing.T) {
 	for _, k := range got {
 		perRule[strings.Fields(k)[0]]++
 	}
+	for id := range cisExpected {
+		assert.Positive(t, perRule[id], "control %s matches no record of the corpus", id)
+	}
 	t.Logf("%d CIS findings over %d records: %v", len(got), len(testdata.Records(t)), perRule)
 }
 
