@@ -457,7 +457,9 @@ func (r *schemaReport) invalid(name string, k schema.Kind, index int, offset int
 		}
 		r.writeJSON(f)
 	} else {
-		what := fmt.Sprintf("record %d", index)
+		// Numbered from 1 here, as editors number lines; the JSON output
+		// keeps the 0-based index.
+		what := fmt.Sprintf("record %d", index+1)
 		if k == schema.Digest {
 			what = "digest file"
 		}
@@ -480,6 +482,11 @@ func (r *schemaReport) unreadable(name string, err error) {
 	r.tally.Unreadable++
 	r.bar.done()
 	msg := err.Error()
+	var re *event.ReadError
+	if !r.json && errors.As(err, &re) && re.Index >= 0 {
+		// The text output numbers records from 1.
+		msg = fmt.Sprintf("%s: record %d at byte %d: %v", re.Name, re.Index+1, re.Offset, re.Err)
+	}
 	if !strings.Contains(msg, name) {
 		msg = name + ": " + msg
 	}

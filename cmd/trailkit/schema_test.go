@@ -113,7 +113,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 		assert.Equal(t, 1, r.code)
 		assert.Equal(t, itoa(n)+" records: "+itoa(n)+" valid, 0 invalid; 1 unreadable\n", r.stdout)
 		assert.Equal(t, "trailkit schema validate: "+filepath.Join(logs, notJSON)+
-			": record 0 at byte 18: invalid JSON at byte 755: control character 0x0a in string\n", r.stderr)
+			": record 1 at byte 18: invalid JSON at byte 755: control character 0x0a in string\n", r.stderr)
 	})
 
 	t.Run("nonconforming records", func(t *testing.T) {
@@ -123,7 +123,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 		assert.Empty(t, r.stderr)
 		out := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 		require.Len(t, out, 112)
-		assert.Equal(t, path+`: record 0 at byte 0: /eventTime: "2025-03-26 16:43:57.000000000" is not a UTC time of the form YYYY-MM-DDThh:mm:ssZ`, out[0])
+		assert.Equal(t, path+`: record 1 at byte 0: /eventTime: "2025-03-26 16:43:57.000000000" is not a UTC time of the form YYYY-MM-DDThh:mm:ssZ`, out[0])
 		for _, line := range out[:111] {
 			assert.Contains(t, line, ": /eventTime: ")
 		}
@@ -139,7 +139,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 			path := filepath.Join(dir, "order", "part"+itoa(f)+".jsonl")
 			for i := range 1000 {
 				if i%3 == f {
-					want = append(want, path+": record "+itoa(i)+" at byte "+itoa(b.Len())+
+					want = append(want, path+": record "+itoa(i+1)+" at byte "+itoa(b.Len())+
 						": /readOnly: expected boolean, but got string; /userIdentity: expected object, but got string")
 					b.WriteString(badRecord)
 				} else {
@@ -161,7 +161,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 		path := putFile(t, filepath.Join(dir, "broken", "111122223333_CloudTrail_us-east-1_20250601T1020Z_abcdefghijklmnop.json.gz"), testdata.Gzip(t, []byte(body)))
 		r := runSchemaBin(t, bin, nil, "schema", "validate", path)
 		assert.Equal(t, 1, r.code)
-		assert.Equal(t, path+": record 1 at byte "+itoa(strings.Index(body, badRecord))+
+		assert.Equal(t, path+": record 2 at byte "+itoa(strings.Index(body, badRecord))+
 			": /readOnly: expected boolean, but got string; /userIdentity: expected object, but got string\n"+
 			"2 records: 1 valid, 1 invalid\n", r.stdout)
 		assert.Empty(t, r.stderr)
@@ -223,7 +223,7 @@ func TestSchemaValidateBinary(t *testing.T) {
 	t.Run("stdin", func(t *testing.T) {
 		r := runSchemaBin(t, bin, []byte(goodRecord+"\n"+badRecord+"\n"), "schema", "validate", "-")
 		assert.Equal(t, 1, r.code)
-		assert.Equal(t, "stdin: record 1 at byte "+itoa(len(goodRecord)+1)+
+		assert.Equal(t, "stdin: record 2 at byte "+itoa(len(goodRecord)+1)+
 			": /readOnly: expected boolean, but got string; /userIdentity: expected object, but got string\n"+
 			"2 records: 1 valid, 1 invalid\n", r.stdout)
 	})
