@@ -33,10 +33,14 @@ test: $(MINIO) tools
 # race runs the tests of every package that starts goroutines or shares
 # memory between them (it uses go statements, sync or testing/synctest)
 # under the race detector. Packages without any are left out: the detector
-# has nothing to see there.
+# has nothing to see there. It runs with -short: the few tests that replay
+# days of records, loop over crashes or drive the AWS CLI skip themselves
+# (they run in make test, un-skipped), because under the detector they cost
+# minutes each while the goroutines they run are the ones the cheaper tests
+# of the same package already run.
 CONCURRENT := '^[[:space:]]+go [A-Za-z_(]|"sync"|"sync/atomic"|"testing/synctest"'
 race: $(MINIO) tools
-	@$(call inmodules,go test -race -count=1 -timeout 30m $(TESTFLAGS) $$(for d in $$(go list -f '{{.Dir}}' $(PKGS)); do \
+	@$(call inmodules,go test -race -short -count=1 -timeout 20m $(TESTFLAGS) $$(for d in $$(go list -f '{{.Dir}}' $(PKGS)); do \
 	  grep -qE $(CONCURRENT) $$d/*.go && go list $$d; done))
 
 # tools reports the test tools that are missing and how to install them.
@@ -73,13 +77,21 @@ generate-check:
 	if ! git diff --exit-code -- $$gen || [ -n "$$(git ls-files -o --exclude-standard -- $$gen)" ]; then \
 	  echo "generated files are not current or not added: run go generate ./... and add them"; exit 1; fi
 
-# fuzz runs every fuzz target of the module for FUZZTIME each.
+# fuzz runs every fuzz target of the module for FUZZTIME each. Each
+# package's test binary is built once, instrumented for fuzzing, and run
+# for each of its targets from the package's directory (for its
+# testdata/fuzz corpus), with the cache directory go test -fuzz uses.
 fuzz:
-	@set -e; for pkg in $$(go list ./...); do \
+	@set -e; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; cache=$$(go env GOCACHE)/fuzz; \
+	for pkg in $$(go list ./...); do \
 	  dir=$$(go list -f '{{.Dir}}' $$pkg); \
-	  for f in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); do \
+	  targets=$$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | sed 's/^func //'); \
+	  [ -n "$$targets" ] || continue; \
+	  go test -c -fuzz . -o $$bin/fuzz.test $$pkg; \
+	  for f in $$targets; do \
 	    echo "fuzz $$pkg $$f"; \
-	    go test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	    (cd $$dir && $$bin/fuzz.test -test.run '^$$' -test.fuzz "^$$f$$" -test.fuzztime $(FUZZTIME) \
+	      -test.fuzzcachedir $$cache/$$pkg -test.timeout 10m); \
 	  done; \
 	done
 

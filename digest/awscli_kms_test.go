@@ -27,6 +27,9 @@ import (
 // digest and log file valid, and rejects the chain once a digest is
 // tampered with.
 func TestAWSCLIValidatesKMSSignedChain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts MinIO, moto and the AWS CLI (make race runs -short); runs in make test")
+	}
 	srv := miniotest.Start(t)
 	cli := requireAWSCLI(t, srv)
 	ctx := context.Background()

@@ -282,6 +282,9 @@ func num(t *testing.T, n json.Number) float64 {
 // validate, and a tampered Insights file is detected.
 func TestInsightsDeliveredAndDigested(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("replays two days of records, minutes under -race (make race runs -short); runs in make test")
+	}
 	spikeAt := day0.Add(2*24*time.Hour + 14*time.Hour)
 	stormAt := day0.Add(2*24*time.Hour + 16*time.Hour)
 	// CreateOrder runs at about 6.6 calls a minute at 14:00: nine times
@@ -381,6 +384,9 @@ func gunzip(t *testing.T, body []byte) []byte {
 // over a simulated week.
 func TestInsightsSteadyWeek(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("replays a week of records, minutes under -race (make race runs -short); runs in make test")
+	}
 	d := newDir(t, "logs")
 	clock := trail.NewManualClock(day0)
 	cfg := insightsConfig(d)
@@ -405,6 +411,9 @@ func TestInsightsSteadyWeek(t *testing.T) {
 // the first lifetime, and steady traffic gives nothing else.
 func TestInsightsContinueAcrossRestart(t *testing.T) {
 	t.Parallel()
+	if testing.Short() {
+		t.Skip("replays a week of records, minutes under -race (make race runs -short); runs in make test")
+	}
 	restartAt := day0.Add(3*24*time.Hour + 12*time.Hour)
 	stormAt := restartAt.Add(-10 * time.Minute)
 	spikeAt := restartAt.Add(3 * time.Hour) // 15:30, CreateOrder at about 6.4 a minute

@@ -66,16 +66,6 @@ func benchLogFile(b *testing.B, n int) string {
 }
 
 // buildTrailkit builds the command into a temporary directory.
-func buildTrailkit(tb testing.TB) string {
-	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "trailkit")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		tb.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // launcherSource is a program that runs a command with its own standard
 // streams and writes the command's peak RSS in bytes to the file named by
 // its first argument. Peak RSS must be measured from a small process like
