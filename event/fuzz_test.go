@@ -7,8 +7,10 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // seedCorpus adds corpus records and log files as fuzz seeds.
@@ -88,6 +90,7 @@ func FuzzGet(f *testing.F) {
 	f.Add([]byte(params), "tags", "1")
 	f.Add([]byte(`{"a":[{"b":"\u00e9"}]}`), "a", "0")
 	f.Add([]byte(`[1,2,{"x":null}]`), "2", "x")
+	f.Add([]byte(`{"k":1, "k" : {"x":2}}`), "k", "x")
 	f.Fuzz(func(t *testing.T, data []byte, k1, k2 string) {
 		v := event.Get(data, k1, k2)
 		_, _ = v.Text()
@@ -99,6 +102,16 @@ func FuzzGet(f *testing.F) {
 		}
 		if v.Exists() && json.Valid(data) && !json.Valid(v.Raw()) {
 			t.Fatalf("Get(%q, %q, %q) = %q, not valid JSON", data, k1, k2, v.Raw())
+		}
+		// One key: the member encoding/json reads, the last copy of a
+		// repeated key, on the JSON trailkit accepts.
+		var m map[string]json.RawMessage
+		if json.Unmarshal(data, &m) != nil || !utf8.Valid(data) || jsonscan.Valid(data) != nil {
+			return
+		}
+		want, ok := m[k1]
+		if got := event.Get(data, k1); ok != got.Exists() || ok && !bytes.Equal(want, got.Raw()) {
+			t.Fatalf("Get(%q, %q) = %q, encoding/json reads %q", data, k1, got.Raw(), want)
 		}
 	})
 }
