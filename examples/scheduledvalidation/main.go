@@ -157,7 +157,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// path-style; S3 itself by virtual host.
 	pathStyle := os.Getenv("AWS_ENDPOINT_URL_S3") != "" || os.Getenv("AWS_ENDPOINT_URL") != ""
 	job := &Job{
-		Store: s3sink.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), bucket, s3sink.Options{}),
+		Store:  s3sink.New(s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = pathStyle }), bucket, s3sink.Options{}),
 		Prefix: prefix, TrailARN: *arn, Keys: keys, Since: *since, Now: time.Now,
 		SNS: sns.NewFromConfig(cfg), TopicARN: *topic,
 	}
