@@ -21,8 +21,22 @@ import (
 )
 
 // MetadataDir is the hidden directory under a Dir's root that holds each
-// object's metadata file: the metadata of key K is MetadataDir/K.json.
+// object's metadata file: the metadata of key K is MetadataDir/K.meta
+// (K + MetadataSuffix).
 const MetadataDir = ".metadata"
+
+// MetadataSuffix ends the name of a metadata file. It is not ".json", so
+// that tools walking a log tree for *.json and *.json.gz files do not take
+// metadata for logs; metadata files written by earlier versions, named
+// K.json, are still read when K.meta is absent.
+const MetadataSuffix = ".meta"
+
+// legacyMetadataSuffix ends the metadata files of earlier versions.
+const legacyMetadataSuffix = ".json"
+
+// maxMetadataFile bounds the metadata file read per object; S3 allows 2 KB
+// of user metadata.
+const maxMetadataFile = 64 << 10
 
 // DirOptions configures a Dir.
 type DirOptions struct {
@@ -41,7 +55,8 @@ type DirOptions struct {
 // the object with key K is the file ROOT/K. See the package documentation
 // for the layout and guarantees.
 type Dir struct {
-	root   string
+	root   string   // absolute path, for messages
+	r      *os.Root // every file is opened through it: nothing leaves the root
 	bucket string
 	fsync  bool
 	// renames pairs the two renames of a Put so that concurrent Puts of one
@@ -71,11 +86,15 @@ func NewDir(root string, opts DirOptions) (*Dir, error) {
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("open directory %s: not a directory", abs)
 	}
+	r, err := os.OpenRoot(abs)
+	if err != nil {
+		return nil, fmt.Errorf("sink: directory: %w", err)
+	}
 	bucket := opts.Bucket
 	if bucket == "" {
 		bucket = filepath.Base(abs)
 	}
-	return &Dir{root: abs, bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
+	return &Dir{root: abs, r: r, bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
 }
 
 // Bucket returns the name digests record as this sink's bucket.
@@ -89,15 +108,15 @@ func (d *Dir) Path(key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", d.fail("path", key, err)
 	}
-	return d.objectPath(key), nil
+	return filepath.Join(d.root, objectPath(key)), nil
 }
 
-func (d *Dir) objectPath(key string) string {
-	return filepath.Join(d.root, filepath.FromSlash(key))
-}
+// objectPath is the file of the object with the key, relative to the
+// root; metadataPath its metadata file.
+func objectPath(key string) string { return filepath.FromSlash(key) }
 
-func (d *Dir) metadataPath(key string) string {
-	return filepath.Join(d.root, MetadataDir, filepath.FromSlash(key)+".json")
+func metadataPath(key string) string {
+	return filepath.Join(MetadataDir, filepath.FromSlash(key)+MetadataSuffix)
 }
 
 // fileMetadata is the content of a metadata file.
@@ -127,7 +146,7 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 	if err != nil {
 		return d.fail("put", obj.Key, err)
 	}
-	path, metaPath := d.objectPath(obj.Key), d.metadataPath(obj.Key)
+	path, metaPath := objectPath(obj.Key), metadataPath(obj.Key)
 	dir, metaDir := filepath.Dir(path), filepath.Dir(metaPath)
 	if err := d.mkdirs(dir); err != nil {
 		return d.fail("put", obj.Key, err)
@@ -141,22 +160,22 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 	}
 	metaTmp, err := d.writeTemp(metaDir, metaJSON)
 	if err != nil {
-		os.Remove(tmp)
+		d.r.Remove(tmp)
 		return d.fail("put", obj.Key, err)
 	}
 
 	mu := &d.renames[maphash.String(d.seed, obj.Key)%uint64(len(d.renames))]
 	mu.Lock()
-	err = os.Rename(metaTmp, metaPath)
+	err = d.r.Rename(metaTmp, metaPath)
 	if err != nil {
-		os.Remove(metaTmp)
-		os.Remove(tmp)
-	} else if err = os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+		d.r.Remove(metaTmp)
+		d.r.Remove(tmp)
+	} else if err = d.r.Rename(tmp, path); err != nil {
+		d.r.Remove(tmp)
 		// Take back the metadata of an object that did not come to exist
 		// (for example because a directory has the key's name).
-		if fi, serr := os.Lstat(path); serr != nil || !fi.Mode().IsRegular() {
-			os.Remove(metaPath)
+		if fi, serr := d.r.Lstat(path); serr != nil || !fi.Mode().IsRegular() {
+			d.r.Remove(metaPath)
 		}
 	}
 	mu.Unlock()
@@ -164,10 +183,10 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 		return d.fail("put", obj.Key, err)
 	}
 	if d.fsync {
-		if err := syncDir(metaDir); err != nil {
+		if err := d.syncDir(metaDir); err != nil {
 			return d.fail("put", obj.Key, err)
 		}
-		if err := syncDir(dir); err != nil {
+		if err := d.syncDir(dir); err != nil {
 			return d.fail("put", obj.Key, err)
 		}
 	}
@@ -187,14 +206,15 @@ func marshalMetadata(obj Object) ([]byte, error) {
 	return json.Marshal(meta)
 }
 
-// writeTemp writes body to a new hidden file in dir and returns its path.
-// On error the file is removed.
+// writeTemp writes body to a new hidden file in dir and returns its path
+// (both relative to the root). On error the file is removed.
 func (d *Dir) writeTemp(dir string, body []byte) (string, error) {
 	var f *os.File
 	var err error
+	var name string
 	for range 100 {
-		name := filepath.Join(dir, ".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
-		f, err = os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		name = filepath.Join(dir, ".tmp-"+strconv.FormatUint(rand.Uint64(), 36))
+		f, err = d.r.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 		if !errors.Is(err, fs.ErrExist) {
 			break
 		}
@@ -210,36 +230,36 @@ func (d *Dir) writeTemp(dir string, body []byte) (string, error) {
 		err = cerr
 	}
 	if err != nil {
-		os.Remove(f.Name())
+		d.r.Remove(name)
 		return "", err
 	}
-	return f.Name(), nil
+	return name, nil
 }
 
 // mkdirs creates dir and its missing parents under the root; with Fsync it
 // syncs each parent whose entries it changed.
 func (d *Dir) mkdirs(dir string) error {
 	if !d.fsync {
-		return os.MkdirAll(dir, 0o755)
+		return d.r.MkdirAll(dir, 0o755)
 	}
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+	if fi, err := d.r.Stat(dir); err == nil && fi.IsDir() {
 		return nil
 	}
-	if len(dir) <= len(d.root) {
+	if dir == "." {
 		return fmt.Errorf("directory %s is missing", d.root)
 	}
 	parent := filepath.Dir(dir)
 	if err := d.mkdirs(parent); err != nil {
 		return err
 	}
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := d.r.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	return syncDir(parent)
+	return d.syncDir(parent)
 }
 
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
+func (d *Dir) syncDir(dir string) error {
+	f, err := d.r.Open(dir)
 	if err != nil {
 		return err
 	}
@@ -260,7 +280,9 @@ func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, e
 	if err := ctx.Err(); err != nil {
 		return nil, ObjectInfo{}, d.fail("get", key, err)
 	}
-	f, err := os.Open(d.objectPath(key))
+	// O_NONBLOCK: opening a FIFO must not wait for a writer; info
+	// refuses it. (The flag does nothing to regular files.)
+	f, err := d.r.OpenFile(objectPath(key), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			err = ErrNotFound
@@ -282,11 +304,20 @@ func (d *Dir) info(f *os.File, key string) (ObjectInfo, error) {
 	if err != nil {
 		return ObjectInfo{}, err
 	}
-	if !fi.Mode().IsRegular() {
+	switch {
+	case fi.IsDir():
 		return ObjectInfo{}, ErrNotFound
+	case !fi.Mode().IsRegular():
+		return ObjectInfo{}, fmt.Errorf("%w: %s is not a regular file (%v)", ErrNotFound, objectPath(key), fi.Mode().Type())
 	}
 	info := ObjectInfo{Key: key, Size: fi.Size(), LastModified: fi.ModTime().UTC()}
-	metaJSON, err := os.ReadFile(d.metadataPath(key))
+	name := metadataPath(key)
+	metaJSON, err := d.readMetadata(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		// Written by an earlier version?
+		name = strings.TrimSuffix(name, MetadataSuffix) + legacyMetadataSuffix
+		metaJSON, err = d.readMetadata(name)
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		// An object placed by other means than Put has no metadata.
@@ -295,13 +326,31 @@ func (d *Dir) info(f *os.File, key string) (ObjectInfo, error) {
 	default:
 		var meta fileMetadata
 		if err := json.Unmarshal(metaJSON, &meta); err != nil {
-			return ObjectInfo{}, fmt.Errorf("metadata file %s: %w", d.metadataPath(key), err)
+			return ObjectInfo{}, fmt.Errorf("metadata file %s: %w", name, err)
 		}
 		info.Metadata = meta.Metadata
 		info.ContentType = meta.ContentType
 		info.ContentEncoding = meta.ContentEncoding
 	}
 	return info, nil
+}
+
+// readMetadata reads a metadata file, which must be a regular file of at
+// most maxMetadataFile bytes.
+func (d *Dir) readMetadata(name string) ([]byte, error) {
+	f, err := d.r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() || fi.Size() > maxMetadataFile {
+		return nil, fmt.Errorf("metadata file %s: not a regular file of at most %d bytes", name, maxMetadataFile)
+	}
+	return io.ReadAll(io.LimitReader(f, maxMetadataFile))
 }
 
 // List yields the objects whose key starts with prefix, in lexical (byte)
@@ -323,8 +372,11 @@ func (d *Dir) List(ctx context.Context, prefix, startAfter string) iter.Seq2[Obj
 	}
 }
 
-// readDir is os.ReadDir; tests count the directories List reads.
-var readDir = os.ReadDir
+// readDir reads a directory under the root; tests count the directories
+// List reads.
+var readDir = func(r *os.Root, dir string) ([]fs.DirEntry, error) {
+	return fs.ReadDir(r.FS(), dir)
+}
 
 type dirEntry struct {
 	key string // the entry's key; a directory's ends in '/'
@@ -339,7 +391,11 @@ func (d *Dir) walk(ctx context.Context, dirKey, prefix, startAfter string, yield
 		yield(ObjectInfo{}, d.fail("list", prefix, err))
 		return false
 	}
-	names, err := readDir(filepath.Join(d.root, filepath.FromSlash(dirKey)))
+	dir := "."
+	if dirKey != "" {
+		dir = dirKey[:len(dirKey)-1]
+	}
+	names, err := readDir(d.r, dir)
 	if err != nil {
 		if dirKey != "" && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
 			return true // nothing under this prefix

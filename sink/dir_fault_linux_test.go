@@ -122,6 +122,10 @@ func TestDirReadOnly(t *testing.T) {
 			require.NoError(t, d.Put(ctx, sink.Object{Key: old, Body: []byte("old"), Metadata: map[string]string{"m": "1"}}))
 			how := makeReadOnly(t, d.Root())
 			t.Logf("read-only by %s", how)
+			// A Dir holds its root open: one opened before a bind mount
+			// would write beneath it. Open it again, as a new process would.
+			d, err := sink.NewDir(d.Root(), sink.DirOptions{Fsync: fsync})
+			require.NoError(t, err)
 
 			for _, key := range []string{
 				"AWSLogs/111122223333/CloudTrail/us-east-1/2026/01/02/new.json.gz", // existing directory
@@ -216,7 +220,7 @@ func checkDiskFull(t *testing.T, root string, want syscall.Errno) {
 	assert.Contains(t, err.Error(), fmt.Sprintf("put %q", key))
 	_, _, err = sink.ReadAll(ctx, d, key, 1<<30)
 	require.ErrorIs(t, err, sink.ErrNotFound, "no partial object")
-	assert.NoFileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a", "big.json.gz.json"))
+	assert.NoFileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a", "big.json.gz.meta"))
 	assert.Empty(t, tempFiles(t, d.Root()), "temporary file removed")
 	assert.Equal(t, []string{"a/small.json"}, listKeys(t, d, "", ""))
 

@@ -15,7 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -110,7 +112,7 @@ func TestDirRoundTrip(t *testing.T) {
 			onDisk, err := os.ReadFile(path)
 			require.NoError(t, err)
 			assert.Equal(t, "digest bytes", string(onDisk))
-			metaFile, err := os.ReadFile(filepath.Join(d.Root(), sink.MetadataDir, filepath.FromSlash(key)+".json"))
+			metaFile, err := os.ReadFile(filepath.Join(d.Root(), sink.MetadataDir, filepath.FromSlash(key)+sink.MetadataSuffix))
 			require.NoError(t, err)
 			assert.JSONEq(t, `{"contentType":"application/json","contentEncoding":"gzip",
 				"metadata":{"signature":"abc123","signature-algorithm":"SHA256withRSA"}}`, string(metaFile))
@@ -146,10 +148,10 @@ func TestDirGetWithoutMetadata(t *testing.T) {
 
 	// A corrupt metadata file is an error naming it, not an empty result.
 	require.NoError(t, os.MkdirAll(filepath.Join(d.Root(), sink.MetadataDir, "x"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(d.Root(), sink.MetadataDir, "x", "copied.json.json"), []byte("{"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(d.Root(), sink.MetadataDir, "x", "copied.json.meta"), []byte("{"), 0o644))
 	_, _, err = d.Get(context.Background(), "x/copied.json")
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), filepath.Join(sink.MetadataDir, "x", "copied.json.json"))
+	assert.Contains(t, err.Error(), filepath.Join(sink.MetadataDir, "x", "copied.json.meta"))
 }
 
 func TestDirGetNotFound(t *testing.T) {
@@ -371,7 +373,7 @@ func TestDirPutOverDirectory(t *testing.T) {
 	err := d.Put(ctx, sink.Object{Key: "a", Body: []byte("y"), Metadata: map[string]string{"m": "1"}})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `put "a"`)
-	assert.NoFileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a.json"))
+	assert.NoFileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a"+sink.MetadataSuffix))
 	assert.Empty(t, tempFiles(t, d.Root()))
 	err = d.Put(ctx, sink.Object{Key: "a/b/c", Body: []byte("z")})
 	require.Error(t, err, "a file where a directory must go")
@@ -461,7 +463,7 @@ func TestDirConcurrentPuts(t *testing.T) {
 func TestDirMetadataFileFormat(t *testing.T) {
 	d := newDir(t, sink.DirOptions{})
 	require.NoError(t, d.Put(context.Background(), sink.Object{Key: "k.json.gz", Body: []byte("x"), ContentEncoding: "gzip"}))
-	raw, err := os.ReadFile(filepath.Join(d.Root(), ".metadata", "k.json.gz.json"))
+	raw, err := os.ReadFile(filepath.Join(d.Root(), ".metadata", "k.json.gz.meta"))
 	require.NoError(t, err)
 	var m map[string]any
 	require.NoError(t, json.Unmarshal(raw, &m))
@@ -499,4 +501,78 @@ func TestDirGetStreamsAndReadAllLimit(t *testing.T) {
 
 	_, _, err = sink.ReadAll(ctx, d, "a/missing.json", 10)
 	require.ErrorIs(t, err, sink.ErrNotFound)
+}
+
+// A symbolic link that leads out of the root is an error naming the
+// path, for reads and writes; nothing is written outside.
+func TestDirStaysInRootThroughLinks(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t, sink.DirOptions{})
+	outside := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(outside, "secret.json"), []byte("secret"), 0o644))
+	require.NoError(t, os.MkdirAll(filepath.Join(d.Root(), "AWSLogs"), 0o755))
+	require.NoError(t, os.Symlink(outside, filepath.Join(d.Root(), "AWSLogs", "out")))
+	require.NoError(t, os.Symlink(filepath.Join(outside, "secret.json"), filepath.Join(d.Root(), "AWSLogs", "file.json")))
+	require.NoError(t, os.Symlink("../..", filepath.Join(d.Root(), "AWSLogs", "up")))
+
+	for _, key := range []string{"AWSLogs/out/x.json.gz", "AWSLogs/out/new/x.json.gz", "AWSLogs/up/x.json.gz"} {
+		err := d.Put(ctx, sink.Object{Key: key, Body: []byte("x")})
+		require.Error(t, err, key)
+		assert.Contains(t, err.Error(), "escapes", key)
+		assert.Contains(t, err.Error(), strconv.Quote(key), key)
+	}
+	entries, err := os.ReadDir(outside)
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "nothing written outside the root")
+
+	for _, key := range []string{"AWSLogs/out/secret.json", "AWSLogs/file.json", "AWSLogs/up/etc/passwd"} {
+		_, _, err := d.Get(ctx, key)
+		require.Error(t, err, key)
+		assert.Contains(t, err.Error(), "escapes", key)
+	}
+	// A link that stays inside is followed.
+	require.NoError(t, d.Put(ctx, sink.Object{Key: "AWSLogs/in/a.json", Body: []byte("a")}))
+	require.NoError(t, os.Symlink("in", filepath.Join(d.Root(), "AWSLogs", "alias")))
+	b, _, err := sink.ReadAll(ctx, d, "AWSLogs/alias/a.json", 10)
+	require.NoError(t, err)
+	assert.Equal(t, "a", string(b))
+}
+
+// A FIFO in the tree is refused at once, not waited on, and not listed.
+func TestDirFIFO(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t, sink.DirOptions{})
+	require.NoError(t, os.MkdirAll(filepath.Join(d.Root(), "a"), 0o755))
+	require.NoError(t, syscall.Mkfifo(filepath.Join(d.Root(), "a", "fifo.json.gz"), 0o644))
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := d.Get(ctx, "a/fifo.json.gz")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, sink.ErrNotFound)
+		assert.Contains(t, err.Error(), "not a regular file")
+	case <-time.After(5 * time.Second):
+		t.Fatal("Get blocked on a FIFO")
+	}
+	assert.Empty(t, listKeys(t, d, "", ""))
+}
+
+// Metadata is kept under a name tools looking for .json files skip; the
+// metadata files of earlier versions (K.json) are still read.
+func TestDirLegacyMetadata(t *testing.T) {
+	ctx := context.Background()
+	d := newDir(t, sink.DirOptions{})
+	require.NoError(t, d.Put(ctx, sink.Object{Key: "a/new.json.gz", Body: []byte("x"), Metadata: map[string]string{"signature": "new"}}))
+	assert.FileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a", "new.json.gz.meta"))
+	assert.NoFileExists(t, filepath.Join(d.Root(), sink.MetadataDir, "a", "new.json.gz.json"))
+
+	require.NoError(t, os.WriteFile(filepath.Join(d.Root(), "a", "old.json.gz"), []byte("y"), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(d.Root(), sink.MetadataDir, "a", "old.json.gz.json"),
+		[]byte(`{"contentEncoding":"gzip","metadata":{"signature":"old"}}`), 0o644))
+	_, info, err := sink.ReadAll(ctx, d, "a/old.json.gz", 10)
+	require.NoError(t, err)
+	assert.Equal(t, "old", info.Metadata["signature"])
+	assert.Equal(t, "gzip", info.ContentEncoding)
 }

@@ -43,13 +43,23 @@
 // Dir keeps the object with key K in the file ROOT/K, so a directory sink
 // has CloudTrail's layout and any tool that reads CloudTrail log trees reads
 // it. The metadata of K (user metadata, content type, content encoding) is
-// kept beside the tree, in the hidden file ROOT/.metadata/K.json:
+// kept beside the tree, in the hidden file ROOT/.metadata/K.meta:
 //
 //	{"contentType":"application/json","contentEncoding":"gzip","metadata":{"signature":"3a0c…","signature-algorithm":"SHA256withRSA"}}
 //
 // Empty fields are left out. Readers of log trees, `trailkit cat DIR`
-// among them, skip hidden directories, so metadata is never taken for logs;
-// the digest validator reads the signature from it.
+// among them, skip hidden directories, and tools that walk every
+// directory for *.json and *.json.gz files (trailscraper, for one) skip
+// the .meta name, so metadata is never taken for logs; the digest
+// validator reads the signature from it. Trees written by earlier versions
+// keep metadata in ROOT/.metadata/K.json, which Get reads when K.meta is
+// absent, so their digests still validate.
+//
+// Every file is opened through an os.Root on the root directory: a
+// symbolic link or ".." that leads out of it is an error naming the path
+// ("path escapes from parent"), for reads and writes alike. Get refuses a
+// file that is not regular (a FIFO, a device) with an error wrapping
+// ErrNotFound, without waiting on it, and List does not list one.
 //
 // Put writes the body and the metadata to hidden temporary files
 // (".tmp-*") in their destination directories and renames them into place,

@@ -48,7 +48,7 @@ func ExampleDir() {
 		log.Fatal(err)
 	}
 	fmt.Printf("%s signature=%s\n", body, info.Metadata["signature"])
-	meta, err := os.ReadFile(filepath.Join(root, ".metadata", key+".json"))
+	meta, err := os.ReadFile(filepath.Join(root, ".metadata", key+".meta"))
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -34,8 +33,8 @@ func (d *Dir) PutIfAbsent(ctx context.Context, obj Object) error {
 	if err := ctx.Err(); err != nil {
 		return d.fail("put if absent", obj.Key, err)
 	}
-	path, metaPath := d.objectPath(obj.Key), d.metadataPath(obj.Key)
-	if _, err := os.Lstat(path); err == nil {
+	path, metaPath := objectPath(obj.Key), metadataPath(obj.Key)
+	if _, err := d.r.Lstat(path); err == nil {
 		return d.fail("put if absent", obj.Key, ErrExists)
 	}
 	metaJSON, err := marshalMetadata(obj)
@@ -53,16 +52,16 @@ func (d *Dir) PutIfAbsent(ctx context.Context, obj Object) error {
 	if err != nil {
 		return d.fail("put if absent", obj.Key, err)
 	}
-	defer os.Remove(tmp)
+	defer d.r.Remove(tmp)
 	metaTmp, err := d.writeTemp(metaDir, metaJSON)
 	if err != nil {
 		return d.fail("put if absent", obj.Key, err)
 	}
-	defer os.Remove(metaTmp)
+	defer d.r.Remove(metaTmp)
 	if err := d.claim(metaTmp, metaPath, path); err != nil {
 		return d.fail("put if absent", obj.Key, err)
 	}
-	if err := os.Link(tmp, path); err != nil {
+	if err := d.r.Link(tmp, path); err != nil {
 		// An object put by other means (Put) since the check above: it
 		// keeps the key, with whichever metadata is in place.
 		if errors.Is(err, fs.ErrExist) {
@@ -71,10 +70,10 @@ func (d *Dir) PutIfAbsent(ctx context.Context, obj Object) error {
 		return d.fail("put if absent", obj.Key, err)
 	}
 	if d.fsync {
-		if err := syncDir(metaDir); err != nil {
+		if err := d.syncDir(metaDir); err != nil {
 			return d.fail("put if absent", obj.Key, err)
 		}
-		if err := syncDir(dir); err != nil {
+		if err := d.syncDir(dir); err != nil {
 			return d.fail("put if absent", obj.Key, err)
 		}
 	}
@@ -86,18 +85,18 @@ func (d *Dir) PutIfAbsent(ctx context.Context, obj Object) error {
 // it is a stale claim (no object, older than staleClaim).
 func (d *Dir) claim(metaTmp, metaPath, path string) error {
 	for try := 0; ; try++ {
-		err := os.Link(metaTmp, metaPath)
+		err := d.r.Link(metaTmp, metaPath)
 		if !errors.Is(err, fs.ErrExist) {
 			return err
 		}
-		if _, serr := os.Lstat(path); serr == nil || try > 0 {
+		if _, serr := d.r.Lstat(path); serr == nil || try > 0 {
 			return ErrExists
 		}
-		fi, serr := os.Lstat(metaPath)
+		fi, serr := d.r.Lstat(metaPath)
 		if serr != nil || time.Since(fi.ModTime()) < staleClaim {
 			return ErrExists // an object being put, or just removed
 		}
-		if err := os.Remove(metaPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := d.r.Remove(metaPath); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}

@@ -65,7 +65,7 @@ func TestDirPutIfAbsentStaleClaim(t *testing.T) {
 	d, err := sink.NewDir(t.TempDir(), sink.DirOptions{})
 	require.NoError(t, err)
 	const key = "a/b.json.gz"
-	meta := filepath.Join(d.Root(), sink.MetadataDir, "a", "b.json.gz.json")
+	meta := filepath.Join(d.Root(), sink.MetadataDir, "a", "b.json.gz.meta")
 	require.NoError(t, os.MkdirAll(filepath.Dir(meta), 0o755))
 	require.NoError(t, os.WriteFile(meta, []byte(`{}`), 0o644))
 	require.ErrorIs(t, d.PutIfAbsent(ctx, sink.Object{Key: key, Body: []byte("x")}), sink.ErrExists, "a fresh claim holds the key")

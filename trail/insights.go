@@ -3,8 +3,8 @@ package trail
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -379,7 +379,7 @@ func (s *insights) saveLocked(list []*detector) bool {
 		state, err := d.d.AppendBinary(s.scratch[:0])
 		if err == nil {
 			s.scratch = state
-			err = writeFileAtomic(dir, stateName(d.route), state)
+			err = writeFileAtomic(s.t.wal.root, dir, stateName(d.route), state)
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("save Insights state of %s %s: %w", d.route.account, d.route.region, err))
@@ -401,9 +401,11 @@ func (s *insights) saved(now time.Time) {
 	s.mu.Unlock()
 }
 
-func writeFileAtomic(dir, name string, data []byte) error {
-	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path+tmpExt, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+// writeFileAtomic replaces the file name in root (the spool, named dir in
+// errors) by one holding data.
+func writeFileAtomic(root *os.Root, dir, name string, data []byte) error {
+	path := name
+	f, err := root.OpenFile(path+tmpExt, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
 	}
@@ -415,13 +417,13 @@ func writeFileAtomic(dir, name string, data []byte) error {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Rename(path+tmpExt, path)
+		err = root.Rename(path+tmpExt, path)
 	}
 	if err != nil {
-		os.Remove(path + tmpExt)
+		root.Remove(path + tmpExt)
 		return err
 	}
-	return syncDir(dir)
+	return syncDir(root, dir)
 }
 
 // restore starts a detector for each state file in the spool, restored
@@ -429,8 +431,8 @@ func writeFileAtomic(dir, name string, data []byte) error {
 // and its detector starts afresh (the next checkpoint replaces the file):
 // losing a baseline must not stop a trail from logging.
 func (s *insights) restore() {
-	dir := s.t.cfg.Durability.Spool.Dir
-	entries, err := os.ReadDir(dir)
+	root := s.t.wal.root
+	entries, err := fs.ReadDir(root.FS(), ".")
 	if err != nil {
 		s.failState(fmt.Errorf("restore Insights state: %w", err))
 		return
@@ -440,7 +442,7 @@ func (s *insights) restore() {
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasSuffix(name, stateExt+tmpExt) {
-			os.Remove(filepath.Join(dir, name)) // a checkpoint a crash interrupted
+			root.Remove(name) // a checkpoint a crash interrupted
 			continue
 		}
 		rk, ok := parseStateName(name)
@@ -452,7 +454,7 @@ func (s *insights) restore() {
 			s.fail(fmt.Errorf("detector for %s %s: %w", rk.account, rk.region, err))
 			continue
 		}
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		data, err := root.ReadFile(name)
 		if err == nil {
 			err = det.UnmarshalBinary(data)
 		}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
@@ -36,7 +35,8 @@ const journalName = "digests.journal"
 // short or damaged frame: an append that a crash tore is one whose file was
 // not acknowledged as done.
 type journal struct {
-	dir string
+	dir  string
+	root *os.Root // the spool's
 
 	mu      sync.Mutex // guards f, written, live, broken
 	f       *os.File
@@ -60,9 +60,9 @@ type journalEntry struct {
 
 // openJournal reads the journal in dir and rewrites it with the entries it
 // could read, dropping a torn tail that later appends would hide behind.
-func openJournal(dir string) (*journal, []journalEntry, error) {
-	j := &journal{dir: dir}
-	data, err := os.ReadFile(filepath.Join(dir, journalName))
+func openJournal(root *os.Root, dir string) (*journal, []journalEntry, error) {
+	j := &journal{dir: dir, root: root}
+	data, err := root.ReadFile(journalName)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, nil, fmt.Errorf("read spool file %s: %w", journalName, err)
 	}
@@ -240,9 +240,9 @@ func (j *journal) sealed(sink int, start time.Time) error {
 // directory fsync'ed. Both locks are held (or the journal is not shared
 // yet).
 func (j *journal) rewriteLocked() error {
-	path := filepath.Join(j.dir, journalName)
+	path := journalName
 	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	f, err := j.root.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("create spool file %s: %w", tmp, err)
 	}
@@ -255,20 +255,20 @@ func (j *journal) rewriteLocked() error {
 		err = f.Sync()
 	}
 	if err == nil {
-		err = os.Rename(tmp, path)
+		err = j.root.Rename(tmp, path)
 	}
 	if err == nil {
-		err = syncDir(j.dir)
+		err = syncDir(j.root, j.dir)
 	}
 	if err != nil {
 		f.Close()
-		os.Remove(tmp)
+		j.root.Remove(tmp)
 		j.broken = true
 		return fmt.Errorf("rewrite spool file %s: %w", journalName, err)
 	}
 	// The renamed file, opened for appending.
 	f.Close()
-	nf, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	nf, err := j.root.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		j.broken = true
 		return fmt.Errorf("open spool file %s: %w", journalName, err)

@@ -22,7 +22,7 @@ func TestJournal(t *testing.T) {
 			OldestEventTime: h.Add(time.Duration(n) * time.Minute), NewestEventTime: h.Add(time.Duration(n+1) * time.Minute)}
 	}
 	home := routeKey{account: "111122223333", region: "us-west-2"}
-	j, entries, err := openJournal(dir)
+	j, entries, err := openJournal(openRoot(t, dir), dir)
 	require.NoError(t, err)
 	assert.Empty(t, entries)
 	require.NoError(t, j.append(0, "b", home, h, lf("k1", 1)))
@@ -39,7 +39,7 @@ func TestJournal(t *testing.T) {
 	extra := encodeJournalEntry(&journalEntry{sink: 0, bucket: "b", chain: home, start: h, log: lf("torn", 9)})
 	require.NoError(t, os.WriteFile(path, append(data, extra[:len(extra)-3]...), 0o600))
 
-	j, entries, err = openJournal(dir)
+	j, entries, err = openJournal(openRoot(t, dir), dir)
 	require.NoError(t, err)
 	type got struct {
 		sink  int
@@ -59,7 +59,7 @@ func TestJournal(t *testing.T) {
 	// The torn tail is gone, so an append after it is read back.
 	require.NoError(t, j.append(0, "b", home, h.Add(time.Hour), lf("k4", 4)))
 	require.NoError(t, j.close())
-	_, entries, err = openJournal(dir)
+	_, entries, err = openJournal(openRoot(t, dir), dir)
 	require.NoError(t, err)
 	require.Len(t, entries, 4)
 	assert.Equal(t, "k4", entries[3].log.Key)
@@ -68,7 +68,7 @@ func TestJournal(t *testing.T) {
 // Concurrent appends are all durable and read back.
 func TestJournalConcurrentAppends(t *testing.T) {
 	dir := t.TempDir()
-	j, _, err := openJournal(dir)
+	j, _, err := openJournal(openRoot(t, dir), dir)
 	require.NoError(t, err)
 	h := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
 	const n = 64
@@ -82,7 +82,7 @@ func TestJournalConcurrentAppends(t *testing.T) {
 		require.NoError(t, <-errs)
 	}
 	require.NoError(t, j.close())
-	_, entries, err := openJournal(dir)
+	_, entries, err := openJournal(openRoot(t, dir), dir)
 	require.NoError(t, err)
 	assert.Len(t, entries, n)
 }
@@ -110,4 +110,12 @@ func TestLayoutStamp(t *testing.T) {
 			}
 		})
 	}
+}
+
+func openRoot(t *testing.T, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	require.NoError(t, err)
+	t.Cleanup(func() { r.Close() })
+	return r
 }

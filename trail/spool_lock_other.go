@@ -5,13 +5,12 @@ package trail
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 )
 
 // lockDir creates dir's LOCK file. Without flock, nothing keeps a second
 // trail from the spool on this platform.
-func lockDir(dir string) (*os.File, error) {
-	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o600)
+func lockDir(root *os.Root, dir string) (*os.File, error) {
+	f, err := root.OpenFile("LOCK", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
 	}

@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
 // lockDir takes an exclusive lock on dir's LOCK file, so that one trail at a
 // time uses a spool. The kernel drops the lock when the process dies, so a
 // killed process does not leave the spool locked.
-func lockDir(dir string) (*os.File, error) {
-	path := filepath.Join(dir, "LOCK")
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+func lockDir(root *os.Root, dir string) (*os.File, error) {
+	f, err := root.OpenFile("LOCK", os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("spool %s: %w", dir, err)
 	}

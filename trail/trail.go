@@ -141,7 +141,7 @@ func New(cfg Config) (*Trail, error) {
 			return nil, fmt.Errorf("trail %s: %w", cfg.Name, err)
 		}
 		if t.digests != nil {
-			j, entries, err := openJournal(cfg.Durability.Spool.Dir)
+			j, entries, err := openJournal(t.wal.root, cfg.Durability.Spool.Dir)
 			if err != nil {
 				t.wal.close()
 				abort()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -610,4 +611,23 @@ func TestValidateRecords(t *testing.T) {
 	require.NoError(t, tr.Close(ctx))
 	requireExactlyOnce(t, readStore(t, d), []string{good.EventID})
 	assert.Equal(t, trail.Counters{Emitted: 3, Selected: 1, Delivered: 1, Rejected: 2}, tr.Counters())
+}
+
+// The spool's files are opened through an os.Root: a link in the spool
+// that leads out of it is an error naming the file, and nothing is written
+// outside.
+func TestSpoolStaysInItsDirectory(t *testing.T) {
+	spool, outside := t.TempDir(), t.TempDir()
+	target := filepath.Join(outside, "victim")
+	require.NoError(t, os.WriteFile(target, []byte("keep"), 0o644))
+	require.NoError(t, os.Symlink(target, filepath.Join(spool, "LOCK")))
+	cfg := baseConfig(newDir(t, "logs"))
+	cfg.Durability.Spool = &trail.Spool{Dir: spool}
+	_, err := trail.New(cfg)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "LOCK")
+	assert.Contains(t, err.Error(), "escapes")
+	b, err := os.ReadFile(target)
+	require.NoError(t, err)
+	assert.Equal(t, "keep", string(b))
 }

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,6 +55,7 @@ var errSpoolClosed = errors.New("spool closed")
 
 type wal struct {
 	dir      string
+	root     *os.Root // the spool's files are opened through it, never outside dir
 	lock     *os.File
 	segBytes int64
 
@@ -120,12 +121,17 @@ func openWAL(dir string, segBytes int64) (*wal, *recovery, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, nil, fmt.Errorf("spool %s: %w", dir, err)
 	}
-	lock, err := lockDir(dir)
+	root, err := os.OpenRoot(dir)
 	if err != nil {
+		return nil, nil, fmt.Errorf("spool %s: %w", dir, err)
+	}
+	lock, err := lockDir(root, dir)
+	if err != nil {
+		root.Close()
 		return nil, nil, err
 	}
 	w := &wal{
-		dir: dir, lock: lock, segBytes: min(segBytes, 1<<30),
+		dir: dir, root: root, lock: lock, segBytes: min(segBytes, 1<<30),
 		counts: make(map[uint32]int64),
 		round:  &walRound{done: make(chan struct{})},
 		kick:   make(chan struct{}, 1),
@@ -135,6 +141,7 @@ func openWAL(dir string, segBytes int64) (*wal, *recovery, error) {
 	rec, last, err := w.read()
 	if err != nil {
 		unlockDir(lock)
+		root.Close()
 		return nil, nil, err
 	}
 	w.seg = last + 1
@@ -145,7 +152,7 @@ func openWAL(dir string, segBytes int64) (*wal, *recovery, error) {
 
 // read parses every segment of the spool.
 func (w *wal) read() (*recovery, uint32, error) {
-	entries, err := os.ReadDir(w.dir)
+	entries, err := fs.ReadDir(w.root.FS(), ".")
 	if err != nil {
 		return nil, 0, fmt.Errorf("spool %s: %w", w.dir, err)
 	}
@@ -167,7 +174,7 @@ func (w *wal) read() (*recovery, uint32, error) {
 	for _, seg := range segs {
 		last = seg
 		w.counts[seg] = 0
-		data, err := os.ReadFile(filepath.Join(w.dir, segName(seg)))
+		data, err := w.root.ReadFile(segName(seg))
 		if err != nil {
 			return nil, 0, fmt.Errorf("read spool file %s: %w", segName(seg), err)
 		}
@@ -432,7 +439,7 @@ func (w *wal) deleteUnusedLocked() {
 		// A failed remove leaves the file, and the ones after it, for a
 		// later call or the next start, which reads them, finds every
 		// record delivered, and removes them.
-		if err := os.Remove(filepath.Join(w.dir, segName(oldest))); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := w.root.Remove(segName(oldest)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return
 		}
 		delete(w.counts, oldest)
@@ -550,11 +557,11 @@ func (w *wal) open(seg uint32) error {
 		w.f.Close()
 		w.f = nil
 	}
-	f, err := os.OpenFile(filepath.Join(w.dir, segName(seg)), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	f, err := w.root.OpenFile(segName(seg), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("create spool file %s: %w", segName(seg), err)
 	}
-	if err := syncDir(w.dir); err != nil {
+	if err := syncDir(w.root, w.dir); err != nil {
 		f.Close()
 		return fmt.Errorf("sync spool directory: %w", err)
 	}
@@ -569,8 +576,9 @@ func (w *wal) open(seg uint32) error {
 	return nil
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// syncDir syncs the directory root, named dir in errors.
+func syncDir(root *os.Root, dir string) error {
+	d, err := root.Open(".")
 	if err != nil {
 		return err
 	}
@@ -600,6 +608,8 @@ func (w *wal) close() error {
 	w.writeSeg = w.seg
 	w.deleteUnusedLocked()
 	w.mu.Unlock()
-	syncDir(w.dir)
-	return unlockDir(w.lock)
+	syncDir(w.root, w.dir)
+	err := unlockDir(w.lock)
+	w.root.Close()
+	return err
 }
