@@ -23,6 +23,13 @@ import (
 // whole would cost unbounded memory.
 const DefaultMaxRecordBytes = 16 << 20
 
+// MaxPayloadDepth bounds how deep CloudWatch Logs payloads ({"awslogs":
+// {"data":...}}) may nest in each other. CloudWatch Logs delivers one level
+// (a Lambda event wrapping a payload is the deepest real form); each
+// level holds a decompressor and a buffer, so deeper nesting is an error
+// naming the offset rather than unbounded memory.
+const MaxPayloadDepth = 2
+
 // Scanner reads CloudTrail records from a stream, one at a time, in constant
 // memory. It recognises the form by content:
 //
@@ -73,6 +80,7 @@ type Scanner struct {
 	sub     *Scanner // reads an embedded CloudWatch Logs payload
 	subOff  int64    // input offset of that payload
 	pending [][]byte
+	depth   int // of this scanner's payload in CloudWatch Logs payloads
 
 	rec     []byte
 	recOff  int64
@@ -832,9 +840,14 @@ var envelopeKeys = map[string]bool{`"detail"`: true, `"detail-type"`: true, `"aw
 // s.off+s.r. The text may alias s.buf: Scan reads nothing more into the
 // buffer until the sub-scanner is done.
 func (s *Scanner) embed(b64 []byte) error {
+	if s.depth >= MaxPayloadDepth {
+		// Each level holds its own buffers: an input nesting payloads
+		// without end would take unbounded memory.
+		return fmt.Errorf("CloudWatch Logs payload nested more than %d deep", MaxPayloadDepth)
+	}
 	s.subOff = s.at(s.r)
 	dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b64))
-	s.sub = &Scanner{MaxRecordBytes: s.MaxRecordBytes, raw: dec}
+	s.sub = &Scanner{MaxRecordBytes: s.MaxRecordBytes, raw: dec, depth: s.depth + 1}
 	return nil
 }
 

@@ -23,12 +23,16 @@ import (
 // array. The log file and digest schemas do not look at those names, so the
 // same decoded value serves every kind.
 func decode(data []byte) (any, error) {
+	if len(data) > MaxBytes {
+		return nil, fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, len(data), MaxBytes)
+	}
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8(data))
 	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber()
-	v, err := decodeValue(d, topMember)
+	dc := &decoder{d: d}
+	v, err := dc.value(topMember)
 	if err != nil {
 		if errors.Is(err, io.EOF) {
 			err = io.ErrUnexpectedEOF
@@ -41,6 +45,28 @@ func decode(data []byte) (any, error) {
 	return v, nil
 }
 
+// Limits on what is decoded and validated: the validator holds every
+// value decoded, and for each invalid one an error of about a kilobyte, so
+// these bound its memory (a 15 MB hostile record took 9.4 GB before). The
+// opaque members of records are read past and count for their bytes only.
+const (
+	// MaxBytes bounds a document.
+	MaxBytes = 64 << 20
+	// MaxRecordBytes bounds a record: CloudTrail's largest (event data
+	// stores) are 1 MB; trails deliver at most 256 KB.
+	MaxRecordBytes = 1 << 20
+	// MaxValues bounds the JSON values (objects, arrays, scalars) decoded
+	// from a document, outside the opaque members of records. A digest of
+	// five thousand log files holds about 40,000.
+	MaxValues = 50_000
+	// MaxDepth bounds how deep arrays and objects nest.
+	MaxDepth = 64
+)
+
+// ErrTooLarge is wrapped by the error for a document over one of the
+// limits above.
+var ErrTooLarge = errors.New("document too large to validate")
+
 // opaque lists the record members the record schema checks for their JSON
 // type only.
 var opaque = map[string]bool{
@@ -50,106 +76,132 @@ var opaque = map[string]bool{
 	"serviceEventDetails": true,
 }
 
+// decoder decodes values, counting them and their depth against the
+// limits.
+type decoder struct {
+	d      *json.Decoder
+	depth  int
+	values int
+}
+
 // memberFunc decodes the value of the object member named key.
-type memberFunc func(d *json.Decoder, key string) (any, error)
+type memberFunc func(dc *decoder, key string) (any, error)
 
 // topMember decodes a member of the top-level object, which may be a record
 // or a log file.
-func topMember(d *json.Decoder, key string) (any, error) {
+func topMember(dc *decoder, key string) (any, error) {
 	if key == "Records" {
-		return decodeArray(d, recordMember)
+		return dc.array(recordMember)
 	}
-	return recordMember(d, key)
+	return recordMember(dc, key)
 }
 
 // recordMember decodes a member of a record.
-func recordMember(d *json.Decoder, key string) (any, error) {
+func recordMember(dc *decoder, key string) (any, error) {
 	if opaque[key] {
 		var raw json.RawMessage
-		if err := d.Decode(&raw); err != nil {
+		if err := dc.d.Decode(&raw); err != nil {
 			return nil, err
 		}
 		return standIn(raw), nil
 	}
-	var v any
-	err := d.Decode(&v)
-	return v, err
+	return dc.value(plainMember)
 }
 
-// decodeValue decodes the next value, an object's members with member.
-func decodeValue(d *json.Decoder, member memberFunc) (any, error) {
-	tok, err := d.Token()
+func plainMember(dc *decoder, _ string) (any, error) { return dc.value(plainMember) }
+
+// next reads the next token, counting it as a value when it starts one.
+func (dc *decoder) next() (json.Token, error) {
+	tok, err := dc.d.Token()
 	if err != nil {
 		return nil, err
 	}
-	switch tok {
-	case json.Delim('{'):
-		return decodeMembers(d, member)
-	case json.Delim('['):
-		return decodeElements(d, nil)
-	}
-	return tok, nil // a string, json.Number, bool or nil; the decoder reports a stray '}' or ']'
-}
-
-// decodeArray decodes the next value, the members of each object element
-// with member.
-func decodeArray(d *json.Decoder, member memberFunc) (any, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	switch tok {
-	case json.Delim('['):
-		return decodeElements(d, member)
-	case json.Delim('{'):
-		return decodeMembers(d, plainMember)
+	if dl, ok := tok.(json.Delim); !ok || dl == '{' || dl == '[' {
+		if dc.values++; dc.values > MaxValues {
+			return nil, fmt.Errorf("%w: more than %d JSON values (at byte %d)", ErrTooLarge, MaxValues, dc.d.InputOffset())
+		}
 	}
 	return tok, nil
 }
 
-func decodeMembers(d *json.Decoder, member memberFunc) (map[string]any, error) {
+// value decodes the next value, an object's members with member.
+func (dc *decoder) value(member memberFunc) (any, error) {
+	tok, err := dc.next()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('{'):
+		return dc.members(member)
+	case json.Delim('['):
+		return dc.elements(plainMember)
+	}
+	return tok, nil // a string, json.Number, bool or nil; the decoder reports a stray '}' or ']'
+}
+
+// array decodes the next value, the members of each object element with
+// member.
+func (dc *decoder) array(member memberFunc) (any, error) {
+	tok, err := dc.next()
+	if err != nil {
+		return nil, err
+	}
+	switch tok {
+	case json.Delim('['):
+		return dc.elements(member)
+	case json.Delim('{'):
+		return dc.members(plainMember)
+	}
+	return tok, nil
+}
+
+// enter counts a level of nesting.
+func (dc *decoder) enter() error {
+	if dc.depth++; dc.depth > MaxDepth {
+		return fmt.Errorf("%w: nested more than %d deep (at byte %d)", ErrTooLarge, MaxDepth, dc.d.InputOffset())
+	}
+	return nil
+}
+
+func (dc *decoder) members(member memberFunc) (map[string]any, error) {
+	if err := dc.enter(); err != nil {
+		return nil, err
+	}
 	m := map[string]any{}
-	for d.More() {
-		tok, err := d.Token()
+	for dc.d.More() {
+		tok, err := dc.d.Token()
 		if err != nil {
 			return nil, err
 		}
 		key, _ := tok.(string) // the decoder returns only strings for keys
-		v, err := member(d, key)
+		v, err := member(dc, key)
 		if err != nil {
 			return nil, err
 		}
 		m[key] = v // of a repeated key the last stays, as in encoding/json
 	}
-	_, err := d.Token() // '}'
+	_, err := dc.d.Token() // '}'
+	dc.depth--
 	return m, err
 }
 
-// decodeElements decodes the rest of an array whose '[' has been read; with
-// a member func, object elements are decoded member by member.
-func decodeElements(d *json.Decoder, member memberFunc) ([]any, error) {
+// elements decodes the rest of an array whose '[' has been read, object
+// elements member by member.
+func (dc *decoder) elements(member memberFunc) ([]any, error) {
+	if err := dc.enter(); err != nil {
+		return nil, err
+	}
 	out := []any{}
-	for d.More() {
-		var v any
-		var err error
-		if member != nil {
-			v, err = decodeValue(d, member)
-		} else {
-			err = d.Decode(&v)
-		}
+	for dc.d.More() {
+		v, err := dc.value(member)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
-	_, err := d.Token() // ']'
+	_, err := dc.d.Token() // ']'
+	dc.depth--
 	return out, err
-}
-
-func plainMember(d *json.Decoder, _ string) (any, error) {
-	var v any
-	err := d.Decode(&v)
-	return v, err
 }
 
 // standIn returns an empty value of raw's JSON type; raw is valid JSON.

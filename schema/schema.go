@@ -123,12 +123,34 @@ var ErrInvalidJSON = errors.New("not valid JSON")
 // Validate checks that data, one JSON document, is a valid k. It returns nil,
 // a *ValidationError listing every violation, or an error wrapping
 // ErrInvalidJSON.
+//
+// A document over MaxBytes, a record over MaxRecordBytes, or one with more
+// than MaxValues values or nested deeper than MaxDepth is an error wrapping
+// ErrTooLarge, before anything is validated.
 func (k Kind) Validate(data []byte) error {
 	v, err := decode(data)
+	if err == nil {
+		err = checkSize(k, data)
+	}
 	if err != nil {
-		return fmt.Errorf("schema: %s: %w: %w", k, ErrInvalidJSON, err)
+		return decodeError(k, err)
 	}
 	return k.ValidateValue(v)
+}
+
+// checkSize applies MaxRecordBytes to a record.
+func checkSize(k Kind, data []byte) error {
+	if k == Record && len(data) > MaxRecordBytes {
+		return fmt.Errorf("%w: a record of %d bytes, more than %d (CloudTrail's largest)", ErrTooLarge, len(data), MaxRecordBytes)
+	}
+	return nil
+}
+
+func decodeError(k Kind, err error) error {
+	if errors.Is(err, ErrTooLarge) {
+		return fmt.Errorf("schema: %s: %w", k, err)
+	}
+	return fmt.Errorf("schema: %s: %w: %w", k, ErrInvalidJSON, err)
 }
 
 // ValidateValue checks an already decoded JSON value: nil, bool, string,
@@ -170,9 +192,15 @@ func ValidateDigest(data []byte) error { return Digest.Validate(data) }
 func Validate(data []byte) (Kind, error) {
 	v, err := decode(data)
 	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return Record, fmt.Errorf("schema: %w", err)
+		}
 		return Record, fmt.Errorf("schema: %w: %w", ErrInvalidJSON, err)
 	}
 	k := detect(v)
+	if err := checkSize(k, data); err != nil {
+		return k, decodeError(k, err)
+	}
 	return k, k.ValidateValue(v)
 }
 

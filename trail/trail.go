@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/event/redact"
 	"github.com/trailkit/trailkit/selector"
 )
 
@@ -235,6 +237,25 @@ func (t *Trail) Emit(ctx context.Context, r *event.Record) error {
 		sp.rec = event.Record{}
 	} else {
 		buf = r.AppendJSON(sp.buf[:0])
+	}
+	if len(buf) > redact.MaxRecordBytes {
+		// CloudTrail delivers at most 256 KB of a record: cut it as
+		// CloudTrail does (free-form parts omitted, long strings
+		// truncated), from a copy, so the caller's record is unchanged.
+		sp.rec = *r
+		sp.rec.Extra = slices.Clone(r.Extra)
+		if sp.rec.RecipientAccountID == "" {
+			sp.rec.RecipientAccountID = rk.account
+		}
+		res := redact.Limit(&sp.rec, redact.MaxRecordBytes)
+		buf = sp.rec.AppendJSON(buf[:0])
+		sp.rec = event.Record{}
+		if !res.Fits {
+			sp.buf = buf
+			t.rejected.Add(1)
+			return fmt.Errorf("trail %s: emit record %s: %w: %d bytes encoded after CloudTrail's cuts, more than %d",
+				t.cfg.Name, r.EventID, ErrInvalidRecord, len(buf), redact.MaxRecordBytes)
+		}
 	}
 	sp.buf = buf
 	if len(buf)+len(logHead)+len(logTail) > t.cfg.Files.MaxBytes {

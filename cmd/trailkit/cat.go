@@ -31,6 +31,7 @@ func runCat(ctx context.Context, e *env, args []string) error {
 	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for s3:// paths (or AWS_ENDPOINT_URL_S3)")
 	queueURL := fl.String("sqs-queue-url", "", "also read the log files this SQS queue's messages announce, deleting each message once its files are printed")
 	follow := fl.Bool("follow", false, "with --sqs-queue-url: keep polling until interrupted (SIGINT, SIGTERM)")
+	lenient := fl.Bool("lenient", false, "print every JSON object, also those that are not shaped like a record (eventVersion, eventTime, and eventName, eventSource or eventType)")
 	if err := fl.parse(args); err != nil {
 		return err
 	}
@@ -46,7 +47,7 @@ func runCat(ctx context.Context, e *env, args []string) error {
 	}
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
 	defer out.Flush()
-	c := &catter{match: match, count: *count}
+	c := &catter{ctx: ctx, match: match, count: *count, lenient: *lenient}
 	var n int64
 	for _, path := range fl.Args() {
 		err := walkInput(ctx, e, path, *endpoint, nil, func(name string, r io.Reader) error {
@@ -75,8 +76,10 @@ func runCat(ctx context.Context, e *env, args []string) error {
 
 // catter prints (or counts) the records of its inputs.
 type catter struct {
-	match func(*event.Record) bool // nil: every record
-	count bool
+	ctx     context.Context          // the command's: a signal stops reading
+	match   func(*event.Record) bool // nil: every record
+	count   bool
+	lenient bool // print values that are not record-shaped too
 }
 
 // read copies the records of one input to w, one compact JSON record a
@@ -88,6 +91,14 @@ func (c *catter) read(name string, r io.Reader, w io.Writer) (int64, error) {
 	var rec event.Record
 	var n int64
 	for sc.Scan() {
+		if err := stopped(c.ctx, sc.Index()); err != nil {
+			return n, err
+		}
+		if !c.lenient {
+			if err := checkShape(sc.Bytes()); err != nil {
+				return n, &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
+			}
+		}
 		if c.match != nil {
 			if err := event.Unmarshal(sc.Bytes(), &rec); err != nil {
 				return n, &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
@@ -252,7 +263,9 @@ func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(n
 func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error, files func([]string) error) error {
 	switch {
 	case path == "-":
-		return fn("stdin", e.stdin)
+		r, stop := interruptible(ctx, e.stdin)
+		defer stop()
+		return fn("stdin", r)
 	case strings.HasPrefix(path, "s3://"):
 		return eachS3Object(ctx, e, path, endpoint, keep, fn)
 	}
@@ -263,17 +276,39 @@ func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(nam
 	if !info.IsDir() {
 		return catFile(path, fn)
 	}
+	// The tree is walked through an os.Root: a link that leads out of it
+	// is an error naming the path, never a file read elsewhere.
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
 	var list []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		full := filepath.Join(path, p)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", full, err)
 		}
-		if d.IsDir() && p != path && (strings.HasPrefix(d.Name(), ".") || d.Name() == "CloudTrail-Digest") {
-			return filepath.SkipDir // hidden trees hold metadata, digest trees digests: no records
+		if d.IsDir() && p != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "CloudTrail-Digest") {
+			return fs.SkipDir // hidden trees hold metadata, digest trees digests: no records
 		}
-		if d.Type().IsRegular() && isLogName(d.Name()) {
-			list = append(list, p)
+		if d.IsDir() || !isLogName(d.Name()) {
+			return nil
 		}
+		mode := d.Type()
+		if mode&fs.ModeSymlink != 0 {
+			fi, err := root.Stat(p) // follows the link, within the tree only
+			if err != nil {
+				return fmt.Errorf("%s: %w", full, err)
+			}
+			mode = fi.Mode().Type()
+		}
+		if !mode.IsRegular() {
+			// A FIFO would block the read, a device never end.
+			fmt.Fprintf(e.stderr, "trailkit: skipping %s: not a regular file (%v)\n", full, mode)
+			return nil
+		}
+		list = append(list, full)
 		return nil
 	})
 	if err != nil {
@@ -307,4 +342,62 @@ func catFile(path string, fn func(string, io.Reader) error) error {
 	}
 	defer f.Close()
 	return fn(path, f)
+}
+
+// stopped returns ctx's error every 256 records: a long input stops soon
+// after a signal.
+func stopped(ctx context.Context, index int) error {
+	if index&255 != 0 {
+		return nil
+	}
+	return ctx.Err()
+}
+
+// interruptible returns a reader of r whose Read returns when ctx ends,
+// with its cause, although a read of r (a terminal, a pipe) may wait
+// forever: a signal stops a command reading standard input. The read in
+// progress is left to the process's exit.
+func interruptible(ctx context.Context, r io.Reader) (io.Reader, func()) {
+	pr, pw := io.Pipe()
+	go func() {
+		_, err := io.Copy(pw, r)
+		pw.CloseWithError(err)
+	}()
+	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(context.Cause(ctx)) })
+	return pr, func() { stop(); pr.Close() }
+}
+
+// checkShape reports a value that is not shaped like a CloudTrail record:
+// an object with eventVersion, eventTime, and one of eventName, eventSource
+// and eventType. Counting {"foo":1} as a record would hide a wrong input.
+func checkShape(raw []byte) error {
+	v := event.Get(raw)
+	if v.Kind() != event.Object {
+		return fmt.Errorf("not a CloudTrail record: a JSON %v, not an object (--lenient prints it anyway)", v.Kind())
+	}
+	var version, time, what bool
+	for k := range v.Members() {
+		switch k {
+		case "eventVersion":
+			version = true
+		case "eventTime":
+			time = true
+		case "eventName", "eventSource", "eventType":
+			what = true
+		}
+	}
+	var missing []string
+	if !version {
+		missing = append(missing, "eventVersion")
+	}
+	if !time {
+		missing = append(missing, "eventTime")
+	}
+	if !what {
+		missing = append(missing, "eventName, eventSource or eventType")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("not a CloudTrail record: no %s (--lenient prints it anyway)", strings.Join(missing, ", "))
+	}
+	return nil
 }

@@ -103,7 +103,8 @@ func TestCatInProcess(t *testing.T) {
 		{"JSON Lines file", nil, []string{"cat", filepath.Join(dir, "records.jsonl")}, recs},
 		{"directory in key order, digests skipped", nil, []string{"cat", tree}, treeRecs},
 		{"stdin, gzipped log file", testdata.Gzip(t, logFile(recs[:100])), []string{"cat", "-"}, recs[:100]},
-		{"stdin, pretty-printed record", []byte("{\n  \"eventVersion\": \"1.0\",\n  \"eventName\": \"x\"\n}\n"), []string{"cat", "-"}, []string{`{"eventVersion":"1.0","eventName":"x"}`}},
+		{"stdin, pretty-printed record", []byte("{\n  \"eventVersion\": \"1.0\",\n  \"eventTime\": \"2026-01-01T00:00:00Z\",\n  \"eventName\": \"x\"\n}\n"), []string{"cat", "-"}, []string{`{"eventVersion":"1.0","eventTime":"2026-01-01T00:00:00Z","eventName":"x"}`}},
+		{"lenient: any object", []byte(`{"foo":1}` + "\n" + `{"eventVersion":"1.0"}`), []string{"cat", "--lenient", "-"}, []string{`{"foo":1}`, `{"eventVersion":"1.0"}`}},
 		{"stdin, EventBridge event", []byte(eventBridge), []string{"cat", "-"}, recs[10:11]},
 		{"stdin, CloudWatch Logs payload", []byte(base64.StdEncoding.EncodeToString(testdata.Gzip(t, []byte(cwl)))), []string{"cat", "-"}, recs[11:13]},
 		{"several paths in order", logFile(recs[20:22]), []string{"cat", "-", filepath.Join(tree, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "01", "02")}, append(recs[20:22:22], recs[4:8]...)},
@@ -396,4 +397,23 @@ func (xs) Read(p []byte) (int, error) {
 		p[i] = 'x'
 	}
 	return len(p), nil
+}
+
+// An object that is not shaped like a record is an error naming the input,
+// the record's index and offset, and what it lacks.
+func TestCatRejectsNonRecords(t *testing.T) {
+	rec := `{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z","eventSource":"s3.amazonaws.com"}`
+	tests := []struct {
+		in   string
+		want string
+	}{
+		{`{"foo":1}`, "record 0 at byte 0: not a CloudTrail record: no eventVersion, eventTime, eventName, eventSource or eventType"},
+		{rec + "\n" + `{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z"}`, "record 1 at byte " + strconv.Itoa(len(rec)+1) + ": not a CloudTrail record: no eventName, eventSource or eventType"},
+		{rec + "\n" + `{"eventVersion":"1.08","eventName":"x"}`, "record 1 at byte " + strconv.Itoa(len(rec)+1) + ": not a CloudTrail record: no eventTime"},
+	}
+	for _, tt := range tests {
+		r := runIn(t, strings.NewReader(tt.in), "cat", "-")
+		assert.Equal(t, 1, r.code, tt.in)
+		assert.Contains(t, r.stderr, "stdin: "+tt.want, tt.in)
+	}
 }

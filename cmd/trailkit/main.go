@@ -10,9 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // command is one subcommand.
@@ -53,12 +55,57 @@ type exitError struct {
 func (e exitError) Error() string { return e.err.Error() }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// Collect harder near the limit rather than grow past it: every
+		// command stays under 256 MiB whatever its input.
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	fi, _ := os.Stdout.Stat()
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv,
 		isTerminal: fi != nil && fi.Mode()&os.ModeCharDevice != 0}
-	os.Exit(run(ctx, e, os.Args[1:]))
+	os.Exit(runWithSignals(e, os.Args[1:]))
+}
+
+// memoryLimit is the Go runtime's soft memory limit for a command.
+const memoryLimit = 192 << 20
+
+// stopGrace is how long a command has, after SIGINT or SIGTERM, to stop on
+// its own (replay closes its trail in stopClose of it) before the process
+// exits anyway: every command stops within a second.
+const (
+	stopGrace = 900 * time.Millisecond
+	stopClose = 600 * time.Millisecond
+)
+
+// runWithSignals runs the command line, canceling its context on SIGINT or
+// SIGTERM. The command then has stopGrace to finish, reporting what it did;
+// the exit status is 128 + the signal's number (130, 143), as shells set
+// it. A second signal exits at once.
+func runWithSignals(e *env, args []string) int {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, e, args) }()
+	var sig os.Signal
+	select {
+	case code := <-done:
+		return code
+	case sig = <-sigs:
+	}
+	cancel(fmt.Errorf("stopped by %v", sig))
+	status := 128 + int(sig.(syscall.Signal))
+	timer := time.NewTimer(stopGrace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		fmt.Fprintf(e.stderr, "trailkit %s: stopped by %v\n", args[0], sig)
+	case <-sigs:
+	}
+	return status
 }
 
 // run executes one command line and returns the exit status.
@@ -76,6 +123,10 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	err := cmd.run(ctx, e, args[1:])
+	if err != nil && ctx.Err() != nil {
+		// Stopped by a signal: say so, not "context canceled".
+		err = context.Cause(ctx)
+	}
 	var ue usageError
 	var ee exitError
 	switch {

@@ -139,14 +139,30 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.Delivery.Sinks = []sink.Sink{out}
 
-	r := replayer{cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
+	if s3, ok := out.(*s3sink.Sink); ok {
+		// A missing bucket or denied access is said now, with S3's
+		// error code, not after the first file fails to deliver.
+		if err := checkBucket(ctx, s3); err != nil {
+			return err
+		}
+	}
+
+	r := replayer{ctx: ctx, cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
 	var readErr error
 	for _, path := range fl.Args() {
 		if readErr = eachInput(ctx, e, path, *endpoint, r.readInput); readErr != nil {
 			break
 		}
 	}
-	closeErr := r.close(ctx)
+	closeCtx := ctx
+	if ctx.Err() != nil {
+		// Stopped by a signal: deliver what is buffered if it goes fast,
+		// and say what was not.
+		var cancel context.CancelFunc
+		closeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), stopClose)
+		defer cancel()
+	}
+	closeErr := r.close(closeCtx)
 	r.bar.done()
 	r.report(e.stdout, delivered)
 	notifyCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*awsTimeout)
@@ -155,6 +171,8 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		closeErr = err
 	}
 	switch {
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
 	case readErr != nil:
 		return readErr
 	case closeErr != nil:
@@ -168,6 +186,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 // replayer feeds records to a trail created at the first record, so that its
 // clock starts there.
 type replayer struct {
+	ctx      context.Context // ends on a signal: Emit stops waiting for room
 	cfg      trail.Config
 	clock    *trail.ManualClock
 	tr       *trail.Trail
@@ -182,6 +201,9 @@ func (r *replayer) readInput(name string, in io.Reader) error {
 	sc := event.NewScanner(in)
 	sc.Name = name
 	for sc.Scan() {
+		if err := stopped(r.ctx, sc.Index()); err != nil {
+			return err
+		}
 		if err := event.Unmarshal(sc.Bytes(), &r.rec); err != nil {
 			return &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
 		}
@@ -211,7 +233,7 @@ func (r *replayer) emit(name string, index int) error {
 		r.tr = tr
 	}
 	r.clock.Set(at)
-	err := r.tr.Emit(context.Background(), &r.rec)
+	err := r.tr.Emit(r.ctx, &r.rec)
 	if errors.Is(err, trail.ErrInvalidRecord) {
 		r.rejected++
 		r.bar.done()
@@ -243,7 +265,11 @@ func (r *replayer) report(w io.Writer, out sink.Sink) {
 	if r.cfg.Digests.Signer != nil {
 		fmt.Fprintf(w, " and %d digest files", digests)
 	}
-	fmt.Fprintf(w, " to %s; %d not logged by the trail, %d rejected\n", out.Bucket(), c.Emitted-c.Selected-c.Rejected, c.Rejected)
+	fmt.Fprintf(w, " to %s; %d not logged by the trail, %d rejected", out.Bucket(), c.Emitted-c.Selected-c.Rejected, c.Rejected)
+	if n := c.Selected + c.Recovered - c.Delivered; n > 0 {
+		fmt.Fprintf(w, "; %d records NOT delivered", n)
+	}
+	fmt.Fprintln(w)
 }
 
 // checkWrite learns, before any record is read, whether the trail can

@@ -5,12 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	neturl "net/url"
 	"os"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -31,7 +35,16 @@ func newS3Client(ctx context.Context, e *env, endpoint string) (*s3.Client, erro
 	if endpoint == "" {
 		endpoint = e.getenv("AWS_ENDPOINT_URL_S3")
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	// Every network wait has a deadline: connecting, the TLS handshake
+	// and the wait for a response's headers. (A body that stalls after
+	// its headers is bounded by the command's context.)
+	httpClient := awshttp.NewBuildableClient().
+		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 10 * time.Second }).
+		WithTransportOptions(func(t *http.Transport) {
+			t.TLSHandshakeTimeout = 10 * time.Second
+			t.ResponseHeaderTimeout = 60 * time.Second
+		})
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithHTTPClient(httpClient))
 	if err != nil {
 		return nil, fmt.Errorf("load AWS configuration: %w", err)
 	}
@@ -169,4 +182,23 @@ func s3Failure(where string, err error) error {
 		msg = "bucket not found (" + msg + ")"
 	}
 	return &s3Error{where: where, msg: msg, err: err}
+}
+
+// bucketCheckTimeout bounds the check that a destination bucket exists and
+// is ours to use.
+const bucketCheckTimeout = 15 * time.Second
+
+// checkBucket lists one key of the sink's bucket, so that a missing bucket,
+// denied access or an unreachable endpoint is reported, with S3's error
+// code, before anything is read or delivered.
+func checkBucket(ctx context.Context, s *s3sink.Sink) error {
+	ctx, cancel := context.WithTimeout(ctx, bucketCheckTimeout)
+	defer cancel()
+	for _, err := range s.List(ctx, "", "") {
+		if err != nil {
+			return s3Failure("s3://"+s.Bucket(), err)
+		}
+		break
+	}
+	return nil
 }

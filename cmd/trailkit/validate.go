@@ -47,7 +47,8 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	verbose := fl.Bool("verbose", true, "print each digest and log file with its result, as the AWS CLI's --verbose (the default; --verbose=false is --quiet)")
 	skipUnlisted := fl.Bool("skip-unlisted", false, "do not report log files that no digest lists (a check the AWS CLI does not make)")
 	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for --s3 (or AWS_ENDPOINT_URL_S3)")
-	workers := fl.Int("workers", 0, "log files fetched and hashed at once (default: the number of CPUs)")
+	workers := fl.Int("workers", 0, "log files fetched and hashed at once, 1 to 256 (default: the number of CPUs)")
+	allowEmpty := fl.Bool("allow-empty", false, "exit 0 when no digest file is found (by default an empty or wrong location is an error)")
 	if err := fl.parse(args); err != nil {
 		return err
 	}
@@ -64,6 +65,8 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return usagef("no --start-time given")
 	case *bucket != "" && *dir == "":
 		return usagef("--bucket is for --dir")
+	case *workers < 0 || *workers > maxWorkers:
+		return usagef("--workers %d: want 1 to %d (or 0 for the number of CPUs)", *workers, maxWorkers)
 	}
 	if _, err := digest.ParseTrailARN(*arn); err != nil {
 		return usagef("%v", err)
@@ -132,6 +135,7 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	sum := digest.Summary{Start: start, End: end}
+	digests := 0
 	bar := newProgress(e, *quiet || *asJSON)
 	defer bar.done()
 	for f, err := range digest.Validate(ctx, store, opts) {
@@ -141,6 +145,9 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 			return exitError{code: 2, err: validateFailure(where, err)}
 		}
 		sum.Add(&f)
+		if f.Kind.IsDigest() {
+			digests++
+		}
 		if err := rep.finding(&f); err != nil {
 			return err
 		}
@@ -159,7 +166,25 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	if !sum.Valid() {
 		return exitError{code: 1, err: errors.New("")} // the report has said why
 	}
+	if digests == 0 && !*allowEmpty {
+		// A scheduled validation must not stay green over an empty or
+		// wrong location.
+		return exitError{code: 1, err: fmt.Errorf("no digest files found under %s for %s from %s to %s (check --prefix, --account-id and --region; --allow-empty accepts it)",
+			storeLocation(where, *prefix), *arn, start.Format(time.RFC3339), end.Format(time.RFC3339))}
+	}
 	return nil
+}
+
+// maxWorkers bounds --workers: each worker holds a file's buffers.
+const maxWorkers = 256
+
+// storeLocation names a directory or S3 URL with the key prefix.
+func storeLocation(where, prefix string) string {
+	prefix = strings.Trim(prefix, "/")
+	if prefix == "" || strings.HasSuffix(strings.TrimRight(where, "/"), "/"+prefix) {
+		return where
+	}
+	return strings.TrimRight(where, "/") + "/" + prefix
 }
 
 // validateFailure tells a failure to read the store in one line.
