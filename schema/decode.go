@@ -56,8 +56,9 @@ const (
 	// stores) are 1 MB; trails deliver at most 256 KB.
 	MaxRecordBytes = 1 << 20
 	// MaxValues bounds the JSON values (objects, arrays, scalars) decoded
-	// from a document, outside the opaque members of records. A digest of
-	// five thousand log files holds about 40,000.
+	// from a record (each record of a log file's Records counts on its
+	// own) or another document, outside the opaque members of records. A
+	// digest of five thousand log files holds about 40,000.
 	MaxValues = 50_000
 	// MaxDepth bounds how deep arrays and objects nest.
 	MaxDepth = 64
@@ -79,9 +80,10 @@ var opaque = map[string]bool{
 // decoder decodes values, counting them and their depth against the
 // limits.
 type decoder struct {
-	d      *json.Decoder
-	depth  int
-	values int
+	d          *json.Decoder
+	depth      int
+	values     int
+	perElement bool // the array about to be read holds records: count each apart
 }
 
 // memberFunc decodes the value of the object member named key.
@@ -148,6 +150,8 @@ func (dc *decoder) array(member memberFunc) (any, error) {
 	}
 	switch tok {
 	case json.Delim('['):
+		dc.perElement = true // each element is a record, with its own MaxValues
+		defer func() { dc.perElement = false }()
 		return dc.elements(member)
 	case json.Delim('{'):
 		return dc.members(plainMember)
@@ -192,7 +196,12 @@ func (dc *decoder) elements(member memberFunc) ([]any, error) {
 		return nil, err
 	}
 	out := []any{}
+	perElement := dc.perElement
+	dc.perElement = false
 	for dc.d.More() {
+		if perElement {
+			dc.values = 0
+		}
 		v, err := dc.value(member)
 		if err != nil {
 			return nil, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/trailkit/trailkit/digest"
@@ -54,6 +53,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	owner := fl.String("expected-bucket-owner", "", "with --s3: the 12-digit account that must own the bucket")
 	acl := fl.String("acl", "", "with --s3: the canned ACL of delivered objects (bucket-owner-full-control)")
 	notifications := addNotifyFlags(fl)
+	giveUp := fl.Duration("give-up-after", 2*time.Minute, "stop when no log file could be delivered for this long (1s to 24h), reporting the records not delivered")
 	if err := fl.parse(args); err != nil {
 		return err
 	}
@@ -78,6 +78,12 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		return usagef("--expected-bucket-owner %q: not a 12-digit account id", *owner)
 	case fl.NArg() == 0:
 		return usagef("no INPUT given")
+	case *flush < time.Second || *flush > 24*time.Hour:
+		return usagef("--flush-interval %v: want 1s to 24h", *flush)
+	case *giveUp < time.Second || *giveUp > 24*time.Hour:
+		return usagef("--give-up-after %v: want 1s to 24h", *giveUp)
+	case *bucket != "" && checkBucketName(*bucket) != nil:
+		return usagef("--bucket: %v", checkBucketName(*bucket))
 	}
 
 	cfg := trail.Config{
@@ -147,17 +153,19 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	r := replayer{ctx: ctx, cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
+	runCtx, stall := context.WithCancelCause(ctx)
+	defer stall(nil)
+	r := replayer{ctx: runCtx, stall: stall, giveUp: *giveUp, cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
 	var readErr error
 	for _, path := range fl.Args() {
 		if readErr = eachInput(ctx, e, path, *endpoint, r.readInput); readErr != nil {
 			break
 		}
 	}
-	closeCtx := ctx
-	if ctx.Err() != nil {
-		// Stopped by a signal: deliver what is buffered if it goes fast,
-		// and say what was not.
+	closeCtx := runCtx
+	if runCtx.Err() != nil {
+		// Stopped by a signal, or delivery stalled: deliver what is
+		// buffered if it goes fast, and say what was not.
 		var cancel context.CancelFunc
 		closeCtx, cancel = context.WithTimeout(context.WithoutCancel(ctx), stopClose)
 		defer cancel()
@@ -173,6 +181,8 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	switch {
 	case ctx.Err() != nil:
 		return context.Cause(ctx)
+	case runCtx.Err() != nil:
+		return context.Cause(runCtx)
 	case readErr != nil:
 		return readErr
 	case closeErr != nil:
@@ -186,7 +196,9 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 // replayer feeds records to a trail created at the first record, so that its
 // clock starts there.
 type replayer struct {
-	ctx      context.Context // ends on a signal: Emit stops waiting for room
+	ctx      context.Context // ends on a signal or a stall: Emit stops waiting for room
+	stall    context.CancelCauseFunc
+	giveUp   time.Duration
 	cfg      trail.Config
 	clock    *trail.ManualClock
 	tr       *trail.Trail
@@ -231,6 +243,7 @@ func (r *replayer) emit(name string, index int) error {
 			return err
 		}
 		r.tr = tr
+		go r.watch()
 	}
 	r.clock.Set(at)
 	err := r.tr.Emit(r.ctx, &r.rec)
@@ -241,6 +254,32 @@ func (r *replayer) emit(name string, index int) error {
 		return nil
 	}
 	return err
+}
+
+// watch ends the replay when no log file could be delivered for giveUp
+// while puts fail (a destination that refuses every put, such as a link
+// out of the directory), rather than retrying for ever.
+func (r *replayer) watch() {
+	tick := time.NewTicker(r.giveUp / 10)
+	defer tick.Stop()
+	var delivered int64
+	progress := time.Now()
+	for {
+		select {
+		case <-r.ctx.Done():
+			return
+		case <-tick.C:
+		}
+		st := r.tr.Status()
+		if n := st.Sinks[0].FilesDelivered; n != delivered || st.LatestDeliveryError == "" {
+			delivered, progress = n, time.Now()
+			continue
+		}
+		if time.Since(progress) >= r.giveUp {
+			r.stall(exitError{code: 1, err: fmt.Errorf("no log file delivered for %v, giving up: %s", r.giveUp, st.LatestDeliveryError)})
+			return
+		}
+	}
 }
 
 // close ends the last windows at their end, as a live trail would, and
@@ -295,7 +334,7 @@ func checkWrite(ctx context.Context, out sink.Sink, cfg trail.Config) error {
 // readSelectors reads a --selectors file; a configuration CloudTrail would
 // refuse is a usage error.
 func readSelectors(path string) (selector.Config, error) {
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return selector.Config{}, usagef("--selectors: %v", err)
 	}

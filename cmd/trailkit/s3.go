@@ -184,6 +184,13 @@ func s3Failure(where string, err error) error {
 	return &s3Error{where: where, msg: msg, err: err}
 }
 
+// checkBucketName applies S3's rules for bucket names (with the legacy
+// names of old buckets) to a --bucket name digests record.
+func checkBucketName(name string) error {
+	_, _, err := s3sink.ParseURL("s3://" + name)
+	return err
+}
+
 // bucketCheckTimeout bounds the check that a destination bucket exists and
 // is ours to use.
 const bucketCheckTimeout = 15 * time.Second

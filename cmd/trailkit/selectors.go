@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"syscall"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/selector"
@@ -16,7 +17,7 @@ func loadMatcher(path string) (func(*event.Record) bool, error) {
 	if path == "" {
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	f, err := openRegular(path)
 	if err != nil {
 		return nil, usagef("--selectors: %v", err)
 	}
@@ -29,4 +30,22 @@ func loadMatcher(path string) (func(*event.Record) bool, error) {
 		}
 	}
 	return nil, exitError{code: 2, err: fmt.Errorf("%s: %w", path, err)}
+}
+
+// openRegular opens a configuration file (selectors), which must be a
+// regular file: opening a FIFO nobody writes to would wait forever.
+func openRegular(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	fi, err := f.Stat()
+	if err == nil && !fi.Mode().IsRegular() {
+		err = fmt.Errorf("%s: not a regular file (%v)", path, fi.Mode().Type())
+	}
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
 }

@@ -65,6 +65,8 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return usagef("no --start-time given")
 	case *bucket != "" && *dir == "":
 		return usagef("--bucket is for --dir")
+	case *bucket != "" && checkBucketName(*bucket) != nil:
+		return usagef("--bucket: %v", checkBucketName(*bucket))
 	case *workers < 0 || *workers > maxWorkers:
 		return usagef("--workers %d: want 1 to %d (or 0 for the number of CPUs)", *workers, maxWorkers)
 	}
