@@ -148,7 +148,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if s3, ok := out.(*s3sink.Sink); ok {
 		// A missing bucket or denied access is said now, with S3's
 		// error code, not after the first file fails to deliver.
-		if err := checkBucket(ctx, s3); err != nil {
+		if err := checkBucket(ctx, s3, cfg.S3KeyPrefix); err != nil {
 			return err
 		}
 	}

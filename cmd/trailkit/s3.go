@@ -195,17 +195,15 @@ func checkBucketName(name string) error {
 // is ours to use.
 const bucketCheckTimeout = 15 * time.Second
 
-// checkBucket lists one key of the sink's bucket, so that a missing bucket,
-// denied access or an unreachable endpoint is reported, with S3's error
-// code, before anything is read or delivered.
-func checkBucket(ctx context.Context, s *s3sink.Sink) error {
+// checkBucket puts the writability check object CloudTrail puts under
+// the prefix, so that a missing bucket, denied access or an unreachable
+// endpoint is reported, with S3's error code, before anything is read or
+// delivered.
+func checkBucket(ctx context.Context, s *s3sink.Sink, prefix string) error {
 	ctx, cancel := context.WithTimeout(ctx, bucketCheckTimeout)
 	defer cancel()
-	for _, err := range s.List(ctx, "", "") {
-		if err != nil {
-			return s3Failure("s3://"+s.Bucket(), err)
-		}
-		break
+	if err := s.CheckWrite(ctx, prefix); err != nil {
+		return s3Failure("s3://"+s.Bucket(), err)
 	}
 	return nil
 }
