@@ -1,10 +1,15 @@
 package digest_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/internal/testdata"
@@ -29,6 +34,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte(`{"digestStartTime":"2026-01-01T00:00:00Z","digestEndTime":"2026-01-01T01:00:00Z","digestS3Bucket":"b\u0041","digestS3Object":"k\\n",` +
 		`"digestPublicKeyFingerprint":"f","previousDigestSignature":null,"x":[1,-2.5e3,{"y":[true,false,null]}],"logFiles":[{"s3Bucket":"b","s3Object":"o","hashValue":"h","z":{}}]}`))
+	for _, seed := range hostileDigests() {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		got, err := digest.Parse(data)
 		if err != nil {
@@ -94,4 +102,61 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
+}
+
+// hostileDigests are size and depth hostile digest documents.
+func hostileDigests() [][]byte {
+	return [][]byte{
+		[]byte(`{"logFiles":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}`),
+		[]byte(`{"x":` + strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000) + `}`),
+		[]byte(`{"digestS3Object":"` + strings.Repeat("k", 1<<16) + `"}`),
+		[]byte(`{"logFiles":[` + strings.TrimSuffix(strings.Repeat(`{"s3Bucket":"b","s3Object":"o","hashValue":"h"},`, 2000), ",") + `]}`),
+		[]byte("{}\x00{}"),
+		[]byte(`{"digestS3Bucket":"a","digestS3Bucket":"b"}`),
+	}
+}
+
+// FuzzDecode reads digest objects as stored, gzipped: any body gives a
+// file whose raw bytes Parse reads alike, or an error wrapping ErrFormat,
+// never a panic or unbounded memory (a bomb stops at the size limit).
+func FuzzDecode(f *testing.F) {
+	gz := func(b []byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		zw.Write(b)
+		zw.Close()
+		return buf.Bytes()
+	}
+	dir := testdata.Dir(f, "digests")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(gz(data))
+		f.Add(gz(data)[:len(gz(data))/2])
+	}
+	for _, seed := range hostileDigests() {
+		f.Add(gz(seed))
+	}
+	f.Add(gz(bytes.Repeat([]byte(" "), 8<<20))) // 8 MiB of spaces in 8 KB
+	f.Add(append(gz([]byte("{}")), 0, 0, 0))
+	f.Add([]byte{0x1f, 0x8b})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		file, raw, err := digest.Decode(body)
+		if err != nil {
+			if !errors.Is(err, digest.ErrFormat) {
+				t.Fatalf("error not wrapping ErrFormat: %v", err)
+			}
+			return
+		}
+		again, err := digest.Parse(raw)
+		if err != nil || again.DigestS3Object != file.DigestS3Object || len(again.LogFiles) != len(file.LogFiles) {
+			t.Fatalf("Decode and Parse disagree: %v", err)
+		}
+	})
 }

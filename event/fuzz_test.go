@@ -2,12 +2,17 @@ package event_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/jsonscan"
@@ -30,6 +35,14 @@ func seedCorpus(f *testing.F) {
 	}
 	f.Add([]byte(`{"Records":[{"a":1}],"x":[]}`))
 	f.Add([]byte(`{"awslogs":{"data":"H4sI"}}`))
+	// Size and depth hostile: deep nesting, a long string, a nested
+	// payload, NUL bytes between values, whitespace.
+	f.Add([]byte(strings.Repeat("[", 20000) + strings.Repeat("]", 20000)))
+	f.Add([]byte(`{"Records":[` + strings.Repeat(`{"a":`, 5000) + "1" + strings.Repeat("}", 5000) + `]}`))
+	f.Add([]byte(`{"eventVersion":"1.08","s":"` + strings.Repeat("a", 1<<16) + `"}`))
+	f.Add(cwlWrap([]byte(`{"messageType":"DATA_MESSAGE","logEvents":[{"message":"{\"a\":1}"}]}`), 3))
+	f.Add([]byte("{}\x00{}"))
+	f.Add([]byte(`{"Records":[` + strings.Repeat(" ", 1<<16) + `]}`))
 }
 
 // FuzzScanner: any input gives records that are valid, compact JSON, or a
@@ -112,6 +125,72 @@ func FuzzGet(f *testing.F) {
 		want, ok := m[k1]
 		if got := event.Get(data, k1); ok != got.Exists() || ok && !bytes.Equal(want, got.Raw()) {
 			t.Fatalf("Get(%q, %q) = %q, encoding/json reads %q", data, k1, got.Raw(), want)
+		}
+	})
+}
+
+// cwlWrap wraps data as a CloudWatch Logs subscription payload, gzipped,
+// base64-encoded and placed in {"awslogs":{"data":...}}, depth times.
+func cwlWrap(data []byte, depth int) []byte {
+	for range depth {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write(data)
+		zw.Close()
+		data = []byte(`{"awslogs":{"data":"` + base64.StdEncoding.EncodeToString(gz.Bytes()) + `"}}`)
+	}
+	return data
+}
+
+// FuzzCloudWatchLogs unwraps CloudWatch Logs payloads built around fuzzed
+// messages and nested to a fuzzed depth: a message that is a record comes
+// out as that record, compact, at any depth up to MaxPayloadDepth; deeper
+// nesting is an error naming it; the payload's own bytes, fuzzed too, give
+// records or a located error, never a panic.
+func FuzzCloudWatchLogs(f *testing.F) {
+	rec := `{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z","eventName":"x"}`
+	f.Add(rec, uint8(1), []byte(nil))
+	f.Add(rec, uint8(2), []byte(`{"awslogs":{"data":"H4sI"}}`))
+	f.Add(rec, uint8(3), []byte(`{"messageType":"CONTROL_MESSAGE","logEvents":[]}`))
+	f.Add(rec, uint8(40), []byte(`{"awslogs":{"data":"`+strings.Repeat("A", 1<<16)+`"}}`))
+	f.Add(`{"a":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000)+`}`, uint8(1), []byte(strings.Repeat(`{"messageType":"DATA_MESSAGE","logEvents":[`, 100)))
+	f.Add(`"`+strings.Repeat("x", 1<<16)+`"`, uint8(2), []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff})
+	f.Fuzz(func(t *testing.T, message string, depth uint8, raw []byte) {
+		depth %= 8
+		payload := []byte(`{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"g","logStream":"s","subscriptionFilters":["f"],"logEvents":[{"id":"1","timestamp":1,"message":` + strconv.Quote(message) + `}]}`)
+		sc := event.NewScanner(bytes.NewReader(cwlWrap(payload, int(depth))))
+		sc.MaxRecordBytes = 1 << 20
+		var got [][]byte
+		for sc.Scan() {
+			got = append(got, bytes.Clone(sc.Bytes()))
+		}
+		err := sc.Err()
+		var compact bytes.Buffer
+		isRecord := json.Compact(&compact, []byte(message)) == nil && json.Valid([]byte(message)) && strings.HasPrefix(strings.TrimSpace(message), "{")
+		switch {
+		case int(depth) > event.MaxPayloadDepth:
+			if err == nil || !strings.Contains(err.Error(), "nested more than") {
+				t.Fatalf("payload %d deep: want a nesting error, got %v", depth, err)
+			}
+		case isRecord && err == nil:
+			if len(got) != 1 || !bytes.Equal(got[0], compact.Bytes()) {
+				t.Fatalf("payload %d deep: got %q, want %q", depth, got, compact.Bytes())
+			}
+		}
+		var re *event.ReadError
+		if err != nil && !errors.As(err, &re) {
+			t.Fatalf("error without a location: %v", err)
+		}
+		// The fuzzed bytes, wrapped as a payload.
+		sc = event.NewScanner(bytes.NewReader(cwlWrap(raw, int(depth%3))))
+		sc.MaxRecordBytes = 1 << 20
+		for sc.Scan() {
+			if !json.Valid(sc.Bytes()) {
+				t.Fatalf("record %d is not valid JSON: %q", sc.Index(), sc.Bytes())
+			}
+		}
+		if err := sc.Err(); err != nil && !errors.As(err, &re) {
+			t.Fatalf("error without a location: %v", err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package selector_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/trailkit/trailkit/event"
@@ -80,6 +81,11 @@ func fuzzSeeds(f *testing.F) [][]byte {
 		[]byte(`{"AdvancedEventSelectors": [{"FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}, {"Field": "resources.ARN", "Equals": ["a"], "StartsWith": ["b"], "EndsWith": ["c"], "NotEquals": ["d"], "NotStartsWith": ["e"], "NotEndsWith": ["f"]}]}]}`),
 		[]byte(`{"EventSelectors": [{"ReadWriteType": "All", "ReadWriteType": "All"}]}`),
 		[]byte(`{"eventselectors": [{}], "X": [[[{"a": [1, 2.5e3, true, null]}]]]}`),
+		// Size and depth hostile.
+		[]byte(`{"X":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `}`),
+		[]byte(`{"AdvancedEventSelectors":[{"FieldSelectors":[{"Field":"eventCategory","Equals":["Data"]},{"Field":"eventName","Equals":[` + strings.TrimSuffix(strings.Repeat(`"x",`, 5000), ",") + `]}]}]}`),
+		[]byte(`{"AdvancedEventSelectors":[{"FieldSelectors":[{"Field":"eventSource","StartsWith":["` + strings.Repeat("a", 64<<10) + `"]}]}]}`),
+		[]byte(`{"EventSelectors":[` + strings.TrimSuffix(strings.Repeat(`{"ReadWriteType":"All","DataResources":[{"Type":"AWS::S3::Object","Values":["arn:aws:s3"]}]},`, 200), ",") + `]}`),
 	}
 	for _, v := range file.MatchVectors {
 		seeds = append(seeds, v.Selectors)

@@ -247,6 +247,12 @@ type DurabilityOptions struct {
 	Buffer BufferPolicy
 	// Spool, when set, makes delivery durable across crashes: see [Spool].
 	Spool *Spool
+	// FallbackDir, without a Spool, is a directory where Close keeps the
+	// log files it could not deliver (its context ended first), in
+	// CloudTrail's layout (sink.Dir), so that they can be delivered later
+	// or read with trailkit cat. Close's error counts the records either
+	// way: without a Spool or FallbackDir they are lost, and said so.
+	FallbackDir string
 }
 
 // check needs the largest file, which the buffer must hold.

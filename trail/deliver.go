@@ -18,8 +18,28 @@ type sinkState struct {
 	sink sink.Sink
 	q    *queue[*batch]
 
-	mu     sync.Mutex
-	status SinkStatus
+	mu       sync.Mutex
+	status   SinkStatus
+	attempts map[uint64]Attempt // puts in progress, by a sequence number
+	seq      uint64
+}
+
+// begin notes a put in progress and returns its ticket for end.
+func (s *sinkState) begin(key string, start time.Time) uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.attempts == nil {
+		s.attempts = map[uint64]Attempt{}
+	}
+	s.seq++
+	s.attempts[s.seq] = Attempt{Key: key, Start: start}
+	return s.seq
+}
+
+func (s *sinkState) end(ticket uint64) {
+	s.mu.Lock()
+	delete(s.attempts, ticket)
+	s.mu.Unlock()
 }
 
 // compressLoop compresses sealed files, several at once (one per worker),
@@ -132,7 +152,9 @@ func (t *Trail) put(s *sinkState, obj sink.Object, digest bool) error {
 	for {
 		attempt := t.clock.Now()
 		ctx, cancel := context.WithTimeout(t.deliverCtx, p.AttemptTimeout)
+		ticket := s.begin(obj.Key, attempt)
 		err := s.sink.Put(ctx, obj)
+		s.end(ticket)
 		cancel()
 		s.record(t.clock.Now(), attempt, digest, obj.Key, err)
 		if err == nil {
@@ -162,6 +184,14 @@ func (s *sinkState) record(now, attempt time.Time, digest bool, key string, err 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := &s.status
+	if err != nil {
+		if st.FirstFailureTime.IsZero() {
+			st.FirstFailureTime = now
+		}
+		st.LatestFailureTime = now
+	} else {
+		st.FirstFailureTime, st.LatestFailureTime = time.Time{}, time.Time{}
+	}
 	if digest {
 		if err != nil {
 			st.LatestDigestDeliveryError = fmt.Sprintf("put %s: %v", key, err)

@@ -1,6 +1,7 @@
 package trail
 
 import (
+	"slices"
 	"time"
 
 	"github.com/trailkit/trailkit/sink"
@@ -33,6 +34,11 @@ type Status struct {
 	// sink; BufferedBytes what the buffer holds.
 	PendingFiles  int
 	BufferedBytes int64
+	// OldestUndelivered is when the oldest record accepted and not yet
+	// delivered to every sink was accepted (its age is now minus it);
+	// zero when every record was delivered. A stuck delivery shows here
+	// long before an attempt times out.
+	OldestUndelivered time.Time
 	// SpoolSyncs counts the fsyncs of the spool's write-ahead files: one
 	// for many Emits when they come together.
 	SpoolSyncs int64
@@ -54,6 +60,13 @@ type SinkStatus struct {
 	DigestsDelivered               int64
 	// Failures counts failed puts (log files and digests).
 	Failures int64
+	// FirstFailureTime and LatestFailureTime are the first and the latest
+	// failed put of the current outage: since the last put that
+	// succeeded. Both are zero once a put succeeds.
+	FirstFailureTime, LatestFailureTime time.Time
+	// InFlight lists the puts in progress, oldest first: a put that hangs
+	// shows with its start time before its attempt times out.
+	InFlight []Attempt
 	// Pending counts log files waiting for or in a put to this sink.
 	Pending int
 	// Notifications counts the delivery notifications of a sink that
@@ -96,6 +109,14 @@ func (t *Trail) Status() Status {
 		StopLoggingTime:  t.stopTime,
 		PendingFiles:     len(t.inflight),
 	}
+	for b := range t.inflight {
+		st.OldestUndelivered = earlier(st.OldestUndelivered, b.accepted)
+	}
+	for _, b := range t.batches {
+		if b != nil && b.n > 0 {
+			st.OldestUndelivered = earlier(st.OldestUndelivered, b.accepted)
+		}
+	}
 	t.mu.Unlock()
 	st.Counters = t.Counters()
 	st.BufferedBytes = t.budget.used.Load()
@@ -108,7 +129,11 @@ func (t *Trail) Status() Status {
 	for _, s := range t.sinks {
 		s.mu.Lock()
 		ss := s.status
+		for _, a := range s.attempts {
+			ss.InFlight = append(ss.InFlight, a)
+		}
 		s.mu.Unlock()
+		slices.SortFunc(ss.InFlight, func(a, b Attempt) int { return a.Start.Compare(b.Start) })
 		if n, ok := sink.As[sink.Notifier](s.sink); ok {
 			ns := n.NotificationStats()
 			ss.Notifications = &ns
@@ -126,6 +151,20 @@ func (t *Trail) Status() Status {
 		}
 	}
 	return st
+}
+
+// Attempt is a put in progress.
+type Attempt struct {
+	Key   string    // the object's key
+	Start time.Time // on the trail's clock
+}
+
+// earlier returns the earlier of a and b, a zero time counting as none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 func later(a, b time.Time) time.Time {

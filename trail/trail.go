@@ -12,6 +12,7 @@ import (
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/event/redact"
 	"github.com/trailkit/trailkit/selector"
+	"github.com/trailkit/trailkit/sink"
 )
 
 // Errors Emit returns.
@@ -86,6 +87,7 @@ type batch struct {
 	newest   time.Time
 	deadline time.Time // end of the flush window it was opened in
 	at       time.Time // delivery time, in the key
+	accepted time.Time // when its first record was accepted, on the trail's clock
 
 	refs     []uint64 // spool positions of its records
 	sealRef  uint64   // spool position of its seal frame
@@ -401,6 +403,9 @@ func (t *Trail) add(rk routeKey, rec []byte, et time.Time, ref uint64, size int6
 	if b == nil {
 		b = t.newBatchLocked(rk, now)
 	}
+	if b.n == 0 {
+		b.accepted = now
+	}
 	if b.n > 0 {
 		b.buf.writeString(",")
 	}
@@ -668,6 +673,50 @@ func (t *Trail) close(ctx context.Context) error {
 		if werr := t.wal.close(); werr != nil && err == nil {
 			err = fmt.Errorf("trail %s: close spool: %w", t.cfg.Name, werr)
 		}
+	} else if err != nil {
+		err = t.keepUndelivered(err)
 	}
 	return err
+}
+
+// keepUndelivered, after a Close that gave up without a spool, counts the
+// records of the files not delivered to every sink and writes those files
+// to Durability.FallbackDir if it is set. The error says how many records
+// and where they are, or that they are lost.
+func (t *Trail) keepUndelivered(cause error) error {
+	t.mu.Lock()
+	var left []*batch
+	records := 0
+	for b := range t.inflight {
+		left = append(left, b)
+		records += b.n
+	}
+	t.mu.Unlock()
+	if records == 0 {
+		return cause
+	}
+	dir := t.cfg.Durability.FallbackDir
+	if dir == "" {
+		return fmt.Errorf("trail %s: close: %d records in %d log files not delivered and lost (no Durability.Spool or FallbackDir): %w",
+			t.cfg.Name, records, len(left), cause)
+	}
+	d, err := sink.NewDir(dir, sink.DirOptions{Bucket: t.sinks[0].sink.Bucket(), Fsync: true})
+	kept := 0
+	for _, b := range left {
+		if err != nil {
+			break
+		}
+		if b.body == nil {
+			continue // not compressed when Close gave up: counted, not kept
+		}
+		if err = d.Put(context.Background(), b.object()); err == nil {
+			kept += b.n
+		}
+	}
+	if err != nil || kept < records {
+		return fmt.Errorf("trail %s: close: %d records in %d log files not delivered; %d kept in %s (%v): %w",
+			t.cfg.Name, records, len(left), kept, dir, err, cause)
+	}
+	return fmt.Errorf("trail %s: close: %d records in %d log files not delivered, kept in %s: %w",
+		t.cfg.Name, records, len(left), dir, cause)
 }
