@@ -20,16 +20,7 @@ import (
 // reads (for documents whose field names are not case variants of the
 // known ones, which encoding/json would also match).
 func FuzzParse(f *testing.F) {
-	dir := testdata.Dir(f, "digests")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range digestSeeds(f) {
 		f.Add(data)
 	}
 	f.Add([]byte(`{"digestStartTime":"2026-01-01T00:00:00Z","digestEndTime":"2026-01-01T01:00:00Z","digestS3Bucket":"b\u0041","digestS3Object":"k\\n",` +
@@ -104,6 +95,24 @@ func equalFold(a, b string) bool {
 	return true
 }
 
+// digestSeeds are the digest files of the test data.
+func digestSeeds(f *testing.F) [][]byte {
+	dir := testdata.Dir(f, "digests")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var out [][]byte
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
 // hostileDigests are size and depth hostile digest documents.
 func hostileDigests() [][]byte {
 	return [][]byte{
@@ -127,16 +136,7 @@ func FuzzDecode(f *testing.F) {
 		zw.Close()
 		return buf.Bytes()
 	}
-	dir := testdata.Dir(f, "digests")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, data := range digestSeeds(f) {
 		f.Add(gz(data))
 		f.Add(gz(data)[:len(gz(data))/2])
 	}
