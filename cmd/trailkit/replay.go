@@ -145,14 +145,6 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.Delivery.Sinks = []sink.Sink{out}
 
-	if s3, ok := out.(*s3sink.Sink); ok {
-		// A missing bucket or denied access is said now, with S3's
-		// error code, not after the first file fails to deliver.
-		if err := checkBucket(ctx, s3, cfg.S3KeyPrefix); err != nil {
-			return err
-		}
-	}
-
 	runCtx, stall := context.WithCancelCause(ctx)
 	defer stall(nil)
 	r := replayer{ctx: runCtx, stall: stall, giveUp: *giveUp, cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}

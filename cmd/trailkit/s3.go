@@ -190,20 +190,3 @@ func checkBucketName(name string) error {
 	_, _, err := s3sink.ParseURL("s3://" + name)
 	return err
 }
-
-// bucketCheckTimeout bounds the check that a destination bucket exists and
-// is ours to use.
-const bucketCheckTimeout = 15 * time.Second
-
-// checkBucket puts the writability check object CloudTrail puts under
-// the prefix, so that a missing bucket, denied access or an unreachable
-// endpoint is reported, with S3's error code, before anything is read or
-// delivered.
-func checkBucket(ctx context.Context, s *s3sink.Sink, prefix string) error {
-	ctx, cancel := context.WithTimeout(ctx, bucketCheckTimeout)
-	defer cancel()
-	if err := s.CheckWrite(ctx, prefix); err != nil {
-		return s3Failure("s3://"+s.Bucket(), err)
-	}
-	return nil
-}
