@@ -467,7 +467,7 @@ func badInputCases(t *testing.T, bin, shared string) []badCase {
 		add(cat)
 		add(validate)
 	}
-	add(badCase{class: "s3url", name: "replay to an unreachable endpoint", args: []string{"replay", "--account-id", "111122223333", "--region", "us-east-1", "--trail-name", "t-1", "--s3", "s3://bucket/p", "-"}, want: "cannot reach"})
+	add(badCase{class: "s3url", name: "replay to an unreachable endpoint", args: []string{"replay", "--account-id", "111122223333", "--region", "us-east-1", "--trail-name", "t-1", "--s3", "s3://bucket/p", "-"}, code: 2, want: "check write to s3://bucket/p/"})
 	add(badCase{class: "s3url", name: "cat from an unreachable endpoint", args: []string{"cat", "s3://bucket/p"}, want: "cannot reach"})
 
 	// Tampered chains.
