@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -28,6 +27,7 @@ import (
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/mototest"
+	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/sink/notify"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
@@ -221,7 +221,7 @@ func TestCatQueue(t *testing.T) {
 	}
 	for i, k := range keys {
 		_, err := w.minio.Client(t).PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("trail-bucket"), Key: aws.String(k),
-			Body: bytes.NewReader(gzipBytes(t, logFile(recs[3*i:3*i+3])))})
+			Body: bytes.NewReader(testdata.Gzip(t, logFile(recs[3*i:3*i+3])))})
 		require.NoError(t, err)
 	}
 	url, _ := w.queue(t, "deliveries")
@@ -273,14 +273,4 @@ func TestCatLookupEventsOutput(t *testing.T) {
 	res := runBin(t, buildTrailkit(t), nil, "cat", path)
 	require.Equal(t, 0, res.code, res.stderr)
 	assert.Equal(t, recs, lines(res.stdout))
-}
-
-func gzipBytes(t *testing.T, b []byte) []byte {
-	t.Helper()
-	var out bytes.Buffer
-	zw := gzip.NewWriter(&out)
-	_, err := zw.Write(b)
-	require.NoError(t, err)
-	require.NoError(t, zw.Close())
-	return out.Bytes()
 }
