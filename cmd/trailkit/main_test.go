@@ -42,7 +42,7 @@ func TestRunCommandLine(t *testing.T) {
 		{"--help", []string{"--help"}, 0, "Usage: trailkit COMMAND", "", false},
 		{"-h", []string{"-h"}, 0, "Commands:", "", false},
 		{"unknown command", []string{"bogus"}, 2, "", `trailkit: unknown command "bogus" (run 'trailkit help')`, true},
-		{"cat --help", []string{"cat", "--help"}, 0, "Usage: trailkit cat [--count] [--selectors FILE] PATH...", "", false},
+		{"cat --help", []string{"cat", "--help"}, 0, "Usage: trailkit cat [--count] [--selectors FILE] [--sqs-queue-url URL [--follow]] PATH...", "", false},
 		{"cat -h lists the flags", []string{"cat", "-h"}, 0, "-count", "", false},
 		{"cat without PATH", []string{"cat"}, 2, "", "trailkit cat: no PATH given (run 'trailkit cat --help')", true},
 		{"cat with an unknown flag", []string{"cat", "--bogus", "x"}, 2, "", "flag provided but not defined: -bogus", true},

@@ -199,7 +199,7 @@ func TestValidateCommandErrors(t *testing.T) {
 		{"unreadable time", []string{"validate", "--dir", root, "--trail-arn", validateARN, "--public-key", pub, "--start-time", "last tuesday"}, `--start-time: cannot read "last tuesday"`},
 		{"no store", base("--public-key", pub), "give one of --dir DIR and --s3"},
 		{"two stores", base("--public-key", pub, "--dir", root, "--s3", "s3://b"), "give one of --dir DIR and --s3"},
-		{"no key", base("--dir", root), "no --public-key FILE given"},
+		{"no key", base("--dir", root), "no --public-key FILE or --kms-key-id given"},
 		{"no start", []string{"validate", "--dir", root, "--trail-arn", validateARN, "--public-key", pub}, "no --start-time given"},
 		{"bad ARN", []string{"validate", "--dir", root, "--trail-arn", "arn:aws:s3:::b", "--public-key", pub, "--start-time", "2026-03-02"}, "invalid trail ARN provided: arn:aws:s3:::b"},
 		{"missing directory", base("--dir", filepath.Join(root, "missing"), "--public-key", pub), "missing: no such file or directory"},
