@@ -361,7 +361,7 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 		raw := sc.Bytes()
 		decoded := false
 		if z != nil {
-			t, ok := rawEventTime(raw)
+			t, ok := z.addRecord(raw)
 			if !ok {
 				if err := event.Unmarshal(raw, &rec); err != nil {
 					return nil, &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}
@@ -369,7 +369,6 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 				t, decoded = rec.EventTime, true
 			}
 			z.addTime(t)
-			z.addStrings(raw)
 		}
 		if !q.mayMatch(raw) {
 			continue
@@ -410,16 +409,6 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 		q.in.Progress(q.progress())
 	}
 	return out, nil
-}
-
-// rawEventTime reads a record's eventTime without decoding the record.
-func rawEventTime(raw []byte) (time.Time, bool) {
-	s, ok := event.Get(raw, "eventTime").Text()
-	if !ok {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	return t, err == nil
 }
 
 // needle is the text an attribute's value has inside a record's JSON, or

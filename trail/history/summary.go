@@ -192,16 +192,21 @@ func (c *countReader) Read(p []byte) (int, error) {
 }
 
 // summarizer builds a file's summary from its records' bytes, without
-// decoding them: the Bloom filter holds every string value of the records
-// (not the keys), and the parts of them that lookup attributes are made of
-// (the name after an ARN's last '/' or ':', an S3 ARN's resource, the
-// session after a principal ID's ':', "root" for a Root identity). An
-// attribute value absent from the filter is in no record of the file.
+// decoding them: the Bloom filter holds the string values of the members
+// lookup attributes are read from (summaryKeys, at any depth), and the
+// parts of them the attributes are made of (the name after an ARN's last
+// '/' or ':', an S3 ARN's resource, the session after a principal ID's
+// ':', "root" for a Root identity). An attribute value absent from the
+// filter is in no record of the file.
 type summarizer struct {
 	n      int
 	lo, hi time.Time
 	hashes []uint64
 }
+
+// summaryKeys are the members whose values lookup attributes test.
+var summaryKeys = map[string]bool{"eventID": true, "eventName": true, "eventSource": true, "userName": true,
+	"arn": true, "ARN": true, "principalId": true, "invokedBy": true, "accessKeyId": true, "type": true}
 
 // addTime counts a record at t.
 func (z *summarizer) addTime(t time.Time) {
@@ -222,22 +227,30 @@ func (z *summarizer) widen(t time.Time) {
 	}
 }
 
-// addStrings adds the string values of a record's compact JSON.
-func (z *summarizer) addStrings(raw []byte) {
+// addRecord adds the values of a record's compact JSON, in one pass from
+// string to string, and returns its top-level eventTime if it has one.
+func (z *summarizer) addRecord(raw []byte) (t time.Time, ok bool) {
+	depth := 0
+	var key []byte
 	for i := 0; i < len(raw); {
 		j := bytes.IndexByte(raw[i:], '"')
 		if j < 0 {
-			return
+			break
+		}
+		for _, c := range raw[i : i+j] {
+			switch c {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
 		}
 		start := i + j + 1
 		end, escaped := stringEnd(raw, start)
 		if end < 0 {
-			return // not valid JSON: the Scanner has refused it already
+			break // not valid JSON: the Scanner has refused it already
 		}
 		i = end + 1
-		if i < len(raw) && raw[i] == ':' {
-			continue // a key
-		}
 		v := raw[start:end]
 		if escaped {
 			var s string
@@ -246,27 +259,42 @@ func (z *summarizer) addStrings(raw []byte) {
 			}
 			v = []byte(s)
 		}
-		z.addValue(v)
+		if i < len(raw) && raw[i] == ':' {
+			key = v
+			continue
+		}
+		switch {
+		case depth == 1 && string(key) == "eventTime":
+			if tt, err := time.Parse(time.RFC3339, string(v)); err == nil {
+				t, ok = tt, true
+			}
+		case summaryKeys[string(key)]:
+			z.addValue(v)
+		}
 	}
+	return t, ok
 }
 
 // stringEnd returns the index of the quote that ends the string starting
-// at start, and whether the string has escapes.
+// at start, and whether the string has escapes: the first quote after an
+// even number of backslashes.
 func stringEnd(raw []byte, start int) (int, bool) {
-	escaped := false
 	for i := start; i < len(raw); {
-		j := bytes.IndexAny(raw[i:], `"\`)
+		j := bytes.IndexByte(raw[i:], '"')
 		if j < 0 {
-			return -1, escaped
+			return -1, false
 		}
 		i += j
-		if raw[i] == '"' {
-			return i, escaped
+		k := i
+		for k > start && raw[k-1] == '\\' {
+			k--
 		}
-		escaped = true
-		i += 2
+		if (i-k)%2 == 0 {
+			return i, bytes.IndexByte(raw[start:i], '\\') >= 0
+		}
+		i++
 	}
-	return -1, escaped
+	return -1, false
 }
 
 func (z *summarizer) addValue(v []byte) {

@@ -1,0 +1,44 @@
+package history
+
+import (
+	"testing"
+	"time"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/sink"
+)
+
+// FuzzSummaryHoldsItsValues checks that a summary never rules out a value
+// its record has, however the value is spelt in JSON, and that reading
+// any bytes as a record does not panic.
+func FuzzSummaryHoldsItsValues(f *testing.F) {
+	f.Add("alice", "GetObject", "arn:aws:s3:::bucket/key", []byte(`{"a":"b\"c"}`))
+	f.Add(`o"ne\il`, "Ünïcode", "arn:aws:iam::1:role/x:y", []byte(`{"eventTime":"\u0032"}`))
+	f.Fuzz(func(t *testing.T, user, name, arn string, junk []byte) {
+		var z summarizer
+		z.addRecord(junk) // must not panic
+		at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		rec := &event.Record{EventVersion: "1.11", EventID: "id", EventTime: at, EventSource: "s3.amazonaws.com", EventName: name,
+			UserIdentity: &event.UserIdentity{Type: "IAMUser", UserName: user, AccessKeyID: "AKIA"},
+			Resources:    []event.Resource{{Type: "AWS::S3::Object", ARN: arn}}}
+		raw := rec.AppendJSON(nil)
+		var back event.Record
+		if event.Unmarshal(raw, &back) != nil {
+			return // not a record this package reads
+		}
+		z = summarizer{}
+		got, ok := z.addRecord(raw)
+		if !ok || !got.Equal(at) {
+			t.Fatalf("eventTime %v %v from %s", got, ok, raw)
+		}
+		z.addTime(got)
+		s := z.summary(sink.ObjectInfo{})
+		attrs := []Attribute{{EventName, eventName(&back)}, {Username, username(&back)}, {ResourceName, back.Resources[0].ARN},
+			{ResourceName, resourceName(back.Resources[0].ARN)}}
+		for _, a := range attrs {
+			if a.Value != "" && !s.mayHold([]Attribute{a}) {
+				t.Fatalf("summary rules out %s=%q of %s", a.Key, a.Value, raw)
+			}
+		}
+	})
+}
