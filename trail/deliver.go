@@ -3,6 +3,7 @@ package trail
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -98,8 +99,16 @@ func (w *byteWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// object is the log file to put. Its user metadata carries what a digest
+// lists of it, so that another writer of the trail sealing its hour does
+// not read it back (see logFileMetadata).
 func (b *batch) object() sink.Object {
-	return sink.Object{Key: b.key, Body: b.body, ContentType: "application/json", ContentEncoding: "gzip"}
+	return sink.Object{Key: b.key, Body: b.body, ContentType: "application/json", ContentEncoding: "gzip",
+		Metadata: map[string]string{
+			metaSHA256: hex.EncodeToString(b.sum[:]),
+			metaOldest: b.oldest.UTC().Format(time.RFC3339Nano),
+			metaNewest: b.newest.UTC().Format(time.RFC3339Nano),
+		}}
 }
 
 // sinkLoop delivers files to one sink.

@@ -70,6 +70,36 @@ func (f *faultSink) Put(ctx context.Context, obj sink.Object) error {
 	return f.Sink.Put(ctx, obj)
 }
 
+// PutIfAbsent is how the trail creates digests: the faults apply to it too.
+func (f *faultSink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
+	return putIfAbsent(ctx, f.Sink, obj, func(ctx context.Context, obj sink.Object) error {
+		f.puts.Add(1)
+		f.mu.Lock()
+		fail := f.fail
+		f.mu.Unlock()
+		if fail != nil {
+			if err := fail(obj.Key); err != nil {
+				f.fails.Add(1)
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// putIfAbsent is the PutIfAbsent of a test wrapper around s: check runs
+// first (a non-nil error stops the put), then s's PutIfAbsent.
+func putIfAbsent(ctx context.Context, s sink.Sink, obj sink.Object, check func(context.Context, sink.Object) error) error {
+	if err := check(ctx, obj); err != nil {
+		return err
+	}
+	x, ok := sink.As[sink.ExclusiveSink](s)
+	if !ok {
+		return fmt.Errorf("put if absent %s: the wrapped sink has no PutIfAbsent", obj.Key)
+	}
+	return x.PutIfAbsent(ctx, obj)
+}
+
 func (f *faultSink) Unwrap() sink.Sink { return f.Sink }
 
 func (f *faultSink) setFail(fn func(string) error) {
@@ -256,11 +286,22 @@ func (s *signalSink) Unwrap() sink.Sink { return s.Sink }
 
 func (s *signalSink) Put(ctx context.Context, obj sink.Object) error {
 	err := s.Sink.Put(ctx, obj)
+	s.signal(obj.Key, err)
+	return err
+}
+
+// PutIfAbsent is how the trail creates digests: it is signalled too.
+func (s *signalSink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
+	err := putIfAbsent(ctx, s.Sink, obj, func(context.Context, sink.Object) error { return nil })
+	s.signal(obj.Key, err)
+	return err
+}
+
+func (s *signalSink) signal(key string, err error) {
 	select {
-	case s.puts <- putOutcome{obj.Key, err}:
+	case s.puts <- putOutcome{key, err}:
 	default:
 	}
-	return err
 }
 
 // waitPuts waits for n puts that stored their object (ok) or failed (!ok),
