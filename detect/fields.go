@@ -18,11 +18,10 @@ type value struct {
 }
 
 func rawValue(b []byte) value {
-	i := ws(b, 0)
-	if i >= len(b) {
+	b = bytes.Trim(b, " \t\r\n")
+	if len(b) == 0 {
 		return value{}
 	}
-	b = bytes.TrimRight(b[i:], " \t\r\n")
 	switch c := b[0]; {
 	case c == '"':
 		if len(b) < 2 {
@@ -75,21 +74,20 @@ type doc struct {
 	json []byte // the record's JSON: as read, or rec encoded on demand
 	enc  []byte // buffer for encoding rec
 	// top indexes the top-level members of json, built on first use.
-	top        []topMember
-	topStarted bool // topPos is set
-	topDone    bool // every member is in top
-	topPos     int
-	objs       []objIndex
-	members    []topMember
-	vals       []value
-	refVals    []value
-	exp        []value
-	hits       []int32
-	fold       []byte
+	top     []topMember
+	topDone bool // top is built
+	objs    []objIndex
+	members []topMember
+	vals    []value
+	refVals []value
+	exp     []value
+	hits    []int32
+	fold    []byte
 }
 
+// topMember is one member of an indexed object, its key decoded.
 type topMember struct {
-	key []byte
+	key string
 	v   []byte
 }
 
@@ -104,7 +102,7 @@ func (d *doc) setJSON(b []byte) {
 }
 
 func (d *doc) resetTop() {
-	d.top, d.topStarted, d.topDone, d.topPos = d.top[:0], false, false, 0
+	d.top, d.topDone = d.top[:0], false
 	d.objs, d.members = d.objs[:0], d.members[:0]
 }
 
@@ -117,67 +115,36 @@ func (d *doc) text() []byte {
 	return d.json
 }
 
-// topLevel returns the top-level member key of the record's JSON. The
-// members are indexed as far as lookups need, so the early ones
-// (eventSource, eventName, userIdentity) cost no scan of the rest.
+// topLevel returns the top-level member key of the record's JSON, the
+// last copy when the key is repeated. The members are indexed once per
+// record, on the first lookup.
 func (d *doc) topLevel(key string) []byte {
-	for i := range d.top {
-		if keyIs(d.top[i].key, key) {
-			return d.top[i].v
-		}
+	if !d.topDone {
+		d.topDone = true
+		d.top = indexMembers(d.text(), d.top)
 	}
-	if d.topDone {
-		return nil
+	return lastMember(d.top, key)
+}
+
+// indexMembers appends the members of the object b to ms; it appends
+// none when b is not a well-formed object, so that a lookup on malformed
+// text finds nothing.
+func indexMembers(b []byte, ms []topMember) []topMember {
+	from := len(ms)
+	if !eachMember(b, func(k string, v []byte) { ms = append(ms, topMember{k, v}) }) {
+		return ms[:from]
 	}
-	b := d.text()
-	if !d.topStarted {
-		d.topStarted = true
-		i := ws(b, 0)
-		if i >= len(b) || b[i] != '{' {
-			d.topDone = true
-			return nil
-		}
-		d.topPos = i + 1
-	}
-	for !d.topDone {
-		k, v, ok := d.nextTop(b)
-		if !ok {
-			d.topDone = true
-			return nil
-		}
-		if keyIs(k, key) {
-			return v
+	return ms
+}
+
+// lastMember returns the value of the last member of ms named key.
+func lastMember(ms []topMember, key string) []byte {
+	for i := len(ms) - 1; i >= 0; i-- {
+		if ms[i].key == key {
+			return ms[i].v
 		}
 	}
 	return nil
-}
-
-// nextTop indexes the next top-level member of b.
-func (d *doc) nextTop(b []byte) (key, v []byte, ok bool) {
-	i := ws(b, d.topPos)
-	if i < len(b) && b[i] == ',' {
-		i = ws(b, i+1)
-	}
-	if i >= len(b) || b[i] != '"' {
-		return nil, nil, false
-	}
-	end := skipString(b, i)
-	if end < 0 {
-		return nil, nil, false
-	}
-	key = b[i+1 : end-1]
-	i = ws(b, end)
-	if i >= len(b) || b[i] != ':' {
-		return nil, nil, false
-	}
-	i = ws(b, i+1)
-	vend := skip(b, i)
-	if vend < 0 {
-		return nil, nil, false
-	}
-	d.topPos = vend
-	d.top = append(d.top, topMember{key, b[i:vend]})
-	return key, b[i:vend], true
 }
 
 // lookup returns the values at p: none when the field is missing, more
@@ -237,11 +204,7 @@ func (d *doc) walk(b []byte, path []seg, fanout bool, out []value) []value {
 		}
 		return out
 	}
-	i := ws(b, 0)
-	if i >= len(b) {
-		return out
-	}
-	switch b[i] {
+	switch firstByte(b) {
 	case '{':
 		if v := d.member(b, s.key); v != nil {
 			return d.walk(v, path[1:], fanout, out)
@@ -250,19 +213,16 @@ func (d *doc) walk(b []byte, path []seg, fanout bool, out []value) []value {
 		if !fanout {
 			return out
 		}
-		for j := i + 1; ; {
-			v, next, ok := nextElement(b, j)
-			if !ok {
-				break
-			}
+		eachElement(b, func(v []byte) bool {
 			out = d.walk(v, path, fanout, out)
-			j = next
-		}
+			return true
+		})
 	}
 	return out
 }
 
-// member returns the value of key in the object b. Objects that several
+// member returns the value of key in the object b, the last copy when
+// the key is repeated. Objects that several
 // rules look into (userIdentity, requestParameters) are indexed once per
 // record, not scanned again for each field.
 func (d *doc) member(b []byte, key string) []byte {
@@ -278,19 +238,11 @@ func (d *doc) member(b []byte, key string) []byte {
 	}
 	if o < 0 {
 		from := len(d.members)
-		eachMember(b, func(k, v []byte) bool {
-			d.members = append(d.members, topMember{k, v})
-			return true
-		})
+		d.members = indexMembers(b, d.members)
 		d.objs = append(d.objs, objIndex{obj: b, from: from, to: len(d.members)})
 		o = len(d.objs) - 1
 	}
-	for _, m := range d.members[d.objs[o].from:d.objs[o].to] {
-		if keyIs(m.key, key) {
-			return m.v
-		}
-	}
-	return nil
+	return lastMember(d.members[d.objs[o].from:d.objs[o].to], key)
 }
 
 // objIndex is an object of the record whose members are in doc.members.

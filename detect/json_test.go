@@ -1,6 +1,11 @@
 package detect
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
 
 func TestSkipAndMember(t *testing.T) {
 	doc := []byte(`{"a":"x\"y","b\\":"\\\\","c":{"d":["]",{"e":"}"}],"f":-1.5e3},"g\u0068":true,"h":null}`)
@@ -14,12 +19,48 @@ func TestSkipAndMember(t *testing.T) {
 	if got := string(element(member(member(doc, "c"), "d"), 1)); got != `{"e":"}"}` {
 		t.Errorf("element = %s", got)
 	}
-	for _, bad := range []string{`{"a":"x`, `{"a":`, `{"a"`, `{`, `[1,`, `"\"`, `{"a":{"b":"\\"}`} {
-		member([]byte(bad), "a")
-		element([]byte(bad), 1)
-		if skip([]byte(bad), 0) != -1 && bad != `[1,` {
-			t.Errorf("skip(%q) = %d, want -1", bad, skip([]byte(bad), 0))
+	for _, bad := range []string{`{"a":"x`, `{"a":`, `{"a"`, `{`, `[1,`, `"\"`, `{"a":{"b":"\\"}`, `{"a":1}x`, `{"a":1 "b":2}`, "{\"a\":\x00}"} {
+		if v := member([]byte(bad), "a"); v != nil {
+			t.Errorf("member(%q) = %s, want nothing from malformed text", bad, v)
 		}
+		if v := element([]byte(bad), 1); v != nil {
+			t.Errorf("element(%q) = %s, want nothing from malformed text", bad, v)
+		}
+	}
+}
+
+// TestMemberLastWins: a repeated key's last copy is its value, as for
+// every reader of internal/jsonscan, in both the plain scan and the index
+// kept for objects of 128 bytes and more.
+func TestMemberLastWins(t *testing.T) {
+	pad := `"pad":"` + strings.Repeat("x", 128) + `",`
+	for _, text := range []string{`{"k":1,"k":2}`, `{` + pad + `"k":1,"k":2}`, `{"k":1,"k\u0000":3,"\u006b":2}`} {
+		if got := string(member([]byte(text), "k")); got != "2" {
+			t.Errorf("member(%s) = %s, want 2", text, got)
+		}
+		d := &doc{}
+		d.setJSON([]byte(`{"o":` + text + `}`))
+		if got := d.lookup(&fieldPath{segs: []seg{{key: "o", index: -1}, {key: "k", index: -1}}}); len(got) != 1 || got[0].s != "2" {
+			t.Errorf("lookup o.k in %s = %v, want 2", text, got)
+		}
+		d.setJSON([]byte(text))
+		if got := string(d.topLevel("k")); got != "2" {
+			t.Errorf("topLevel(k) of %s = %s, want 2", text, got)
+		}
+	}
+}
+
+// TestDepthLimit: nesting beyond jsonscan.MaxDepth is malformed for a rule
+// as for every other reader, so a lookup through it finds nothing.
+func TestDepthLimit(t *testing.T) {
+	deep := func(n int) []byte {
+		return []byte(`{"a":1,"d":` + strings.Repeat("[", n) + strings.Repeat("]", n) + `}`)
+	}
+	if member(deep(jsonscan.MaxDepth-1), "a") == nil {
+		t.Errorf("member at depth %d found nothing", jsonscan.MaxDepth)
+	}
+	if v := member(deep(jsonscan.MaxDepth), "a"); v != nil {
+		t.Errorf("member beyond depth %d = %s, want nothing", jsonscan.MaxDepth, v)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // ParseSigma compiles the Sigma rules of one YAML file (one rule per YAML
@@ -665,13 +666,14 @@ func flatten(s string) string {
 			i++
 			continue
 		}
-		end := skipString(b, i)
-		t, ok := quoted(b[i:max(end, i)])
-		if end < 0 || !ok {
+		p := jsonscan.New(b, 0)
+		p.Pos = i
+		t, err := p.Str()
+		if err != nil {
 			return s
 		}
 		out = append(append(append(out, '"'), t...), '"')
-		i = end
+		i = p.Pos
 	}
 	return string(out)
 }
@@ -700,15 +702,10 @@ func (n *sigmaField) eval(d *doc) bool {
 			exp = append(exp, v)
 			continue
 		}
-		b := stringBytes(v.s)
-		for i := arrayStart(b); i >= 0; {
-			e, next, ok := nextElement(b, i)
-			if !ok {
-				break
-			}
+		eachElement(stringBytes(v.s), func(e []byte) bool {
 			exp = append(exp, rawValue(e))
-			i = next
-		}
+			return true
+		})
 	}
 	d.vals, d.exp = vals, exp
 	if n.all {
