@@ -84,6 +84,7 @@ func TestBadInputs(t *testing.T) {
 	var maxRSS int64
 	ran := 0 // cases run: -run may pick some
 	maxCase := ""
+	var maxCmd, maxLib int64 // peak RSS of a command, heap growth of a library call
 	for _, c := range cases {
 		t.Run(c.class+"/"+c.name, func(t *testing.T) {
 			ran++
@@ -112,6 +113,11 @@ func TestBadInputs(t *testing.T) {
 			if peak > maxRSS {
 				maxRSS, maxCase = peak, c.class+"/"+c.name
 			}
+			if c.lib != nil {
+				maxLib = max(maxLib, peak)
+			} else {
+				maxCmd = max(maxCmd, peak)
+			}
 			if o != clearError && o != acceptedOK {
 				t.Errorf("outcome %d: %s", o, detail)
 			}
@@ -121,7 +127,7 @@ func TestBadInputs(t *testing.T) {
 	line := fmt.Sprintf("bad inputs tried %d: clear error %d, accepted correctly %d, panics %d, escapes %d, false valid %d, hangs %d, wrong or silent %d, over 256 MiB %d, max RSS %d MiB",
 		n, counts[clearError], counts[acceptedOK], counts[panicked], counts[escaped], counts[falseValid], counts[hung], counts[wrongOrSilent], counts[overMemory], maxRSS>>20)
 	t.Log(line)
-	t.Logf("largest peak: %s", maxCase)
+	t.Logf("largest peak: %s; commands' peak RSS %d MiB, library calls' heap growth %d MiB", maxCase, maxCmd>>20, maxLib>>20)
 	if p := os.Getenv("BADINPUT_TOTALS"); p != "" {
 		require.NoError(t, os.WriteFile(p, []byte(line+"\n"), 0o644))
 	}
@@ -191,9 +197,14 @@ func runBadCommand(t *testing.T, launcher, bin string, c badCase, dir string) (b
 	return wrongOrSilent, rss, detail
 }
 
-// runBadLib calls a library case, sampling the heap while it runs.
+// runBadLib calls a library case, sampling the heap while it runs; peak is
+// the growth over the heap before the call (the test holds every case's
+// input meanwhile).
 func runBadLib(t *testing.T, c badCase, dir string) (o badOutcome, peak int64, detail string) {
 	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	base := int64(before.HeapInuse + before.StackInuse)
 	stop := make(chan struct{})
 	sampled := make(chan int64)
 	go func() {
@@ -229,7 +240,7 @@ func runBadLib(t *testing.T, c badCase, dir string) (o badOutcome, peak int64, d
 		return hung, 0, "no return in 60s"
 	}
 	close(stop)
-	peak = <-sampled
+	peak = <-sampled - base
 	detail = fmt.Sprintf("error %v", err)
 	switch {
 	case pv != nil:
