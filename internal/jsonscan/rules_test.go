@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailkit/trailkit/detect"
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/event/redact"
@@ -89,6 +90,14 @@ func TestRuleDuplicateKeysLastWins(t *testing.T) {
 			require.NoError(t, err)
 			return f.DigestS3Bucket
 		}, "last"},
+		{"detect: a rule on the record's JSON", func(t *testing.T) string {
+			return fmt.Sprint(detectMatches(t, `{ $.readOnly IS FALSE && $.requestParameters.k = "last" }`, rec))
+		}, "true"},
+		{"detect: a rule on the decoded record", func(t *testing.T) string {
+			r, err := detect.ParsePattern("write", `{ $.readOnly IS FALSE && $.requestParameters.k = "last" }`)
+			require.NoError(t, err)
+			return fmt.Sprint(r.Match(decodeRecord(t, rec)))
+		}, "true"},
 		{"round trip keeps both copies, in place", func(t *testing.T) string {
 			return fmt.Sprint(strings.Count(string(decodeRecord(t, rec).AppendJSON(nil)), `"readOnly"`))
 		}, "2"},
@@ -96,6 +105,48 @@ func TestRuleDuplicateKeysLastWins(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.reader, func(t *testing.T) {
 			assert.Equal(t, tt.want, tt.got(t))
+		})
+	}
+}
+
+// detectMatches reports whether the CloudWatch filter pattern matches the
+// record whose JSON text is in, read as "trailkit detect" reads stored logs.
+func detectMatches(t *testing.T, pattern, in string) bool {
+	t.Helper()
+	r, err := detect.ParsePattern("p", pattern)
+	require.NoError(t, err)
+	matched := false
+	detect.NewSet(r).MatchJSON([]byte(in), func(detect.JSONFinding) { matched = true })
+	return matched
+}
+
+// TestRuleDetectFindsNothingInWhatTheScannerRejects: detect reports no
+// errors (a rule either matches a record or not), so where the other
+// readers fail, a rule on the record's JSON finds nothing: junk after the
+// record, and nesting past jsonscan.MaxDepth. It used to read both.
+func TestRuleDetectFindsNothingInWhatTheScannerRejects(t *testing.T) {
+	const pattern = `{ $.eventName = "PutObject" }`
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	deep := func(levels int) string {
+		return strings.Replace(rec, `{"k":"first"`, `{"x":`+nest(levels-2)+`,"k":"first"`, 1)
+	}
+	tests := []struct {
+		name string
+		in   string
+		want bool
+	}{
+		{"the record", rec, true},
+		{"whitespace after it", rec + " \n", true},
+		{"NUL after it", rec + "\x00", false},
+		{"junk between members", strings.Replace(rec, `,"eventName"`, ` x,"eventName"`, 1), false},
+		{"nested to the limit", deep(jsonscan.MaxDepth), true},
+		{"nested past the limit", deep(jsonscan.MaxDepth + 1), false},
+	}
+	require.NoError(t, jsonscan.Valid([]byte(deep(jsonscan.MaxDepth))))
+	require.ErrorIs(t, jsonscan.Valid([]byte(deep(jsonscan.MaxDepth+1))), jsonscan.ErrTooDeep)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, detectMatches(t, pattern, tt.in))
 		})
 	}
 }
