@@ -166,6 +166,9 @@ func checkSharedChain(t *testing.T, st sink.Store, prefix string) chainStats {
 			cs.digests++
 			continue
 		}
+		if !strings.Contains(info.Key, "/CloudTrail/") && !strings.Contains(info.Key, "/CloudTrail-Insight/") {
+			continue // not a log file (the trail's writability check file)
+		}
 		logs[info.Key] = true
 		body, _, err := sink.ReadAll(ctx, st, info.Key, 1<<30)
 		require.NoError(t, err)
@@ -324,39 +327,64 @@ func rounds(t *testing.T, def int) int {
 // Rounds of two writers of one trail, each round three hours later than
 // the one before (one chain across the rounds), one writer killed with
 // SIGKILL (right after a digest put, right after a log file put, or at a
-// random moment), then restarted on its input and followed by trailkit
-// seal. Then: no fork, no gap, no file unlisted or listed twice, and the
+// random moment), then restarted on its input, or (every fourth round)
+// both writers killed after a digest put and left dead, and followed by
+// trailkit seal, which a second run finds
+// nothing owed after. Then: no fork, no gap, no file unlisted or listed twice, and the
 // AWS CLI validates the whole chain, every digest and log file in the
 // bucket.
 func TestSharedTrailKill(t *testing.T) {
 	f := newSharedFixture(t)
-	n := rounds(t, 3)
+	n := rounds(t, 4)
 	dest := []string{"--s3", "s3://" + f.bucket + "/kill"}
 	kills := map[string]int{}
+	sealedDigests, sealedLogs := map[string]int{}, map[string]int{}
 	for round := range n {
 		t0 := sharedT0.Add(time.Duration(round) * 3 * time.Hour)
 		inputs, _ := sharedInputs(t, f.dir, uint64(100+round), t0, 300, 2, 3*time.Hour)
-		how := [...]string{"digest-put", "put", "random"}[round%3]
+		how := [...]string{"digest-put", "put", "random", "seal-only"}[round%4]
 		var crashEnv []string
-		if how != "random" {
+		switch how {
+		case "digest-put", "put":
 			crashEnv = []string{"TRAILKIT_CRASH_AT=" + how}
+		case "seal-only":
+			crashEnv = []string{"TRAILKIT_CRASH_AT=digest-put"} // and not restarted
 		}
 		victim, vout := f.start(t, crashEnv, f.replayArgs(dest, inputs[0])...)
-		other, oout := f.start(t, nil, f.replayArgs(dest, inputs[1])...)
+		otherEnv := []string(nil)
+		if how == "seal-only" {
+			otherEnv = crashEnv // both writers die: seal has work
+		}
+		other, oout := f.start(t, otherEnv, f.replayArgs(dest, inputs[1])...)
 		if how == "random" {
 			timer := time.AfterFunc(time.Duration(rand.N(300))*time.Millisecond, func() { victim.Process.Signal(syscall.SIGKILL) })
 			defer timer.Stop()
 		}
 		err := victim.Wait()
-		require.NoError(t, other.Wait(), oout.String())
+		if oerr := other.Wait(); how != "seal-only" {
+			require.NoError(t, oerr, oout.String())
+		}
 		if ws, ok := victim.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			kills[how]++
 		} else {
 			require.NoError(t, err, vout.String())
 		}
-		// Restart the killed writer, then seal what is owed.
-		f.runAll(t, f.replayArgs(dest, inputs[0]))
-		f.runAll(t, f.sealArgs(dest))
+		// Restart the killed writer (unless the round leaves it dead),
+		// then seal what is owed; a second seal has nothing to do.
+		if how != "seal-only" {
+			f.runAll(t, f.replayArgs(dest, inputs[0]))
+		}
+		until := []string{"--until", t0.Add(3 * time.Hour).Format(time.RFC3339)}
+		sealed := runTrailkitBin(t, f.bin, f.env, f.sealArgs(dest, until...)...)
+		require.Equal(t, 0, sealed.code, sealed.stderr)
+		var nd, nl int
+		_, err = fmt.Sscanf(sealed.stdout[strings.LastIndex(strings.TrimSuffix(sealed.stdout, "\n"), "\n")+1:], "%d digest files written, listing %d log files", &nd, &nl)
+		require.NoError(t, err, sealed.stdout)
+		sealedDigests[how] += nd
+		sealedLogs[how] += nl
+		again := runTrailkitBin(t, f.bin, f.env, f.sealArgs(dest, until...)...)
+		require.Equal(t, 0, again.code, again.stderr)
+		require.Equal(t, "0 digest files written, listing 0 log files\n", again.stdout, "round %d: nothing owed after a seal", round)
 	}
 	end := sharedT0.Add(time.Duration(n)*3*time.Hour + 2*time.Hour)
 	cs := checkSharedChain(t, f.s3Store(t), "kill/")
@@ -364,8 +392,8 @@ func TestSharedTrailKill(t *testing.T) {
 	assert.Equal(t, [2]int{cs.digests, cs.digests}, d)
 	assert.Equal(t, [2]int{cs.logs, cs.logs}, l)
 	f.ourValidate(t, dest, end)
-	t.Logf("%d rounds, writers killed %v: %d digests, %d log files; forks %d, gaps %d, unlisted %d, listed twice %d; AWS CLI: %d/%d digests, %d/%d log files valid",
-		n, kills, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice, d[0], d[1], l[0], l[1])
+	t.Logf("%d rounds, writers killed %v, trailkit seal wrote %v digests listing %v log files: %d digests, %d log files; forks %d, gaps %d, unlisted %d, listed twice %d; AWS CLI: %d/%d digests, %d/%d log files valid",
+		n, kills, sealedDigests, sealedLogs, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice, d[0], d[1], l[0], l[1])
 }
 
 // Rounds of two writers and three trailkit seal processes racing on the
