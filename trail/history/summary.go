@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/gob"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trailkit/trailkit/internal/jsonscan"
 	"github.com/trailkit/trailkit/sink"
 )
 
@@ -227,74 +227,54 @@ func (z *summarizer) widen(t time.Time) {
 	}
 }
 
-// addRecord adds the values of a record's compact JSON, in one pass from
-// string to string, and returns its top-level eventTime if it has one.
+// addRecord adds the values of a record's JSON, read by the shared
+// scanner in one pass, and returns its top-level eventTime if it has one
+// (the last copy, as every reader takes a repeated key).
 func (z *summarizer) addRecord(raw []byte) (t time.Time, ok bool) {
-	depth := 0
-	var key []byte
-	for i := 0; i < len(raw); {
-		j := bytes.IndexByte(raw[i:], '"')
-		if j < 0 {
-			break
-		}
-		for _, c := range raw[i : i+j] {
-			switch c {
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-		}
-		start := i + j + 1
-		end, escaped := stringEnd(raw, start)
-		if end < 0 {
-			break // not valid JSON: the Scanner has refused it already
-		}
-		i = end + 1
-		v := raw[start:end]
-		if escaped {
-			var s string
-			if json.Unmarshal(raw[start-1:end+1], &s) != nil {
-				continue
-			}
-			v = []byte(s)
-		}
-		if i < len(raw) && raw[i] == ':' {
-			key = v
-			continue
-		}
-		switch {
-		case depth == 1 && string(key) == "eventTime":
-			if tt, err := time.Parse(time.RFC3339, string(v)); err == nil {
-				t, ok = tt, true
-			}
-		case summaryKeys[string(key)]:
-			z.addValue(v)
-		}
+	p := jsonscan.New(raw, 0)
+	if p.Peek() != '{' {
+		return t, false
 	}
+	// An error ends the pass: the Scanner has refused such a record already.
+	_ = p.Members(func(key string) error {
+		if key != "eventTime" || p.Peek() != '"' {
+			return z.addValues(&p, key)
+		}
+		s, err := p.Str()
+		if tt, perr := time.Parse(time.RFC3339, s); err == nil && perr == nil {
+			t, ok = tt, true
+		}
+		return err
+	})
 	return t, ok
 }
 
-// stringEnd returns the index of the quote that ends the string starting
-// at start, and whether the string has escapes: the first quote after an
-// even number of backslashes.
-func stringEnd(raw []byte, start int) (int, bool) {
-	for i := start; i < len(raw); {
-		j := bytes.IndexByte(raw[i:], '"')
-		if j < 0 {
-			return -1, false
+// addValues reads the value at p.Pos, the value of member key, and adds
+// its strings when key is one of summaryKeys (an array's elements count
+// as the member's values), and those of the summary keys nested in it.
+func (z *summarizer) addValues(p *jsonscan.Parser, key string) error {
+	switch p.Peek() {
+	case '"':
+		if !summaryKeys[key] {
+			return p.SkipString()
 		}
-		i += j
-		k := i
-		for k > start && raw[k-1] == '\\' {
-			k--
+		start := p.Pos
+		s, err := p.Str()
+		if err != nil {
+			return err
 		}
-		if (i-k)%2 == 0 {
-			return i, bytes.IndexByte(raw[start:i], '\\') >= 0
+		if v := p.Buf[start+1 : p.Pos-1]; len(v) == len(s) {
+			z.addValue(v) // no escape: the bytes are the value
+		} else {
+			z.addValue([]byte(s))
 		}
-		i++
+		return nil
+	case '{':
+		return p.Members(func(k string) error { return z.addValues(p, k) })
+	case '[':
+		return p.Elements(func(int) error { return z.addValues(p, key) })
 	}
-	return -1, false
+	return p.SkipValue()
 }
 
 func (z *summarizer) addValue(v []byte) {
