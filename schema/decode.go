@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // decode reads exactly one JSON value, numbers as json.Number.
@@ -230,13 +232,10 @@ func standIn(raw json.RawMessage) any {
 	return json.Number("0")
 }
 
+// firstByte returns the first non-space byte of data, or 0.
 func firstByte(data []byte) byte {
-	for _, c := range data {
-		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return c
-		}
-	}
-	return 0
+	p := jsonscan.New(data, 0)
+	return p.Peek()
 }
 
 func invalidUTF8(b []byte) int {
