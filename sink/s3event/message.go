@@ -132,7 +132,7 @@ func ObjectRecords(ctx context.Context, client GetObjectAPI, o Object, opts Opti
 	}
 }
 
-// objectID names an object for deduplication: bucket, key and version.
+// id names an object for deduplication: bucket, key and version.
 func (o Object) id() string {
 	return strings.Join([]string{o.Bucket, o.Key, o.VersionID}, "\x00")
 }

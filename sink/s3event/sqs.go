@@ -148,7 +148,7 @@ func (c *Consumer) Run(ctx context.Context, handle Handler) error {
 	}
 	in := &sqs.ReceiveMessageInput{
 		QueueUrl:            aws.String(c.QueueURL),
-		MaxNumberOfMessages: int32(cmp(c.MaxMessages, 10)),
+		MaxNumberOfMessages: int32(orDefault(c.MaxMessages, 10)),
 		WaitTimeSeconds:     int32(c.waitTime().Seconds()),
 	}
 	if c.VisibilityTimeout > 0 {
@@ -181,7 +181,7 @@ func (c *Consumer) waitTime() time.Duration {
 	return time.Second
 }
 
-func cmp(v, def int) int {
+func orDefault(v, def int) int {
 	if v == 0 {
 		return def
 	}
@@ -255,7 +255,7 @@ func (c *Consumer) remember(o Object) {
 	id := o.id()
 	c.seen[id] = struct{}{}
 	c.order = append(c.order, id)
-	if limit := cmp(c.Remember, 100_000); len(c.order) > limit {
+	if limit := orDefault(c.Remember, 100_000); len(c.order) > limit {
 		delete(c.seen, c.order[0])
 		c.order = c.order[1:]
 	}
