@@ -113,19 +113,24 @@ func TestSignalsStopCommands(t *testing.T) {
 		{name: "replay s3 hanging endpoint", args: append(replayArgs, "--endpoint-url", endpoint, "--s3", "s3://bucket", "-"), env: s3env, ready: accepted, sig: syscall.SIGTERM},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			stdout, stderr, code, took := runSignaled(t, bin, c)
-			want := 128 + int(c.sig)
-			assert.Equal(t, want, code, "exit status; stderr: %s", stderr)
-			assert.Less(t, took, time.Second, "stopped %v after the signal", took)
-			assert.Contains(t, stderr, "stopped by "+c.sig.String())
-			assert.NotContains(t, stderr, "panic")
-			if c.check != nil {
-				c.check(t, stdout, stderr)
-			}
-			t.Logf("exit %d %v after %v", code, took, c.sig)
-		})
+		t.Run(c.name, func(t *testing.T) { checkStops(t, bin, c) })
 	}
+}
+
+// checkStops runs the case and requires the command to stop within a
+// second of the signal, with exit status 128 + the signal, saying so.
+func checkStops(t *testing.T, bin string, c signalCase) {
+	t.Helper()
+	stdout, stderr, code, took := runSignaled(t, bin, c)
+	want := 128 + int(c.sig)
+	assert.Equal(t, want, code, "exit status; stderr: %s", stderr)
+	assert.Less(t, took, time.Second, "stopped %v after the signal", took)
+	assert.Contains(t, stderr, "stopped by "+c.sig.String())
+	assert.NotContains(t, stderr, "panic")
+	if c.check != nil {
+		c.check(t, stdout, stderr)
+	}
+	t.Logf("exit %d %v after %v", code, took, c.sig)
 }
 
 // runSignaled starts the command, waits until it is busy (its input
