@@ -5,8 +5,9 @@ package trail
 // and put again under its key: if the previous process had put it to some
 // sinks, the put replaces it with the same object. A seal frame missing
 // some of its records belongs to a file that was delivered (its records'
-// segment was deleted only after that), as does one with a done frame; its
-// remaining records are skipped. Records of no seal frame go into new files.
+// segment was deleted only after that); its remaining records are skipped,
+// as the spool's reading skipped those of files with a done frame. Records
+// of no seal frame go into new files.
 func (t *Trail) recover(rec *recovery) {
 	byRef := make(map[uint64]int, len(rec.records))
 	for i, r := range rec.records {

@@ -1,10 +1,13 @@
 package trail
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -150,7 +153,12 @@ func openWAL(dir string, segBytes int64) (*wal, *recovery, error) {
 	return w, rec, nil
 }
 
-// read parses every segment of the spool.
+// read parses every segment of the spool, streaming: it holds one frame at
+// a time (the spool's segments may be far larger than memory should hold),
+// in two passes. The first collects the seal and done frames; the second
+// the records, but not those of files with a done frame: they were
+// delivered, and recover would skip them (so a restart after a long
+// outage holds only what it has to deliver again).
 func (w *wal) read() (*recovery, uint32, error) {
 	entries, err := fs.ReadDir(w.root.FS(), ".")
 	if err != nil {
@@ -171,74 +179,141 @@ func (w *wal) read() (*recovery, uint32, error) {
 	slices.Sort(segs)
 	rec := &recovery{done: make(map[string]bool)}
 	var last uint32
+	var buf []byte
 	for _, seg := range segs {
 		last = seg
 		w.counts[seg] = 0
-		data, err := w.root.ReadFile(segName(seg))
-		if err != nil {
-			return nil, 0, fmt.Errorf("read spool file %s: %w", segName(seg), err)
+		if buf, err = w.scanSegment(seg, buf, func(ref uint64, typ byte, payload []byte) {
+			switch typ {
+			case frameSeal:
+				if s, ok := parseSeal(ref, payload); ok {
+					rec.seals = append(rec.seals, s)
+				}
+			case frameDone:
+				rec.done[string(payload)] = true
+			}
+		}); err != nil {
+			return nil, 0, err
 		}
-		parseSegment(seg, data, rec)
+	}
+	// The records of delivered files, sorted, and the seals of the others.
+	var delivered []uint64
+	seals := rec.seals[:0]
+	for _, s := range rec.seals {
+		if rec.done[s.key] {
+			delivered = append(delivered, s.refs...)
+		} else {
+			seals = append(seals, s)
+		}
+	}
+	clear(rec.seals[len(seals):])
+	rec.seals = seals
+	slices.Sort(delivered)
+	for _, seg := range segs {
+		if buf, err = w.scanSegment(seg, buf, func(ref uint64, typ byte, payload []byte) {
+			if typ != frameRecord {
+				return
+			}
+			if _, found := slices.BinarySearch(delivered, ref); found {
+				return
+			}
+			if r, ok := parseRecord(ref, payload); ok {
+				rec.records = append(rec.records, r)
+			}
+		}); err != nil {
+			return nil, 0, err
+		}
 	}
 	return rec, last, nil
 }
 
-// parseSegment adds a segment's frames to rec, stopping at the first
-// damaged one.
-func parseSegment(seg uint32, data []byte, rec *recovery) {
-	off := 0
-	for len(data)-off >= frameHeader {
-		n := int(binary.LittleEndian.Uint32(data[off:]))
-		sum := binary.LittleEndian.Uint32(data[off+4:])
+// readBufferBytes is the size of the buffer a segment is read through.
+const readBufferBytes = 64 << 10
+
+// scanSegment calls fn with each frame of a segment, in order, stopping at
+// the first damaged one. payload is valid only during the call: it is in
+// buf, which scanSegment grows to the largest frame and returns for the
+// next call.
+func (w *wal) scanSegment(seg uint32, buf []byte, fn func(ref uint64, typ byte, payload []byte)) ([]byte, error) {
+	f, err := w.root.Open(segName(seg))
+	if err != nil {
+		return buf, fmt.Errorf("read spool file %s: %w", segName(seg), err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return buf, fmt.Errorf("read spool file %s: %w", segName(seg), err)
+	}
+	size := fi.Size()
+	r := bufio.NewReaderSize(f, readBufferBytes)
+	var head [frameHeader - 1]byte
+	for off := int64(0); size-off >= frameHeader; {
+		if _, err := io.ReadFull(r, head[:]); err != nil {
+			return buf, fmt.Errorf("read spool file %s: %w", segName(seg), err)
+		}
+		n := int64(binary.LittleEndian.Uint32(head[:]))
+		sum := binary.LittleEndian.Uint32(head[4:])
 		end := off + frameHeader + n
-		if n < 0 || end > len(data) || end < off {
-			return
+		if end > size {
+			return buf, nil // torn: its length reaches past the file
 		}
-		body := data[off+8 : end] // type and payload
-		if crc32.Checksum(body, castagnoli) != sum {
-			return
+		buf = slices.Grow(buf[:0], int(n)+1)[:n+1] // type and payload
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return buf, fmt.Errorf("read spool file %s: %w", segName(seg), err)
 		}
-		ref := uint64(seg)<<32 | uint64(off)
-		payload := body[1:]
-		var ok bool
-		switch body[0] {
-		case frameRecord:
-			var r recRecord
-			var rest []byte
-			r.route, rest, ok = readRoute(payload)
-			if ok && len(rest) >= 8 {
-				r.ref = ref
-				r.et = time.Unix(0, int64(binary.LittleEndian.Uint64(rest))).UTC()
-				r.data = rest[8:]
-				rec.records = append(rec.records, r)
-			}
-		case frameSeal:
-			var s recSeal
-			var rest []byte
-			s.route, rest, ok = readRoute(payload)
-			if ok && len(rest) >= 10 {
-				s.ref = ref
-				s.at = time.Unix(0, int64(binary.LittleEndian.Uint64(rest))).UTC()
-				kn := int(binary.LittleEndian.Uint16(rest[8:]))
-				rest = rest[10:]
-				if len(rest) >= kn+4 {
-					s.key = string(rest[:kn])
-					cnt := int(binary.LittleEndian.Uint32(rest[kn:]))
-					rest = rest[kn+4:]
-					if len(rest) == 8*cnt {
-						s.refs = make([]uint64, cnt)
-						for i := range s.refs {
-							s.refs[i] = binary.LittleEndian.Uint64(rest[8*i:])
-						}
-						rec.seals = append(rec.seals, s)
-					}
-				}
-			}
-		case frameDone:
-			rec.done[string(payload)] = true
+		if crc32.Checksum(buf, castagnoli) != sum {
+			return buf, nil
 		}
+		fn(uint64(seg)<<32|uint64(off), buf[0], buf[1:])
 		off = end
 	}
+	return buf, nil
+}
+
+// parseRecord decodes a record frame's payload, copying the record.
+func parseRecord(ref uint64, payload []byte) (recRecord, bool) {
+	route, et, rest, ok := readRouteTime(payload)
+	if !ok {
+		return recRecord{}, false
+	}
+	return recRecord{ref: ref, route: route, et: et, data: bytes.Clone(rest)}, true
+}
+
+// readRouteTime decodes the route and time that record and seal frames
+// start with.
+func readRouteTime(p []byte) (routeKey, time.Time, []byte, bool) {
+	rk, rest, ok := readRoute(p)
+	if !ok || len(rest) < 8 {
+		return rk, time.Time{}, nil, false
+	}
+	return rk, time.Unix(0, int64(binary.LittleEndian.Uint64(rest))).UTC(), rest[8:], true
+}
+
+// parseSeal decodes a seal frame's payload.
+func parseSeal(ref uint64, payload []byte) (recSeal, bool) {
+	s := recSeal{ref: ref}
+	var rest []byte
+	var ok bool
+	s.route, s.at, rest, ok = readRouteTime(payload)
+	if !ok || len(rest) < 2 {
+		return s, false
+	}
+	kn := int(binary.LittleEndian.Uint16(rest))
+	rest = rest[2:]
+	if len(rest) < kn+4 {
+		return s, false
+	}
+	s.key = string(rest[:kn])
+	cnt := int(binary.LittleEndian.Uint32(rest[kn:]))
+	rest = rest[kn+4:]
+	if len(rest) != 8*cnt {
+		return s, false
+	}
+	s.refs = make([]uint64, cnt)
+	for i := range s.refs {
+		s.refs[i] = binary.LittleEndian.Uint64(rest[8*i:])
+	}
+	return s, true
 }
 
 func readRoute(p []byte) (routeKey, []byte, bool) {
