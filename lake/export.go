@@ -2,7 +2,9 @@ package lake
 
 import (
 	"context"
+	"errors"
 	"io"
+	"sync"
 
 	"github.com/trailkit/trailkit/event"
 )
@@ -14,24 +16,165 @@ import (
 // error stops the export and is returned as the Scanner's *event.ReadError,
 // naming the input; objects cut before it may have been put, and exporting
 // the input again replaces them.
+//
+// The records are read on the calling goroutine and decoded, turned into
+// rows and encoded on two others (lanes), in batches of up to 512 records
+// or 1 MiB: the first 16 batches go to lane 0, the next alternate between
+// lanes 0 and 1. So an input of a few thousand records (a CloudTrail log
+// file) gives one file per partition, and a large one is encoded on two
+// cores.
 func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 	sc := event.NewScanner(r)
 	sc.Name = w.input
 	defer sc.Close()
-	for sc.Scan() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec := new(event.Record)
-		if err := event.Unmarshal(sc.Bytes(), rec); err != nil {
-			return &event.ReadError{Name: w.input, Index: sc.Index(), Offset: sc.Offset(), Err: err}
-		}
-		if err := w.Write(ctx, rec); err != nil {
-			return err
+	if len(w.lanes) < exportLanes {
+		w.lanes = w.lanes[:1]
+		w.lanes[0].budget = w.opts.MaxBufferedBytes / exportLanes
+		for i := 1; i < exportLanes; i++ {
+			w.lanes = append(w.lanes, w.newLane(laneSuffix(i), w.opts.MaxBufferedBytes/exportLanes))
 		}
 	}
-	if err := sc.Err(); err != nil {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	free := make(chan *rawBatch, 2*exportLanes+1)
+	work := make([]chan *rawBatch, exportLanes)
+	var wg sync.WaitGroup
+	for i, l := range w.lanes {
+		work[i] = make(chan *rawBatch, 2)
+		wg.Go(func() {
+			if err := l.export(ctx, w.input, work[i], free); err != nil {
+				cancel(err)
+			}
+		})
+	}
+	err := w.scan(ctx, sc, work, free)
+	for _, c := range work {
+		close(c)
+	}
+	wg.Wait()
+	if cause := context.Cause(ctx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return cause
+	}
+	if err != nil {
 		return err
 	}
-	return w.Close(ctx)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return sc.Err()
+}
+
+const (
+	exportLanes   = 2
+	batchRecords  = 512     // records of a rawBatch at most
+	batchBytes    = 1 << 20 // JSON bytes of a rawBatch at most, but for its first record
+	serialBatches = 16      // batches that all go to lane 0
+)
+
+// laneSuffix is the suffix of lane i's object names.
+func laneSuffix(i int) string {
+	if i == 0 {
+		return ""
+	}
+	return "_p" + string(rune('0'+i))
+}
+
+// A rawBatch is records as read, with their positions for errors.
+type rawBatch struct {
+	buf  []byte
+	ends []int // end of each record in buf
+	idx  []int
+	off  []int64
+}
+
+func (b *rawBatch) reset() {
+	b.buf, b.ends, b.idx, b.off = b.buf[:0], b.ends[:0], b.idx[:0], b.off[:0]
+}
+
+// scan reads the records into batches and hands them to the lanes. It
+// returns when the input ends, or the context ends (a lane failed).
+func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBatch, free chan *rawBatch) error {
+	n := 0
+	send := func(b *rawBatch) error {
+		l := 0
+		if n >= serialBatches {
+			l = n % len(work)
+		}
+		n++
+		select {
+		case work[l] <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	get := func() *rawBatch {
+		select {
+		case b := <-free:
+			b.reset()
+			return b
+		default:
+			return new(rawBatch)
+		}
+	}
+	b := get()
+	for sc.Scan() {
+		if len(b.ends) == batchRecords || len(b.ends) > 0 && len(b.buf)+len(sc.Bytes()) > batchBytes {
+			if err := send(b); err != nil {
+				return err
+			}
+			b = get()
+		}
+		b.buf = append(b.buf, sc.Bytes()...)
+		b.ends = append(b.ends, len(b.buf))
+		b.idx = append(b.idx, sc.Index())
+		b.off = append(b.off, sc.Offset())
+	}
+	if sc.Err() != nil {
+		return nil // Export returns it, after the lanes stop
+	}
+	if len(b.ends) > 0 {
+		return send(b)
+	}
+	return nil
+}
+
+// export decodes and writes the batches sent to the lane, then puts its
+// files. After an error it drains the channel and returns the error.
+func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, free chan<- *rawBatch) error {
+	var err error
+	for b := range work {
+		if err == nil {
+			err = l.writeBatch(ctx, input, b)
+		}
+		select {
+		case free <- b:
+		default:
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ctx.Err() != nil {
+		return nil // another lane or the reader failed; Export reports it
+	}
+	return l.close(ctx)
+}
+
+func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error {
+	start := 0
+	for i, end := range b.ends {
+		if err := ctx.Err(); err != nil {
+			return nil
+		}
+		rec := new(event.Record)
+		if err := event.Unmarshal(b.buf[start:end], rec); err != nil {
+			return &event.ReadError{Name: input, Index: b.idx[i], Offset: b.off[i], Err: err}
+		}
+		start = end
+		if err := l.write(ctx, rec); err != nil {
+			return err
+		}
+	}
+	return nil
 }

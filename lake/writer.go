@@ -13,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/parquet-go/parquet-go"
-	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/sink"
@@ -65,19 +64,30 @@ type Options struct {
 // input again replaces the same objects instead of adding rows. A partition
 // whose file is cut (MaxFileBytes, MaxBufferedBytes) goes on in <name>_1,
 // <name>_2, …, which a second run over the same input cuts the same way.
-// Objects are put when cut and at Close; a Writer is not safe for
-// concurrent use.
+// Export encodes a large input on two goroutines, the second writing its
+// rows of a partition to <name>_p1.parquet (then <name>_p1_1, …): which
+// records go there depends on their position in the input only. Objects
+// are put when cut and at Close; a Writer is not safe for concurrent use.
 type Writer struct {
 	dst     sink.Sink
 	input   string
 	name    string
 	opts    Options
 	newPart func() part
-	parts   map[string]*open
-	seq     map[string]int
-	x       extras
-	keys    []string
-	rows    int64
+	lanes   []*lane
+}
+
+// A lane writes its share of the records to files of its own. Write and
+// Close use lane 0; Export adds lanes to encode on more than one core.
+type lane struct {
+	w      *Writer
+	name   string // the Writer's name, then the lane's suffix
+	budget int64  // MaxBufferedBytes of this lane
+	parts  map[string]*open
+	seq    map[string]int
+	x      extras
+	keys   []string
+	rows   int64
 }
 
 type open struct {
@@ -107,14 +117,17 @@ func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
 	if opts.Prefix != "" && !strings.HasSuffix(opts.Prefix, "/") {
 		opts.Prefix += "/"
 	}
-	w := &Writer{dst: dst, input: input, name: Name(input), opts: opts, parts: map[string]*open{}, seq: map[string]int{}}
+	w := &Writer{dst: dst, input: input, name: Name(input), opts: opts}
+	w.lanes = []*lane{w.newLane("", opts.MaxBufferedBytes)}
 	meta := parquet.KeyValueMetadata("trailkit.input", input)
 	switch opts.Format {
 	case CloudTrail, "":
 		w.opts.Format = CloudTrail
-		w.newPart = func() part { return newTable(cloudTrailRow, opts.RowGroupRows, meta) }
+		s := schemaOf[CloudTrailRow]()
+		w.newPart = func() part { return newTable(cloudTrailRow, s, opts.RowGroupRows, meta) }
 	case OCSF:
-		w.newPart = func() part { return newTable(ocsfRow, opts.RowGroupRows, meta) }
+		s := schemaOf[OCSFRow]()
+		w.newPart = func() part { return newTable(ocsfRow, s, opts.RowGroupRows, meta) }
 	default:
 		return nil, fmt.Errorf("lake: format %q: %w (want cloudtrail or ocsf)", opts.Format, ErrFormat)
 	}
@@ -188,89 +201,119 @@ func plain(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
+func (w *Writer) newLane(suffix string, budget int64) *lane {
+	return &lane{w: w, name: w.name + suffix, budget: budget, parts: map[string]*open{}, seq: map[string]int{}}
+}
+
 // Write adds r to its partition's file. The Writer keeps r until the file
 // is put: the caller must not change it.
 func (w *Writer) Write(ctx context.Context, r *event.Record) error {
+	return w.lanes[0].write(ctx, r)
+}
+
+func (l *lane) write(ctx context.Context, r *event.Record) error {
 	dir := Partition(r)
-	o := w.parts[dir]
+	o := l.parts[dir]
 	if o == nil {
-		o = &open{key: dir, p: w.newPart()}
-		w.parts[dir] = o
+		o = &open{key: dir, p: l.w.newPart()}
+		l.parts[dir] = o
 	}
-	if err := o.p.add(r, &w.x); err != nil {
-		return fmt.Errorf("lake: write %s: %w", w.opts.Prefix+dir+w.name, err)
+	if err := o.p.add(r, &l.x); err != nil {
+		return fmt.Errorf("lake: write %s: %w", l.w.opts.Prefix+dir+l.name, err)
 	}
-	w.rows++
-	if o.p.size() >= w.opts.MaxFileBytes {
-		return w.put(ctx, o)
+	l.rows++
+	if o.p.size() >= l.w.opts.MaxFileBytes {
+		return l.put(ctx, o)
 	}
-	if w.rows%1024 == 0 {
-		return w.bound(ctx)
+	if l.rows%1024 == 0 {
+		return l.bound(ctx)
 	}
 	return nil
 }
 
-// bound puts the largest open file while all of them hold more than
-// MaxBufferedBytes.
-func (w *Writer) bound(ctx context.Context) error {
+// bound puts the largest open file while all of them hold more than the
+// lane's budget.
+func (l *lane) bound(ctx context.Context) error {
 	for {
 		var total int64
 		var big *open
-		for _, o := range w.parts {
+		for _, o := range l.parts {
 			total += o.p.size()
 			if big == nil || o.p.size() > big.p.size() {
 				big = o
 			}
 		}
-		if total <= w.opts.MaxBufferedBytes || big == nil {
+		if total <= l.budget || big == nil {
 			return nil
 		}
-		if err := w.put(ctx, big); err != nil {
+		if err := l.put(ctx, big); err != nil {
 			return err
 		}
 	}
 }
 
 // put finishes o's file and puts it under its partition.
-func (w *Writer) put(ctx context.Context, o *open) error {
-	delete(w.parts, o.key)
+func (l *lane) put(ctx context.Context, o *open) error {
+	delete(l.parts, o.key)
 	body, err := o.p.finish()
-	key := w.opts.Prefix + o.key + w.name
-	if n := w.seq[o.key]; n > 0 {
+	key := l.w.opts.Prefix + o.key + l.name
+	if n := l.seq[o.key]; n > 0 {
 		key += "_" + strconv.Itoa(n)
 	}
-	w.seq[o.key]++
+	l.seq[o.key]++
 	key += ".parquet"
 	if err != nil {
 		return fmt.Errorf("lake: write %s: %w", key, err)
 	}
-	if err := w.dst.Put(ctx, sink.Object{Key: key, Body: body, ContentType: "application/vnd.apache.parquet"}); err != nil {
+	if err := l.w.dst.Put(ctx, sink.Object{Key: key, Body: body, ContentType: "application/vnd.apache.parquet"}); err != nil {
 		return err // the sink's error names the operation and key
 	}
-	w.keys = append(w.keys, key)
+	l.keys = append(l.keys, key)
 	return nil
 }
 
 // Close puts the open files, in key order, and returns the first error.
 func (w *Writer) Close(ctx context.Context) error {
-	dirs := make([]string, 0, len(w.parts))
-	for d := range w.parts {
-		dirs = append(dirs, d)
-	}
-	slices.Sort(dirs)
-	for _, d := range dirs {
-		if err := w.put(ctx, w.parts[d]); err != nil {
+	for _, l := range w.lanes {
+		if err := l.close(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// Keys returns the keys of the objects put so far.
-func (w *Writer) Keys() []string { return w.keys }
+func (l *lane) close(ctx context.Context) error {
+	dirs := make([]string, 0, len(l.parts))
+	for d := range l.parts {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs)
+	for _, d := range dirs {
+		if err := l.put(ctx, l.parts[d]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Keys returns the keys of the objects put so far, in order.
+func (w *Writer) Keys() []string {
+	var keys []string
+	for _, l := range w.lanes {
+		keys = append(keys, l.keys...)
+	}
+	slices.Sort(keys)
+	return keys
+}
 
 // Rows returns the number of records written.
-func (w *Writer) Rows() int64 { return w.rows }
+func (w *Writer) Rows() int64 {
+	var n int64
+	for _, l := range w.lanes {
+		n += l.rows
+	}
+	return n
+}
 
 // table is a part holding rows of type T.
 type table[T any] struct {
@@ -280,17 +323,13 @@ type table[T any] struct {
 	batch []T
 }
 
-// codec is zstd at its default level: the fastest level stores text
-// without matches (such as event ids, random hex) uncompressed, the default
-// one entropy-codes it (0.61 of its size for UUIDs).
-var codec = &zstd.Codec{Level: zstd.SpeedDefault}
-
 const batchRows = 512
 
-func newTable[T any](fill func(*T, *event.Record, *extras), rowGroupRows int64, opts ...parquet.WriterOption) *table[T] {
+func newTable[T any](fill func(*T, *event.Record, *extras), schema *parquet.Schema, rowGroupRows int64, opts ...parquet.WriterOption) *table[T] {
 	t := &table[T]{fill: fill, batch: make([]T, 0, batchRows)}
 	opts = append(opts,
-		parquet.Compression(codec),
+		parquet.Compression(textCodec),
+		schema,
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(256<<10),
 		parquet.CreatedBy("trailkit", "", ""),
