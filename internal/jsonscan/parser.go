@@ -1,8 +1,10 @@
 package jsonscan
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -127,13 +129,43 @@ func (p *Parser) Unexpected(want string) error {
 	return p.Errorf("unexpected %q, want %s", p.Buf[p.Pos], want)
 }
 
+// plainEnd returns the offset of the first byte of b at or after i that
+// ends the fast path of a string scan (a strClass byte), or len(b). It
+// tests eight bytes at a time: string contents are most of a record's
+// bytes, and this loop is most of the time spent validating them.
+func plainEnd(b []byte, i int) int {
+	for ; i+8 <= len(b); i += 8 {
+		if m := stopBytes(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && !strClass[b[i]] {
+		i++
+	}
+	return i
+}
+
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// stopBytes sets the high bit of each byte of x (eight bytes, the first
+// lowest) that is a quote, a backslash, a control character or non-ASCII.
+// Bytes above the first such one may be marked wrongly (a borrow carries
+// into them), so only the lowest mark is to be trusted.
+func stopBytes(x uint64) uint64 {
+	q := x ^ (ones * '"')
+	bs := x ^ (ones * '\\')
+	// v-ones&^v marks zero bytes; x-0x20 marks bytes below 0x20, and
+	// x itself those of 0x80 and above.
+	return ((q-ones)&^q | (bs-ones)&^bs | (x - ones*0x20) | x) & highs
+}
+
 // Str reads the string at Pos (which must hold '"') and returns its value.
 func (p *Parser) Str() (string, error) {
 	start := p.Pos + 1
-	i := start
-	for i < len(p.Buf) && !strClass[p.Buf[i]] {
-		i++
-	}
+	i := plainEnd(p.Buf, start)
 	if i < len(p.Buf) && p.Buf[i] == '"' {
 		p.Pos = i + 1
 		return p.S[start:i], nil
@@ -152,10 +184,7 @@ func (p *Parser) Str() (string, error) {
 // SkipString validates the string at Pos (which must hold '"') and moves
 // past it without building its value, so skipping allocates nothing.
 func (p *Parser) SkipString() error {
-	i := p.Pos + 1
-	for i < len(p.Buf) && !strClass[p.Buf[i]] {
-		i++
-	}
+	i := plainEnd(p.Buf, p.Pos+1)
 	if i < len(p.Buf) && p.Buf[i] == '"' {
 		p.Pos = i + 1
 		return nil
@@ -199,7 +228,7 @@ func (p *Parser) scanString(i int) (end int, escaped bool, err error) {
 			p.Pos = i
 			return 0, false, p.Errorf("control character 0x%02x in string", c)
 		case c < utf8.RuneSelf:
-			i++
+			i = plainEnd(p.Buf, i+1)
 		default:
 			r, size := utf8.DecodeRune(p.Buf[i:])
 			if r == utf8.RuneError && size <= 1 {
