@@ -351,7 +351,8 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 	defer sc.Close()
 	var z *summarizer
 	if c.hi == math.MaxInt64 {
-		z = &summarizer{} // no summary yet: make one from every record's bytes
+		z = newSummarizer() // no summary yet: make one from every record's bytes
+		defer z.release()
 	}
 	var rec event.Record
 	var out []posEvent

@@ -193,20 +193,45 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 // summarizer builds a file's summary from its records' bytes, without
 // decoding them: the Bloom filter holds the string values of the members
-// lookup attributes are read from (summaryKeys, at any depth), and the
+// lookup attributes are read from (summaryKey, at any depth), and the
 // parts of them the attributes are made of (the name after an ARN's last
 // '/' or ':', an S3 ARN's resource, the session after a principal ID's
 // ':', "root" for a Root identity). An attribute value absent from the
 // filter is in no record of the file.
+//
+// Values go straight into a filter of the largest size, counting those
+// not in it yet; summary folds it down to the size that count needs.
+// Folding a filter whose size is a power of two in half (OR-ing its upper
+// half into its lower) gives the filter the same values make at half the
+// size, since a bit's position is its hash masked to the size.
 type summarizer struct {
-	n      int
-	lo, hi time.Time
-	hashes []uint64
+	n        int
+	lo, hi   time.Time
+	distinct int // values added that were not in the filter yet
+	filter   [filterMaxWords]uint64
 }
 
-// summaryKeys are the members whose values lookup attributes test.
-var summaryKeys = map[string]bool{"eventID": true, "eventName": true, "eventSource": true, "userName": true,
-	"arn": true, "ARN": true, "principalId": true, "invokedBy": true, "accessKeyId": true, "type": true}
+var summarizers = sync.Pool{New: func() any { return new(summarizer) }}
+
+// newSummarizer returns an empty summarizer, pooled: its filter is 4 KiB,
+// and a lookup makes one for each file it reads without a summary.
+func newSummarizer() *summarizer {
+	z := summarizers.Get().(*summarizer)
+	*z = summarizer{}
+	return z
+}
+
+func (z *summarizer) release() { summarizers.Put(z) }
+
+// summaryKey reports whether the values of a member named key are ones
+// lookup attributes test.
+func summaryKey(key string) bool {
+	switch key {
+	case "eventID", "eventName", "eventSource", "userName", "arn", "ARN", "principalId", "invokedBy", "accessKeyId", "type":
+		return true
+	}
+	return false
+}
 
 // addTime counts a record at t.
 func (z *summarizer) addTime(t time.Time) {
@@ -250,12 +275,12 @@ func (z *summarizer) addRecord(raw []byte) (t time.Time, ok bool) {
 }
 
 // addValues reads the value at p.Pos, the value of member key, and adds
-// its strings when key is one of summaryKeys (an array's elements count
+// its strings when summaryKey(key) holds (an array's elements count
 // as the member's values), and those of the summary keys nested in it.
 func (z *summarizer) addValues(p *jsonscan.Parser, key string) error {
 	switch p.Peek() {
 	case '"':
-		if !summaryKeys[key] {
+		if !summaryKey(key) {
 			return p.SkipString()
 		}
 		start := p.Pos
@@ -278,20 +303,45 @@ func (z *summarizer) addValues(p *jsonscan.Parser, key string) error {
 }
 
 func (z *summarizer) addValue(v []byte) {
-	z.hashes = append(z.hashes, valueHash(v))
+	z.addHash(valueHash(v))
 	if i := bytes.LastIndexByte(v, '/'); i >= 0 {
-		z.hashes = append(z.hashes, valueHash(v[i+1:]))
+		z.addHash(valueHash(v[i+1:]))
 	}
 	if i := bytes.LastIndexByte(v, ':'); i >= 0 {
-		z.hashes = append(z.hashes, valueHash(v[i+1:]))
+		z.addHash(valueHash(v[i+1:]))
 	}
 	if bytes.HasPrefix(v, []byte("arn:")) {
-		if parts := bytes.SplitN(v, []byte(":"), 6); len(parts) == 6 {
-			z.hashes = append(z.hashes, valueHash(parts[5]))
+		// The resource of arn:partition:service:region:account:resource,
+		// which may hold colons itself.
+		rest := v
+		for range 5 {
+			i := bytes.IndexByte(rest, ':')
+			if i < 0 {
+				rest = nil
+				break
+			}
+			rest = rest[i+1:]
+		}
+		if rest != nil {
+			z.addHash(valueHash(rest))
 		}
 	}
 	if string(v) == "Root" {
-		z.hashes = append(z.hashes, valueHash([]byte("root")))
+		z.addHash(valueHash([]byte("root")))
+	}
+}
+
+// addHash sets a value's bits in the filter, counting it if one of them
+// was clear.
+func (z *summarizer) addHash(h uint64) {
+	seen := true
+	for i := range filterHashes {
+		w, m := filterBit(z.filter[:], h, i)
+		seen = seen && z.filter[w]&m != 0
+		z.filter[w] |= m
+	}
+	if !seen {
+		z.distinct++
 	}
 }
 
@@ -299,17 +349,17 @@ func (z *summarizer) addValue(v []byte) {
 const (
 	filterBitsPerValue = 10
 	filterHashes       = 5
-	filterMaxWords     = 512 // 4 KiB: a file of thousands of records is read more often, not summarized at any size
+	filterMaxWords     = 512 // 4 KiB, a power of two: a file of thousands of records is read more often, not summarized at any size
 )
 
 func (z *summarizer) summary(info sink.ObjectInfo) summary {
-	slices.Sort(z.hashes)
-	hs := slices.Compact(z.hashes)
-	words := min(max(1, (len(hs)*filterBitsPerValue+63)/64), filterMaxWords)
+	words := min(max(1, (z.distinct*filterBitsPerValue+63)/64), filterMaxWords)
 	words = 1 << bits.Len(uint(words-1)) // a power of two, so a bit is a mask away
-	f := make([]uint64, words)
-	for _, h := range hs {
-		filterSet(f, h)
+	f := slices.Clone(z.filter[:words])
+	for i := words; i < filterMaxWords; i += words {
+		for j, w := range z.filter[i : i+words] {
+			f[j] |= w
+		}
 	}
 	s := summary{Size: info.Size, Modified: info.LastModified.UnixNano(), Records: z.n, Filter: f}
 	if z.n > 0 {
@@ -334,13 +384,6 @@ func filterBit(f []uint64, h uint64, i int) (int, uint64) {
 	h1, h2 := h, h>>32|h<<32|1
 	b := (h1 + uint64(i)*h2) & uint64(len(f)*64-1)
 	return int(b / 64), 1 << (b % 64)
-}
-
-func filterSet(f []uint64, h uint64) {
-	for i := range filterHashes {
-		w, m := filterBit(f, h, i)
-		f[w] |= m
-	}
 }
 
 // mayHold reports whether the file can hold a record with every attribute.

@@ -1,6 +1,8 @@
 package history
 
 import (
+	"fmt"
+	"math/bits"
 	"testing"
 	"time"
 
@@ -41,4 +43,27 @@ func FuzzSummaryHoldsItsValues(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSummaryFoldedFilterHoldsEveryValue checks, at each filter size from
+// one word to the largest, that the filter folded down to the size the
+// values need still holds every one of them, and that it has that size.
+func TestSummaryFoldedFilterHoldsEveryValue(t *testing.T) {
+	for _, n := range []int{1, 6, 7, 50, 400, 1638, 1700, 5000} {
+		z := newSummarizer()
+		for i := range n {
+			z.addValue(fmt.Appendf(nil, "v%d", i))
+		}
+		s := z.summary(sink.ObjectInfo{})
+		z.release()
+		words := min(max(1, (n*filterBitsPerValue+63)/64), filterMaxWords)
+		if want := 1 << bits.Len(uint(words-1)); len(s.Filter) != want {
+			t.Errorf("%d values: a filter of %d words, want %d", n, len(s.Filter), want)
+		}
+		for i := range n {
+			if v := fmt.Sprintf("v%d", i); !s.mayHold([]Attribute{{EventName, v}}) {
+				t.Fatalf("%d values: the summary rules out %s", n, v)
+			}
+		}
+	}
 }
