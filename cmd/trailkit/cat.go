@@ -385,6 +385,9 @@ func checkShape(raw []byte) error {
 		case "eventName", "eventSource", "eventType":
 			what = true
 		}
+		if version && time && what {
+			break // CloudTrail writes them first: the rest need not be read
+		}
 	}
 	var missing []string
 	if !version {
