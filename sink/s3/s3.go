@@ -9,7 +9,10 @@
 // UsePathStyle) are the caller's client configuration. Errors name the
 // operation and the s3://bucket/key and wrap the SDK's error (errors.As
 // reaches *types.NoSuchKey or smithy.APIError); a missing key also wraps
-// [sink.ErrNotFound], a missing bucket [ErrBucketNotFound].
+// [sink.ErrNotFound], a missing bucket [ErrBucketNotFound]. A download
+// that stalls (no headers, or a body that stops) fails after
+// [Options.ReadIdleTimeout] with [ErrIdleTimeout], whatever the caller's
+// context allows.
 package s3
 
 import (
@@ -20,6 +23,7 @@ import (
 	"io"
 	"iter"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awss3 "github.com/aws/aws-sdk-go-v2/service/s3"
@@ -65,7 +69,23 @@ type Options struct {
 	// another account full control of the log files written into it (for
 	// buckets whose object ownership is not "bucket owner enforced").
 	ACL string
+	// ReadIdleTimeout bounds how long Get waits for an answer, and a read
+	// of the body it returns for the next bytes, when S3 sends nothing: a
+	// body that stalls after its headers fails with an error wrapping
+	// ErrIdleTimeout instead of hanging as long as the caller's context
+	// lets it. The time the caller spends between reads does not count.
+	// 0 (or less) means DefaultReadIdleTimeout.
+	ReadIdleTimeout time.Duration
 }
+
+// DefaultReadIdleTimeout is the ReadIdleTimeout of an Options that sets
+// none: far longer than S3 pauses between the bytes of a body, short
+// enough that a dead connection is noticed.
+const DefaultReadIdleTimeout = 30 * time.Second
+
+// ErrIdleTimeout is wrapped by the errors of Get and of reads of its body
+// when S3 sent nothing for Options.ReadIdleTimeout.
+var ErrIdleTimeout = errors.New("idle timeout")
 
 // ErrInsufficientBucketPolicy is wrapped by the error of CheckWrite when the
 // bucket refuses the write: CloudTrail's InsufficientS3BucketPolicyException.
@@ -195,15 +215,22 @@ func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 // Get starts downloading an object and returns its body, which streams
 // from S3 as the caller reads it, with its metadata. A missing key is an
 // error wrapping both sink.ErrNotFound and the SDK's *types.NoSuchKey.
-// Errors while reading the body name the object.
+// Errors while reading the body name the object. Waiting for the answer,
+// and each read of the body, fails with an error wrapping ErrIdleTimeout
+// when S3 sends nothing for Options.ReadIdleTimeout. Close the body to
+// release its request.
 func (s *Sink) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	in := &awss3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
 	if s.opts.ExpectedBucketOwner != "" {
 		in.ExpectedBucketOwner = aws.String(s.opts.ExpectedBucketOwner)
 	}
-	out, err := s.client.GetObject(ctx, in, quietChecksums)
+	w := newIdleWatch(ctx, s.opts.ReadIdleTimeout)
+	w.start()
+	out, err := s.client.GetObject(w.ctx, in, quietChecksums)
+	w.stop()
 	if err != nil {
-		return nil, sink.ObjectInfo{}, s.fail("get", key, err)
+		w.close()
+		return nil, sink.ObjectInfo{}, s.fail("get", key, w.explain(err))
 	}
 	info := sink.ObjectInfo{
 		Key:             key,
@@ -218,7 +245,7 @@ func (s *Sink) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectI
 			info.Metadata[strings.ToLower(k)] = v
 		}
 	}
-	return &body{ReadCloser: out.Body, s: s, key: key}, info, nil
+	return &body{ReadCloser: out.Body, s: s, key: key, w: w}, info, nil
 }
 
 // body is an object's body as it downloads; its read errors name the
@@ -227,14 +254,61 @@ type body struct {
 	io.ReadCloser
 	s   *Sink
 	key string
+	w   *idleWatch
 }
 
 func (b *body) Read(p []byte) (int, error) {
+	b.w.start()
 	n, err := b.ReadCloser.Read(p)
+	b.w.stop()
 	if err != nil && err != io.EOF {
-		err = b.s.fail("read", b.key, err)
+		err = b.s.fail("read", b.key, b.w.explain(err))
 	}
 	return n, err
+}
+
+func (b *body) Close() error {
+	err := b.ReadCloser.Close()
+	b.w.close()
+	return err
+}
+
+// idleWatch cancels a request's context when S3 sends nothing for its
+// timeout while the request waits (between start and stop).
+type idleWatch struct {
+	ctx     context.Context
+	cancel  context.CancelCauseFunc
+	timeout time.Duration
+	timer   *time.Timer
+}
+
+func newIdleWatch(ctx context.Context, timeout time.Duration) *idleWatch {
+	if timeout <= 0 {
+		timeout = DefaultReadIdleTimeout
+	}
+	w := &idleWatch{timeout: timeout}
+	w.ctx, w.cancel = context.WithCancelCause(ctx)
+	idle := fmt.Errorf("%w: S3 sent nothing for %v", ErrIdleTimeout, timeout)
+	w.timer = time.AfterFunc(timeout, func() { w.cancel(idle) })
+	w.timer.Stop()
+	return w
+}
+
+func (w *idleWatch) start() { w.timer.Reset(w.timeout) }
+func (w *idleWatch) stop()  { w.timer.Stop() }
+
+func (w *idleWatch) close() {
+	w.timer.Stop()
+	w.cancel(nil)
+}
+
+// explain returns the idle timeout, rather than the context cancellation
+// it caused, when that is why the request failed.
+func (w *idleWatch) explain(err error) error {
+	if cause := context.Cause(w.ctx); errors.Is(cause, ErrIdleTimeout) {
+		return cause
+	}
+	return err
 }
 
 // List yields the objects under prefix in key order, one ListObjectsV2
