@@ -1,14 +1,11 @@
 package trail_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/internal/killtest"
 	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail"
 )
@@ -120,29 +118,8 @@ func childDigests(spool, root, keyFile string) int {
 // ready; it returns the eventIDs the child acknowledged.
 func runDigestChild(t *testing.T, spool, root, keyFile string) []string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=digests", childSpoolEnv+"="+spool, childRootEnv+"="+root, childKeyEnv+"="+keyFile)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	var acked []string
-	killed := false
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if id, ok := strings.CutPrefix(sc.Text(), "ack "); ok {
-			acked = append(acked, id)
-		}
-		if sc.Text() == "ready" && !killed {
-			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	require.True(t, killed, "child ended before it was ready: %v\n%s", err, stderr.String())
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child killed by SIGKILL: %v", cmd.ProcessState)
+	acked := killtest.RunAndKill(t, []string{childEnv + "=digests", childSpoolEnv + "=" + spool, childRootEnv + "=" + root, childKeyEnv + "=" + keyFile},
+		func(line string, _ int) bool { return line == "ready" })
 	require.Len(t, acked, 5)
 	return acked
 }

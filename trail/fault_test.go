@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/killtest"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/sink"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
@@ -100,29 +101,14 @@ func childEmit(spool, root string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	fmt.Println("started")
-	var mu sync.Mutex
-	out := os.Stdout // unbuffered: a line printed is a line the parent reads
-	var wg sync.WaitGroup
-	for g := range 4 {
-		wg.Go(func() {
-			regions := []string{home, "us-east-1"}
-			for i := 0; ; i++ {
-				r := record(time.Now(), home, "ec2.amazonaws.com", "RunInstances")
-				if i%3 == 0 {
-					r.EventSource, r.AWSRegion = "iam.amazonaws.com", regions[g%2]
-				}
-				if err := tr.Emit(context.Background(), r); err != nil {
-					fmt.Fprintln(os.Stderr, "emit:", err)
-					continue
-				}
-				mu.Lock()
-				fmt.Fprintf(out, "ack %s\n", r.EventID)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	regions := []string{home, "us-east-1"}
+	killtest.EmitUntilKilled(4, func(g, i int) (string, error) {
+		r := record(time.Now(), home, "ec2.amazonaws.com", "RunInstances")
+		if i%3 == 0 {
+			r.EventSource, r.AWSRegion = "iam.amazonaws.com", regions[g%2]
+		}
+		return r.EventID, tr.Emit(context.Background(), r)
+	})
 	return 0
 }
 
@@ -198,33 +184,7 @@ func TestProcessesSharingABucketNeverCollide(t *testing.T) {
 // runAndKill starts an emitting child on spool and root, SIGKILLs it once it
 // has acknowledged n records, and returns every eventID it acknowledged.
 func runAndKill(t *testing.T, spool, root string, n int) []string {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=emit", childSpoolEnv+"="+spool, childRootEnv+"="+root)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	var acked []string
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		id, ok := strings.CutPrefix(sc.Text(), "ack ")
-		if !ok {
-			continue
-		}
-		acked = append(acked, id)
-		if len(acked) == n && !killed {
-			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	require.True(t, killed, "child ended before %d acknowledgements: %v\n%s", n, err, stderr.String())
-	ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	require.True(t, ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL, "child killed by SIGKILL: %v", cmd.ProcessState)
-	return acked
+	return killtest.RunAndKill(t, []string{childEnv + "=emit", childSpoolEnv + "=" + spool, childRootEnv + "=" + root}, killtest.AfterAcks(n))
 }
 
 // The emitting process is killed with SIGKILL twice in the middle of its

@@ -1,16 +1,12 @@
 package duckdbtest
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/killtest"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/lake"
 	"github.com/trailkit/trailkit/sink"
@@ -206,54 +203,17 @@ func childEmit(spool, root string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for range 4 {
-		wg.Go(func() {
-			for {
-				r := record(time.Now(), home, "ec2.amazonaws.com", "RunInstances")
-				if err := tr.Emit(context.Background(), r); err != nil {
-					fmt.Fprintln(os.Stderr, "emit:", err)
-					continue
-				}
-				mu.Lock()
-				fmt.Fprintf(os.Stdout, "ack %s\n", r.EventID)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
+	killtest.EmitUntilKilled(4, func(int, int) (string, error) {
+		r := record(time.Now(), home, "ec2.amazonaws.com", "RunInstances")
+		return r.EventID, tr.Emit(context.Background(), r)
+	})
 	return 0
 }
 
 // runAndKill starts an emitting child, SIGKILLs it once it has
 // acknowledged n records, and returns what it acknowledged.
 func runAndKill(t *testing.T, spool, root string, n int) []string {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=emit", childSpoolEnv+"="+spool, childRootEnv+"="+root)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	var acked []string
-	sc := bufio.NewScanner(stdout)
-	killed := false
-	for sc.Scan() {
-		id, ok := strings.CutPrefix(sc.Text(), "ack ")
-		if !ok {
-			continue
-		}
-		acked = append(acked, id)
-		if len(acked) == n && !killed {
-			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
-			killed = true
-		}
-	}
-	err = cmd.Wait()
-	require.True(t, killed, "child ended before %d acknowledgements: %v\n%s", n, err, stderr.String())
-	return acked
+	return killtest.RunAndKill(t, []string{childEnv + "=emit", childSpoolEnv + "=" + spool, childRootEnv + "=" + root}, killtest.AfterAcks(n))
 }
 
 // The emitting process is killed with SIGKILL twice; a trail started on the
