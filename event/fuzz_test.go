@@ -65,12 +65,36 @@ func FuzzScanner(f *testing.F) {
 			if err := event.Unmarshal(rec, &r); err != nil {
 				t.Fatalf("a scanned record must decode: %v", err)
 			}
+			checkMembers(t, rec, sc.Members())
 		}
 		var re *event.ReadError
 		if err := sc.Err(); err != nil && !errors.As(err, &re) {
 			t.Fatalf("error without a location: %v", err)
 		}
 	})
+}
+
+// checkMembers: the members the Scanner located, if it did, are those
+// event.Get reads, key and value, in order.
+func checkMembers(t *testing.T, rec []byte, ms []event.Member) {
+	t.Helper()
+	if ms == nil {
+		return
+	}
+	i := 0
+	for k, v := range event.Get(rec).Members() {
+		if i >= len(ms) {
+			t.Fatalf("%q: %d members located, more read", rec, len(ms))
+		}
+		m := ms[i]
+		if key, ok := event.Get(rec[m.Key:m.KeyEnd]).Text(); !ok || key != k || string(rec[m.Value:m.End]) != string(v.Raw()) {
+			t.Fatalf("%q: member %d located as %q:%q, read as %q:%q", rec, i, rec[m.Key:m.KeyEnd], rec[m.Value:m.End], k, v.Raw())
+		}
+		i++
+	}
+	if i != len(ms) {
+		t.Fatalf("%q: %d members located, %d read", rec, len(ms), i)
+	}
 }
 
 // FuzzDecode: whatever decodes encodes back to the same JSON tokens.

@@ -84,6 +84,8 @@ type Scanner struct {
 
 	rec     []byte
 	recOff  int64
+	members []Member // of rec, when indexed
+	indexed bool
 	index   int
 	scratch []byte
 	err     error
@@ -142,6 +144,7 @@ func (s *Scanner) Scan() bool {
 	if s.err != nil || s.closed {
 		return false
 	}
+	s.indexed = false
 	if !s.started {
 		s.started = true
 		if err := s.open(); err != nil {
@@ -156,6 +159,7 @@ func (s *Scanner) Scan() bool {
 				// payload's offset: their own offsets are in its
 				// decompressed text.
 				s.rec, s.recOff = s.sub.rec, s.subOff
+				s.members, s.indexed = s.sub.members, s.sub.indexed
 				s.index++
 				return true
 			}
@@ -209,6 +213,26 @@ func (s *Scanner) Scan() bool {
 // the next call to Scan. Its capacity ends at its length, so appending to it
 // copies rather than overwriting the input that follows.
 func (s *Scanner) Bytes() []byte { return s.rec[:len(s.rec):len(s.rec)] }
+
+// Member locates a top-level member of a record in its bytes: with b the
+// record, b[Key:KeyEnd] is the member's key (a JSON string, quotes
+// included) and b[Value:End] its value.
+type Member = jsonscan.Member
+
+// Members returns where the current record's top-level members lie in
+// Bytes, in the order written (a repeated key each time; the last is the
+// value), as the Scanner found them while validating the record, so that a
+// reader looking for a few members need not read the record again. It
+// returns nil when the Scanner did not record them: for a record it had to
+// compact, or one that is not an element of an array (a log file's
+// Records, a JSON array of records). The slice is valid until the next
+// call to Scan.
+func (s *Scanner) Members() []Member {
+	if !s.indexed {
+		return nil
+	}
+	return s.members[:len(s.members):len(s.members)]
+}
 
 // Offset returns the byte offset of the current record in the input.
 func (s *Scanner) Offset() int64 { return s.recOff }
@@ -707,11 +731,14 @@ func (s *Scanner) element() (bool, error) {
 func (s *Scanner) parseRecord() error {
 	for {
 		p := newParser(s.buf[s.p:s.w], s.recOff)
-		err := p.SkipObject()
+		var err error
+		s.members, err = p.SkipObjectMembers(s.members[:0])
 		if err == nil {
 			v := s.buf[s.p : s.p+p.Pos : s.p+p.Pos]
 			s.p += p.Pos
 			s.accept(v, p.SawSpace)
+			// Compacting moves the members: only offsets into v hold.
+			s.indexed = !p.SawSpace
 			return nil
 		}
 		if len(p.Buf)-p.Pos > 8 || s.eof {

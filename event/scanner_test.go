@@ -353,3 +353,44 @@ func TestReadFile(t *testing.T) {
 	assert.ErrorIs(t, errs[0], os.ErrNotExist)
 	assert.ErrorContains(t, errs[0], "missing.json")
 }
+
+// TestScannerMembers: the members of a record of an array, located in
+// Bytes as the record is validated; none for a record the Scanner
+// compacted or read whole as a top-level value.
+func TestScannerMembers(t *testing.T) {
+	const r1 = `{"eventVersion":"1.09","eventName":"A","userIdentity":{"type":"Root"},"eventName":"B"}`
+	const spaced = `{ "eventName" : "C" }`
+	tests := []struct {
+		name, in string
+		want     [][]string // per record: key, value, key, value, ...; nil: not located
+	}{
+		{"log file", `{"Records":[` + r1 + `,{}]}`, [][]string{
+			{`"eventVersion"`, `"1.09"`, `"eventName"`, `"A"`, `"userIdentity"`, `{"type":"Root"}`, `"eventName"`, `"B"`}, {}}},
+		{"array", `[` + r1 + `]`, [][]string{
+			{`"eventVersion"`, `"1.09"`, `"eventName"`, `"A"`, `"userIdentity"`, `{"type":"Root"}`, `"eventName"`, `"B"`}}},
+		{"compacted", `{"Records":[` + spaced + `]}`, [][]string{nil}},
+		{"JSON Lines", r1 + "\n" + r1, [][]string{nil, nil}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := event.NewScanner(strings.NewReader(tt.in))
+			defer sc.Close()
+			var got [][]string
+			for sc.Scan() {
+				ms := sc.Members()
+				if ms == nil {
+					got = append(got, nil)
+					continue
+				}
+				b := sc.Bytes()
+				rec := []string{}
+				for _, m := range ms {
+					rec = append(rec, string(b[m.Key:m.KeyEnd]), string(b[m.Value:m.End]))
+				}
+				got = append(got, rec)
+			}
+			require.NoError(t, sc.Err())
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"reflect"
 	"strings"
@@ -45,6 +46,7 @@ func FuzzValid(f *testing.F) {
 	seeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := jsonscan.Valid(data)
+		sameAsSkipObject(t, data)
 		sq := bytes.Clone(data)
 		sq = sq[:(&jsonscan.Squeezer{}).Squeeze(sq, 0, nil)]
 		if serr := jsonscan.Valid(sq); (serr == nil) != (err == nil) {
@@ -122,7 +124,58 @@ func FuzzDifferential(f *testing.F) {
 			t.Fatalf("%q: compact %q, encoding/json %q", data, got, c.Bytes())
 		}
 		checkFrame(t, data)
+		if obj, ok := std.(map[string]any); ok {
+			checkMembers(t, data, obj)
+		}
 	})
+}
+
+// sameAsSkipObject: SkipObjectMembers accepts and rejects what SkipObject
+// does, with the same error, and stops where it stops.
+func sameAsSkipObject(t *testing.T, data []byte) {
+	t.Helper()
+	p, q := jsonscan.New(data, 0), jsonscan.New(data, 0)
+	if p.Peek() != '{' || q.Peek() != '{' {
+		return
+	}
+	err := p.SkipObject()
+	_, qerr := q.SkipObjectMembers(nil)
+	if fmt.Sprint(err) != fmt.Sprint(qerr) || p.Pos != q.Pos || p.Depth != q.Depth {
+		t.Fatalf("%q: SkipObject %v at %d, SkipObjectMembers %v at %d", data, err, p.Pos, qerr, q.Pos)
+	}
+}
+
+// checkMembers: the members SkipObjectMembers locates in the object data
+// read as encoding/json reads it, each key and value on its own, the last
+// copy of a key winning.
+func checkMembers(t *testing.T, data []byte, want map[string]any) {
+	t.Helper()
+	p := jsonscan.New(data, 0)
+	p.Peek()
+	ms, err := p.SkipObjectMembers(nil)
+	if err != nil {
+		t.Fatalf("%q: %v", data, err)
+	}
+	got := map[string]any{}
+	for _, m := range ms {
+		kp := jsonscan.New(data[m.Key:m.KeyEnd], 0)
+		key, err := kp.Str()
+		if err != nil || kp.Pos != len(kp.Buf) {
+			t.Fatalf("%q: key %q: %v", data, data[m.Key:m.KeyEnd], err)
+		}
+		if m.Escaped != bytes.Contains(data[m.Key:m.KeyEnd], []byte{'\\'}) {
+			t.Fatalf("%q: key %q: Escaped %v", data, data[m.Key:m.KeyEnd], m.Escaped)
+		}
+		vp := jsonscan.New(data[m.Value:m.End], 0)
+		v, err := decode(&vp)
+		if err != nil || vp.Pos != len(vp.Buf) {
+			t.Fatalf("%q: value %q of %q: %v", data, data[m.Value:m.End], key, err)
+		}
+		got[key] = v
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%q: members read %#v, encoding/json %#v", data, got, want)
+	}
 }
 
 // decode builds the value at p as encoding/json does into an any with

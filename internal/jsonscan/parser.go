@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"math/bits"
 	"strconv"
 	"unicode/utf16"
@@ -446,6 +447,75 @@ func (p *Parser) SkipObject() error {
 			return nil
 		default:
 			return p.Unexpected("',' or '}'")
+		}
+	}
+}
+
+// Member locates one member of an object in a Parser's Buf: its key,
+// quotes included, is Buf[Key:KeyEnd] and its value Buf[Value:End].
+// Escaped is set when the key holds escapes, so that a reader compares
+// the text between the quotes with a key as it is, unless Escaped.
+// Offsets are int32 so that a record's members are small to copy.
+type Member struct {
+	Key, KeyEnd, Value, End int32
+	Escaped                 bool
+}
+
+// SkipObjectMembers validates and passes over the object at Pos as
+// SkipObject does and, in the same pass, appends where each of its own
+// members lies (not those of nested objects) to ms, in the order written,
+// a repeated key each time: a reader then finds a member without reading
+// the object again. A Buf of 2 GiB or more is not indexed: ms comes back
+// unchanged. (SkipObject does not share this loop: the extra bookkeeping
+// cost every nested object of every record 20% more instructions.)
+func (p *Parser) SkipObjectMembers(ms []Member) ([]Member, error) {
+	if len(p.Buf) > math.MaxInt32 {
+		return ms, p.SkipObject()
+	}
+	if err := p.Enter(); err != nil {
+		return ms, err
+	}
+	p.Pos++ // '{'
+	if p.Peek() == '}' {
+		p.Pos++
+		p.Depth--
+		return ms, nil
+	}
+	for {
+		if p.Peek() != '"' {
+			return ms, p.Unexpected("a string key")
+		}
+		m := Member{Key: int32(p.Pos)}
+		i := plainEnd(p.Buf, p.Pos+1)
+		if i < len(p.Buf) && p.Buf[i] == '"' {
+			p.Pos = i + 1
+		} else {
+			end, escaped, err := p.scanString(i)
+			if err != nil {
+				return ms, err
+			}
+			p.Pos, m.Escaped = end, escaped
+		}
+		m.KeyEnd = int32(p.Pos)
+		if err := p.Expect(':'); err != nil {
+			return ms, err
+		}
+		p.WS()
+		m.Value = int32(p.Pos)
+		if err := p.SkipValue(); err != nil {
+			return ms, err
+		}
+		m.End = int32(p.Pos)
+		ms = append(ms, m)
+		switch p.Peek() {
+		case ',':
+			p.Pos++
+		case '}':
+			p.Pos++
+			p.Depth--
+			return ms, nil
+		default:
+			return ms, p.Unexpected("',' or '}'")
 		}
 	}
 }

@@ -161,3 +161,34 @@ func TestSqueezeInPieces(t *testing.T) {
 		}
 	}
 }
+
+// TestSkipObjectMembers: the object's own members, in order, repeats
+// included, keys escaped or not, whitespace around them left out; an
+// error where SkipObject has it.
+func TestSkipObjectMembers(t *testing.T) {
+	in := `{ "a" : 1 ,"b\u0062":{"c":[2,{"d":3}]},"a":"x,}" , "e":{}}`
+	p := jsonscan.New([]byte(in), 0)
+	ms, err := p.SkipObjectMembers(nil)
+	require.NoError(t, err)
+	assert.Equal(t, len(in), p.Pos)
+	type member struct {
+		key, value string
+		escaped    bool
+	}
+	var got []member
+	for _, m := range ms {
+		got = append(got, member{in[m.Key:m.KeyEnd], in[m.Value:m.End], m.Escaped})
+	}
+	assert.Equal(t, []member{
+		{`"a"`, `1`, false}, {`"b\u0062"`, `{"c":[2,{"d":3}]}`, true}, {`"a"`, `"x,}"`, false}, {`"e"`, `{}`, false},
+	}, got)
+
+	for _, bad := range []string{`{"a":1,}`, `{"a\x":1}`, `{"a":[}`, `{"a":1`, `{1:2}`} {
+		p := jsonscan.New([]byte(bad), 0)
+		_, err := p.SkipObjectMembers(nil)
+		q := jsonscan.New([]byte(bad), 0)
+		want := q.SkipObject()
+		require.Error(t, want, bad)
+		assert.Equal(t, want.Error(), err.Error(), bad)
+	}
+}
