@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
 // value is one JSON value a rule reads from a record.
@@ -17,8 +19,12 @@ type value struct {
 	s string
 }
 
+// rawValue reads the JSON value b, which the scanner located exactly
+// (no whitespace around it).
 func rawValue(b []byte) value {
-	b = bytes.Trim(b, " \t\r\n")
+	if len(b) > 0 && (isSpace(b[0]) || isSpace(b[len(b)-1])) {
+		b = bytes.Trim(b, " \t\r\n") // a decoded record's raw part as the user gave it
+	}
 	if len(b) == 0 {
 		return value{}
 	}
@@ -65,7 +71,43 @@ type fieldPath struct {
 	// part and rest read a free-form part of a decoded record.
 	part func(r *event.Record) json.RawMessage
 	rest []seg
+	// top is the first step's key, numbered for doc's cache.
+	top topKey
 }
+
+// A topKey is the name of a top-level member that rules read, numbered
+// so that each record looks it up once however many rules read it. Its
+// zero id is a key without a number, looked up each time.
+type topKey struct {
+	name string
+	id   int
+}
+
+var topKeys = struct {
+	sync.Mutex
+	ids map[string]int
+}{ids: map[string]int{}}
+
+// newTopKey numbers name; the same name always gets the same number.
+func newTopKey(name string) topKey {
+	topKeys.Lock()
+	defer topKeys.Unlock()
+	id, ok := topKeys.ids[name]
+	if !ok {
+		id = len(topKeys.ids) + 1
+		topKeys.ids[name] = id
+	}
+	return topKey{name, id}
+}
+
+// The members every finding reads.
+var (
+	keyEventSource = newTopKey("eventSource")
+	keyEventName   = newTopKey("eventName")
+	keyEventID     = newTopKey("eventID")
+	keyEventTime   = newTopKey("eventTime")
+	keyAWSRegion   = newTopKey("awsRegion")
+)
 
 // doc is the record a rule set is evaluating: a decoded record or its
 // JSON text. It is reused from record to record.
@@ -73,11 +115,19 @@ type doc struct {
 	rec  *event.Record
 	json []byte // the record's JSON: as read, or rec encoded on demand
 	enc  []byte // buffer for encoding rec
-	// top indexes the top-level members of json, built on first use.
-	top     []topMember
-	topDone bool // top is built
+	// objs are the objects of json whose members are located in
+	// members: the record itself (objs[0] once topDone), then the nested
+	// objects that rules look into, each indexed on first use.
 	objs    []objIndex
-	members []topMember
+	members []jsonscan.Member
+	topDone bool
+	// scanned are the record's top-level members as the scanner located
+	// them, or nil.
+	scanned []jsonscan.Member
+	// tops caches top-level members by topKey.id: an entry whose gen is
+	// not gen is from an earlier record.
+	tops    []topSlot
+	gen     uint32
 	vals    []value
 	refVals []value
 	exp     []value
@@ -85,25 +135,33 @@ type doc struct {
 	fold    []byte
 }
 
-// topMember is one member of an indexed object, its key decoded.
-type topMember struct {
-	key string
-	v   []byte
-}
-
 func (d *doc) setRecord(r *event.Record) {
-	d.rec, d.json = r, nil
+	d.rec, d.json, d.scanned = r, nil, nil
 	d.resetTop()
 }
 
-func (d *doc) setJSON(b []byte) {
-	d.rec, d.json = nil, b
+// setJSON makes b the record; members, when not nil, locate its
+// top-level members (as event.Scanner.Members gives them).
+func (d *doc) setJSON(b []byte, members []jsonscan.Member) {
+	d.rec, d.json, d.scanned = nil, b, members
 	d.resetTop()
 }
 
 func (d *doc) resetTop() {
-	d.top, d.topDone = d.top[:0], false
+	d.topDone = false
 	d.objs, d.members = d.objs[:0], d.members[:0]
+	d.gen++
+	if d.gen == 0 { // wrapped: entries of old records could pass for new
+		clear(d.tops)
+		d.gen = 1
+	}
+}
+
+// topSlot is a top-level member's value (nil when absent) found while
+// evaluating the record of generation gen.
+type topSlot struct {
+	gen uint32
+	v   []byte
 }
 
 // text returns the record's JSON text, encoding a decoded record once.
@@ -116,35 +174,50 @@ func (d *doc) text() []byte {
 }
 
 // topLevel returns the top-level member key of the record's JSON, the
-// last copy when the key is repeated. The members are indexed once per
-// record, on the first lookup.
-func (d *doc) topLevel(key string) []byte {
+// last copy when the key is repeated. The members are those the scanner
+// located, or else are located once per record, on the first lookup.
+func (d *doc) topLevel(key topKey) []byte {
+	if key.id == 0 {
+		return d.findTop(key.name)
+	}
+	if key.id < len(d.tops) {
+		if t := &d.tops[key.id]; t.gen == d.gen {
+			return t.v
+		}
+	} else {
+		d.tops = append(d.tops, make([]topSlot, key.id+1-len(d.tops))...)
+	}
+	v := d.findTop(key.name)
+	d.tops[key.id] = topSlot{d.gen, v}
+	return v
+}
+
+// findTop looks a top-level member up.
+func (d *doc) findTop(key string) []byte {
 	if !d.topDone {
 		d.topDone = true
-		d.top = indexMembers(d.text(), d.top)
-	}
-	return lastMember(d.top, key)
-}
-
-// indexMembers appends the members of the object b to ms; it appends
-// none when b is not a well-formed object, so that a lookup on malformed
-// text finds nothing.
-func indexMembers(b []byte, ms []topMember) []topMember {
-	from := len(ms)
-	if !eachMember(b, func(k string, v []byte) { ms = append(ms, topMember{k, v}) }) {
-		return ms[:from]
-	}
-	return ms
-}
-
-// lastMember returns the value of the last member of ms named key.
-func lastMember(ms []topMember, key string) []byte {
-	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].key == key {
-			return ms[i].v
+		b := d.text()
+		if d.scanned != nil {
+			d.objs = append(d.objs, objIndex{obj: b, ms: d.scanned})
+		} else {
+			d.index(b)
 		}
 	}
-	return nil
+	return d.objs[0].get(key)
+}
+
+// index locates the members of the object b and returns its objIndex.
+// An object that is not well-formed gets none, so that a lookup on
+// malformed text finds nothing.
+func (d *doc) index(b []byte) *objIndex {
+	from := len(d.members)
+	ms, ok := locateMembers(b, d.members)
+	if !ok {
+		ms = ms[:from]
+	}
+	d.members = ms
+	d.objs = append(d.objs, objIndex{obj: b, ms: ms[from:len(ms):len(ms)]})
+	return &d.objs[len(d.objs)-1]
 }
 
 // lookup returns the values at p: none when the field is missing, more
@@ -184,7 +257,11 @@ func (d *doc) lookupTo(p *fieldPath, out []value) []value {
 		}
 	}
 	// The generic path: the record's JSON text.
-	first := d.topLevel(p.segs[0].key)
+	top := p.top
+	if top.id == 0 {
+		top.name = p.segs[0].key
+	}
+	first := d.topLevel(top)
 	if first == nil {
 		return out
 	}
@@ -222,38 +299,48 @@ func (d *doc) walk(b []byte, path []seg, fanout bool, out []value) []value {
 }
 
 // member returns the value of key in the object b, the last copy when
-// the key is repeated. Objects that several
-// rules look into (userIdentity, requestParameters) are indexed once per
-// record, not scanned again for each field.
+// the key is repeated. Objects that several rules look into
+// (userIdentity, requestParameters) are indexed once per record, not
+// scanned again for each field.
 func (d *doc) member(b []byte, key string) []byte {
-	if len(b) < 128 {
-		return member(b, key)
-	}
-	o := -1
 	for i := range d.objs {
-		if &d.objs[i].obj[0] == &b[0] && len(d.objs[i].obj) == len(b) {
-			o = i
-			break
+		if o := &d.objs[i]; len(o.obj) == len(b) && len(b) > 0 && &o.obj[0] == &b[0] {
+			return o.get(key)
 		}
 	}
-	if o < 0 {
-		from := len(d.members)
-		d.members = indexMembers(b, d.members)
-		d.objs = append(d.objs, objIndex{obj: b, from: from, to: len(d.members)})
-		o = len(d.objs) - 1
-	}
-	return lastMember(d.members[d.objs[o].from:d.objs[o].to], key)
+	return d.index(b).get(key)
 }
 
-// objIndex is an object of the record whose members are in doc.members.
+// objIndex is an object of the record and where its members lie.
 type objIndex struct {
-	obj      []byte
-	from, to int
+	obj []byte
+	ms  []jsonscan.Member
+}
+
+// get returns the value of the last member named key, or nil. A key is
+// compared as written unless it holds escapes.
+func (o *objIndex) get(key string) []byte {
+	n := int32(len(key)) + 2
+	for i := len(o.ms) - 1; i >= 0; i-- {
+		m := &o.ms[i]
+		if m.Escaped {
+			if s, ok := quoted(o.obj[m.Key:m.KeyEnd]); ok && s == key {
+				return o.obj[m.Value:m.End]
+			}
+		} else if m.KeyEnd-m.Key == n && bytesString(o.obj[m.Key+1:m.KeyEnd-1]) == key {
+			return o.obj[m.Value:m.End]
+		}
+	}
+	return nil
 }
 
 // compilePath attaches the decoded-record readers to a path.
 func compilePath(p *fieldPath) {
-	if len(p.segs) == 0 || p.segs[0].index >= 0 {
+	if len(p.segs) == 0 {
+		return
+	}
+	p.top = newTopKey(p.segs[0].key)
+	if p.segs[0].index >= 0 {
 		return
 	}
 	if part, ok := rawParts[p.segs[0].key]; ok {
@@ -512,3 +599,5 @@ func sessionOf(r *event.Record) (*event.SessionContext, bool) {
 		return u.SessionContext, true
 	}
 }
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }

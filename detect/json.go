@@ -22,37 +22,15 @@ func firstByte(b []byte) byte {
 	return p.Peek()
 }
 
-// eachMember calls fn with each key and value of the object b in the order
-// written, a repeated key each time, and reports whether b is a
-// well-formed object. A caller that keeps the last value of a key gets
-// the copy encoding/json would.
-func eachMember(b []byte, fn func(key string, v []byte)) bool {
+// locateMembers appends where the members of the object b lie to ms,
+// and reports whether b is one well-formed object.
+func locateMembers(b []byte, ms []jsonscan.Member) ([]jsonscan.Member, bool) {
 	p := jsonscan.New(b, 0)
 	if p.Peek() != '{' {
-		return false
+		return ms, false
 	}
-	err := p.Members(func(key string) error {
-		start, err := p.Skip()
-		if err == nil {
-			fn(key, b[start:p.Pos])
-		}
-		return err
-	})
-	return err == nil && p.AtEnd()
-}
-
-// member returns the value of key in the object b, or nil. The last
-// member wins when a key occurs twice.
-func member(b []byte, key string) []byte {
-	var v []byte
-	if !eachMember(b, func(k string, mv []byte) {
-		if k == key {
-			v = mv
-		}
-	}) {
-		return nil
-	}
-	return v
+	ms, err := p.SkipObjectMembers(ms)
+	return ms, err == nil && p.AtEnd()
 }
 
 // eachElement calls fn with each element of the array b until fn returns

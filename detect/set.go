@@ -14,7 +14,7 @@ var docs = sync.Pool{New: func() any { return new(doc) }}
 func getDoc() *doc { return docs.Get().(*doc) }
 
 func putDoc(d *doc) {
-	d.rec, d.json = nil, nil
+	d.rec, d.json, d.scanned = nil, nil, nil
 	if cap(d.enc) > 1<<20 {
 		d.enc = nil
 	}
@@ -134,15 +134,23 @@ type JSONFinding struct {
 // text is b (one record, as event.Scanner.Bytes gives it). The finding's
 // strings may alias b.
 func (s *Set) MatchJSON(b []byte, fn func(JSONFinding)) {
+	s.MatchScanned(b, nil, fn)
+}
+
+// MatchScanned is MatchJSON for a record whose top-level members the
+// scanner has located, as event.Scanner.Members gives them, so that the
+// rules find the members they read without reading the record again.
+// members nil is MatchJSON.
+func (s *Set) MatchScanned(b []byte, members []event.Member, fn func(JSONFinding)) {
 	d := getDoc()
 	defer putDoc(d)
-	d.setJSON(b)
-	src, name := d.topText("eventSource"), d.topText("eventName")
+	d.setJSON(b, members)
+	src, name := d.topText(keyEventSource), d.topText(keyEventName)
 	var f JSONFinding
 	s.match(d, src, name, func(r *Rule) {
 		if f.Rule == nil {
-			f = JSONFinding{Record: b, EventID: d.topText("eventID"), EventName: name,
-				EventTime: d.topText("eventTime"), AWSRegion: d.topText("awsRegion")}
+			f = JSONFinding{Record: b, EventID: d.topText(keyEventID), EventName: name,
+				EventTime: d.topText(keyEventTime), AWSRegion: d.topText(keyAWSRegion)}
 		}
 		f.Rule = r
 		fn(f)
@@ -150,7 +158,7 @@ func (s *Set) MatchJSON(b []byte, fn func(JSONFinding)) {
 }
 
 // topText returns a top-level string member of the record's JSON.
-func (d *doc) topText(key string) string {
+func (d *doc) topText(key topKey) string {
 	if v := d.topLevel(key); v != nil {
 		if tv := rawValue(v); tv.kind == event.String {
 			return tv.s

@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"os"
@@ -298,7 +299,8 @@ func TestSigmaHQRules(t *testing.T) {
 }
 
 // checkCase checks that rule r matches the record made of match and not
-// the one made of miss: alone and in set, as JSON text and decoded.
+// the one made of miss: alone and in set, as JSON text (located by the
+// Scanner or not) and decoded.
 func checkCase(t *testing.T, set *Set, r *Rule, name string, match, miss fields) {
 	t.Helper()
 	for _, c := range []struct {
@@ -311,12 +313,18 @@ func checkCase(t *testing.T, set *Set, r *Rule, name string, match, miss fields)
 		if err := event.Unmarshal(b, &rec); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		inSet, inSetJSON := false, false
+		inSet, inSetJSON, inSetScanned := false, false, false
 		set.Match(&rec, func(m *Rule) { inSet = inSet || m == r })
 		set.MatchJSON(b, func(f JSONFinding) { inSetJSON = inSetJSON || f.Rule == r })
-		got := []bool{r.MatchJSON(b), r.Match(&rec), inSetJSON, inSet}
-		if !slices.Equal(got, []bool{c.want, c.want, c.want, c.want}) {
-			t.Errorf("%s: %s: MatchJSON, Match, Set.MatchJSON, Set.Match = %v on %s", name, c.name, got, b)
+		sc := event.NewScanner(bytes.NewReader(append(append([]byte(`{"Records":[`), b...), "]}"...)))
+		if !sc.Scan() || sc.Members() == nil {
+			t.Fatalf("%s: scanning %s: %v, members %v", name, b, sc.Err(), sc.Members())
+		}
+		set.MatchScanned(sc.Bytes(), sc.Members(), func(f JSONFinding) { inSetScanned = inSetScanned || f.Rule == r })
+		sc.Close()
+		got := []bool{r.MatchJSON(b), r.Match(&rec), inSetJSON, inSet, inSetScanned}
+		if !slices.Equal(got, []bool{c.want, c.want, c.want, c.want, c.want}) {
+			t.Errorf("%s: %s: MatchJSON, Match, Set.MatchJSON, Set.Match, Set.MatchScanned = %v on %s", name, c.name, got, b)
 		}
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -58,11 +57,11 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
 	defer out.Flush()
 	w := &findingWriter{out: out, ocsf: *output == "ocsf"}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	pipe := newMatchPipe(set, w, cancel)
 	var inputErr error
 	for _, path := range fl.Args() {
+		// The Scanner decompresses on a goroutine of its own; the rules
+		// run on this one, on the members the Scanner located while
+		// validating each record.
 		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
 			sc := event.NewScanner(r)
 			sc.Name = name
@@ -73,7 +72,10 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 						return err
 					}
 				}
-				pipe.add(sc.Bytes())
+				set.MatchScanned(sc.Bytes(), sc.Members(), w.write)
+				if w.err != nil {
+					return w.err
+				}
 			}
 			return sc.Err()
 		})
@@ -81,7 +83,6 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 			break
 		}
 	}
-	pipe.close()
 	switch {
 	case w.err != nil:
 		return w.err
@@ -97,67 +98,6 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 		return exitError{code: 1, err: fmt.Errorf("%d findings", w.n)}
 	}
 	return nil
-}
-
-// matchPipe evaluates the rules on a goroutine of its own, so that
-// decompressing, scanning and matching can use separate cores. Records
-// are handed over in batches of copied bytes, one record a line (a
-// Scanner's compact JSON holds no newline), and findings are written in
-// the order of the input. At most two batches wait: memory stays bounded.
-type matchPipe struct {
-	batches chan []byte
-	free    chan []byte
-	done    chan struct{}
-	cur     []byte
-}
-
-const matchBatch = 1 << 20
-
-func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *matchPipe {
-	p := &matchPipe{batches: make(chan []byte, 2), free: make(chan []byte, 3), done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		for batch := range p.batches {
-			for rest := batch; len(rest) > 0 && w.err == nil; {
-				i := bytes.IndexByte(rest, '\n')
-				set.MatchJSON(rest[:i], w.write)
-				rest = rest[i+1:]
-			}
-			if w.err != nil {
-				fail() // stop reading input that cannot be reported
-			}
-			select {
-			case p.free <- batch[:0]:
-			default: // enough spare batches: leave this one to the collector
-			}
-		}
-	}()
-	return p
-}
-
-// add queues a copy of one record.
-func (p *matchPipe) add(rec []byte) {
-	if p.cur == nil {
-		select {
-		case p.cur = <-p.free:
-		default:
-			p.cur = make([]byte, 0, matchBatch+64<<10)
-		}
-	}
-	p.cur = append(append(p.cur, rec...), '\n')
-	if len(p.cur) >= matchBatch {
-		p.batches <- p.cur
-		p.cur = nil
-	}
-}
-
-// close evaluates what is queued and waits for the findings to be written.
-func (p *matchPipe) close() {
-	if len(p.cur) > 0 {
-		p.batches <- p.cur
-	}
-	close(p.batches)
-	<-p.done
 }
 
 // loadRules compiles every rule the flags name, reporting every bad one.
