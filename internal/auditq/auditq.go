@@ -44,6 +44,34 @@ const (
 // ErrQueueFull is the error of a record dropped because the queue was full.
 var ErrQueueFull = errors.New("audit queue full")
 
+// Error reports a record that could not be built or delivered whole; the
+// packages' OnError callbacks receive it.
+type Error struct {
+	Op     string        // "emit", "drop", "decode", "redact" or "callback"
+	Record *event.Record // the record concerned
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Record == nil {
+		return fmt.Sprintf("%s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("%s record %s (%s %s): %v", e.Op, e.Record.EventID, e.Record.EventSource, e.Record.EventName, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// SetName sets the record's eventSource and eventName where the handler
+// left them empty.
+func SetName(rec *event.Record, source, name string) {
+	if rec.EventSource == "" {
+		rec.EventSource = source
+	}
+	if rec.EventName == "" {
+		rec.EventName = name
+	}
+}
+
 // Options configure a Queue; zero values get the defaults named.
 type Options struct {
 	Emitter Emitter

@@ -157,18 +157,9 @@ type Options struct {
 	OnError func(err *Error)
 }
 
-// Error reports a record the interceptors could not build or deliver whole.
-type Error struct {
-	Op     string        // "emit", "drop", "decode", "redact" or "callback"
-	Record *event.Record // the record concerned
-	Err    error
-}
-
-func (e *Error) Error() string {
-	return fmt.Sprintf("%s record %s (%s %s): %v", e.Op, e.Record.EventID, e.Record.EventSource, e.Record.EventName, e.Err)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error reports a record the interceptors could not build or deliver
+// whole: its Op is "emit", "drop", "decode", "redact" or "callback".
+type Error = auditq.Error
 
 // Stats counts what the interceptors did.
 type Stats struct {
@@ -344,12 +335,7 @@ func (a *Auditor) finish(c *call, fullMethod string, err error, panicked any) {
 	rec.EventTime = time.Now().UTC().Truncate(time.Second)
 	if rec.EventSource == "" || rec.EventName == "" {
 		source, name := a.name(fullMethod, rec)
-		if rec.EventSource == "" {
-			rec.EventSource = source
-		}
-		if rec.EventName == "" {
-			rec.EventName = name
-		}
+		auditq.SetName(rec, source, name)
 	}
 	if rec.AWSRegion == "" {
 		rec.AWSRegion = a.opts.Region

@@ -101,21 +101,9 @@ type Options struct {
 	OnError func(err *Error)
 }
 
-// Error reports a record the middleware could not build or deliver whole.
-type Error struct {
-	Op     string        // "emit", "drop", "decode", "redact" or "callback"
-	Record *event.Record // the record concerned
-	Err    error
-}
-
-func (e *Error) Error() string {
-	if e.Record == nil {
-		return fmt.Sprintf("httpaudit: %s: %v", e.Op, e.Err)
-	}
-	return fmt.Sprintf("httpaudit: %s record %s (%s %s): %v", e.Op, e.Record.EventID, e.Record.EventSource, e.Record.EventName, e.Err)
-}
-
-func (e *Error) Unwrap() error { return e.Err }
+// Error reports a record the middleware could not build or deliver whole:
+// its Op is "emit", "drop", "decode", "redact" or "callback".
+type Error = auditq.Error
 
 // ErrQueueFull is the error of a record dropped because the queue was full.
 var ErrQueueFull = auditq.ErrQueueFull
@@ -266,12 +254,7 @@ func (m *Middleware) finish(b *box, r *http.Request, panicked any) {
 	rec.EventTime = time.Now().UTC().Truncate(time.Second)
 	if rec.EventSource == "" || rec.EventName == "" {
 		source, name := m.name(r, rec)
-		if rec.EventSource == "" {
-			rec.EventSource = source
-		}
-		if rec.EventName == "" {
-			rec.EventName = name
-		}
+		auditq.SetName(rec, source, name)
 	}
 	if rec.AWSRegion == "" {
 		rec.AWSRegion = m.opts.Region
