@@ -18,7 +18,15 @@ import (
 
 // Version changes whenever the generator's output does, so that files
 // cached from an earlier generator are not mistaken for current ones.
-const Version = 2
+const Version = 3
+
+// The principals of the generated account: users, each working through a
+// role of their own most of the time, and buckets.
+const (
+	users   = 200
+	roles   = 30
+	buckets = 20
+)
 
 // Generator makes records deterministically from a seed.
 type Generator struct {
@@ -27,16 +35,47 @@ type Generator struct {
 	Account string
 	Region  string
 	gap     time.Duration // mean time between records; 300 ms when zero
+
+	roleIDs  []string // IAM's unique id of each role
+	buckets  []string
+	sessions map[string]*session // by role and user
+}
+
+// A session is a role assumed by a user: its temporary credentials serve
+// every call for an hour (STS's default duration), then the user assumes
+// the role again.
+type session struct {
+	key   string
+	start time.Time
 }
 
 // New returns a Generator whose records start at start.
 func New(seed uint64, start time.Time) *Generator {
-	return &Generator{
-		rng:     rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
-		t:       start.UTC().Truncate(time.Second),
-		Account: "123456789012",
-		Region:  "us-east-1",
+	g := &Generator{
+		rng:      rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
+		t:        start.UTC().Truncate(time.Second),
+		Account:  "123456789012",
+		Region:   "us-east-1",
+		sessions: map[string]*session{},
 	}
+	for range roles {
+		g.roleIDs = append(g.roleIDs, "AROA"+g.upper(17))
+	}
+	for range buckets {
+		g.buckets = append(g.buckets, "bucket-"+g.hex(6))
+	}
+	return g
+}
+
+// session returns the session of user in role at the generator's time.
+func (g *Generator) session(user, role int) *session {
+	k := fmt.Sprint(user, "/", role)
+	s := g.sessions[k]
+	if s == nil || g.t.Sub(s.start) >= time.Hour {
+		s = &session{key: "ASIA" + g.upper(16), start: g.t}
+		g.sessions[k] = s
+	}
+	return s
 }
 
 type api struct {
@@ -78,24 +117,30 @@ func (g *Generator) Record() *event.Record {
 	} else {
 		g.t = g.t.Add(time.Duration(g.rng.IntN(600)) * time.Millisecond)
 	}
-	user := fmt.Sprintf("user-%03d", g.rng.IntN(200))
-	role := fmt.Sprintf("role-%02d", g.rng.IntN(30))
+	u := g.rng.IntN(users)
+	ri := u % roles // the user's own role, but one call in ten
+	if g.rng.IntN(10) == 0 {
+		ri = g.rng.IntN(roles)
+	}
+	sess := g.session(u, ri)
+	user := fmt.Sprintf("user-%03d", u)
+	role := fmt.Sprintf("role-%02d", ri)
 	r := &event.Record{
 		EventVersion: "1.09",
 		UserIdentity: &event.UserIdentity{
 			Type:        "AssumedRole",
-			PrincipalID: "AROA" + g.hex(16) + ":" + user,
+			PrincipalID: g.roleIDs[ri] + ":" + user,
 			ARN:         "arn:aws:sts::" + g.Account + ":assumed-role/" + role + "/" + user,
 			AccountID:   g.Account,
-			AccessKeyID: "ASIA" + strings.ToUpper(g.hex(16)),
+			AccessKeyID: sess.key,
 			SessionContext: &event.SessionContext{
 				SessionIssuer: &event.SessionIssuer{
-					Type: "Role", PrincipalID: "AROA" + g.hex(16),
+					Type: "Role", PrincipalID: g.roleIDs[ri],
 					ARN:       "arn:aws:iam::" + g.Account + ":role/" + role,
 					AccountID: g.Account, UserName: role,
 				},
 				Attributes: &event.SessionAttributes{
-					CreationDate:     g.t.Add(-time.Hour).Format(event.TimeLayout),
+					CreationDate:     sess.start.Format(event.TimeLayout),
 					MFAAuthenticated: "false",
 				},
 			},
@@ -145,8 +190,8 @@ func (g *Generator) params(a api, request bool) json.RawMessage {
 		n = 35 + g.rng.IntN(40)
 	}
 	var b strings.Builder
-	b.WriteString(`{"bucketName":"bucket-`)
-	b.WriteString(g.hex(6))
+	b.WriteString(`{"bucketName":"`)
+	b.WriteString(g.buckets[g.rng.IntN(len(g.buckets))])
 	b.WriteString(`","key":"data/`)
 	b.WriteString(g.hex(20))
 	b.WriteString(`.parquet"`)
@@ -163,6 +208,17 @@ func (g *Generator) hex(n int) string {
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = digits[g.rng.IntN(16)]
+	}
+	return string(b)
+}
+
+// upper returns n random characters of IAM's ids (upper case letters and
+// digits).
+func (g *Generator) upper(n int) string {
+	const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = digits[g.rng.IntN(len(digits))]
 	}
 	return string(b)
 }
