@@ -57,6 +57,7 @@ type DirOptions struct {
 type Dir struct {
 	root   string   // absolute path, for messages
 	r      *os.Root // every file is opened through it: nothing leaves the root
+	rd     rootDir  // or, for reading, beneath it in one call (open_linux.go)
 	bucket string
 	fsync  bool
 	// renames pairs the two renames of a Put so that concurrent Puts of one
@@ -94,7 +95,7 @@ func NewDir(root string, opts DirOptions) (*Dir, error) {
 	if bucket == "" {
 		bucket = filepath.Base(abs)
 	}
-	return &Dir{root: abs, r: r, bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
+	return &Dir{root: abs, r: r, rd: openRootDir(r), bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
 }
 
 // Bucket returns the name digests record as this sink's bucket.
@@ -280,9 +281,7 @@ func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, e
 	if err := ctx.Err(); err != nil {
 		return nil, ObjectInfo{}, d.fail("get", key, err)
 	}
-	// O_NONBLOCK: opening a FIFO must not wait for a writer; info
-	// refuses it. (The flag does nothing to regular files.)
-	f, err := d.r.OpenFile(objectPath(key), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := d.openRead(objectPath(key)) // info refuses a FIFO or device
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 			err = ErrNotFound
@@ -295,6 +294,16 @@ func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, e
 		return nil, ObjectInfo{}, d.fail("get", key, err)
 	}
 	return f, info, nil
+}
+
+// openRead opens the file at name, relative to the root, for reading.
+// O_NONBLOCK: opening a FIFO must not wait for a writer; the callers
+// refuse it. (The flag does nothing to regular files.)
+func (d *Dir) openRead(name string) (*os.File, error) {
+	if f, ok, err := d.rd.openRead(name); ok {
+		return f, err
+	}
+	return d.r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 }
 
 // info returns the ObjectInfo of the open object file f, with the
@@ -338,7 +347,7 @@ func (d *Dir) info(f *os.File, key string) (ObjectInfo, error) {
 // readMetadata reads a metadata file, which must be a regular file of at
 // most maxMetadataFile bytes.
 func (d *Dir) readMetadata(name string) ([]byte, error) {
-	f, err := d.r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	f, err := d.openRead(name)
 	if err != nil {
 		return nil, err
 	}
