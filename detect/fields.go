@@ -2,6 +2,7 @@ package detect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -120,6 +121,8 @@ type doc struct {
 	// objects that rules look into, each indexed on first use.
 	objs    []objIndex
 	members []jsonscan.Member
+	stack   [][]jsonscan.Member // members of the objects being indexed, by depth
+	top     int                 // objs[top] is the record's, once topDone
 	topDone bool
 	// scanned are the record's top-level members as the scanner located
 	// them, or nil.
@@ -199,25 +202,87 @@ func (d *doc) findTop(key string) []byte {
 		b := d.text()
 		if d.scanned != nil {
 			d.objs = append(d.objs, objIndex{obj: b, ms: d.scanned})
+			d.top = len(d.objs) - 1
 		} else {
 			d.index(b)
+			d.top = len(d.objs) - 1 // nested objects come first
 		}
 	}
-	return d.objs[0].get(key)
+	return d.objs[d.top].get(key)
 }
 
-// index locates the members of the object b and returns its objIndex.
-// An object that is not well-formed gets none, so that a lookup on
-// malformed text finds nothing.
+// index locates the members of the object b, and in the same pass those
+// of every object nested in it (rules that read userIdentity.type read
+// userIdentity.sessionContext.sessionIssuer.type too), and returns b's
+// objIndex. An object that is not well-formed gets no members, so that a
+// lookup on malformed text finds nothing.
 func (d *doc) index(b []byte) *objIndex {
-	from := len(d.members)
-	ms, ok := locateMembers(b, d.members)
-	if !ok {
-		ms = ms[:from]
+	p := jsonscan.New(b, 0)
+	if p.Peek() == '{' {
+		if o, ok := d.indexTree(&p, 0); ok && p.AtEnd() {
+			return &d.objs[o]
+		}
 	}
-	d.members = ms
-	d.objs = append(d.objs, objIndex{obj: b, ms: ms[from:len(ms):len(ms)]})
+	d.objs = append(d.objs, objIndex{obj: b})
 	return &d.objs[len(d.objs)-1]
+}
+
+// indexTree indexes the object at p.Pos and the objects nested in it,
+// each in an objIndex of its own, and returns the index in d.objs of the
+// object's. Nested objects are indexed before the object that holds them;
+// the members of an object gather in d.stack[depth] until it ends.
+func (d *doc) indexTree(p *jsonscan.Parser, depth int) (int, bool) {
+	start := p.Pos
+	if p.Enter() != nil {
+		return 0, false
+	}
+	p.Pos++ // '{'
+	if depth == len(d.stack) {
+		d.stack = append(d.stack, nil)
+	}
+	d.stack[depth] = d.stack[depth][:0]
+	if p.Peek() == '}' {
+		p.Pos++
+	} else {
+		for {
+			if p.Peek() != '"' {
+				return 0, false
+			}
+			m := jsonscan.Member{Key: int32(p.Pos - start)}
+			key, err := p.Str()
+			if err != nil {
+				return 0, false
+			}
+			m.KeyEnd = int32(p.Pos - start)
+			m.Escaped = len(key) != int(m.KeyEnd-m.Key)-2 // escapes only lengthen
+			if p.Expect(':') != nil {
+				return 0, false
+			}
+			p.WS()
+			m.Value = int32(p.Pos - start)
+			if p.Peek() == '{' {
+				if _, ok := d.indexTree(p, depth+1); !ok {
+					return 0, false
+				}
+			} else if p.SkipValue() != nil {
+				return 0, false
+			}
+			m.End = int32(p.Pos - start)
+			d.stack[depth] = append(d.stack[depth], m)
+			if c := p.Peek(); c == '}' {
+				p.Pos++
+				break
+			} else if c != ',' {
+				return 0, false
+			}
+			p.Pos++
+		}
+	}
+	p.Depth--
+	from := len(d.members)
+	d.members = append(d.members, d.stack[depth]...)
+	d.objs = append(d.objs, objIndex{obj: p.Buf[start:p.Pos], ms: d.members[from:len(d.members):len(d.members)]})
+	return len(d.objs) - 1, true
 }
 
 // lookup returns the values at p: none when the field is missing, more
@@ -320,18 +385,37 @@ type objIndex struct {
 // get returns the value of the last member named key, or nil. A key is
 // compared as written unless it holds escapes.
 func (o *objIndex) get(key string) []byte {
-	n := int32(len(key)) + 2
+	n, head := int32(len(key))+2, head8(key)
 	for i := len(o.ms) - 1; i >= 0; i-- {
 		m := &o.ms[i]
 		if m.Escaped {
 			if s, ok := quoted(o.obj[m.Key:m.KeyEnd]); ok && s == key {
 				return o.obj[m.Value:m.End]
 			}
-		} else if m.KeyEnd-m.Key == n && bytesString(o.obj[m.Key+1:m.KeyEnd-1]) == key {
-			return o.obj[m.Value:m.End]
+			continue
+		}
+		// CloudTrail's keys often share a length (eventName, eventTime,
+		// errorCode, awsRegion): their first eight bytes tell most apart.
+		if m.KeyEnd-m.Key == n {
+			if k := bytesString(o.obj[m.Key+1 : m.KeyEnd-1]); head8(k) == head && k == key {
+				return o.obj[m.Value:m.End]
+			}
 		}
 	}
 	return nil
+}
+
+// head8 returns the first eight bytes of s (fewer when s is shorter) as a
+// word.
+func head8(s string) uint64 {
+	if len(s) >= 8 {
+		return binary.LittleEndian.Uint64(stringBytes(s[:8]))
+	}
+	var w uint64
+	for i := len(s) - 1; i >= 0; i-- {
+		w = w<<8 | uint64(s[i])
+	}
+	return w
 }
 
 // compilePath attaches the decoded-record readers to a path.

@@ -22,17 +22,6 @@ func firstByte(b []byte) byte {
 	return p.Peek()
 }
 
-// locateMembers appends where the members of the object b lie to ms,
-// and reports whether b is one well-formed object.
-func locateMembers(b []byte, ms []jsonscan.Member) ([]jsonscan.Member, bool) {
-	p := jsonscan.New(b, 0)
-	if p.Peek() != '{' {
-		return ms, false
-	}
-	ms, err := p.SkipObjectMembers(ms)
-	return ms, err == nil && p.AtEnd()
-}
-
 // eachElement calls fn with each element of the array b until fn returns
 // false, and reports whether b is an array whose elements up to there are
 // well-formed.

@@ -57,11 +57,11 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
 	defer out.Flush()
 	w := &findingWriter{out: out, ocsf: *output == "ocsf"}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	pipe := newMatchPipe(set, w, cancel)
 	var inputErr error
 	for _, path := range fl.Args() {
-		// The Scanner decompresses on a goroutine of its own; the rules
-		// run on this one, on the members the Scanner located while
-		// validating each record.
 		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
 			sc := event.NewScanner(r)
 			sc.Name = name
@@ -72,10 +72,7 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 						return err
 					}
 				}
-				set.MatchScanned(sc.Bytes(), sc.Members(), w.write)
-				if w.err != nil {
-					return w.err
-				}
+				pipe.add(sc.Bytes(), sc.Members())
 			}
 			return sc.Err()
 		})
@@ -83,6 +80,7 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 			break
 		}
 	}
+	pipe.close()
 	switch {
 	case w.err != nil:
 		return w.err
@@ -98,6 +96,93 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 		return exitError{code: 1, err: fmt.Errorf("%d findings", w.n)}
 	}
 	return nil
+}
+
+// matchPipe evaluates the rules on a goroutine of its own, so that
+// decompressing (the Scanner's goroutine), scanning and matching share
+// the processors rather than matching wait on scanning. Records are
+// handed over in batches of copied bytes with the members the Scanner
+// located in them, and findings are written in the order of the input.
+// At most two batches wait: memory stays bounded.
+type matchPipe struct {
+	batches chan *matchBatch
+	free    chan *matchBatch
+	done    chan struct{}
+	cur     *matchBatch
+}
+
+// matchBatch is records copied one after the other into text.
+type matchBatch struct {
+	text    []byte
+	recs    []batchRecord
+	members []event.Member
+}
+
+// batchRecord is a record of a batch: text[start:end], with the members
+// members[from:to], or none located when !located.
+type batchRecord struct {
+	start, end, from, to int
+	located              bool
+}
+
+const matchBatchBytes = 1 << 20
+
+func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *matchPipe {
+	p := &matchPipe{batches: make(chan *matchBatch, 2), free: make(chan *matchBatch, 3), done: make(chan struct{})}
+	go func() {
+		defer close(p.done)
+		for b := range p.batches {
+			for _, r := range b.recs {
+				if w.err != nil {
+					break
+				}
+				var ms []event.Member
+				if r.located {
+					ms = b.members[r.from:r.to:r.to]
+				}
+				set.MatchScanned(b.text[r.start:r.end:r.end], ms, w.write)
+			}
+			if w.err != nil {
+				fail() // stop reading input that cannot be reported
+			}
+			b.text, b.recs, b.members = b.text[:0], b.recs[:0], b.members[:0]
+			select {
+			case p.free <- b:
+			default: // enough spare batches: leave this one to the collector
+			}
+		}
+	}()
+	return p
+}
+
+// add queues a copy of one record and its members (nil: not located).
+func (p *matchPipe) add(rec []byte, members []event.Member) {
+	if p.cur == nil {
+		select {
+		case p.cur = <-p.free:
+		default:
+			p.cur = &matchBatch{text: make([]byte, 0, matchBatchBytes+64<<10)}
+		}
+	}
+	b := p.cur
+	r := batchRecord{start: len(b.text), from: len(b.members), located: members != nil}
+	b.text = append(b.text, rec...)
+	b.members = append(b.members, members...)
+	r.end, r.to = len(b.text), len(b.members)
+	b.recs = append(b.recs, r)
+	if len(b.text) >= matchBatchBytes {
+		p.batches <- b
+		p.cur = nil
+	}
+}
+
+// close evaluates what is queued and waits for the findings to be written.
+func (p *matchPipe) close() {
+	if p.cur != nil && len(p.cur.recs) > 0 {
+		p.batches <- p.cur
+	}
+	close(p.batches)
+	<-p.done
 }
 
 // loadRules compiles every rule the flags name, reporting every bad one.
@@ -135,6 +220,8 @@ type findingWriter struct {
 	buf  []byte
 	n    int
 	err  error
+	// heads are each rule's members of a finding, encoded.
+	heads map[*detect.Rule][]byte
 }
 
 func (w *findingWriter) write(f detect.JSONFinding) {
@@ -144,18 +231,7 @@ func (w *findingWriter) write(f detect.JSONFinding) {
 	if w.ocsf {
 		b = appendOCSF(b, f)
 	} else {
-		b = append(b, `{"rule_id":`...)
-		b = jsonscan.AppendString(b, r.ID)
-		b = append(b, `,"title":`...)
-		b = jsonscan.AppendString(b, r.Title)
-		b = append(b, `,"level":`...)
-		b = jsonscan.AppendString(b, r.Level)
-		b = append(b, `,"source":`...)
-		b = jsonscan.AppendString(b, r.Source)
-		if r.Author != "" {
-			b = append(b, `,"author":`...)
-			b = jsonscan.AppendString(b, r.Author)
-		}
+		b = append(b, w.head(r)...)
 		b = append(b, `,"eventID":`...)
 		b = jsonscan.AppendString(b, f.EventID)
 		b = append(b, `,"eventTime":`...)
@@ -171,6 +247,31 @@ func (w *findingWriter) write(f detect.JSONFinding) {
 	if _, err := w.out.Write(b); err != nil && w.err == nil {
 		w.err = fmt.Errorf("write: %w", err)
 	}
+}
+
+// head returns the members of a finding that come from its rule, encoded
+// once per rule: a rule that matches often is not encoded again each time.
+func (w *findingWriter) head(r *detect.Rule) []byte {
+	if h, ok := w.heads[r]; ok {
+		return h
+	}
+	b := append([]byte(nil), `{"rule_id":`...)
+	b = jsonscan.AppendString(b, r.ID)
+	b = append(b, `,"title":`...)
+	b = jsonscan.AppendString(b, r.Title)
+	b = append(b, `,"level":`...)
+	b = jsonscan.AppendString(b, r.Level)
+	b = append(b, `,"source":`...)
+	b = jsonscan.AppendString(b, r.Source)
+	if r.Author != "" {
+		b = append(b, `,"author":`...)
+		b = jsonscan.AppendString(b, r.Author)
+	}
+	if w.heads == nil {
+		w.heads = map[*detect.Rule][]byte{}
+	}
+	w.heads[r] = b
+	return b
 }
 
 // ocsfSeverity maps Sigma levels onto OCSF severity_id.
