@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,36 +18,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/internal/awscli"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/sink"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
-// awsCLIWrapper runs the AWS CLI with CloudTrail's ListPublicKeys answered
-// from a file in trailkit's ListPublicKeys JSON (Value: base64 of the
-// PKCS#1 DER, which the CLI base64-decodes), since there is no CloudTrail
-// service to ask. Everything else, S3 included, is the CLI's own code.
-const awsCLIWrapper = `
-import json, sys
-from awscli.customizations.cloudtrail import validation
-
-with open(sys.argv[1]) as f:
-    KEYS = json.load(f)["PublicKeyList"]
-
-def get_public_keys(self, start_date, end_date):
-    return {k["Fingerprint"]: {"Fingerprint": k["Fingerprint"], "Value": k["Value"]} for k in KEYS}
-
-validation.PublicKeyProvider.get_public_keys = get_public_keys
-
-from awscli.clidriver import main
-sys.argv = ["aws"] + sys.argv[2:]
-sys.exit(main())
-`
-
-// awsCLI runs `aws cloudtrail validate-logs` through the wrapper.
+// awsCLI runs `aws cloudtrail validate-logs` on a MinIO server.
 type awsCLI struct {
-	dir     string // wrapper, key file, config
-	env     []string
+	*awscli.CLI
+	srvEnv  []string
 	hasTail bool // the CLI rejects bytes after a log file's gzip stream
 }
 
@@ -56,22 +35,11 @@ type awsCLI struct {
 // must not pass without it: they fail, loudly, when it is missing.
 func requireAWSCLI(t testing.TB, srv *miniotest.Server) *awsCLI {
 	t.Helper()
-	out, err := exec.Command("python3", "-c", "import awscli, os; print(awscli.__version__); print(os.path.dirname(awscli.__file__))").CombinedOutput()
-	if err != nil {
-		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli' failed: %v\n%s\n"+
-			"The interoperability test needs the AWS CLI (awscli 1.x for Python): run `make deps` (Debian's awscli package) or `python3 -m pip install --user awscli`.", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	t.Logf("AWS CLI %s", lines[0])
-	src, err := os.ReadFile(filepath.Join(lines[1], "customizations", "cloudtrail", "validation.py"))
+	c := awscli.New(t)
+	t.Logf("AWS CLI %s", c.Version)
+	src, err := os.ReadFile(filepath.Join(c.Package, "customizations", "cloudtrail", "validation.py"))
 	require.NoError(t, err)
-	c := &awsCLI{dir: t.TempDir(), hasTail: bytes.Contains(src, []byte("unused_data"))}
-	require.NoError(t, os.WriteFile(filepath.Join(c.dir, "wrapper.py"), []byte(awsCLIWrapper), 0o644))
-	// Path-style addressing: MinIO on 127.0.0.1 has no bucket subdomains.
-	require.NoError(t, os.WriteFile(filepath.Join(c.dir, "config"), []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o644))
-	c.env = append(os.Environ(), srv.Env()...)
-	c.env = append(c.env, "AWS_CONFIG_FILE="+filepath.Join(c.dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(c.dir, "none"), "AWS_PAGER=")
-	return c
+	return &awsCLI{CLI: c, srvEnv: srv.Env(), hasTail: bytes.Contains(src, []byte("unused_data"))}
 }
 
 type cliResult struct {
@@ -82,17 +50,12 @@ type cliResult struct {
 
 func (c *awsCLI) validate(t testing.TB, keys digest.PublicKeyList, bucket, arn, region string, start, end time.Time) cliResult {
 	t.Helper()
-	keyFile := filepath.Join(c.dir, "keys.json")
-	data, err := json.Marshal(keys)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(keyFile, data, 0o644))
-	cmd := exec.Command("python3", filepath.Join(c.dir, "wrapper.py"), keyFile,
-		"cloudtrail", "validate-logs", "--trail-arn", arn, "--s3-bucket", bucket, "--region", region, "--verbose",
+	c.SetKeys(t, keys)
+	cmd := c.Command(c.srvEnv, "cloudtrail", "validate-logs", "--trail-arn", arn, "--s3-bucket", bucket, "--region", region, "--verbose",
 		"--start-time", start.Format(time.RFC3339), "--end-time", end.Format(time.RFC3339))
-	cmd.Env = c.env
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
+	err := cmd.Run()
 	code := 0
 	if err != nil {
 		ee, ok := err.(*exec.ExitError)

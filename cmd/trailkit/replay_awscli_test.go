@@ -2,9 +2,7 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/internal/awscli"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/synth"
 )
@@ -25,9 +24,7 @@ import (
 // wrote must be valid to it, and trailkit validate must print the same.
 // Without awscli for Python it fails, loudly.
 func TestTrailDeliveryValidatesWithAWSCLI(t *testing.T) {
-	if out, err := exec.Command("python3", "-c", "import awscli").CombinedOutput(); err != nil {
-		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli': %v\n%s\nThis test needs the AWS CLI (awscli 1.x for Python): run `make deps` (Debian's awscli package) or `python3 -m pip install --user awscli`.", err, out)
-	}
+	cli := awscli.New(t)
 	bin := buildTrailkit(t)
 	key, pub := keygenPair(t, bin)
 	dir := t.TempDir()
@@ -52,27 +49,21 @@ func TestTrailDeliveryValidatesWithAWSCLI(t *testing.T) {
 	srv := miniotest.Start(t)
 	const bucket = "delivered"
 	srv.CreateBucket(t, bucket)
-	env := append(srv.Env(), "AWS_CONFIG_FILE="+filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"))
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "config"), []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o644))
+	env := append(srv.Env(), cli.Env...)
 
 	r := runTrailkitBin(t, bin, env, "replay", "--account-id", g.Account, "--region", "us-east-1", "--trail-name", "replayed",
 		"--all", "--private-key", priv, "--s3", "s3://"+bucket, records)
 	require.Equal(t, 0, r.code, r.stderr)
 
-	wrapper, keyList := filepath.Join(dir, "wrapper.py"), filepath.Join(dir, "keys.json")
-	require.NoError(t, os.WriteFile(wrapper, []byte(validateCLIWrapper), 0o644))
-	list, err := json.Marshal(digest.PublicKeyList{PublicKeyList: []digest.PublicKey{digest.NewPublicKey(&key.PublicKey)}})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(keyList, list, 0o644))
+	cli.SetKeys(t, digest.PublicKeyList{PublicKeyList: []digest.PublicKey{digest.NewPublicKey(&key.PublicKey)}})
 
 	arn := "arn:aws:cloudtrail:us-east-1:" + g.Account + ":trail/replayed"
 	times := []string{"--start-time", t0.Format(time.RFC3339), "--end-time", t0.Add(5 * time.Hour).Format(time.RFC3339)}
-	cli := exec.Command("python3", append([]string{wrapper, keyList, "cloudtrail", "validate-logs", "--trail-arn", arn,
+	validate := cli.Command(srv.Env(), append([]string{"cloudtrail", "validate-logs", "--trail-arn", arn,
 		"--s3-bucket", bucket, "--verbose"}, times...)...)
-	cli.Env = append(os.Environ(), env...)
 	var stdout, stderr bytes.Buffer
-	cli.Stdout, cli.Stderr = &stdout, &stderr
-	require.NoError(t, cli.Run(), "aws cloudtrail validate-logs:\n%s\n%s", stdout.String(), stderr.String())
+	validate.Stdout, validate.Stderr = &stdout, &stderr
+	require.NoError(t, validate.Run(), "aws cloudtrail validate-logs:\n%s\n%s", stdout.String(), stderr.String())
 
 	// Three and a half hours of logging give five digests (the first and
 	// last hours partial) and 5-minute log files.

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/awscli"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/sink"
@@ -38,21 +38,18 @@ var sharedRegions = []string{"eu-west-1", "us-east-1"}
 // sharedFixture is a built trailkit, a signing key and a MinIO bucket for
 // trails written by several processes.
 type sharedFixture struct {
-	bin, priv, pub   string
-	keyList, wrapper string
-	env              []string // MinIO endpoint and credentials, the AWS CLI's config
-	srv              *miniotest.Server
-	bucket           string
-	key              digest.PublicKey
-	dir              string
+	bin, priv, pub string
+	cli            *awscli.CLI
+	env            []string // MinIO endpoint and credentials, the AWS CLI's config
+	srv            *miniotest.Server
+	bucket         string
+	key            digest.PublicKey
+	dir            string
 }
 
 func newSharedFixture(t *testing.T) *sharedFixture {
 	t.Helper()
-	if out, err := exec.Command("python3", "-c", "import awscli").CombinedOutput(); err != nil {
-		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli': %v\n%s\nThis test needs the AWS CLI (awscli 1.x for Python): run `make deps`.", err, out)
-	}
-	f := &sharedFixture{bin: buildTrailkit(t), dir: t.TempDir(), bucket: "shared"}
+	f := &sharedFixture{cli: awscli.New(t), bin: buildTrailkit(t), dir: t.TempDir(), bucket: "shared"}
 	key, pub := keygenPair(t, f.bin)
 	f.pub = pub
 	f.key = digest.NewPublicKey(&key.PublicKey)
@@ -62,13 +59,8 @@ func newSharedFixture(t *testing.T) *sharedFixture {
 	require.NoError(t, os.WriteFile(f.priv, pemKey, 0o600))
 	f.srv = miniotest.Start(t)
 	f.srv.CreateBucket(t, f.bucket)
-	f.env = append(f.srv.Env(), "AWS_CONFIG_FILE="+filepath.Join(f.dir, "config"), "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(f.dir, "none"))
-	require.NoError(t, os.WriteFile(filepath.Join(f.dir, "config"), []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o644))
-	f.wrapper, f.keyList = filepath.Join(f.dir, "wrapper.py"), filepath.Join(f.dir, "keys.json")
-	require.NoError(t, os.WriteFile(f.wrapper, []byte(validateCLIWrapper), 0o644))
-	list, err := json.Marshal(digest.PublicKeyList{PublicKeyList: []digest.PublicKey{f.key}})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(f.keyList, list, 0o644))
+	f.env = append(f.srv.Env(), f.cli.Env...)
+	f.cli.SetKeys(t, digest.PublicKeyList{PublicKeyList: []digest.PublicKey{f.key}})
 	return f
 }
 
@@ -226,15 +218,14 @@ func checkSharedChain(t *testing.T, st sink.Store, prefix string) chainStats {
 func (f *sharedFixture) awsValidate(t *testing.T, prefix string, end time.Time) (digests, logs [2]int) {
 	t.Helper()
 	for _, region := range sharedRegions {
-		args := []string{f.wrapper, f.keyList, "cloudtrail", "validate-logs", "--region", region,
+		args := []string{"cloudtrail", "validate-logs", "--region", region,
 			"--trail-arn", "arn:aws:cloudtrail:us-east-1:" + sharedAccount + ":trail/shared",
 			"--s3-bucket", f.bucket, "--verbose", "--start-time", sharedT0.Add(-time.Hour).Format(time.RFC3339),
 			"--end-time", end.Format(time.RFC3339)}
 		if prefix != "" {
 			args = append(args, "--s3-prefix", strings.TrimSuffix(prefix, "/"))
 		}
-		cli := exec.Command("python3", args...)
-		cli.Env = append(os.Environ(), f.env...)
+		cli := f.cli.Command(f.srv.Env(), args...)
 		var stdout, stderr bytes.Buffer
 		cli.Stdout, cli.Stderr = &stdout, &stderr
 		require.NoError(t, cli.Run(), "aws cloudtrail validate-logs --region %s:\n%s\n%s", region, stdout.String(), stderr.String())

@@ -3,10 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,25 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/internal/awscli"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
-
-// validateCLIWrapper runs the AWS CLI with CloudTrail's ListPublicKeys
-// answered from a ListPublicKeys JSON file (there is no CloudTrail service
-// here); S3 is MinIO through AWS_ENDPOINT_URL_S3.
-const validateCLIWrapper = `
-import json, sys
-from awscli.customizations.cloudtrail import validation
-with open(sys.argv[1]) as f:
-    KEYS = json.load(f)["PublicKeyList"]
-def get_public_keys(self, start_date, end_date):
-    return {k["Fingerprint"]: {"Fingerprint": k["Fingerprint"], "Value": k["Value"]} for k in KEYS}
-validation.PublicKeyProvider.get_public_keys = get_public_keys
-from awscli.clidriver import main
-sys.argv = ["aws"] + sys.argv[2:]
-sys.exit(main())
-`
 
 // TestValidateCommandS3MatchesAWSCLI runs trailkit validate --s3 and the
 // AWS CLI's validate-logs --verbose on the same MinIO bucket and expects
@@ -44,23 +26,15 @@ func TestValidateCommandS3MatchesAWSCLI(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts MinIO and the AWS CLI")
 	}
-	if out, err := exec.Command("python3", "-c", "import awscli").CombinedOutput(); err != nil {
-		t.Fatalf("AWS CLI NOT AVAILABLE: python3 -c 'import awscli': %v\n%s\nThis test needs the AWS CLI (awscli 1.x for Python): run `make deps` (Debian's awscli package) or `python3 -m pip install --user awscli`.", err, out)
-	}
+	cli := awscli.New(t)
 	bin := buildTrailkit(t)
 	key, pub := keygenPair(t, bin)
 	srv := miniotest.Start(t)
 	client := srv.Client(t)
 	ctx := context.Background()
 
-	dir := t.TempDir()
-	wrapper, keyList, config := filepath.Join(dir, "wrapper.py"), filepath.Join(dir, "keys.json"), filepath.Join(dir, "config")
-	require.NoError(t, os.WriteFile(wrapper, []byte(validateCLIWrapper), 0o644))
-	data, err := json.Marshal(digest.PublicKeyList{PublicKeyList: []digest.PublicKey{digest.NewPublicKey(&key.PublicKey)}})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(keyList, data, 0o644))
-	require.NoError(t, os.WriteFile(config, []byte("[default]\nregion = us-east-1\ns3 =\n    addressing_style = path\n"), 0o644))
-	env := append(srv.Env(), "AWS_CONFIG_FILE="+config, "AWS_SHARED_CREDENTIALS_FILE="+filepath.Join(dir, "none"))
+	cli.SetKeys(t, digest.PublicKeyList{PublicKeyList: []digest.PublicKey{digest.NewPublicKey(&key.PublicKey)}})
+	env := append(srv.Env(), cli.Env...)
 
 	tests := []struct {
 		name   string
@@ -89,9 +63,8 @@ func TestValidateCommandS3MatchesAWSCLI(t *testing.T) {
 
 			ours := runTrailkitBin(t, bin, env, append([]string{"validate", "--s3", "s3://" + bucket, "--trail-arn", validateARN, "--public-key", pub}, times...)...)
 
-			cmd := exec.Command("python3", append([]string{wrapper, keyList, "cloudtrail", "validate-logs", "--trail-arn", validateARN,
+			cmd := cli.Command(srv.Env(), append([]string{"cloudtrail", "validate-logs", "--trail-arn", validateARN,
 				"--s3-bucket", bucket, "--verbose"}, times...)...)
-			cmd.Env = append(os.Environ(), env...)
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			code := 0
