@@ -61,6 +61,30 @@ type Store interface {
 // ErrNotFound is wrapped by Store.Get for a key that does not exist.
 var ErrNotFound = errors.New("object not found")
 
+// Stater is a Store that reads an object's info and metadata without its
+// body, as S3's HeadObject does: a trail sealing a digest of a shared
+// chain learns what other writers' log files are from their metadata.
+type Stater interface {
+	Store
+	// Stat returns the object's info with its metadata; a missing key
+	// is an error that wraps ErrNotFound.
+	Stat(ctx context.Context, key string) (ObjectInfo, error)
+}
+
+// Stat returns an object's info with its metadata: by Stater.Stat when st
+// is a Stater, else by Get, closing the body unread.
+func Stat(ctx context.Context, st Store, key string) (ObjectInfo, error) {
+	if s, ok := st.(Stater); ok {
+		return s.Stat(ctx, key)
+	}
+	body, info, err := st.Get(ctx, key)
+	if err != nil {
+		return info, err
+	}
+	body.Close()
+	return info, nil
+}
+
 // ExclusiveSink is a Sink that can also create an object only where none
 // is: the step that lets several processes share one digest chain, each
 // period's digest having one deterministic key that exactly one of them

@@ -38,6 +38,7 @@ import (
 type API interface {
 	PutObject(ctx context.Context, in *awss3.PutObjectInput, optFns ...func(*awss3.Options)) (*awss3.PutObjectOutput, error)
 	GetObject(ctx context.Context, in *awss3.GetObjectInput, optFns ...func(*awss3.Options)) (*awss3.GetObjectOutput, error)
+	HeadObject(ctx context.Context, in *awss3.HeadObjectInput, optFns ...func(*awss3.Options)) (*awss3.HeadObjectOutput, error)
 	ListObjectsV2(ctx context.Context, in *awss3.ListObjectsV2Input, optFns ...func(*awss3.Options)) (*awss3.ListObjectsV2Output, error)
 }
 
@@ -102,7 +103,7 @@ type Sink struct {
 
 var (
 	_ sink.ExclusiveSink = (*Sink)(nil)
-	_ sink.Store         = (*Sink)(nil)
+	_ sink.Stater        = (*Sink)(nil)
 	_ sink.WriteChecker  = (*Sink)(nil)
 )
 
@@ -232,20 +233,39 @@ func (s *Sink) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectI
 		w.close()
 		return nil, sink.ObjectInfo{}, s.fail("get", key, w.explain(err))
 	}
+	info := objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding, out.Metadata)
+	return &body{ReadCloser: out.Body, s: s, key: key, w: w}, info, nil
+}
+
+// Stat returns an object's info and metadata with one HeadObject request,
+// without its body. A missing key is an error wrapping sink.ErrNotFound.
+func (s *Sink) Stat(ctx context.Context, key string) (sink.ObjectInfo, error) {
+	in := &awss3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)}
+	if s.opts.ExpectedBucketOwner != "" {
+		in.ExpectedBucketOwner = aws.String(s.opts.ExpectedBucketOwner)
+	}
+	out, err := s.client.HeadObject(ctx, in)
+	if err != nil {
+		return sink.ObjectInfo{}, s.fail("head", key, err)
+	}
+	return objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding, out.Metadata), nil
+}
+
+func objectInfo(key string, size *int64, modified *time.Time, typ, enc *string, meta map[string]string) sink.ObjectInfo {
 	info := sink.ObjectInfo{
 		Key:             key,
-		Size:            aws.ToInt64(out.ContentLength),
-		LastModified:    aws.ToTime(out.LastModified),
-		ContentType:     aws.ToString(out.ContentType),
-		ContentEncoding: aws.ToString(out.ContentEncoding),
+		Size:            aws.ToInt64(size),
+		LastModified:    aws.ToTime(modified),
+		ContentType:     aws.ToString(typ),
+		ContentEncoding: aws.ToString(enc),
 	}
-	if len(out.Metadata) > 0 {
-		info.Metadata = make(map[string]string, len(out.Metadata))
-		for k, v := range out.Metadata {
+	if len(meta) > 0 {
+		info.Metadata = make(map[string]string, len(meta))
+		for k, v := range meta {
 			info.Metadata[strings.ToLower(k)] = v
 		}
 	}
-	return &body{ReadCloser: out.Body, s: s, key: key, w: w}, info, nil
+	return info
 }
 
 // body is an object's body as it downloads; its read errors name the
@@ -390,10 +410,11 @@ func (s *Sink) failList(prefix, after string, err error) error {
 
 func classify(err error) error {
 	var nsk *types.NoSuchKey
+	var nf *types.NotFound // HeadObject's answer, which has no body to say more
 	var nsb *types.NoSuchBucket
 	var api smithy.APIError
 	switch {
-	case errors.As(err, &nsk):
+	case errors.As(err, &nsk), errors.As(err, &nf):
 		return fmt.Errorf("%w: %w", sink.ErrNotFound, err)
 	case errors.As(err, &nsb), errors.As(err, &api) && api.ErrorCode() == "NoSuchBucket":
 		return fmt.Errorf("%w: %w", ErrBucketNotFound, err)

@@ -57,6 +57,9 @@ func TestS3RoundTrip(t *testing.T) {
 	assert.Equal(t, "application/json", info.ContentType)
 	assert.Equal(t, "gzip", info.ContentEncoding)
 	assert.Equal(t, []string{key}, listKeys(t, s, "AWSLogs/", ""))
+	stat, err := s.Stat(ctx, key)
+	require.NoError(t, err)
+	assert.Equal(t, info, stat, "Stat says what Get says, without the body")
 
 	require.NoError(t, s.Put(ctx, sink.Object{Key: "empty"}))
 	body, info, err = sink.ReadAll(ctx, s, "empty", 1<<30)
@@ -207,6 +210,9 @@ func TestS3NotFound(t *testing.T) {
 	require.ErrorAs(t, err, &nsk, "the SDK's error stays reachable")
 	assert.Contains(t, err.Error(), "get s3://"+s.Bucket()+"/AWSLogs/missing.json.gz")
 	assert.NotErrorIs(t, err, s3sink.ErrBucketNotFound)
+	_, err = s.Stat(context.Background(), "AWSLogs/missing.json.gz")
+	require.ErrorIs(t, err, sink.ErrNotFound)
+	assert.Contains(t, err.Error(), "head s3://"+s.Bucket()+"/AWSLogs/missing.json.gz")
 }
 
 func TestS3MissingBucket(t *testing.T) {
