@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -21,7 +23,8 @@ import (
 
 // lookback bounds how late a log file can be delivered and still be
 // listed: a digest lists the files of its chain that the store holds,
-// dated up to a day before its end, that no digest lists yet.
+// dated up to a day before its end, that no digest lists yet (those of
+// the whole day when the sealer scans it, see scanFrom).
 const lookback = 24 * time.Hour
 
 // sealer seals digests of chains in a store shared with other writers:
@@ -39,10 +42,22 @@ type sealer struct {
 	// seen caches the digests read or written: immutable, so cached by
 	// key; pruned to the lookback.
 	seen map[string]*sealedDigest
+	// linked holds, for a chain, the key of the digest in the store it
+	// is linked to; a chain not in it may be linked to a digest of its
+	// own that no put stored.
+	linked map[*digest.Chain]string
+	// files caches what was read of other writers' log files that no
+	// digest lists yet.
+	files map[string]readLog
+	// nextFullScan is, per chain, when its next digest lists the files
+	// of the whole lookback.
+	nextFullScan map[routeKey]time.Time
 }
 
 func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
-	sd := &sealer{bucket: s.Bucket(), prefix: prefix, orgID: orgID, put: s.Put, report: report, seen: make(map[string]*sealedDigest)}
+	sd := &sealer{bucket: s.Bucket(), prefix: prefix, orgID: orgID, put: s.Put, report: report,
+		seen: make(map[string]*sealedDigest), linked: make(map[*digest.Chain]string),
+		nextFullScan: make(map[routeKey]time.Time)}
 	sd.store, _ = sink.As[sink.Store](s)
 	if x, ok := sink.As[sink.ExclusiveSink](s); ok {
 		sd.put = x.PutIfAbsent
@@ -62,9 +77,10 @@ type sealedDigest struct {
 // digests of the hours between the chain's tip and it, each created only
 // if absent: writers sharing the trail race for each hour's key, one wins,
 // the others link to its digest. A digest lists every file of the chain
-// the store holds, dated up to its end and at most lookback before it, and
-// no digest lists yet (files another writer delivered late included),
-// plus the files in own this trail delivered in the period. If another
+// the store holds, dated up to its end and from the hour before its
+// period (or, at a full scan, lookback before it), that no digest lists
+// yet (files another writer delivered late included), plus the files in
+// own this trail delivered in the period. If another
 // writer sealed end's digest first, sealOwed returns the files of own it
 // does not list (delivered after its listing), for the next digest.
 func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, start, end time.Time, own []digest.LogFile) ([]digest.LogFile, error) {
@@ -75,15 +91,15 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 	from := minTime(end.Add(-lookback), start.Truncate(time.Hour).Add(-time.Hour))
 	for {
 		crashPoint("seal")
-		tip, err := c.Tip(ctx, sd.store, end.Add(time.Second))
+		tipKey, tip, err := sd.tip(ctx, c, end)
 		if err != nil {
 			return nil, err
 		}
-		listed, err := sd.listedSince(ctx, tip, from.Add(-time.Hour))
+		listed, err := sd.listedSince(ctx, tipKey, from.Add(-time.Hour))
 		if err != nil {
 			return nil, err
 		}
-		if tip != nil && !tip.DigestEndTime.Before(end) {
+		if tip != nil && !tip.end.Before(end) {
 			// Sealed by another writer, or by this trail before it
 			// was restarted.
 			var left []digest.LogFile
@@ -104,16 +120,27 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		if tip != nil {
 			hour = end
 			dstart = start
-			if tip.DigestEndTime.After(start) {
-				dstart = tip.DigestEndTime
+			if tip.end.After(start) {
+				dstart = tip.end
 			}
-			if !tip.DigestEndTime.Before(end.Add(-lookback)) {
-				hour, dstart = tip.DigestEndTime.Truncate(time.Hour).Add(time.Hour), tip.DigestEndTime
+			if !tip.end.Before(end.Add(-lookback)) {
+				hour, dstart = tip.end.Truncate(time.Hour).Add(time.Hour), tip.end
 			}
 		}
-		stored, err := sd.storedLogs(ctx, k, from, end)
+		stored, err := sd.storedLogs(ctx, k, sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end), end)
 		if err != nil {
 			return nil, err
+		}
+		probe := digest.Key(c.Config(), hour)
+		read, err := sd.readLogs(ctx, stored, listed, ownByKey, func() bool {
+			_, err := sink.Stat(ctx, sd.store, probe)
+			return err == nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !read {
+			continue // sealed by another writer: link to it
 		}
 		raced := false
 		for ; !hour.After(end); hour = hour.Add(time.Hour) {
@@ -124,14 +151,14 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				}
 				lf, ok := ownByKey[l.key]
 				if !ok {
-					if lf, err = readLogFile(ctx, sd.store, l.key); errors.Is(err, errUnreadableLog) {
+					r := sd.files[l.key]
+					if r.err != nil {
 						// Not a log file this trail wrote; the
 						// validator reports it.
-						sd.report("read "+l.key, err)
+						sd.report("read "+l.key, r.err)
 						continue
-					} else if err != nil {
-						return nil, err
 					}
+					lf = r.lf
 				}
 				logs = append(logs, lf)
 			}
@@ -149,14 +176,27 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			if err != nil {
 				return nil, err
 			}
+			// Until the put succeeds, or the chain is linked to what
+			// the store holds at the key, the chain's last digest is
+			// not in the store.
+			delete(sd.linked, c)
 			err = sd.put(ctx, obj)
 			if errors.Is(err, sink.ErrExists) {
-				raced = true // another writer sealed the hour: link to it
+				// Another writer sealed the hour: link to its
+				// digest, and seal what is left after it.
+				raced = true
+				f, err := c.LinkTo(ctx, sd.store, obj.Key)
+				if err != nil {
+					return nil, err
+				}
+				sd.remember(f)
+				sd.linked[c] = obj.Key
 				break
 			}
 			if err != nil {
 				return nil, err
 			}
+			sd.linked[c] = obj.Key
 			sd.report(obj.Key, nil)
 			crashPoint("digest-put")
 			d := &sealedDigest{end: hour, prev: prev, logs: make(map[string]bool, len(logs))}
@@ -173,22 +213,158 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 	}
 }
 
+// tip links c to the newest digest of its chain in the store ending by
+// end and returns it (nil when there is none). When c is linked to a
+// digest in the store ending on an hour, the digests after it can only be
+// at the keys of the hours that follow (a shared chain's digests end on
+// the hour, each created exclusively, after the one before it), so tip
+// reads those keys up to end, which costs one request when the next is
+// not there yet; otherwise it lists the chain's digests.
+func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time) (string, *sealedDigest, error) {
+	last := c.Last()
+	d := sd.seen[last.Key]
+	if last.Key == "" || sd.linked[c] != last.Key || d == nil || last.EndTime.After(end) || !last.EndTime.Equal(last.EndTime.Truncate(time.Hour)) {
+		return sd.listTip(ctx, c, end)
+	}
+	for next := last.EndTime.Add(time.Hour); !next.After(end); next = next.Add(time.Hour) {
+		key := digest.Key(c.Config(), next)
+		f, err := c.LinkTo(ctx, sd.store, key)
+		if errors.Is(err, sink.ErrNotFound) {
+			// LinkTo leaves the chain as it was.
+			break
+		}
+		delete(sd.linked, c)
+		if err != nil {
+			return "", nil, err
+		}
+		if f.PreviousDigestS3Bucket != sd.bucket || f.PreviousDigestS3Object != last.Key || !f.DigestEndTime.Equal(next) {
+			// Not the next link of this chain (a validator finding):
+			// go by what the listing says is newest.
+			return sd.listTip(ctx, c, end)
+		}
+		last.Key, last.EndTime = key, next
+		sd.linked[c] = key
+		d = sd.remember(f)
+	}
+	return last.Key, d, nil
+}
+
+// listTip is tip by listing the chain's digests.
+func (sd *sealer) listTip(ctx context.Context, c *digest.Chain, end time.Time) (string, *sealedDigest, error) {
+	delete(sd.linked, c)
+	f, err := c.Tip(ctx, sd.store, end.Add(time.Second))
+	if err != nil || f == nil {
+		return "", nil, err
+	}
+	sd.linked[c] = f.DigestS3Object
+	return f.DigestS3Object, sd.remember(f), nil
+}
+
+// scanFrom returns from when sealing the digests of chain k up to end
+// lists the files of the whole lookback: first, then every few hours (at
+// random, so that writers of a trail take turns); else the hour before
+// first, the start of the first period being sealed. Each listing costs
+// the store and the trail in proportion to the keys listed, most of them
+// listed by digests already: the files of the periods being sealed are
+// what a digest needs, the hour before them catches the files another
+// writer delivered just after their digest, and the full scans the files
+// delivered later by writers that have not listed them since (see
+// docs/trail.md, "One trail, many writers").
+func (sd *sealer) scanFrom(k routeKey, from, first, end time.Time) time.Time {
+	if next, ok := sd.nextFullScan[k]; !ok || !end.Before(next) {
+		sd.nextFullScan[k] = end.Add(time.Duration(fullScanMin+rand.IntN(fullScanSpread)) * time.Hour)
+		return from
+	}
+	return maxOf(from, first.Add(-time.Hour))
+}
+
+// A sealer lists the files of its whole lookback every fullScanMin to
+// fullScanMin+fullScanSpread-1 hours.
+const fullScanMin, fullScanSpread = 2, 5
+
+// readLogs reads, into sd.files, what a digest lists of each stored file
+// that no digest lists, that this trail did not deliver and that was not
+// read before, several at a time, and forgets the files read before that
+// are no longer stored or are listed. Between batches it asks sealed
+// whether another writer sealed the digest meanwhile, and if so stops
+// reading and returns false: the files are for a digest it would fail to
+// create.
+func (sd *sealer) readLogs(ctx context.Context, stored []storedLog, listed map[string]bool, own map[string]digest.LogFile, sealed func() bool) (bool, error) {
+	var todo []string
+	keep := make(map[string]readLog, len(sd.files))
+	for _, l := range stored {
+		if listed[sd.bucket+"/"+l.key] {
+			continue
+		}
+		if _, ok := own[l.key]; ok {
+			continue
+		}
+		if r, ok := sd.files[l.key]; ok {
+			keep[l.key] = r
+			continue
+		}
+		todo = append(todo, l.key)
+	}
+	sd.files = keep
+	for len(todo) > 0 {
+		batch := todo[:min(len(todo), readers)]
+		todo = todo[len(batch):]
+		read := make([]readLog, len(batch))
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		for i, key := range batch {
+			wg.Go(func() {
+				lf, err := readLogFile(ctx, sd.store, key)
+				switch {
+				case errors.Is(err, errUnreadableLog):
+					read[i] = readLog{err: err}
+				case err != nil:
+					errs[i] = err
+				default:
+					read[i] = readLog{lf: lf}
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return false, err
+		}
+		for i, key := range batch {
+			sd.files[key] = read[i]
+		}
+		if len(todo) > 0 && sealed() {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// readers is how many log files a sealer reads at a time.
+const readers = 8
+
+// readLog is what a sealer read of another writer's log file: what a
+// digest lists of it, or why it is not a log file.
+type readLog struct {
+	lf  digest.LogFile
+	err error // wraps errUnreadableLog
+}
+
 // listedSince returns the files listed by the digests of the chain from
-// tip back to the first ending before from, following the previous-digest
-// links (one chain: no digest is missed), reading those not cached. A
-// digest that cannot be found ends the walk: the validator reports it.
-func (sd *sealer) listedSince(ctx context.Context, tip *digest.File, from time.Time) (map[string]bool, error) {
+// the digest at tipKey (remembered) back to the first ending before from,
+// following the previous-digest links (one chain: no digest is missed),
+// reading those not cached. A digest that cannot be found ends the walk:
+// the validator reports it.
+func (sd *sealer) listedSince(ctx context.Context, tipKey string, from time.Time) (map[string]bool, error) {
 	listed := make(map[string]bool)
-	if tip == nil {
+	if tipKey == "" {
 		return listed, nil
 	}
 	for key, d := range sd.seen {
-		if d.end.Before(from.Add(-time.Hour)) {
+		if d.end.Before(from.Add(-time.Hour)) && key != tipKey {
 			delete(sd.seen, key)
 		}
 	}
-	sd.remember(tip)
-	for key := tip.DigestS3Object; key != ""; {
+	for key := tipKey; key != ""; {
 		d := sd.seen[key]
 		if d == nil {
 			f, _, _, err := digest.Get(ctx, sd.store, key)
@@ -259,7 +435,10 @@ func (sd *sealer) storedLogs(ctx context.Context, k routeKey, from, to time.Time
 					return nil, fmt.Errorf("list %s: %w", prefix, err)
 				}
 				at, ok := layoutStamp(info.Key[len(prefix):], fixed)
-				if ok && !at.Before(from) && !at.After(to) {
+				if ok && at.After(to) {
+					break // the trail's names sort in time order
+				}
+				if ok && !at.Before(from) {
 					out = append(out, storedLog{info.Key, at})
 				}
 			}
@@ -320,14 +499,18 @@ func logFileMetadata(lf digest.LogFile, meta map[string]string) (digest.LogFile,
 // hash, which the validator checks), else from its bytes.
 func readLogFile(ctx context.Context, store sink.Store, key string) (digest.LogFile, error) {
 	lf := digest.LogFile{Bucket: store.Bucket(), Key: key}
-	body, info, err := store.Get(ctx, key)
+	info, err := sink.Stat(ctx, store, key)
+	if err != nil {
+		return lf, fmt.Errorf("stat %s: %w", key, err)
+	}
+	if lf, ok := logFileMetadata(lf, info.Metadata); ok {
+		return lf, nil
+	}
+	body, _, err := store.Get(ctx, key)
 	if err != nil {
 		return lf, fmt.Errorf("get %s: %w", key, err)
 	}
 	defer body.Close()
-	if lf, ok := logFileMetadata(lf, info.Metadata); ok {
-		return lf, nil
-	}
 	src := &iox.ErrReader{R: body}
 	unreadable := func(err error) error {
 		if src.Err != nil { // the store failed, not the file

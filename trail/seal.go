@@ -107,7 +107,12 @@ func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until t
 		return start, end, false, err
 	}
 	from := until.Add(-lookback)
-	listed, err := sd.listedSince(ctx, tip, from.Add(-time.Hour))
+	tipKey := ""
+	if tip != nil {
+		sd.remember(tip)
+		tipKey = tip.DigestS3Object
+	}
+	listed, err := sd.listedSince(ctx, tipKey, from.Add(-time.Hour))
 	if err != nil {
 		return start, end, false, err
 	}
