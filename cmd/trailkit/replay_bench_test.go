@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +21,9 @@ import (
 // on a quarter of the records each (round-robin), writing one trail: the
 // shared chain must cost nothing in time. Each iteration runs every mode
 // once, into a prefix of its own; the medians are reported, and the ratio
-// of four processes to one (want ≤ 1). TRAILKIT_BENCH_BASE names a trailkit
+// of four processes to one (want ≤ 1), in wall time and in processor time
+// (the replays' and MinIO's together, which a loaded machine inflates
+// less). TRAILKIT_BENCH_BASE names a trailkit
 // binary built from an earlier commit, whose single-process replay is run
 // too, for the ratio of this build to it (want ≤ 1.05).
 //
@@ -48,7 +49,13 @@ func BenchmarkReplayShared(b *testing.B) {
 	srv := miniotest.Start(b)
 	srv.CreateBucket(b, "bench")
 	env := append(os.Environ(), srv.Env()...)
-	run := func(bin, prefix string, inputs ...string) time.Duration {
+	// run runs the replays at once and returns the wall time, the
+	// processor time of the replays and that of MinIO meanwhile.
+	run := func(bin, prefix string, inputs ...string) (wall, cpu, server time.Duration) {
+		server0, err := srv.CPUTime()
+		if err != nil {
+			b.Fatal(err)
+		}
 		start := time.Now()
 		var cmds []*exec.Cmd
 		outs := make([]*strings.Builder, len(inputs))
@@ -67,34 +74,67 @@ func BenchmarkReplayShared(b *testing.B) {
 			if err := c.Wait(); err != nil {
 				b.Fatalf("replay %s: %v\n%s", inputs[i], err, outs[i])
 			}
+			cpu += c.ProcessState.UserTime() + c.ProcessState.SystemTime()
 		}
-		return time.Since(start)
+		wall = time.Since(start)
+		server1, err := srv.CPUTime()
+		if err != nil {
+			b.Fatal(err)
+		}
+		return wall, cpu, server1 - server0
 	}
 	base := os.Getenv("TRAILKIT_BENCH_BASE")
-	var one, four, old []time.Duration
+	var one, four, old mode
 	b.ResetTimer()
 	for i := range b.N {
-		one = append(one, run(bin, fmt.Sprintf("one%d", i), whole))
-		four = append(four, run(bin, fmt.Sprintf("four%d", i), quarters...))
+		one.add(run(bin, fmt.Sprintf("one%d", i), whole))
+		four.add(run(bin, fmt.Sprintf("four%d", i), quarters...))
 		if base != "" {
-			old = append(old, run(base, fmt.Sprintf("base%d", i), whole))
+			old.add(run(base, fmt.Sprintf("base%d", i), whole))
 		}
 	}
 	b.StopTimer()
-	median := func(ds []time.Duration) time.Duration {
-		s := slices.Clone(ds)
-		slices.Sort(s)
-		return s[len(s)/2]
-	}
-	b.ReportMetric(median(one).Seconds(), "s/1-process")
-	b.ReportMetric(median(four).Seconds(), "s/4-processes")
-	b.ReportMetric(median(four).Seconds()/median(one).Seconds(), "4-processes/1-process")
-	b.Logf("replay of %d records into MinIO: 1 process %v, 4 processes %v (runs %v, %v)", n, median(one), median(four), one, four)
+	load, _ := os.ReadFile("/proc/loadavg")
+	b.ReportMetric(med(one.wall).Seconds(), "s/1-process")
+	b.ReportMetric(med(four.wall).Seconds(), "s/4-processes")
+	b.ReportMetric(med(four.wall).Seconds()/med(one.wall).Seconds(), "4-processes/1-process")
+	b.ReportMetric(med(four.total()).Seconds()/med(one.total()).Seconds(), "cpu-4-processes/1-process")
+	b.Logf("replay of %d records into MinIO (load average %s): wall time 1 process %v, 4 processes %v (runs %v, %v); processor time of the replays 1 process %v, 4 processes %v; of MinIO %v, %v",
+		n, strings.TrimSpace(string(load)), med(one.wall), med(four.wall), one.wall, four.wall,
+		med(one.cpu), med(four.cpu), med(one.server), med(four.server))
 	if base != "" {
-		b.ReportMetric(median(old).Seconds(), "s/base-1-process")
-		b.ReportMetric(median(one).Seconds()/median(old).Seconds(), "1-process/base")
-		b.Logf("base %s: 1 process %v (runs %v)", base, median(old), old)
+		b.ReportMetric(med(old.wall).Seconds(), "s/base-1-process")
+		b.ReportMetric(med(one.wall).Seconds()/med(old.wall).Seconds(), "1-process/base")
+		b.ReportMetric(med(one.total()).Seconds()/med(old.total()).Seconds(), "cpu-1-process/base")
+		b.Logf("base %s: wall time 1 process %v (runs %v); processor time of the replay %v, of MinIO %v",
+			base, med(old.wall), old.wall, med(old.cpu), med(old.server))
 	}
+}
+
+// mode is what the runs of one mode of BenchmarkReplayShared measured:
+// wall time, processor time of the replays and of MinIO, per run.
+type mode struct{ wall, cpu, server []time.Duration }
+
+func (m *mode) add(wall, cpu, server time.Duration) {
+	m.wall, m.cpu, m.server = append(m.wall, wall), append(m.cpu, cpu), append(m.server, server)
+}
+
+// total is the processor time of each run, replays and MinIO together.
+func (m *mode) total() []time.Duration {
+	out := make([]time.Duration, len(m.cpu))
+	for i := range m.cpu {
+		out[i] = m.cpu[i] + m.server[i]
+	}
+	return out
+}
+
+// med is the median of ds (see median).
+func med(ds []time.Duration) time.Duration {
+	xs := make([]float64, len(ds))
+	for i, d := range ds {
+		xs[i] = float64(d)
+	}
+	return time.Duration(median(xs))
 }
 
 // benchParts splits the benchmark log file round-robin into JSON Lines

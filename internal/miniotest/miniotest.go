@@ -169,6 +169,35 @@ func (s *Server) Env() []string {
 	}
 }
 
+// CPUTime returns the processor time (user and system) the running server
+// has used, from /proc/PID/stat (Linux): what a benchmark's requests cost
+// the server, apart from what they cost its client.
+func (s *Server) CPUTime() (time.Duration, error) {
+	s.mu.Lock()
+	cmd := s.cmd
+	s.mu.Unlock()
+	if cmd == nil {
+		return 0, errors.New("miniotest: server not running")
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("miniotest: server CPU time: %w", err)
+	}
+	// The fields after the command name, which is in parentheses and may
+	// hold spaces: utime and stime are the 14th and 15th of the line.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("miniotest: server CPU time: short /proc stat %q", stat)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("miniotest: server CPU time: %w", err)
+	}
+	const ticks = 100 // USER_HZ, clock ticks per second on Linux
+	return time.Duration(utime+stime) * time.Second / ticks, nil
+}
+
 // Output returns what the server printed (the last megabyte of it).
 func (s *Server) Output() string { return s.out.String() }
 
