@@ -2,16 +2,15 @@ package sink_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailkit/trailkit/internal/sinktest"
 	"github.com/trailkit/trailkit/sink"
 )
 
@@ -19,38 +18,14 @@ import (
 // separate processes would): exactly one wins, the object is the winner's
 // body with the winner's metadata, and no temporary file is left.
 func TestDirPutIfAbsent(t *testing.T) {
-	ctx := context.Background()
 	root := t.TempDir()
-	for round := range 20 {
-		key := fmt.Sprintf("AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/01/02/d%d.json.gz", round)
-		const n = 8
-		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			d, err := sink.NewDir(root, sink.DirOptions{})
-			require.NoError(t, err)
-			wg.Go(func() {
-				errs[i] = d.PutIfAbsent(ctx, sink.Object{Key: key, Body: []byte{byte(i)}, Metadata: map[string]string{"who": fmt.Sprint(i)}})
-			})
-		}
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			if err == nil {
-				require.Equal(t, -1, winner, "two winners: %d and %d", winner, i)
-				winner = i
-				continue
-			}
-			require.ErrorIs(t, err, sink.ErrExists, "writer %d", i)
-		}
-		require.NotEqual(t, -1, winner, "no writer won")
+	d, err := sink.NewDir(root, sink.DirOptions{})
+	require.NoError(t, err)
+	sinktest.ExclusivePuts(t, d, func(int) sink.ExclusiveSink {
 		d, err := sink.NewDir(root, sink.DirOptions{})
 		require.NoError(t, err)
-		body, info, err := sink.ReadAll(ctx, d, key, 1<<30)
-		require.NoError(t, err)
-		assert.Equal(t, []byte{byte(winner)}, body)
-		assert.Equal(t, fmt.Sprint(winner), info.Metadata["who"])
-	}
+		return d
+	}, 20)
 	require.NoError(t, filepath.WalkDir(root, func(path string, e os.DirEntry, err error) error {
 		require.NoError(t, err)
 		assert.NotContains(t, e.Name(), ".tmp-", "temporary file left: %s", path)
