@@ -122,12 +122,14 @@ func eachS3Object(ctx context.Context, e *env, url, endpoint string, keep func(n
 		if keep != nil && !keep(name) {
 			continue
 		}
-		out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(info.Key)})
+		// Through the sink's Get: a body that stalls fails after
+		// s3sink.DefaultReadIdleTimeout instead of hanging.
+		body, _, err := store.Get(ctx, info.Key)
 		if err != nil {
 			return s3Failure(name, err)
 		}
-		err = fn(name, out.Body)
-		out.Body.Close()
+		err = fn(name, body)
+		body.Close()
 		if err != nil {
 			return err
 		}
