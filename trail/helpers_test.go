@@ -57,34 +57,33 @@ type faultSink struct {
 }
 
 func (f *faultSink) Put(ctx context.Context, obj sink.Object) error {
-	f.puts.Add(1)
-	f.mu.Lock()
-	fail := f.fail
-	f.mu.Unlock()
-	if fail != nil {
-		if err := fail(obj.Key); err != nil {
-			f.fails.Add(1)
-			return err
-		}
+	if err := f.inject(obj.Key); err != nil {
+		return err
 	}
 	return f.Sink.Put(ctx, obj)
 }
 
 // PutIfAbsent is how the trail creates digests: the faults apply to it too.
 func (f *faultSink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
-	return putIfAbsent(ctx, f.Sink, obj, func(ctx context.Context, obj sink.Object) error {
-		f.puts.Add(1)
-		f.mu.Lock()
-		fail := f.fail
-		f.mu.Unlock()
-		if fail != nil {
-			if err := fail(obj.Key); err != nil {
-				f.fails.Add(1)
-				return err
-			}
-		}
-		return nil
+	return putIfAbsent(ctx, f.Sink, obj, func(_ context.Context, obj sink.Object) error {
+		return f.inject(obj.Key)
 	})
+}
+
+// inject counts a put of key and returns the fault for it, if any.
+func (f *faultSink) inject(key string) error {
+	f.puts.Add(1)
+	f.mu.Lock()
+	fail := f.fail
+	f.mu.Unlock()
+	if fail == nil {
+		return nil
+	}
+	err := fail(key)
+	if err != nil {
+		f.fails.Add(1)
+	}
+	return err
 }
 
 // putIfAbsent is the PutIfAbsent of a test wrapper around s: check runs
