@@ -95,7 +95,7 @@ func (c *catter) read(name string, r io.Reader, w io.Writer) (int64, error) {
 			return n, err
 		}
 		if !c.lenient {
-			if err := checkShape(sc.Bytes()); err != nil {
+			if err := scannedShape(sc); err != nil {
 				return n, &event.ReadError{Name: name, Index: sc.Index(), Offset: sc.Offset(), Err: err}
 			}
 		}
@@ -126,6 +126,10 @@ var newline = []byte{'\n'}
 // file that prints more is read again, in its turn, straight to the output.
 const catBufferLimit = 16 << 20
 
+// catCountAhead is how many files cat --count reads ahead of the one it
+// adds next: each costs a count.
+const catCountAhead = 256
+
 // errCatBuffer is what a file read ahead that prints too much stops with.
 var errCatBuffer = errors.New("output larger than the read-ahead buffer")
 
@@ -151,7 +155,16 @@ func (c *catter) readFiles(ctx context.Context, files []string, w io.Writer) (in
 	for i := range results {
 		results[i] = make(chan catResult, 1)
 	}
-	slots := make(chan struct{}, 2*workers) // files read and not yet printed
+	// slots bounds the files read and not yet printed. A file read ahead
+	// holds its output (up to catBufferLimit), so few are; counting holds
+	// none, and a longer way ahead keeps every processor busy while the
+	// file to print next waits on one the system has paused (on a busy
+	// machine, for a whole time slice, in which the others run dry).
+	ahead := 2 * workers
+	if c.count {
+		ahead = catCountAhead
+	}
+	slots := make(chan struct{}, ahead)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -365,6 +378,34 @@ func interruptible(ctx context.Context, r io.Reader) (io.Reader, func()) {
 	}()
 	stop := context.AfterFunc(ctx, func() { pw.CloseWithError(context.Cause(ctx)) })
 	return pr, func() { stop(); pr.Close() }
+}
+
+// scannedShape is checkShape for the Scanner's current record, from the
+// top-level members the Scanner located while validating it, when it did
+// (without reading the record again).
+func scannedShape(sc *event.Scanner) error {
+	raw, ms := sc.Bytes(), sc.Members()
+	if ms == nil {
+		return checkShape(raw)
+	}
+	var version, time, what bool
+	for _, m := range ms {
+		if m.Escaped {
+			return checkShape(raw) // a key spelt with escapes: decode it
+		}
+		switch string(raw[m.Key:m.KeyEnd]) {
+		case `"eventVersion"`:
+			version = true
+		case `"eventTime"`:
+			time = true
+		case `"eventName"`, `"eventSource"`, `"eventType"`:
+			what = true
+		}
+	}
+	if version && time && what {
+		return nil
+	}
+	return checkShape(raw) // which says what is missing
 }
 
 // checkShape reports a value that is not shaped like a CloudTrail record:

@@ -410,10 +410,20 @@ func TestCatRejectsNonRecords(t *testing.T) {
 		{`{"foo":1}`, "record 0 at byte 0: not a CloudTrail record: no eventVersion, eventTime, eventName, eventSource or eventType"},
 		{rec + "\n" + `{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z"}`, "record 1 at byte " + strconv.Itoa(len(rec)+1) + ": not a CloudTrail record: no eventName, eventSource or eventType"},
 		{rec + "\n" + `{"eventVersion":"1.08","eventName":"x"}`, "record 1 at byte " + strconv.Itoa(len(rec)+1) + ": not a CloudTrail record: no eventTime"},
+		// In a log file, where the Scanner locates each record's members.
+		{`{"Records":[` + rec + `,{"eventVersion":"1.08","eventTime":"2026-01-01T00:00:00Z"}]}`,
+			"record 1 at byte " + strconv.Itoa(len(`{"Records":[`)+len(rec)+1) + ": not a CloudTrail record: no eventName, eventSource or eventType"},
+		{`{"Records":[{"eventTime":"2026-01-01T00:00:00Z","eventName":"x","eventVersio":"1"}]}`,
+			"record 0 at byte 12: not a CloudTrail record: no eventVersion"},
 	}
 	for _, tt := range tests {
 		r := runIn(t, strings.NewReader(tt.in), "cat", "-")
 		assert.Equal(t, 1, r.code, tt.in)
 		assert.Contains(t, r.stderr, "stdin: "+tt.want, tt.in)
 	}
+	// A key spelt with escapes is the key it decodes to.
+	in := `{"Records":[{"event\u0056ersion":"1.08","eventTime":"2026-01-01T00:00:00Z","eventN\u0061me":"x"}]}`
+	r := runIn(t, strings.NewReader(in), "cat", "--count", "-")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "1\n", r.stdout)
 }
