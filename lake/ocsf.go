@@ -428,7 +428,7 @@ func ocsfUnmapped(row *OCSFRow, r *event.Record, x *extras) {
 	str("sessionCredentialFromConsole", r.SessionCredentialFromConsole)
 	str("annotation", r.Annotation)
 	if r.TLSDetails != nil || r.Addendum != nil || r.EdgeDeviceDetails != nil || r.InsightDetails != nil || r.EventContext != nil {
-		rec := r.AppendJSON(nil)
+		rec := objectMembers(r)
 		for _, k := range []string{"tlsDetails", "addendum", "edgeDeviceDetails", "insightDetails", "eventContext"} {
 			add(k, event.Get(rec, k).Raw())
 		}

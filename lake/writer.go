@@ -1,7 +1,6 @@
 package lake
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -30,8 +29,13 @@ const (
 // Defaults of Options.
 const (
 	DefaultRowGroupRows     = 32768    // about 50 MB of records: a scan task each, bounded memory
-	DefaultMaxFileBytes     = 64 << 20 // compressed; a file is built in memory before its put
-	DefaultMaxBufferedBytes = 128 << 20
+	DefaultMaxFileBytes     = 32 << 20 // compressed; a file is built in memory before its put
+	DefaultMaxBufferedBytes = 64 << 20 // with the encoders' own buffers, keeps an export under 256 MiB
+	// idleRows is how many rows a lane writes to other partitions before
+	// it puts a partition's file: records come about in time order, so a
+	// day's partition is complete soon after the next day starts. It
+	// depends on positions only, so a re-run puts the same files.
+	idleRows = 16384
 )
 
 // ErrFormat is wrapped by NewWriter for a Format it does not know.
@@ -91,8 +95,9 @@ type lane struct {
 }
 
 type open struct {
-	key string // partition directory
-	p   part
+	key  string // partition directory
+	p    part
+	last int64 // the lane's rows when this file was last written
 }
 
 // part is one Parquet file being written.
@@ -222,6 +227,7 @@ func (l *lane) write(ctx context.Context, r *event.Record) error {
 		return fmt.Errorf("lake: write %s: %w", l.w.opts.Prefix+dir+l.name, err)
 	}
 	l.rows++
+	o.last = l.rows
 	if o.p.size() >= l.w.opts.MaxFileBytes {
 		return l.put(ctx, o)
 	}
@@ -231,9 +237,21 @@ func (l *lane) write(ctx context.Context, r *event.Record) error {
 	return nil
 }
 
-// bound puts the largest open file while all of them hold more than the
-// lane's budget.
+// bound puts the files not written for idleRows rows, then the largest
+// open file while all of them hold more than the lane's budget.
 func (l *lane) bound(ctx context.Context) error {
+	var idle []*open
+	for _, o := range l.parts {
+		if l.rows-o.last >= idleRows {
+			idle = append(idle, o)
+		}
+	}
+	slices.SortFunc(idle, func(a, b *open) int { return strings.Compare(a.key, b.key) })
+	for _, o := range idle {
+		if err := l.put(ctx, o); err != nil {
+			return err
+		}
+	}
 	for {
 		var total int64
 		var big *open
@@ -317,7 +335,7 @@ func (w *Writer) Rows() int64 {
 
 // table is a part holding rows of type T.
 type table[T any] struct {
-	buf   bytes.Buffer
+	buf   fileBuffer
 	pw    *parquet.GenericWriter[T]
 	fill  func(*T, *event.Record, *extras)
 	batch []T
@@ -354,8 +372,8 @@ func (t *table[T]) flushBatch() error {
 	return err
 }
 
-// size is the bytes written so far, row groups flushed.
-func (t *table[T]) size() int64 { return int64(t.buf.Len()) }
+// size is the memory of the bytes written so far, row groups flushed.
+func (t *table[T]) size() int64 { return int64(cap(t.buf.b)) }
 
 func (t *table[T]) finish() ([]byte, error) {
 	if err := t.flushBatch(); err != nil {
@@ -364,5 +382,19 @@ func (t *table[T]) finish() ([]byte, error) {
 	if err := t.pw.Close(); err != nil {
 		return nil, err
 	}
-	return t.buf.Bytes(), nil
+	return t.buf.b, nil
+}
+
+// fileBuffer holds a file being written. Unlike a bytes.Buffer, which
+// doubles, it grows by a quarter, so that a file of MaxFileBytes holds
+// little more memory than its size.
+type fileBuffer struct{ b []byte }
+
+func (f *fileBuffer) Write(p []byte) (int, error) {
+	if len(f.b)+len(p) > cap(f.b) {
+		n := len(f.b) + max(len(p), 256<<10, cap(f.b)/4)
+		f.b = append(make([]byte, 0, n), f.b...)
+	}
+	f.b = append(f.b, p...)
+	return len(p), nil
 }
