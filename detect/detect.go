@@ -58,9 +58,10 @@
 // # Evaluation
 //
 // A Set tests a record only against the rules that can match it: a rule
-// whose condition requires one of a few eventName (or eventSource)
-// values is indexed under them, and only rules that name neither are tried
-// on every record. Fields are read from the decoded record's typed fields,
+// whose condition requires one of a few eventName values is indexed under
+// them; failing that, under its eventSource values, or under the values
+// of another field of the record model it requires (userIdentity.type:
+// Root); only the rules that require none are tried on every record. Fields are read from the decoded record's typed fields,
 // or in place from its JSON text, without decoding or building JSON; a
 // record that no rule's index matches costs a few map lookups and
 // allocates nothing. On a live trail, [Detector] is the trail's Inspector.

@@ -135,6 +135,8 @@ type doc struct {
 	refVals []value
 	exp     []value
 	hits    []int32
+	keys    []value // values of an indexed field
+	tried   []int32 // rules of an indexed field to evaluate
 	fold    []byte
 }
 

@@ -2,7 +2,10 @@ package detect
 
 import (
 	"encoding/binary"
+	"maps"
+	"math/bits"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -23,43 +26,81 @@ func putDoc(d *doc) {
 
 // Set is a compiled set of rules, indexed so that a record is tested only
 // against the rules that can match it: a rule that names the eventName
-// (or, failing that, the eventSource) it matches is looked up by it, and
-// only the rules that name neither are tried on every record. A Set is
+// (or, failing that, the eventSource, or the value of another typed field
+// such as userIdentity.type) it matches is looked up by it, and only the
+// rules that name none are tried on every record. A Set is
 // safe for concurrent use.
 type Set struct {
 	rules    []*Rule
 	byName   hindex // foldHash(eventName) → rule indexes
 	bySource hindex // foldHash(eventSource) → rule indexes
+	byField  []fieldIndex
 	always   []int32
+}
+
+// fieldIndex indexes the rules that name neither eventName nor
+// eventSource but require another field to have one of a few values
+// (userIdentity.type: Root).
+type fieldIndex struct {
+	path  fieldPath // read as a Sigma rule reads it: every value it has
+	rules hindex    // foldHash(value) → rule indexes
 }
 
 // NewSet indexes rules. Findings come in the order of rules.
 func NewSet(rules ...*Rule) *Set {
 	s := &Set{rules: rules}
 	byName, bySource := map[uint64][]int32{}, map[uint64][]int32{}
+	byField := map[string]map[uint64][]int32{}
+	add := func(m map[uint64][]int32, values []string, i int) {
+		for _, v := range values {
+			h := foldHash(v)
+			if !slices.Contains(m[h], int32(i)) {
+				m[h] = append(m[h], int32(i))
+			}
+		}
+	}
 	for i, r := range rules {
 		c := constraints(r.root)
-		switch {
-		case c.names != nil:
-			for _, n := range c.names {
-				h := foldHash(n)
-				if !slices.Contains(byName[h], int32(i)) {
-					byName[h] = append(byName[h], int32(i))
-				}
+		if vals, ok := c["eventName"]; ok {
+			add(byName, vals, i)
+		} else if vals, ok := c["eventSource"]; ok {
+			add(bySource, vals, i)
+		} else if f := fieldKey(c); f != "" {
+			if byField[f] == nil {
+				byField[f] = map[uint64][]int32{}
 			}
-		case c.sources != nil:
-			for _, n := range c.sources {
-				h := foldHash(n)
-				if !slices.Contains(bySource[h], int32(i)) {
-					bySource[h] = append(bySource[h], int32(i))
-				}
-			}
-		default:
+			add(byField[f], c[f], i)
+		} else {
 			s.always = append(s.always, int32(i))
 		}
 	}
 	s.byName, s.bySource = newHindex(byName), newHindex(bySource)
+	for _, f := range slices.Sorted(maps.Keys(byField)) {
+		fi := fieldIndex{path: fieldPath{text: f, fanout: true}, rules: newHindex(byField[f])}
+		for _, k := range strings.Split(f, ".") {
+			fi.path.segs = append(fi.path.segs, seg{key: k, index: -1})
+		}
+		compilePath(&fi.path)
+		s.byField = append(s.byField, fi)
+	}
 	return s
+}
+
+// fieldKey chooses the field other than eventName and eventSource to
+// index a rule under: one of the typed fields (read without decoding on a
+// live trail), with the fewest values, the shallowest of those, or "".
+func fieldKey(c map[string][]string) string {
+	best := ""
+	depth := func(f string) int { return strings.Count(f, ".") }
+	for _, f := range slices.Sorted(maps.Keys(c)) {
+		if typedFields[f] == fNone {
+			continue
+		}
+		if best == "" || len(c[f]) < len(c[best]) || len(c[f]) == len(c[best]) && depth(f) < depth(best) {
+			best = f
+		}
+	}
+	return best
 }
 
 // hindex is a small open-addressing table from a foldHash to rule
@@ -113,9 +154,9 @@ func (s *Set) Rules() []*Rule { return s.rules }
 // Match calls fn with each rule that matches the decoded record rec.
 func (s *Set) Match(rec *event.Record, fn func(*Rule)) {
 	d := getDoc()
-	defer putDoc(d)
 	d.setRecord(rec)
 	s.match(d, rec.EventSource, rec.EventName, fn)
+	putDoc(d) // not deferred: Emit's path; a panicking handler only loses d
 }
 
 // JSONFinding is a rule that matched a record's JSON text, with the
@@ -186,12 +227,62 @@ func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 			hits = append(hits, i)
 		}
 	}
+	for f := range s.byField {
+		hits = s.matchField(d, &s.byField[f], hits)
+	}
 	d.hits = hits
 	if len(hits) > 1 {
 		slices.Sort(hits)
 	}
 	for _, i := range hits {
 		fn(s.rules[i])
+	}
+}
+
+// matchField evaluates the rules indexed under the values the record has
+// in one field, each rule once, appending those that match to hits.
+func (s *Set) matchField(d *doc, fi *fieldIndex, hits []int32) []int32 {
+	if v, ok := d.typed(&fi.path); ok { // a live trail's record
+		if v.kind == event.Missing {
+			return hits
+		}
+		for _, i := range fi.rules.get(foldHash(v.s)) {
+			if s.rules[i].root.eval(d) {
+				hits = append(hits, i)
+			}
+		}
+		return hits
+	}
+	// Values as a Sigma rule sees them: every value the path reaches, and
+	// the elements of those that are arrays; rules read them again.
+	from := len(d.tried)
+	d.keys = d.lookupTo(&fi.path, d.keys[:0])
+	for _, v := range d.keys {
+		if v.kind == event.Array {
+			eachElement(stringBytes(v.s), func(e []byte) bool {
+				s.queue(d, fi, rawValue(e).s, from)
+				return true
+			})
+			continue
+		}
+		s.queue(d, fi, v.s, from)
+	}
+	for _, i := range d.tried[from:] {
+		if s.rules[i].root.eval(d) {
+			hits = append(hits, i)
+		}
+	}
+	d.tried = d.tried[:from]
+	return hits
+}
+
+// queue adds to d.tried[from:] the rules indexed under value v not
+// queued yet.
+func (s *Set) queue(d *doc, fi *fieldIndex, v string, from int) {
+	for _, i := range fi.rules.get(foldHash(v)) {
+		if !slices.Contains(d.tried[from:], i) {
+			d.tried = append(d.tried, i)
+		}
 	}
 }
 
@@ -203,83 +294,71 @@ func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 func foldHash(s string) uint64 {
 	// The length and the first and last eight bytes: enough to tell
 	// eventNames and eventSources apart, in constant time.
-	h := (uint64(14695981039346656037) ^ uint64(len(s))) * 1099511628211
-	if len(s) < 8 {
-		var w uint64
-		for i := len(s) - 1; i >= 0; i-- {
-			w = w<<8 | uint64(s[i])
+	var w uint64
+	switch b := stringBytes(s); {
+	case len(b) >= 8:
+		w = fold(binary.LittleEndian.Uint64(b)) ^ bits.RotateLeft64(fold(binary.LittleEndian.Uint64(b[len(b)-8:])), 29)
+	case len(b) >= 4: // the first and last four bytes (userIdentity types)
+		w = fold(uint64(binary.LittleEndian.Uint32(b)) | uint64(binary.LittleEndian.Uint32(b[len(b)-4:]))<<32)
+	default:
+		for i := len(b) - 1; i >= 0; i-- {
+			w = w<<8 | uint64(b[i])
 		}
-		return mix(h, w)
+		w = fold(w)
 	}
-	h = mix(h, binary.LittleEndian.Uint64(stringBytes(s[:8])))
-	return mix(h, binary.LittleEndian.Uint64(stringBytes(s[len(s)-8:])))
-}
-
-// mix folds the ASCII upper-case letters of w to lower case, eight bytes
-// at once, and mixes w into h.
-func mix(h, w uint64) uint64 {
-	low7 := w & 0x7f7f7f7f7f7f7f7f
-	geA := low7 + 0x3f3f3f3f3f3f3f3f // high bit set where byte >= 'A'
-	gtZ := low7 + 0x2525252525252525 // high bit set where byte > 'Z'
-	w |= (geA &^ gtZ &^ w & 0x8080808080808080) >> 2
-	h = (h ^ w) * 1099511628211
+	h := (w ^ uint64(len(s))*0x9e3779b97f4a7c15) * 1099511628211
 	h ^= h >> 29
 	return max(h, 1) // 0 marks an empty hindex slot
 }
 
-// constraint is what a condition says about the eventName and
-// eventSource a record must have to match: nil when it could be any.
-type constraint struct {
-	names, sources []string
+// fold turns the ASCII upper-case letters of w to lower case, eight
+// bytes at once.
+func fold(w uint64) uint64 {
+	low7 := w & 0x7f7f7f7f7f7f7f7f
+	geA := low7 + 0x3f3f3f3f3f3f3f3f // high bit set where byte >= 'A'
+	gtZ := low7 + 0x2525252525252525 // high bit set where byte > 'Z'
+	return w | (geA&^gtZ&^w&0x8080808080808080)>>2
 }
 
-// constraints derives the index keys of a condition. It may answer a
-// superset (a rule is evaluated in full on the records it is indexed
-// under) but never a subset.
-func constraints(n node) constraint {
+// constraints derives, for each field a condition requires to have one
+// of a few exact values, those values (field names dotted): a record
+// whose field has none of them cannot match. It may answer a superset of
+// values (a rule is evaluated in full on the records it is indexed under)
+// but never a subset.
+func constraints(n node) map[string][]string {
 	switch n := n.(type) {
 	case andNode:
-		var c constraint
+		c := map[string][]string{}
 		for _, sub := range n {
-			sc := constraints(sub)
-			if sc.names != nil && (c.names == nil || len(sc.names) < len(c.names)) {
-				c.names = sc.names
-			}
-			if sc.sources != nil && (c.sources == nil || len(sc.sources) < len(c.sources)) {
-				c.sources = sc.sources
+			for f, vals := range constraints(sub) {
+				if old, ok := c[f]; !ok || len(vals) < len(old) {
+					c[f] = vals
+				}
 			}
 		}
 		return c
 	case orNode:
-		var c constraint
-		anyName, anySource := false, false
-		for _, sub := range n {
+		var c map[string][]string
+		for i, sub := range n {
 			sc := constraints(sub)
-			if sc.names == nil {
-				anyName = true
+			if i == 0 {
+				c = maps.Clone(sc)
+				continue
 			}
-			if sc.sources == nil {
-				anySource = true
+			for f := range c {
+				if vals, ok := sc[f]; ok {
+					c[f] = append(slices.Clip(c[f]), vals...)
+				} else {
+					delete(c, f)
+				}
 			}
-			c.names = append(c.names, sc.names...)
-			c.sources = append(c.sources, sc.sources...)
-		}
-		if anyName {
-			c.names = nil
-		}
-		if anySource {
-			c.sources = nil
 		}
 		return c
 	}
-	field, values := exactValues(n)
-	switch field {
-	case "eventName":
-		return constraint{names: values}
-	case "eventSource":
-		return constraint{sources: values}
+	if field, values := exactValues(n); field != "" {
+		return map[string][]string{field: values}
 	}
-	return constraint{}
+	return nil
 }
 
 // keys returns exact values as index keys, or nil when one is not ASCII.
@@ -294,18 +373,21 @@ func keys(vals []string) []string {
 	return vals
 }
 
-// exactValues returns the field a leaf tests and the values it accepts,
-// when it accepts only those exact values.
+// exactValues returns the field a leaf tests (dotted) and the values it
+// accepts, when it accepts only those exact values.
 func exactValues(n node) (string, []string) {
 	switch n := n.(type) {
 	case *cwCompare:
-		if n.op == "=" && n.str.op == opEqual && len(n.path.segs) == 1 {
-			if k := keys([]string{n.str.s}); k != nil {
-				return n.path.segs[0].key, k
+		if n.op == "=" && !n.isNum && n.str.op == opEqual {
+			if f := keyPath(&n.path); f != "" {
+				if k := keys([]string{n.str.s}); k != nil {
+					return f, k
+				}
 			}
 		}
 	case *sigmaField:
-		if n.all || len(n.path.segs) != 1 || len(n.ms) == 0 {
+		f := keyPath(&n.path)
+		if n.all || f == "" || len(n.ms) == 0 {
 			return "", nil
 		}
 		var vals []string
@@ -316,8 +398,20 @@ func exactValues(n node) (string, []string) {
 			vals = append(vals, m.str.s)
 		}
 		if k := keys(vals); k != nil {
-			return n.path.segs[0].key, k
+			return f, k
 		}
 	}
 	return "", nil
+}
+
+// keyPath returns a path of object keys only, dotted, or "".
+func keyPath(p *fieldPath) string {
+	keys := make([]string, 0, len(p.segs))
+	for _, s := range p.segs {
+		if s.index >= 0 || strings.Contains(s.key, ".") {
+			return ""
+		}
+		keys = append(keys, s.key)
+	}
+	return strings.Join(keys, ".")
 }

@@ -18,3 +18,45 @@ func TestFoldHash(t *testing.T) {
 		}
 	}
 }
+
+// TestSetFieldIndex: a rule indexed under a field other than eventName
+// and eventSource (userIdentity.type) is found by a Set wherever the rule
+// alone matches: through arrays, in a list, in any case; and not where
+// the field has no indexed value.
+func TestSetFieldIndex(t *testing.T) {
+	rs, err := ParseSigma("root.yml", []byte(`title: root
+id: root
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    userIdentity.type: Root
+  condition: selection
+`))
+	if err != nil || len(rs) != 1 {
+		t.Fatal(rs, err)
+	}
+	r := rs[0]
+	set := NewSet(r)
+	if len(set.always) != 0 || len(set.byField) != 1 || set.byField[0].path.text != "userIdentity.type" {
+		t.Fatalf("not indexed under userIdentity.type: always %v, fields %d", set.always, len(set.byField))
+	}
+	for _, tc := range []struct {
+		rec  string
+		want bool
+	}{
+		{`{"userIdentity":{"type":"Root"}}`, true},
+		{`{"userIdentity":{"type":"ROOT"}}`, true},
+		{`{"userIdentity":[{"type":"IAMUser"},{"type":"Root"}]}`, true},
+		{`{"userIdentity":{"type":["IAMUser","Root"]}}`, true},
+		{`{"userIdentity":{"type":"Root","type":"IAMUser"}}`, false},
+		{`{"userIdentity":{"type":"IAMUser"}}`, false},
+		{`{"userIdentity":{"type":null}}`, false},
+		{`{}`, false},
+	} {
+		got := false
+		set.MatchJSON([]byte(tc.rec), func(JSONFinding) { got = true })
+		if alone := r.MatchJSON([]byte(tc.rec)); got != tc.want || alone != tc.want {
+			t.Errorf("%s: set %v, rule alone %v, want %v", tc.rec, got, alone, tc.want)
+		}
+	}
+}
