@@ -2,6 +2,11 @@ package trail_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"iter"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,5 +97,89 @@ func TestSharedOrganizationTrail(t *testing.T) {
 			}
 		}
 		assert.Equal(t, 5, n, m)
+	}
+}
+
+// countingDir is a directory sink that counts what a trail reads of it:
+// listings by kind of directory, and reads of log files.
+type countingDir struct {
+	*sink.Dir
+	mu       sync.Mutex
+	lists    map[string]int // "digests", "logs"
+	logReads int
+}
+
+func (c *countingDir) List(ctx context.Context, prefix, startAfter string) iter.Seq2[sink.ObjectInfo, error] {
+	c.mu.Lock()
+	if strings.Contains(prefix, "/CloudTrail-Digest/") {
+		c.lists["digests"]++
+	} else {
+		c.lists["logs"]++
+	}
+	c.mu.Unlock()
+	return c.Dir.List(ctx, prefix, startAfter)
+}
+
+func (c *countingDir) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
+	if !strings.Contains(key, "/CloudTrail-Digest/") {
+		c.mu.Lock()
+		c.logReads++
+		c.mu.Unlock()
+	}
+	return c.Dir.Get(ctx, key)
+}
+
+// A writer of a shared trail that finds each hour sealed by another writer
+// before it reads the digest at the hour's key and nothing more: after its
+// first seal it lists no digest directory, it never reads the other
+// writer's files (the digests list them), and it lists log files only for
+// the digest it creates itself (its own files, late for the other's
+// digests). The chain is one line and every file is listed once.
+func TestSharedTrailLaggardReadsLittle(t *testing.T) {
+	root := t.TempDir()
+	start := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
+	end := start.Add(3*time.Hour - 5*time.Minute) // 13:00
+	ctx := ctxT(t, 60*time.Second)
+	var dirs []*countingDir
+	var ids []string
+	for w := range 2 { // the first writer runs to the end, then the second
+		d, err := sink.NewDir(root, sink.DirOptions{Bucket: "logs"})
+		require.NoError(t, err)
+		cd := &countingDir{Dir: d, lists: map[string]int{}}
+		dirs = append(dirs, cd)
+		cfg, clock := manualConfig(start, cd)
+		cfg.IncludeGlobalServiceEvents = false // one chain
+		cfg.Digests.Signer = testSigner()
+		tr, err := trail.New(cfg)
+		require.NoError(t, err)
+		for at := start; !at.After(end); at = at.Add(5 * time.Minute) {
+			clock.Set(at)
+			r := record(at, home, "ec2.amazonaws.com", fmt.Sprint("RunInstances", w))
+			require.NoError(t, tr.Emit(ctx, r))
+			ids = append(ids, r.EventID)
+		}
+		require.NoError(t, tr.Close(ctx))
+		assert.Empty(t, tr.Status().LatestDigestDeliveryError)
+		assert.EqualValues(t, []int64{3, 1}[w], tr.Status().Sinks[0].DigestsDelivered, "writer %d", w)
+	}
+	second := dirs[1]
+	assert.Equal(t, 2, second.lists["digests"], "the second writer lists the digests once, to find the tip (the first key, then the day)")
+	assert.Zero(t, second.logReads, "the second writer reads none of the first's files")
+	assert.LessOrEqual(t, second.lists["logs"], 4, "log listings only for the digest it creates: CloudTrail and CloudTrail-Insight, over the day before")
+	s := readStore(t, dirs[0].Dir)
+	requireExactlyOnce(t, s, ids)
+	listed := map[string]int{}
+	prev := map[string]int{}
+	for _, f := range digestsOf(t, dirs[0].Dir, s.digests) {
+		prev[f.PreviousDigestS3Object]++
+		for _, l := range f.LogFiles {
+			listed[l.S3Object]++
+		}
+	}
+	for p, n := range prev {
+		assert.Equal(t, 1, n, "digests after %q", p)
+	}
+	for key := range s.logs {
+		assert.Equal(t, 1, listed[key], "log file %s listed once", key)
 	}
 }
