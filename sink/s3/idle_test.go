@@ -4,86 +4,16 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/trailkit/trailkit/internal/s3stall"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
-
-// stallingS3 answers GetObject as S3 does (path-style, headers the SDK
-// reads) with a body of size bytes of which it sends: for key "headers",
-// nothing, not even the headers; for "body", the first 10 bytes then
-// nothing; for "steady", one byte every tick; otherwise all of it. A
-// stalled answer waits until the client goes away.
-func stallingS3(t *testing.T, size int, tick time.Duration) *s3.Client {
-	t.Helper()
-	stop := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		stall := func() {
-			select {
-			case <-r.Context().Done():
-			case <-stop:
-			}
-		}
-		if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/bucket/") {
-			http.Error(w, "not S3 enough", http.StatusNotImplemented)
-			return
-		}
-		key := strings.TrimPrefix(r.URL.Path, "/bucket/")
-		if key == "headers" {
-			stall()
-			return
-		}
-		h := w.Header()
-		h.Set("Content-Length", strconv.Itoa(size))
-		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Last-Modified", time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).Format(http.TimeFormat))
-		h.Set("ETag", `"0123456789abcdef0123456789abcdef"`)
-		w.WriteHeader(http.StatusOK)
-		rc := http.NewResponseController(w)
-		body := strings.Repeat("x", size)
-		switch key {
-		case "body":
-			io.WriteString(w, body[:10])
-			rc.Flush()
-			stall()
-		case "steady":
-			ticker := time.NewTicker(tick)
-			defer ticker.Stop()
-			for i := range size {
-				io.WriteString(w, body[i:i+1])
-				rc.Flush()
-				select {
-				case <-ticker.C:
-				case <-r.Context().Done():
-					return
-				}
-			}
-		default:
-			io.WriteString(w, body)
-		}
-	}))
-	t.Cleanup(func() {
-		close(stop)
-		srv.Close()
-	})
-	return s3.New(s3.Options{
-		Region:           "us-east-1",
-		BaseEndpoint:     aws.String(srv.URL),
-		UsePathStyle:     true,
-		Credentials:      aws.AnonymousCredentials{},
-		RetryMaxAttempts: 1,
-	})
-}
 
 // A Get whose answer stalls, before its headers or after the first bytes
 // of its body, fails after ReadIdleTimeout with an error naming the
@@ -93,7 +23,7 @@ func stallingS3(t *testing.T, size int, tick time.Duration) *s3.Client {
 // than the timeout, are not cut.
 func TestS3GetIdleTimeout(t *testing.T) {
 	const idle = 300 * time.Millisecond
-	client := stallingS3(t, 20, idle/6)
+	client := s3stall.Start(t, []byte(strings.Repeat("x", 20)), idle/6)
 	s := s3sink.New(client, "bucket", s3sink.Options{ReadIdleTimeout: idle})
 	ctx := context.Background()
 

@@ -30,6 +30,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/trailkit/trailkit/internal/iox"
 	"github.com/trailkit/trailkit/sink"
 )
 
@@ -82,11 +83,11 @@ type Options struct {
 // DefaultReadIdleTimeout is the ReadIdleTimeout of an Options that sets
 // none: far longer than S3 pauses between the bytes of a body, short
 // enough that a dead connection is noticed.
-const DefaultReadIdleTimeout = 30 * time.Second
+const DefaultReadIdleTimeout = iox.DefaultIdleTimeout
 
 // ErrIdleTimeout is wrapped by the errors of Get and of reads of its body
 // when S3 sent nothing for Options.ReadIdleTimeout.
-var ErrIdleTimeout = errors.New("idle timeout")
+var ErrIdleTimeout = iox.ErrIdleTimeout
 
 // ErrInsufficientBucketPolicy is wrapped by the error of CheckWrite when the
 // bucket refuses the write: CloudTrail's InsufficientS3BucketPolicyException.
@@ -225,16 +226,16 @@ func (s *Sink) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectI
 	if s.opts.ExpectedBucketOwner != "" {
 		in.ExpectedBucketOwner = aws.String(s.opts.ExpectedBucketOwner)
 	}
-	w := newIdleWatch(ctx, s.opts.ReadIdleTimeout)
-	w.start()
-	out, err := s.client.GetObject(w.ctx, in, quietChecksums)
-	w.stop()
+	w := iox.NewIdleWatch(ctx, s.opts.ReadIdleTimeout, "S3")
+	w.Start()
+	out, err := s.client.GetObject(w.Context(), in, quietChecksums)
+	w.Stop()
 	if err != nil {
-		w.close()
-		return nil, sink.ObjectInfo{}, s.fail("get", key, w.explain(err))
+		w.Close()
+		return nil, sink.ObjectInfo{}, s.fail("get", key, w.Explain(err))
 	}
 	info := objectInfo(key, out.ContentLength, out.LastModified, out.ContentType, out.ContentEncoding, out.Metadata)
-	return &body{ReadCloser: out.Body, s: s, key: key, w: w}, info, nil
+	return &body{r: w.Reader(out.Body), c: out.Body, s: s, key: key, w: w}, info, nil
 }
 
 // Stat returns an object's info and metadata with one HeadObject request,
@@ -268,66 +269,27 @@ func objectInfo(key string, size *int64, modified *time.Time, typ, enc *string, 
 	return info
 }
 
-// body is an object's body as it downloads; its read errors name the
-// object.
+// body is an object's body as it downloads; its reads are watched for
+// idleness and their errors name the object.
 type body struct {
-	io.ReadCloser
+	r   io.Reader
+	c   io.Closer
 	s   *Sink
 	key string
-	w   *idleWatch
+	w   *iox.IdleWatch
 }
 
 func (b *body) Read(p []byte) (int, error) {
-	b.w.start()
-	n, err := b.ReadCloser.Read(p)
-	b.w.stop()
+	n, err := b.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = b.s.fail("read", b.key, b.w.explain(err))
+		err = b.s.fail("read", b.key, err)
 	}
 	return n, err
 }
 
 func (b *body) Close() error {
-	err := b.ReadCloser.Close()
-	b.w.close()
-	return err
-}
-
-// idleWatch cancels a request's context when S3 sends nothing for its
-// timeout while the request waits (between start and stop).
-type idleWatch struct {
-	ctx     context.Context
-	cancel  context.CancelCauseFunc
-	timeout time.Duration
-	timer   *time.Timer
-}
-
-func newIdleWatch(ctx context.Context, timeout time.Duration) *idleWatch {
-	if timeout <= 0 {
-		timeout = DefaultReadIdleTimeout
-	}
-	w := &idleWatch{timeout: timeout}
-	w.ctx, w.cancel = context.WithCancelCause(ctx)
-	idle := fmt.Errorf("%w: S3 sent nothing for %v", ErrIdleTimeout, timeout)
-	w.timer = time.AfterFunc(timeout, func() { w.cancel(idle) })
-	w.timer.Stop()
-	return w
-}
-
-func (w *idleWatch) start() { w.timer.Reset(w.timeout) }
-func (w *idleWatch) stop()  { w.timer.Stop() }
-
-func (w *idleWatch) close() {
-	w.timer.Stop()
-	w.cancel(nil)
-}
-
-// explain returns the idle timeout, rather than the context cancellation
-// it caused, when that is why the request failed.
-func (w *idleWatch) explain(err error) error {
-	if cause := context.Cause(w.ctx); errors.Is(cause, ErrIdleTimeout) {
-		return cause
-	}
+	err := b.c.Close()
+	b.w.Close()
 	return err
 }
 

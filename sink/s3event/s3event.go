@@ -37,12 +37,14 @@ import (
 	"iter"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/iox"
 )
 
 // GetObjectAPI is the part of the S3 client Records uses; *s3.Client
@@ -59,7 +61,17 @@ type Options struct {
 	// MaxRecordBytes bounds one record (event.Scanner's limit); zero for
 	// the Scanner's default.
 	MaxRecordBytes int
+	// ReadIdleTimeout bounds how long reading an object waits for S3 to
+	// answer, and for the next bytes of its body: an object that stalls
+	// fails with an ObjectError wrapping ErrIdleTimeout instead of hanging
+	// as long as the context lets it. Time spent handling records does not
+	// count. 0 (or less) means 30 seconds, as for sink/s3.
+	ReadIdleTimeout time.Duration
 }
+
+// ErrIdleTimeout is wrapped by the error of an object S3 sent nothing of
+// for Options.ReadIdleTimeout (the same error as sink/s3's).
+var ErrIdleTimeout = iox.ErrIdleTimeout
 
 // Object is one object a notification announces.
 type Object struct {
@@ -162,12 +174,16 @@ func readObject(ctx context.Context, client GetObjectAPI, o Object, opts Options
 	if o.VersionID != "" {
 		in.VersionId = aws.String(o.VersionID)
 	}
-	out, err := client.GetObject(ctx, in)
+	w := iox.NewIdleWatch(ctx, opts.ReadIdleTimeout, "S3")
+	defer w.Close()
+	w.Start()
+	out, err := client.GetObject(w.Context(), in)
+	w.Stop()
 	if err != nil {
-		return fail(err)
+		return fail(w.Explain(err))
 	}
 	defer out.Body.Close()
-	sc := event.NewScanner(out.Body) // unnamed: the ObjectError names the object
+	sc := event.NewScanner(w.Reader(out.Body)) // unnamed: the ObjectError names the object
 	sc.MaxRecordBytes = opts.MaxRecordBytes
 	for rec, err := range sc.Records() {
 		if err != nil {
