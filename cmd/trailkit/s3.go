@@ -36,8 +36,8 @@ func newS3Client(ctx context.Context, e *env, endpoint string) (*s3.Client, erro
 		endpoint = e.getenv("AWS_ENDPOINT_URL_S3")
 	}
 	// Every network wait has a deadline: connecting, the TLS handshake
-	// and the wait for a response's headers. (A body that stalls after
-	// its headers is bounded by the command's context.)
+	// and the wait for a response's headers here; a body that stalls
+	// after its headers, in s3sink.Sink.Get (Options.ReadIdleTimeout).
 	httpClient := awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 10 * time.Second }).
 		WithTransportOptions(func(t *http.Transport) {
