@@ -403,7 +403,7 @@ func ocsfUnmapped(row *OCSFRow, r *event.Record, x *extras) {
 	m := map[string]string{}
 	add := func(k string, v []byte) {
 		if len(v) > 0 {
-			m[k] = string(v)
+			m[k] = text(v)
 		}
 	}
 	str := func(k, v string) {
