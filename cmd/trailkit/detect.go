@@ -227,7 +227,12 @@ type findingWriter struct {
 func (w *findingWriter) write(f detect.JSONFinding) {
 	w.n++
 	r := f.Rule
-	b := w.buf[:0]
+	// Encoded in the writer's own buffer when it has room, so the record
+	// is copied once.
+	b, own := w.out.AvailableBuffer(), false
+	if cap(b) < len(f.Record)+4096 {
+		b, own = w.buf[:0], true
+	}
 	if w.ocsf {
 		b = appendOCSF(b, f)
 	} else {
@@ -243,7 +248,9 @@ func (w *findingWriter) write(f detect.JSONFinding) {
 		b = append(b, '}')
 	}
 	b = append(b, '\n')
-	w.buf = b
+	if own {
+		w.buf = b
+	}
 	if _, err := w.out.Write(b); err != nil && w.err == nil {
 		w.err = fmt.Errorf("write: %w", err)
 	}
