@@ -113,9 +113,10 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		// The hours after a recent tip are sealed in order, each linked
 		// to the one before: the digest of an hour is at one key, so
 		// exclusive creation leaves one chain.
-		// Without a tip the chain starts at start: every hour from
-		// there is sealed in order too, so that writers (and trailkit
-		// seal) starting the chain race for the same first key.
+		// Without a tip the chain starts at start (or earlier, below):
+		// every hour from there is sealed in order too, so that writers
+		// (and trailkit seal) starting the chain race for the same
+		// first key.
 		hour, dstart := start.Truncate(time.Hour).Add(time.Hour), start
 		if tip != nil {
 			hour = end
@@ -130,6 +131,17 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		stored, err := sd.storedLogs(ctx, k, sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end), end)
 		if err != nil {
 			return nil, err
+		}
+		if tip == nil {
+			// A chain starts at the hour of the oldest file in the
+			// store (in the lookback): a writer that started earlier
+			// and has not sealed yet starts it there too, so the two
+			// race for one first key rather than start two chains.
+			for _, l := range stored {
+				if h := l.at.Add(-time.Second).Truncate(time.Hour).Add(time.Hour); h.Before(hour) {
+					hour, dstart = h, minTime(dstart, h.Add(-time.Hour))
+				}
+			}
 		}
 		probe := digest.Key(c.Config(), hour)
 		read, err := sd.readLogs(ctx, stored, listed, ownByKey, func() bool {

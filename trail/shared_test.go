@@ -183,3 +183,101 @@ func TestSharedTrailLaggardReadsLittle(t *testing.T) {
 		assert.Equal(t, 1, listed[key], "log file %s listed once", key)
 	}
 }
+
+// gatedSink holds digest creation until its gate opens, announcing the
+// first PutIfAbsent that waits: a writer slow to seal its first hour.
+type gatedSink struct {
+	sink.Sink
+	entered chan struct{}
+	gate    chan struct{}
+	once    sync.Once
+}
+
+func (g *gatedSink) Unwrap() sink.Sink { return g.Sink }
+
+func (g *gatedSink) PutIfAbsent(ctx context.Context, obj sink.Object) error {
+	g.once.Do(func() { close(g.entered) })
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return putIfAbsent(ctx, g.Sink, obj, func(context.Context, sink.Object) error { return nil })
+}
+
+// Two writers whose first hours differ, the earlier one slow to seal its
+// first digest: the later one, finding no digest, starts the chain at the
+// hour of the oldest file in the store rather than at its own first hour,
+// so the two race for the same first key and the chain has one start, no
+// gap, and every file in one digest.
+func TestSharedTrailChainStartsAtOldestFile(t *testing.T) {
+	root := t.TempDir()
+	ctx := ctxT(t, 60*time.Second)
+	newWriter := func(start time.Time, wrap func(sink.Sink) sink.Sink) (*trail.Trail, *trail.ManualClock) {
+		d, err := sink.NewDir(root, sink.DirOptions{Bucket: "logs"})
+		require.NoError(t, err)
+		cfg, clock := manualConfig(start, wrap(d))
+		cfg.IncludeGlobalServiceEvents = false // one chain
+		cfg.Digests.Signer = testSigner()
+		tr, err := trail.New(cfg)
+		require.NoError(t, err)
+		return tr, clock
+	}
+	var ids []string
+	emit := func(tr *trail.Trail, clock *trail.ManualClock, from, to time.Time) {
+		for at := from; !at.After(to); at = at.Add(5 * time.Minute) {
+			clock.Set(at)
+			r := record(at, home, "ec2.amazonaws.com", "RunInstances")
+			require.NoError(t, tr.Emit(ctx, r))
+			ids = append(ids, r.EventID)
+		}
+	}
+	gated := &gatedSink{entered: make(chan struct{}), gate: make(chan struct{})}
+	t0 := time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+	first, firstClock := newWriter(t0, func(s sink.Sink) sink.Sink { gated.Sink = s; return gated })
+	emit(first, firstClock, t0, t0.Add(50*time.Minute)) // to 10:20: the 10:00 digest is owed
+	select {
+	case <-gated.entered:
+	case <-ctx.Done():
+		t.Fatal("the first writer did not go to seal its first hour")
+	}
+	second, secondClock := newWriter(t0.Add(2*time.Hour), func(s sink.Sink) sink.Sink { return s })
+	emit(second, secondClock, t0.Add(2*time.Hour), t0.Add(2*time.Hour+40*time.Minute)) // 11:30 to 12:10
+	require.NoError(t, second.Close(ctx))
+	assert.Empty(t, second.Status().LatestDigestDeliveryError)
+	close(gated.gate)
+	require.NoError(t, first.Close(ctx))
+
+	d, err := sink.NewDir(root, sink.DirOptions{Bucket: "logs"})
+	require.NoError(t, err)
+	s := readStore(t, d)
+	requireExactlyOnce(t, s, ids)
+	files := digestsOf(t, d, s.digests)
+	listed := map[string]int{}
+	starts := 0
+	for _, f := range files {
+		if f.PreviousDigestS3Object == "" {
+			starts++
+		}
+		for _, l := range f.LogFiles {
+			listed[l.S3Object]++
+		}
+	}
+	assert.Equal(t, 1, starts, "digests that start a chain")
+	// 10:00 to 13:00 by the second writer, and 14:00 by the first: its
+	// last file (10:20 to 10:25), cut at its Close after the second
+	// writer sealed 13:00, goes into the next digest.
+	assert.Len(t, files, 5, "digests of 10:00 to 14:00")
+	for key := range s.logs {
+		assert.Equal(t, 1, listed[key], "log file %s listed once", key)
+	}
+	for f, err := range digest.Validate(context.Background(), d, digest.ValidateOptions{
+		TrailARN: "arn:aws:cloudtrail:" + home + ":" + account + ":trail/main-trail",
+		Start:    t0, End: t0.Add(4 * time.Hour), Keys: []digest.PublicKey{testSigner().PublicKey()},
+	}) {
+		require.NoError(t, err)
+		assert.False(t, f.Kind.Invalid(), "%s", f.String())
+		assert.NotEqual(t, digest.Gap, f.Kind, "%s", f.String())
+		assert.NotEqual(t, digest.Fork, f.Kind, "%s", f.String())
+	}
+}
