@@ -3,6 +3,9 @@ package lake
 import (
 	"reflect"
 	"strings"
+	"sync"
+
+	kzstd "github.com/klauspost/compress/zstd"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -22,9 +25,45 @@ import (
 //     0.91 of its size); the better level entropy-codes the hex digits, to
 //     0.52, about the 0.44 their randomness allows.
 var (
-	textCodec   = &zstd.Codec{Level: zstd.SpeedFastest}
-	randomCodec = &zstd.Codec{Level: zstd.SpeedBetterCompression}
+	textCodec   = &zstdCodec{level: kzstd.SpeedFastest}
+	randomCodec = &zstdCodec{level: kzstd.SpeedBetterCompression}
 )
+
+// zstdCodec is parquet-go's zstd codec with encoders that outlive garbage
+// collections. parquet-go keeps its encoders in a sync.Pool, which each
+// collection empties; an export collects often (it runs under a memory
+// limit), and a new encoder allocates and clears megabytes of history
+// and tables: a tenth of the export's CPU time went there.
+type zstdCodec struct {
+	zstd.Codec // decoding, name and code
+	level      kzstd.EncoderLevel
+	mu         sync.Mutex
+	free       []*kzstd.Encoder // at most one per goroutine encoding at once
+}
+
+func (c *zstdCodec) Encode(dst, src []byte) ([]byte, error) {
+	c.mu.Lock()
+	var e *kzstd.Encoder
+	if n := len(c.free); n > 0 {
+		e, c.free = c.free[n-1], c.free[:n-1]
+	}
+	c.mu.Unlock()
+	if e == nil {
+		var err error
+		// As parquet-go configures its encoders: frames without a
+		// checksum, one goroutine per call.
+		e, err = kzstd.NewWriter(nil, kzstd.WithEncoderLevel(c.level), kzstd.WithEncoderConcurrency(1),
+			kzstd.WithZeroFrames(true), kzstd.WithEncoderCRC(false))
+		if err != nil {
+			return nil, err
+		}
+	}
+	dst = e.EncodeAll(src, dst[:0])
+	c.mu.Lock()
+	c.free = append(c.free, e)
+	c.mu.Unlock()
+	return dst, nil
+}
 
 // randomColumns are the columns, by path, that hold random identifiers:
 // record and request ids, IAM's unique ids and access key ids.
