@@ -61,8 +61,10 @@
 // whose condition requires one of a few eventName values is indexed under
 // them; failing that, under its eventSource values, or under the values
 // of another field of the record model it requires (userIdentity.type:
-// Root); only the rules that require none are tried on every record. Fields are read from the decoded record's typed fields,
-// or in place from its JSON text, without decoding or building JSON; a
-// record that no rule's index matches costs a few map lookups and
-// allocates nothing. On a live trail, [Detector] is the trail's Inspector.
+// Root); only the rules that require none are tried on every record.
+// Fields are read from the decoded record's typed fields, or in place from
+// its JSON text, without decoding or building JSON; a record that no
+// rule's index matches costs a few hash lookups and allocates nothing. On a live trail, [Detector] is the trail's Inspector.
+// [JSONFinding.AppendOCSF] renders a finding as an OCSF 1.1 Detection
+// Finding (class 2004), as "trailkit detect --output ocsf" prints it.
 package detect

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/trailkit/trailkit/detect"
 	"github.com/trailkit/trailkit/event"
@@ -234,7 +233,7 @@ func (w *findingWriter) write(f detect.JSONFinding) {
 		b, own = w.buf[:0], true
 	}
 	if w.ocsf {
-		b = appendOCSF(b, f)
+		b = f.AppendOCSF(b)
 	} else {
 		b = append(b, w.head(r)...)
 		b = append(b, `,"eventID":`...)
@@ -278,61 +277,5 @@ func (w *findingWriter) head(r *detect.Rule) []byte {
 		w.heads = map[*detect.Rule][]byte{}
 	}
 	w.heads[r] = b
-	return b
-}
-
-// ocsfSeverity maps Sigma levels onto OCSF severity_id.
-var ocsfSeverity = map[string]struct {
-	id   int
-	name string
-}{
-	"informational": {1, "Informational"},
-	"low":           {2, "Low"},
-	"medium":        {3, "Medium"},
-	"high":          {4, "High"},
-	"critical":      {5, "Critical"},
-}
-
-// appendOCSF writes a finding as an OCSF 1.1 Detection Finding (class
-// 2004, activity Create): the rule is the analytic, the record the
-// evidence.
-func appendOCSF(b []byte, f detect.JSONFinding) []byte {
-	r := f.Rule
-	sev, ok := ocsfSeverity[r.Level]
-	if !ok {
-		sev.id, sev.name = 99, "Other"
-	}
-	var ms int64
-	if t, err := time.Parse(time.RFC3339, f.EventTime); err == nil {
-		ms = t.UnixMilli()
-	}
-	b = append(b, `{"activity_id":1,"activity_name":"Create","category_uid":2,"category_name":"Findings","class_uid":2004,"class_name":"Detection Finding","type_uid":200401,"type_name":"Detection Finding: Create","severity_id":`...)
-	b = strconv.AppendInt(b, int64(sev.id), 10)
-	b = append(b, `,"severity":`...)
-	b = jsonscan.AppendString(b, sev.name)
-	b = append(b, `,"status_id":1,"status":"New","time":`...)
-	b = strconv.AppendInt(b, ms, 10)
-	b = append(b, `,"metadata":{"version":"1.1.0","product":{"name":"trailkit","vendor_name":"trailkit"}},"finding_info":{"uid":`...)
-	b = jsonscan.AppendString(b, r.ID+":"+f.EventID)
-	b = append(b, `,"title":`...)
-	b = jsonscan.AppendString(b, r.Title)
-	b = append(b, `,"analytic":{"uid":`...)
-	b = jsonscan.AppendString(b, r.ID)
-	b = append(b, `,"name":`...)
-	b = jsonscan.AppendString(b, r.Title)
-	b = append(b, `,"type_id":1,"type":"Rule","category":`...)
-	b = jsonscan.AppendString(b, r.Source)
-	b = append(b, `}`...)
-	if r.Author != "" {
-		b = append(b, `,"desc":`...)
-		b = jsonscan.AppendString(b, "rule by "+r.Author)
-	}
-	b = append(b, `},"cloud":{"provider":"AWS","region":`...)
-	b = jsonscan.AppendString(b, f.AWSRegion)
-	b = append(b, `},"api":{"operation":`...)
-	b = jsonscan.AppendString(b, f.EventName)
-	b = append(b, `},"evidences":[{"data":`...)
-	b = append(b, f.Record...)
-	b = append(b, `}]}`...)
 	return b
 }

@@ -72,7 +72,7 @@ func loadOCSF(t *testing.T) *ocsfSchema {
 	for name, ty := range dict.Types.Attributes {
 		s.types[name] = ty.Type
 	}
-	for _, c := range []string{"application/api", "iam/authentication", "iam/account_change"} {
+	for _, c := range []string{"application/api", "iam/authentication", "iam/account_change", "findings/detection_finding"} {
 		var def ocsfDef
 		loadJSON(t, filepath.Join(s.dir, "events", c+".json"), &def)
 		s.classes[classUID(c, def.UID)] = s.eventAttrs(t, filepath.Join(s.dir, "events", c+".json"))
@@ -82,7 +82,7 @@ func loadOCSF(t *testing.T) *ocsfSchema {
 
 // classUID is a class's uid: its category's uid times 1000 plus its own.
 func classUID(class string, uid int) int {
-	cats := map[string]int{"application": 6, "iam": 3}
+	cats := map[string]int{"application": 6, "iam": 3, "findings": 2}
 	return cats[strings.Split(class, "/")[0]]*1000 + uid
 }
 
@@ -97,8 +97,8 @@ func (s *ocsfSchema) eventAttrs(t *testing.T, path string) map[string]ocsfAttr {
 	case "":
 	case "base_event":
 		maps.Copy(out, s.eventAttrs(t, filepath.Join(s.dir, "events", "base_event.json")))
-	default:
-		maps.Copy(out, s.eventAttrs(t, filepath.Join(s.dir, "events", def.Extends, def.Extends+".json")))
+	default: // a class of the same category (its own, or finding for findings)
+		maps.Copy(out, s.eventAttrs(t, filepath.Join(filepath.Dir(path), def.Extends+".json")))
 	}
 	s.mergeAttrs(t, out, def.Attributes)
 	return out
