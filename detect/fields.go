@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/trailkit/trailkit/event"
@@ -97,8 +98,68 @@ func newTopKey(name string) topKey {
 	if !ok {
 		id = len(topKeys.ids) + 1
 		topKeys.ids[name] = id
+		topTab.Store(newTopTable(topKeys.ids))
 	}
 	return topKey{name, id}
+}
+
+// topTable numbers the top-level keys rules read, looked up by their text
+// without a lock: a record's members are read into doc.tops in one pass
+// (see fillTops). newTopKey publishes a new table with each new key.
+type topTable struct {
+	mask  uint64
+	slots []topTableSlot
+	n     int // the keys numbered 1 to n are in the table
+}
+
+type topTableSlot struct {
+	h    uint64 // 0 marks an empty slot
+	name string
+	id   int
+}
+
+var topTab atomic.Pointer[topTable]
+
+func newTopTable(ids map[string]int) *topTable {
+	size := 16
+	for size < 2*len(ids) {
+		size *= 2
+	}
+	t := &topTable{mask: uint64(size - 1), slots: make([]topTableSlot, size), n: len(ids)}
+	for name, id := range ids {
+		h := keyHash(name)
+		i := h & t.mask
+		for t.slots[i].h != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = topTableSlot{h, name, id}
+	}
+	return t
+}
+
+// find returns the number of key, or 0.
+func (t *topTable) find(key string) int {
+	h := keyHash(key)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		switch sl := &t.slots[i]; sl.h {
+		case 0:
+			return 0
+		case h:
+			if sl.name == key {
+				return sl.id
+			}
+		}
+	}
+}
+
+// keyHash hashes a key by its length and its first and last eight bytes.
+func keyHash(s string) uint64 {
+	h := (head8(s) ^ uint64(len(s))*0x9e3779b97f4a7c15) * 1099511628211
+	if len(s) > 8 {
+		h ^= binary.LittleEndian.Uint64(stringBytes(s[len(s)-8:])) * 0xff51afd7ed558ccd
+	}
+	h ^= h >> 29
+	return max(h, 1)
 }
 
 // The members every finding reads.
@@ -124,6 +185,8 @@ type doc struct {
 	stack   [][]jsonscan.Member // members of the objects being indexed, by depth
 	top     int                 // objs[top] is the record's, once topDone
 	topDone bool
+	filled  bool // fillTops has read the record's members into tops
+	filledN int  // the keys fillTops could read: numbered 1 to filledN
 	// scanned are the record's top-level members as the scanner located
 	// them, or nil.
 	scanned []jsonscan.Member
@@ -153,7 +216,7 @@ func (d *doc) setJSON(b []byte, members []jsonscan.Member) {
 }
 
 func (d *doc) resetTop() {
-	d.topDone = false
+	d.topDone, d.filled = false, false
 	d.objs, d.members = d.objs[:0], d.members[:0]
 	d.gen++
 	if d.gen == 0 { // wrapped: entries of old records could pass for new
@@ -185,6 +248,16 @@ func (d *doc) topLevel(key topKey) []byte {
 	if key.id == 0 {
 		return d.findTop(key.name)
 	}
+	if !d.filled {
+		d.fillTops()
+	}
+	if key.id <= d.filledN {
+		if t := &d.tops[key.id]; t.gen == d.gen {
+			return t.v
+		}
+		return nil // the record has no such member
+	}
+	// A key numbered since fillTops read the table: looked up alone.
 	if key.id < len(d.tops) {
 		if t := &d.tops[key.id]; t.gen == d.gen {
 			return t.v
@@ -197,8 +270,43 @@ func (d *doc) topLevel(key topKey) []byte {
 	return v
 }
 
+// fillTops reads the record's top-level members into d.tops, in one pass
+// for all the keys rules read: the last copy of a key wins.
+func (d *doc) fillTops() {
+	d.filled = true
+	tab := topTab.Load()
+	if tab == nil {
+		d.filledN = 0
+		return
+	}
+	d.filledN = tab.n
+	if len(d.tops) <= tab.n {
+		d.tops = append(d.tops, make([]topSlot, tab.n+1-len(d.tops))...)
+	}
+	o := d.topObject()
+	for i := range o.ms {
+		m := &o.ms[i]
+		name := bytesString(o.obj[m.Key+1 : m.KeyEnd-1])
+		if m.Escaped {
+			var ok bool
+			if name, ok = quoted(o.obj[m.Key:m.KeyEnd]); !ok {
+				continue
+			}
+		}
+		if id := tab.find(name); id != 0 {
+			d.tops[id] = topSlot{d.gen, o.obj[m.Value:m.End]}
+		}
+	}
+}
+
 // findTop looks a top-level member up.
 func (d *doc) findTop(key string) []byte {
+	return d.topObject().get(key)
+}
+
+// topObject returns the record's index, locating its members on first
+// use unless the scanner did.
+func (d *doc) topObject() *objIndex {
 	if !d.topDone {
 		d.topDone = true
 		b := d.text()
@@ -210,7 +318,7 @@ func (d *doc) findTop(key string) []byte {
 			d.top = len(d.objs) - 1 // nested objects come first
 		}
 	}
-	return d.objs[d.top].get(key)
+	return &d.objs[d.top]
 }
 
 // index locates the members of the object b, and in the same pass those

@@ -84,3 +84,20 @@ func TestTopLevelSpellings(t *testing.T) {
 
 // member looks key up in b as a rule does, in an index of its own.
 func member(b []byte, key string) []byte { return new(doc).member(b, key) }
+
+// TestTopLevelKeyNumberedLater: a key numbered after a record's members
+// were read into the cache (a rule compiled while others evaluate) is
+// still found, and a numbered key the record lacks is absent.
+func TestTopLevelKeyNumberedLater(t *testing.T) {
+	d := &doc{}
+	d.setJSON([]byte(`{"eventName":"A","numberedLater":1,"eventName":"B"}`), nil)
+	if got := string(d.topLevel(keyEventName)); got != `"B"` {
+		t.Errorf("eventName = %s, want the last copy", got)
+	}
+	if got := d.topLevel(keyEventID); got != nil {
+		t.Errorf("eventID = %s, want nothing", got)
+	}
+	if got := string(d.topLevel(newTopKey("numberedLater"))); got != "1" {
+		t.Errorf("numberedLater = %q, want 1", got)
+	}
+}
