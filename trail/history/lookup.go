@@ -362,7 +362,7 @@ func (q *query) readFile(ctx context.Context, store sink.Store, c candidate) ([]
 		raw := sc.Bytes()
 		decoded := false
 		if z != nil {
-			t, ok := z.addRecord(raw)
+			t, ok := z.addRecord(raw, sc.Members())
 			if !ok {
 				if err := event.Unmarshal(raw, &rec); err != nil {
 					return nil, &event.ReadError{Name: key, Index: sc.Index(), Offset: sc.Offset(), Err: err}

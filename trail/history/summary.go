@@ -127,7 +127,7 @@ func (s *Summaries) Changed() bool {
 // summariesMagic starts a saved Summaries; the number changes with the
 // format, and a file of another format is refused (and rebuilt by the
 // caller).
-const summariesMagic = "trailkit history summaries 2\n"
+const summariesMagic = "trailkit history summaries 3\n"
 
 // ErrSummariesFormat is wrapped by ReadFrom for input that is not a saved
 // Summaries of this version.
@@ -193,11 +193,12 @@ func (c *countReader) Read(p []byte) (int, error) {
 
 // summarizer builds a file's summary from its records' bytes, without
 // decoding them: the Bloom filter holds the string values of the members
-// lookup attributes are read from (summaryKey, at any depth), and the
-// parts of them the attributes are made of (the name after an ARN's last
-// '/' or ':', an S3 ARN's resource, the session after a principal ID's
-// ':', "root" for a Root identity). An attribute value absent from the
-// filter is in no record of the file.
+// lookup attributes are read from (summaryKey, at any depth of the
+// top-level members attributeMember names), and the parts of them the
+// attributes are made of (the name after an ARN's last '/' or ':', an S3
+// ARN's resource, the session after a principal ID's first ':', "root"
+// for a Root identity). An attribute value absent from the filter is in
+// no record of the file.
 //
 // Values go straight into a filter of the largest size, counting those
 // not in it yet; summary folds it down to the size that count needs.
@@ -253,16 +254,22 @@ func (z *summarizer) widen(t time.Time) {
 }
 
 // addRecord adds the values of a record's JSON, read by the shared
-// scanner in one pass, and returns its top-level eventTime if it has one
-// (the last copy, as every reader takes a repeated key).
-func (z *summarizer) addRecord(raw []byte) (t time.Time, ok bool) {
+// scanner, and returns its top-level eventTime if it has one (the last
+// copy, as every reader takes a repeated key). Only the top-level members
+// attributes are read from are summarized (attributeMember): with ms,
+// where the Scanner located the record's members, the others are not read
+// at all; without, they are passed over.
+func (z *summarizer) addRecord(raw []byte, ms []jsonscan.Member) (t time.Time, ok bool) {
 	p := jsonscan.New(raw, 0)
 	if p.Peek() != '{' {
 		return t, false
 	}
 	// An error ends the pass: the Scanner has refused such a record already.
-	_ = p.Members(func(key string) error {
+	member := func(key string) error {
 		if key != "eventTime" || p.Peek() != '"' {
+			if _, ok := attributeMember(key); !ok {
+				return p.SkipValue()
+			}
 			return z.addValues(&p, key)
 		}
 		s, err := p.Str()
@@ -270,8 +277,55 @@ func (z *summarizer) addRecord(raw []byte) (t time.Time, ok bool) {
 			t, ok = tt, true
 		}
 		return err
-	})
+	}
+	if ms == nil {
+		_ = p.Members(member)
+		return t, ok
+	}
+	for _, m := range ms {
+		key, found := attributeMember(string(raw[m.Key+1 : m.KeyEnd-1]))
+		if m.Escaped {
+			kp := jsonscan.New(raw[m.Key:m.KeyEnd], 0)
+			k, err := kp.Str()
+			if err != nil {
+				return t, ok
+			}
+			key, found = attributeMember(k)
+		}
+		if !found {
+			continue
+		}
+		p.Pos = int(m.Value)
+		if member(key) != nil {
+			return t, ok
+		}
+	}
 	return t, ok
+}
+
+// attributeMember reports whether a record's top-level member named key
+// is eventTime or holds values lookup attributes are read from (see
+// matchesOne), and returns the name as a constant, which costs nothing
+// to keep. Request parameters, response elements and the rest of a record
+// are not summarized.
+func attributeMember(key string) (string, bool) {
+	switch key {
+	case "eventTime":
+		return "eventTime", true
+	case "eventID":
+		return "eventID", true
+	case "eventName":
+		return "eventName", true
+	case "eventSource":
+		return "eventSource", true
+	case "userIdentity":
+		return "userIdentity", true
+	case "resources":
+		return "resources", true
+	case "insightDetails":
+		return "insightDetails", true
+	}
+	return "", false
 }
 
 // addValues reads the value at p.Pos, the value of member key, and adds
@@ -309,6 +363,9 @@ func (z *summarizer) addValue(v []byte) {
 	}
 	if i := bytes.LastIndexByte(v, ':'); i >= 0 {
 		z.addHash(valueHash(v[i+1:]))
+		if j := bytes.IndexByte(v, ':'); j < i {
+			z.addHash(valueHash(v[j+1:])) // a principal ID's session, which may hold colons
+		}
 	}
 	if bytes.HasPrefix(v, []byte("arn:")) {
 		// The resource of arn:partition:service:region:account:resource,
