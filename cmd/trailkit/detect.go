@@ -108,7 +108,12 @@ type matchPipe struct {
 	free    chan *matchBatch
 	done    chan struct{}
 	cur     *matchBatch
+	made    int // batches allocated, at most maxBatches
 }
+
+// maxBatches bounds the batches in flight: one filling, two queued, one
+// being matched. They are reused, so reading allocates nothing more.
+const maxBatches = 4
 
 // matchBatch is records copied one after the other into text.
 type matchBatch struct {
@@ -127,7 +132,7 @@ type batchRecord struct {
 const matchBatchBytes = 1 << 20
 
 func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *matchPipe {
-	p := &matchPipe{batches: make(chan *matchBatch, 2), free: make(chan *matchBatch, 3), done: make(chan struct{})}
+	p := &matchPipe{batches: make(chan *matchBatch, 2), free: make(chan *matchBatch, maxBatches), done: make(chan struct{})}
 	go func() {
 		defer close(p.done)
 		for b := range p.batches {
@@ -145,10 +150,7 @@ func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *m
 				fail() // stop reading input that cannot be reported
 			}
 			b.text, b.recs, b.members = b.text[:0], b.recs[:0], b.members[:0]
-			select {
-			case p.free <- b:
-			default: // enough spare batches: leave this one to the collector
-			}
+			p.free <- b // never blocks: free holds every batch there is
 		}
 	}()
 	return p
@@ -157,10 +159,11 @@ func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *m
 // add queues a copy of one record and its members (nil: not located).
 func (p *matchPipe) add(rec []byte, members []event.Member) {
 	if p.cur == nil {
-		select {
-		case p.cur = <-p.free:
-		default:
+		if p.made < maxBatches {
+			p.made++
 			p.cur = &matchBatch{text: make([]byte, 0, matchBatchBytes+64<<10)}
+		} else {
+			p.cur = <-p.free // the matcher hands every batch back
 		}
 	}
 	b := p.cur
