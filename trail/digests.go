@@ -253,7 +253,11 @@ func (sd *sinkDigests) loop() {
 			for k := range sd.known {
 				keys = append(keys, k)
 			}
+			last := len(sd.periods) == 1
 			sd.mu.Unlock()
+			if !last {
+				sd.giveWay()
+			}
 			carry, ok := sd.seal(p, keys)
 			if !ok {
 				return // the trail gave up delivering
@@ -272,6 +276,27 @@ func (sd *sinkDigests) loop() {
 			sd.signalLocked()
 			sd.mu.Unlock()
 		}
+	}
+}
+
+// giveWay waits, before sealing a period, for about as long as the
+// sealer last worked on a digest another writer created first: writers of
+// a trail reach the end of an hour at about the same time, and each would
+// read the others' files for a race one wins. The writer that won goes
+// first; the others then find its digest and link to it, reading one
+// object. It waits at most a second (in real time), and not for the last
+// period of a stopping trail: the wait is the digests' own, delivery of
+// log files goes on meanwhile. A stop or a quit ends it.
+func (sd *sinkDigests) giveWay() {
+	w := sd.sealer.lost
+	if w <= 0 {
+		return
+	}
+	w = min(w/2+rand.N(w+1), time.Second)
+	select {
+	case <-time.After(w):
+	case <-sd.kick: // stop pokes: seal now
+	case <-sd.quit:
 	}
 }
 

@@ -52,6 +52,10 @@ type sealer struct {
 	// nextFullScan is, per chain, when its next digest lists the files
 	// of the whole lookback.
 	nextFullScan map[routeKey]time.Time
+	// lost is how long the sealer last worked on a digest that another
+	// writer created first (0 once it creates one): see
+	// sinkDigests.giveWay.
+	lost time.Duration
 }
 
 func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
@@ -91,6 +95,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 	from := minTime(end.Add(-lookback), start.Truncate(time.Hour).Add(-time.Hour))
 	for {
 		crashPoint("seal")
+		began := time.Now()
 		tipKey, tip, err := sd.tip(ctx, c, end)
 		if err != nil {
 			return nil, err
@@ -152,6 +157,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			return nil, err
 		}
 		if !read {
+			sd.lost = time.Since(began)
 			continue // sealed by another writer: link to it
 		}
 		raced := false
@@ -220,8 +226,10 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			dstart = hour
 		}
 		if !raced {
+			sd.lost = 0
 			return nil, nil
 		}
+		sd.lost = time.Since(began)
 	}
 }
 
