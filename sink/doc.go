@@ -59,7 +59,10 @@
 // symbolic link or ".." that leads out of it is an error naming the path
 // ("path escapes from parent"), for reads and writes alike. Get refuses a
 // file that is not regular (a FIFO, a device) with an error wrapping
-// ErrNotFound, without waiting on it, and List does not list one.
+// ErrNotFound, without waiting on it, and List does not list one. On
+// Linux, Get opens a file in one openat2 call that the kernel keeps
+// beneath the root (RESOLVE_BENEATH) rather than a call per directory of
+// its path, and leaves to the os.Root whatever that call does not answer.
 //
 // Put writes the body and the metadata to hidden temporary files
 // (".tmp-*") in their destination directories and renames them into place,

@@ -16,8 +16,10 @@
 // days later after an outage. So a key says nothing about the eventTimes
 // inside, and Lookup lists every log file of the accounts and regions it
 // covers. What it learns from reading a file it keeps in [Summaries]: the
-// range of the file's eventTimes and a Bloom filter over its records'
-// string values, both read from the bytes without decoding. A file with a summary is read only if it can hold an
+// range of the file's eventTimes and a Bloom filter over the string values
+// of the members attributes are read from (eventID, eventName,
+// eventSource, userIdentity, resources, insightDetails), both read from
+// the bytes without decoding. A file with a summary is read only if it can hold an
 // event of the page; a file without one is read (and summarized) first.
 // Files are read latest first, several at once, each at most once per
 // call, and an event is given out as soon as no file left can hold one
