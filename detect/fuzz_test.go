@@ -7,11 +7,14 @@ import (
 )
 
 // FuzzParsePattern: any pattern compiles or is refused with an *Error,
-// and a compiled one evaluates on any text without panicking.
+// and a compiled one evaluates on any text without panicking, to the
+// same outcome alone and in a Set (whose index and required-field
+// pre-test only skip records the rule cannot match).
 func FuzzParsePattern(f *testing.F) {
 	for _, c := range cisControls {
 		f.Add(c.pattern, `{"eventName":"CreateRoute","errorCode":"AccessDenied"}`)
 	}
+	f.Add(cisControls[0].pattern, `{"eventName":"GetObject","errorCode":"AccessDenied","sourceIPAddress":"198.51.100.7"}`)
 	f.Add(`{ $.a[0].b = %x+% || $.c IS NULL }`, awsCompound)
 	f.Add(`?ERROR -"x y" %a{2}%`, "ERROR aa")
 	f.Fuzz(func(t *testing.T, pattern, record string) {
@@ -22,8 +25,11 @@ func FuzzParsePattern(f *testing.F) {
 			}
 			return
 		}
-		r.MatchJSON([]byte(record))
-		NewSet(r).MatchJSON([]byte(record), func(JSONFinding) {})
+		alone, inSet := r.MatchJSON([]byte(record)), false
+		NewSet(r).MatchJSON([]byte(record), func(JSONFinding) { inSet = true })
+		if alone != inSet {
+			t.Fatalf("%q on %q: rule alone %v, in a set %v", pattern, record, alone, inSet)
+		}
 	})
 }
 

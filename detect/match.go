@@ -17,6 +17,9 @@ type strMatcher struct {
 	glob []rune // for opGlob: globStar and globOne mark the wildcards
 	re   *regexp.Regexp
 	lit  string // a substring every match of re contains (a fast pre-test)
+	// probe is the index in lit of its least common byte (by rareness),
+	// searched for first.
+	probe int
 }
 
 type strOp uint8
@@ -89,7 +92,45 @@ func newRegex(re *regexp.Regexp) strMatcher {
 	if p, err := syntax.Parse(re.String(), syntax.Perl); err == nil {
 		m.lit = requiredLiteral(p.Simplify())
 	}
+	for i := range len(m.lit) {
+		if rareness(m.lit[i]) > rareness(m.lit[m.probe]) {
+			m.probe = i
+		}
+	}
 	return m
+}
+
+// rareness ranks bytes by how seldom they occur in CloudTrail's strings
+// (ARNs, names, user agents): letters and digits least rare, then the
+// separators of ARNs and paths, then the rest.
+func rareness(c byte) int {
+	switch {
+	case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		return 0
+	case c == ':' || c == '/' || c == '.' || c == ' ':
+		return 1
+	case 'A' <= c && c <= 'Z', c == '-', c == '_':
+		return 2
+	}
+	return 3
+}
+
+// hasLit reports whether s contains m.lit, finding the candidate places
+// by the literal's rarest byte with IndexByte: on a short string that
+// cannot match (most records), cheaper than searching for the whole of it.
+func (m *strMatcher) hasLit(s string) bool {
+	lit, k := m.lit, m.probe
+	for i := 0; i+len(lit) <= len(s); i++ {
+		j := strings.IndexByte(s[i+k:len(s)-len(lit)+k+1], lit[k])
+		if j < 0 {
+			return false
+		}
+		i += j
+		if s[i:i+len(lit)] == lit {
+			return true
+		}
+	}
+	return false
 }
 
 // requiredLiteral returns the longest case-sensitive literal that every
@@ -120,7 +161,7 @@ func (m *strMatcher) match(d *doc, s string) bool {
 	case opAny:
 		return true
 	case opRegex:
-		if m.lit != "" && !strings.Contains(s, m.lit) {
+		if m.lit != "" && !m.hasLit(s) {
 			return false
 		}
 		return m.re.MatchString(s)

@@ -36,6 +36,10 @@ type Set struct {
 	bySource hindex // foldHash(eventSource) → rule indexes
 	byField  []fieldIndex
 	always   []int32
+	// needs[k] is a field that always[k] cannot match without (nil:
+	// none known): tested once, rather than the rule's leaves each
+	// finding it missing (CIS 4.1 reads errorCode twice).
+	needs []*fieldPath
 }
 
 // fieldIndex indexes the rules that name neither eventName nor
@@ -72,6 +76,7 @@ func NewSet(rules ...*Rule) *Set {
 			add(byField[f], c[f], i)
 		} else {
 			s.always = append(s.always, int32(i))
+			s.needs = append(s.needs, required(r.root))
 		}
 	}
 	s.byName, s.bySource = newHindex(byName), newHindex(bySource)
@@ -210,7 +215,10 @@ func (d *doc) topText(key topKey) string {
 
 func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 	hits := d.hits[:0]
-	for _, i := range s.always {
+	for k, i := range s.always {
+		if p := s.needs[k]; p != nil && !d.present(p) {
+			continue
+		}
 		if s.rules[i].root.eval(d) {
 			hits = append(hits, i)
 		}
@@ -284,6 +292,43 @@ func (s *Set) queue(d *doc, fi *fieldIndex, v string, from int) {
 			d.tried = append(d.tried, i)
 		}
 	}
+}
+
+// required returns a field without which n cannot match, or nil. A
+// CloudWatch comparison is false unless its field holds a string or a
+// number (see cwCompare.eval); an AND needs what any of its terms needs,
+// an OR what all of its terms need.
+func required(n node) *fieldPath {
+	switch n := n.(type) {
+	case *cwCompare:
+		return &n.path
+	case andNode:
+		for _, sub := range n {
+			if p := required(sub); p != nil {
+				return p
+			}
+		}
+	case orNode:
+		var p *fieldPath
+		for _, sub := range n {
+			q := required(sub)
+			if q == nil || p != nil && q.text != p.text {
+				return nil
+			}
+			p = q
+		}
+		return p
+	}
+	return nil
+}
+
+// present reports whether the record has a value at p.
+func (d *doc) present(p *fieldPath) bool {
+	if v, ok := d.typed(p); ok {
+		return v.kind != event.Missing
+	}
+	d.vals = d.lookupTo(p, d.vals[:0])
+	return len(d.vals) > 0
 }
 
 // foldHash is FNV-1a of s in ASCII lower case: the index key of an
