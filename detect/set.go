@@ -55,9 +55,12 @@ func NewSet(rules ...*Rule) *Set {
 	s := &Set{rules: rules}
 	byName, bySource := map[uint64][]int32{}, map[uint64][]int32{}
 	byField := map[string]map[uint64][]int32{}
-	add := func(m map[uint64][]int32, values []string, i int) {
+	var nameLens, sourceLens uint64 // lenBit of each index's values
+	fieldLens := map[string]uint64{}
+	add := func(m map[uint64][]int32, lens *uint64, values []string, i int) {
 		for _, v := range values {
 			h := foldHash(v)
+			*lens |= lenBit(v)
 			if !slices.Contains(m[h], int32(i)) {
 				m[h] = append(m[h], int32(i))
 			}
@@ -66,22 +69,24 @@ func NewSet(rules ...*Rule) *Set {
 	for i, r := range rules {
 		c := constraints(r.root)
 		if vals, ok := c["eventName"]; ok {
-			add(byName, vals, i)
+			add(byName, &nameLens, vals, i)
 		} else if vals, ok := c["eventSource"]; ok {
-			add(bySource, vals, i)
+			add(bySource, &sourceLens, vals, i)
 		} else if f := fieldKey(c); f != "" {
 			if byField[f] == nil {
 				byField[f] = map[uint64][]int32{}
 			}
-			add(byField[f], c[f], i)
+			lens := fieldLens[f]
+			add(byField[f], &lens, c[f], i)
+			fieldLens[f] = lens
 		} else {
 			s.always = append(s.always, int32(i))
 			s.needs = append(s.needs, required(r.root))
 		}
 	}
-	s.byName, s.bySource = newHindex(byName), newHindex(bySource)
+	s.byName, s.bySource = newHindex(byName, nameLens), newHindex(bySource, sourceLens)
 	for _, f := range slices.Sorted(maps.Keys(byField)) {
-		fi := fieldIndex{path: fieldPath{text: f, fanout: true}, rules: newHindex(byField[f])}
+		fi := fieldIndex{path: fieldPath{text: f, fanout: true}, rules: newHindex(byField[f], fieldLens[f])}
 		for _, k := range strings.Split(f, ".") {
 			fi.path.segs = append(fi.path.segs, seg{key: k, index: -1})
 		}
@@ -113,6 +118,22 @@ func fieldKey(c map[string][]string) string {
 type hindex struct {
 	mask  uint64
 	slots []hslot
+	// lens has lenBit(v) of every value v indexed: a value of another
+	// length is answered without hashing it (a quiet record's
+	// userIdentity.type and userAgent, most often).
+	lens uint64
+}
+
+// lenBit is the bit of lens for a value of s's length; lengths from 63
+// on share one.
+func lenBit(s string) uint64 { return 1 << min(len(s), 63) }
+
+// lookup returns the rules indexed under the value s.
+func (x *hindex) lookup(s string) []int32 {
+	if x.lens&lenBit(s) == 0 {
+		return nil
+	}
+	return x.get(foldHash(s))
 }
 
 type hslot struct {
@@ -120,7 +141,7 @@ type hslot struct {
 	rules []int32
 }
 
-func newHindex(m map[uint64][]int32) hindex {
+func newHindex(m map[uint64][]int32, lens uint64) hindex {
 	if len(m) == 0 {
 		return hindex{}
 	}
@@ -128,7 +149,7 @@ func newHindex(m map[uint64][]int32) hindex {
 	for n < 2*len(m) {
 		n *= 2
 	}
-	x := hindex{mask: uint64(n - 1), slots: make([]hslot, n)}
+	x := hindex{mask: uint64(n - 1), slots: make([]hslot, n), lens: lens}
 	for h, rules := range m {
 		i := h & x.mask
 		for x.slots[i].h != 0 {
@@ -224,13 +245,13 @@ func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 		}
 	}
 	if s.bySource.slots != nil {
-		for _, i := range s.bySource.get(foldHash(src)) {
+		for _, i := range s.bySource.lookup(src) {
 			if s.rules[i].root.eval(d) {
 				hits = append(hits, i)
 			}
 		}
 	}
-	for _, i := range s.byName.get(foldHash(name)) {
+	for _, i := range s.byName.lookup(name) {
 		if s.rules[i].root.eval(d) {
 			hits = append(hits, i)
 		}
@@ -254,7 +275,7 @@ func (s *Set) matchField(d *doc, fi *fieldIndex, hits []int32) []int32 {
 		if v.kind == event.Missing {
 			return hits
 		}
-		for _, i := range fi.rules.get(foldHash(v.s)) {
+		for _, i := range fi.rules.lookup(v.s) {
 			if s.rules[i].root.eval(d) {
 				hits = append(hits, i)
 			}
@@ -287,7 +308,7 @@ func (s *Set) matchField(d *doc, fi *fieldIndex, hits []int32) []int32 {
 // queue adds to d.tried[from:] the rules indexed under value v not
 // queued yet.
 func (s *Set) queue(d *doc, fi *fieldIndex, v string, from int) {
-	for _, i := range fi.rules.get(foldHash(v)) {
+	for _, i := range fi.rules.lookup(v) {
 		if !slices.Contains(d.tried[from:], i) {
 			d.tried = append(d.tried, i)
 		}
