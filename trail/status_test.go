@@ -95,7 +95,11 @@ func TestStatusOutage(t *testing.T) {
 	require.NoError(t, tr.Emit(ctx, record(t0, home, "ec2.amazonaws.com", "RunInstances")))
 	flushed := make(chan error, 1)
 	go func() { flushed <- tr.Flush(ctx) }()
+	// A failure is recorded after its Put returns, so after it signals;
+	// an attempt starts only once the one before was recorded. The clock
+	// moves once the first failure is recorded at t0: at the second one.
 	<-f.failed
+	<-f.failed // the first failure was recorded
 	clock.Advance(time.Minute)
 	<-f.failed // a failure at t0+1m
 	<-f.failed // and one after it was recorded
