@@ -431,6 +431,9 @@ func TestCloseGivesUpSpoolKeeps(t *testing.T) {
 	})
 	spool := t.TempDir()
 	cfg := baseConfig(down)
+	// A clock that does not move: on the system clock, emits that span
+	// the end of a flush window (every 5 minutes) cut a fifth file.
+	cfg.Clock = trail.NewManualClock(t0)
 	cfg.Files.MaxRecords = 30
 	cfg.Durability.Spool = &trail.Spool{Dir: spool}
 	cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 5 * time.Millisecond, MaxBackoff: 20 * time.Millisecond}

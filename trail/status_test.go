@@ -126,6 +126,7 @@ func TestCloseCountsUndeliveredRecords(t *testing.T) {
 			failing.Store(true)
 			f := failSink{Dir: newDir(t, "logs"), failing: &failing, failed: make(chan struct{})}
 			cfg := baseConfig(f)
+			cfg.Clock = trail.NewManualClock(t0) // one flush window: one file
 			cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
 			dir := t.TempDir()
 			if fallback {
