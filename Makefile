@@ -80,7 +80,8 @@ generate-check:
 # fuzz runs every fuzz target of the module for FUZZTIME each. Each
 # package's test binary is built once, instrumented for fuzzing, and run
 # for each of its targets from the package's directory (for its
-# testdata/fuzz corpus), with the cache directory go test -fuzz uses.
+# testdata/fuzz corpus), with the cache directory go test -fuzz uses;
+# .ci/fuzz-target says which failures it retries once, and why.
 fuzz:
 	@set -e; bin=$$(mktemp -d); trap 'rm -rf "$$bin"' EXIT; cache=$$(go env GOCACHE)/fuzz; \
 	for pkg in $$(go list ./...); do \
@@ -90,8 +91,7 @@ fuzz:
 	  go test -c -fuzz . -o $$bin/fuzz.test $$pkg; \
 	  for f in $$targets; do \
 	    echo "fuzz $$pkg $$f"; \
-	    (cd $$dir && $$bin/fuzz.test -test.run '^$$' -test.fuzz "^$$f$$" -test.fuzztime $(FUZZTIME) \
-	      -test.fuzzcachedir $$cache/$$pkg -test.timeout 10m); \
+	    .ci/fuzz-target $$bin/fuzz.test $$dir $$f $(FUZZTIME) $$cache/$$pkg; \
 	  done; \
 	done
 
