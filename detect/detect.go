@@ -36,7 +36,8 @@
 // (userIdentity.sessionContext.sessionIssuer.userName,
 // requestParameters.x) and a field that crosses or ends on a JSON array
 // matches when one element does. Values match case-insensitively unless
-// the cased modifier is given, with * and ? wildcards; null matches a
+// the cased modifier is given (a character outside ASCII never matches an
+// ASCII one: the Kelvin sign is not k), with * and ? wildcards; null matches a
 // missing or null field; a string value tested on an object or array is
 // matched against its JSON text. The modifiers are contains, startswith,
 // endswith, all, re (with i, m and s; Go's RE2 syntax, so look-arounds and

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -76,6 +77,11 @@ func newGlob(p []rune, fold bool) strMatcher {
 	return strMatcher{op: opGlob, glob: p, fold: fold}
 }
 
+// foldRune is the case folding of case-insensitive matching: a letter
+// to its lower case, except that a character outside ASCII never folds
+// into ASCII (the Kelvin sign stays itself rather than become k). Values
+// that differ only there are not the same text, and it keeps equality
+// what a Set's index computes: an ASCII value folded byte by byte.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
@@ -83,7 +89,10 @@ func foldRune(r rune) rune {
 		}
 		return r
 	}
-	return []rune(strings.ToLower(string(r)))[0]
+	if l := unicode.ToLower(r); l >= utf8.RuneSelf {
+		return l
+	}
+	return r
 }
 
 // newRegex compiles re with a literal pre-test.
@@ -179,11 +188,10 @@ func (m *strMatcher) match(d *doc, s string) bool {
 		}
 		return globMatch(m.glob, s)
 	}
-	if m.op == opEqual {
-		return strings.EqualFold(s, m.s)
-	}
 	low := d.lower(s)
 	switch m.op {
+	case opEqual:
+		return low == m.s
 	case opPrefix:
 		return strings.HasPrefix(low, m.s)
 	case opSuffix:
@@ -194,7 +202,7 @@ func (m *strMatcher) match(d *doc, s string) bool {
 	return globMatch(m.glob, low)
 }
 
-// lower returns s in lower case, in d's buffer when s is ASCII.
+// lower returns s folded by foldRune, in d's buffer.
 func (d *doc) lower(s string) string {
 	ascii := true
 	d.fold = d.fold[:0]
@@ -210,7 +218,10 @@ func (d *doc) lower(s string) string {
 		d.fold = append(d.fold, c)
 	}
 	if !ascii {
-		d.fold = append(d.fold[:0], strings.ToLower(s)...)
+		d.fold = d.fold[:0]
+		for _, r := range s {
+			d.fold = utf8.AppendRune(d.fold, foldRune(r))
+		}
 	}
 	return bytesString(d.fold)
 }

@@ -60,3 +60,48 @@ detection:
 		}
 	}
 }
+
+// TestSetFoldsAsRulesDo: case-insensitive matching folds a character
+// outside ASCII to its lower case but never into ASCII, so a rule alone
+// and the same rule in a Set (whose index folds ASCII values byte by
+// byte) agree on every record: the Kelvin sign (U+212A) and the dotted
+// capital I (U+0130) are not k and i.
+func TestSetFoldsAsRulesDo(t *testing.T) {
+	for _, cond := range []string{"name", "name or agent"} {
+		rs, err := ParseSigma("fold.yml", []byte(`title: fold
+id: fold
+logsource: {product: aws, service: cloudtrail}
+detection:
+  name:
+    eventName: DisableKey
+  agent:
+    userAgent|contains: 'ÄrgerIch'
+  condition: `+cond+`
+`))
+		if err != nil || len(rs) != 1 {
+			t.Fatal(rs, err)
+		}
+		r := rs[0]
+		set := NewSet(r)
+		agent := cond != "name"
+		for _, tc := range []struct {
+			rec  string
+			want bool
+		}{
+			{`{"eventName":"DisableKey"}`, true},
+			{`{"eventName":"DISABLEKEY"}`, true},
+			{`{"eventName":"Disable\u212Aey"}`, false},
+			{`{"eventName":"D\u0130sableKey"}`, false},
+			{`{"userAgent":"x ärgerich y"}`, agent},
+			{`{"userAgent":"x ÄRGERICH y"}`, agent},
+			{`{"userAgent":"x ärger\u0130ch y"}`, false},
+			{`{"userAgent":"x argerich y"}`, false},
+		} {
+			got := false
+			set.MatchJSON([]byte(tc.rec), func(JSONFinding) { got = true })
+			if alone := r.MatchJSON([]byte(tc.rec)); got != tc.want || alone != tc.want {
+				t.Errorf("%s: %s: set %v, rule alone %v, want %v", cond, tc.rec, got, alone, tc.want)
+			}
+		}
+	}
+}

@@ -514,10 +514,7 @@ func (c *sigmaCompiler) values(k, val *yaml.Node, mods map[string]bool) ([]value
 		for _, t := range texts {
 			// Base64 text is case-sensitive whatever Sigma's default.
 			fb := fold && !(mods["base64"] || mods["base64offset"])
-			p := []rune(t)
-			if fb {
-				p = []rune(strings.ToLower(t))
-			}
+			p := []rune(t) // newGlob folds it when fb
 			switch op {
 			case opContains:
 				p = append(append([]rune{globStar}, p...), globStar)
@@ -794,7 +791,7 @@ func (m *valueMatcher) matchValue(d *doc, v value) bool {
 			}
 			a, b := v.s, r.s
 			if m.fold {
-				a, b = strings.ToLower(a), strings.ToLower(b)
+				a, b = strings.Map(foldRune, a), strings.Map(foldRune, b)
 			}
 			switch {
 			case m.refOp == opEqual && a == b,
