@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail"
 )
@@ -184,23 +185,13 @@ func BenchmarkEmitInspector(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportMetric(median(noneCPU), "none-cpu-ns")
-	b.ReportMetric(median(rulesCPU), "rules-cpu-ns")
-	b.ReportMetric(median(addCPU), "added-cpu-ns")
-	b.ReportMetric(median(noneWall), "none-ns")
-	b.ReportMetric(median(rulesWall), "rules-ns")
-	b.ReportMetric(median(addWall), "added-ns")
+	b.ReportMetric(benchmeter.Median(noneCPU), "none-cpu-ns")
+	b.ReportMetric(benchmeter.Median(rulesCPU), "rules-cpu-ns")
+	b.ReportMetric(benchmeter.Median(addCPU), "added-cpu-ns")
+	b.ReportMetric(benchmeter.Median(noneWall), "none-ns")
+	b.ReportMetric(benchmeter.Median(rulesWall), "rules-ns")
+	b.ReportMetric(benchmeter.Median(addWall), "added-ns")
 	b.ReportMetric(allocs, "added-allocs")
-}
-
-// median returns the median of xs (which it sorts).
-func median(xs []float64) float64 {
-	slices.Sort(xs)
-	if n := len(xs); n%2 == 1 {
-		return xs[n/2]
-	} else {
-		return (xs[n/2-1] + xs[n/2]) / 2
-	}
 }
 
 // BenchmarkInspect is Detector.Inspect alone on the record no rule

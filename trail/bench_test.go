@@ -4,16 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
@@ -27,13 +25,6 @@ import (
 // of JSON; the default is 20000):
 //
 //	TRAILKIT_BENCH_RECORDS=200000 go test -run '^$' -bench Deliver -benchtime 3x ./trail
-
-func benchRecords() int {
-	if n, err := strconv.Atoi(os.Getenv("TRAILKIT_BENCH_RECORDS")); err == nil && n > 0 {
-		return n
-	}
-	return 20000
-}
 
 // benchSelectors log management events and S3 object data events.
 var benchSelectors = selector.Config{AdvancedEventSelectors: []selector.AdvancedEventSelector{
@@ -85,14 +76,8 @@ func floorFiles(b *testing.B, recs []*event.Record, maxBytes int) [][]byte {
 	return files
 }
 
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 func BenchmarkDeliver(b *testing.B) {
-	recs := generate(benchRecords())
+	recs := generate(benchmeter.Records(20000))
 	files := floorFiles(b, recs, trail.DefaultMaxFileBytes)
 	var raw int64
 	for _, f := range files {
@@ -134,7 +119,7 @@ func BenchmarkDeliver(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), benchmeter.CPUTime(b)
 		for _, r := range recs {
 			if err := tr.Emit(ctx, r); err != nil {
 				b.Fatal(err)
@@ -145,7 +130,7 @@ func BenchmarkDeliver(b *testing.B) {
 		}
 		deliver += time.Since(start)
 		best(&bestDeliver, time.Since(start))
-		cpu += cpuTime() - cpu0
+		cpu += benchmeter.CPUTime(b) - cpu0
 		if got := tr.Status().Sinks[0].FilesDelivered; got != int64(len(files)) {
 			b.Fatalf("%d files delivered, want %d", got, len(files))
 		}

@@ -3,13 +3,13 @@ package trail_test
 import (
 	"context"
 	"runtime"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
@@ -112,9 +112,9 @@ func BenchmarkEmitInsights(b *testing.B) {
 	}
 	// Medians: a round that compression, the collector or another process
 	// slowed down moves a mean by microseconds, a median hardly.
-	b.ReportMetric(median(offs), "ns/emit-off")
-	b.ReportMetric(median(ons), "ns/emit-on")
-	b.ReportMetric(median(diffs), "ns/insights")
+	b.ReportMetric(benchmeter.Median(offs), "ns/emit-off")
+	b.ReportMetric(benchmeter.Median(ons), "ns/emit-on")
+	b.ReportMetric(benchmeter.Median(diffs), "ns/insights")
 	n := float64(len(offs) * round)
 	b.ReportMetric(float64(aOff)/n, "allocs/emit-off")
 	b.ReportMetric(float64(aOn)/n, "allocs/emit-on")
@@ -122,13 +122,4 @@ func BenchmarkEmitInsights(b *testing.B) {
 	if c := on.Status().Insights.Stats; c.Counted == 0 || c.Early+c.Late+c.Overflow > 0 {
 		b.Fatalf("the detector did not count the records: %+v", c)
 	}
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return 0
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	return s[len(s)/2]
 }

@@ -11,12 +11,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/synth"
 )
 
@@ -26,13 +26,6 @@ import (
 // 333 MB of JSON (54 MB gzipped); 600000 is about 1 GB.
 //
 //	go test -run '^$' -bench CatCount -benchtime 3x ./cmd/trailkit
-
-func benchRecords() int {
-	if n, err := strconv.Atoi(os.Getenv("TRAILKIT_BENCH_RECORDS")); err == nil && n > 0 {
-		return n
-	}
-	return 200000
-}
 
 // benchLogFile generates (once, then cached in the temp dir) a gzipped log
 // file of n synthetic records.
@@ -178,25 +171,6 @@ func gunzipFloor(b *testing.B, path string) (time.Duration, int64) {
 	return time.Since(start), n
 }
 
-// cpuTime is the processor time (user and system) this process has used.
-func cpuTime(tb testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		tb.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// median is the middle of xs (the mean of the two middle ones for an even
-// count).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s) == 0 {
-		return 0
-	}
-	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
-}
-
 // BenchmarkCatCount reports trailkit cat --count's time as a ratio of the
 // floor (gunzip to io.Discard of the same file) and its peak RSS. Floor and
 // cat alternate (floor, cat, floor, cat, ...) so that both see the same
@@ -207,7 +181,7 @@ func median(xs []float64) float64 {
 // x-floor-worst are the extremes of the elapsed-time ratios. The count cat
 // prints is checked every time. It fails if the peak RSS reaches 64 MiB.
 func BenchmarkCatCount(b *testing.B) {
-	n := benchRecords()
+	n := benchmeter.Records(200000)
 	path := benchLogFile(b, n)
 	benchCatCount(b, path, n, func() (time.Duration, int64) { return gunzipFloor(b, path) })
 }
@@ -223,9 +197,9 @@ func benchCatCount(b *testing.B, target string, n int, floorFn func() (time.Dura
 	var size, maxRSS int64
 	var wall, cpu []float64
 	for b.Loop() {
-		c0 := cpuTime(b)
+		c0 := benchmeter.CPUTime(b)
 		f, sz := floorFn()
-		fcpu := cpuTime(b) - c0
+		fcpu := benchmeter.CPUTime(b) - c0
 		size = sz
 		// The launcher's own start-up (a few milliseconds) is counted
 		// against cat: the ratio errs on the safe side.
@@ -244,8 +218,8 @@ func benchCatCount(b *testing.B, target string, n int, floorFn func() (time.Dura
 		cpu = append(cpu, float64(m.cpu)/float64(fcpu))
 		maxRSS = max(maxRSS, m.peakRSS)
 	}
-	b.ReportMetric(median(wall), "x-floor")
-	b.ReportMetric(median(cpu), "x-floor-cpu")
+	b.ReportMetric(benchmeter.Median(wall), "x-floor")
+	b.ReportMetric(benchmeter.Median(cpu), "x-floor-cpu")
 	b.ReportMetric(slices.Min(wall), "x-floor-best")
 	b.ReportMetric(slices.Max(wall), "x-floor-worst")
 	b.ReportMetric(float64(size)*float64(b.N)/cat.Seconds()/1e6, "cat-MB/s")
@@ -274,7 +248,7 @@ func BenchmarkExport(b *testing.B) {
 }
 
 func benchExport(b *testing.B, format string) {
-	n := benchRecords()
+	n := benchmeter.Records(200000)
 	path := benchLogFile(b, n)
 	bin := buildTrailkit(b)
 	launcher := buildLauncher(b)
@@ -286,9 +260,9 @@ func benchExport(b *testing.B, format string) {
 	var wall, cpu []float64
 	for b.Loop() {
 		out := filepath.Join(b.TempDir(), "lake")
-		c0 := cpuTime(b)
+		c0 := benchmeter.CPUTime(b)
 		f, _ := gunzipFloor(b, path)
-		fcpu := cpuTime(b) - c0
+		fcpu := benchmeter.CPUTime(b) - c0
 		start := time.Now()
 		m := runMeasured(b, launcher, nil, bin, "export", "--format", format, "--out", out, path)
 		c := time.Since(start)
@@ -303,8 +277,8 @@ func benchExport(b *testing.B, format string) {
 		maxRSS = max(maxRSS, m.peakRSS)
 		parquetBytes = dirBytes(b, out)
 	}
-	b.ReportMetric(median(wall), "x-floor")
-	b.ReportMetric(median(cpu), "x-floor-cpu")
+	b.ReportMetric(benchmeter.Median(wall), "x-floor")
+	b.ReportMetric(benchmeter.Median(cpu), "x-floor-cpu")
 	b.ReportMetric(slices.Min(wall), "x-floor-best")
 	b.ReportMetric(slices.Max(wall), "x-floor-worst")
 	b.ReportMetric(float64(parquetBytes)/float64(gz.Size()), "parquet/gz")
@@ -381,7 +355,7 @@ func gunzipFilesFloor(b *testing.B, files []string) (time.Duration, int64) {
 //
 //	go test -run '^$' -bench CatCountSmallFiles -benchtime 3x ./cmd/trailkit
 func BenchmarkCatCountSmallFiles(b *testing.B) {
-	n := benchRecords()
+	n := benchmeter.Records(200000)
 	root, err := synth.BenchTrail(n)
 	if err != nil {
 		b.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/trailkit/trailkit/internal/benchmeter"
 )
 
 // timed runs bin with args and returns its stdout, wall time and CPU time
@@ -35,7 +37,7 @@ func timed(b *testing.B, bin string, args ...string) (out []byte, wall, cpu time
 //
 //	go test -run '^$' -bench Detect -benchtime 5x ./cmd/trailkit
 func BenchmarkDetect(b *testing.B) {
-	n := benchRecords()
+	n := benchmeter.Records(200000)
 	path := benchLogFile(b, n)
 	bin := buildTrailkit(b)
 	rules := filepath.Join("..", "..", "detect", "testdata", "sigma")
@@ -56,9 +58,9 @@ func BenchmarkDetect(b *testing.B) {
 		wall, cpu = append(wall, float64(dw)/float64(w)), append(cpu, float64(dc)/float64(c))
 		catCPU, detCPU = catCPU+c, detCPU+dc
 	}
-	b.ReportMetric(median(wall), "x-cat")
+	b.ReportMetric(benchmeter.Median(wall), "x-cat")
 	b.ReportMetric(slices.Min(wall), "x-cat-best")
-	b.ReportMetric(median(cpu), "x-cat-cpu")
+	b.ReportMetric(benchmeter.Median(cpu), "x-cat-cpu")
 	b.ReportMetric(float64(catCPU.Milliseconds())/float64(len(cpu)), "cat-cpu-ms")
 	b.ReportMetric(float64(detCPU.Milliseconds())/float64(len(cpu)), "detect-cpu-ms")
 	b.ReportMetric(float64(findings), "findings")

@@ -12,11 +12,12 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/synth"
 )
 
-// BenchmarkReplayShared replays the benchmark input (benchRecords records,
+// BenchmarkReplayShared replays the benchmark input (TRAILKIT_BENCH_RECORDS records,
 // with digests) into MinIO by one process, and by four processes at once
 // on a quarter of the records each (round-robin), writing one trail: the
 // shared chain must cost nothing in time. Each iteration runs every mode
@@ -29,7 +30,7 @@ import (
 //
 //	go test -run '^$' -bench ReplayShared -benchtime 3x ./cmd/trailkit
 func BenchmarkReplayShared(b *testing.B) {
-	n := benchRecords()
+	n := benchmeter.Records(200000)
 	whole := benchParts(b, n, 1)[0]
 	quarters := benchParts(b, n, 4)
 	bin := buildTrailkit(b)
@@ -128,13 +129,13 @@ func (m *mode) total() []time.Duration {
 	return out
 }
 
-// med is the median of ds (see median).
+// med is the median of ds (see benchmeter.Median).
 func med(ds []time.Duration) time.Duration {
 	xs := make([]float64, len(ds))
 	for i, d := range ds {
 		xs[i] = float64(d)
 	}
-	return time.Duration(median(xs))
+	return time.Duration(benchmeter.Median(xs))
 }
 
 // benchParts splits the benchmark log file round-robin into JSON Lines

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/schema"
 )
@@ -304,14 +305,14 @@ func TestSchemaValidateBinary(t *testing.T) {
 func itoa(n int) string { return strconv.Itoa(n) }
 
 // BenchmarkSchemaValidate runs trailkit schema validate on the generated log
-// file (see benchRecords) and reports its time as a ratio of trailkit cat
+// file (see benchmeter.Records) and reports its time as a ratio of trailkit cat
 // --count on the same file, measured just before it: what checking every
 // record against the schema costs on top of reading it. It also reports the
 // peak RSS, which must stay flat whatever the file's size.
 //
 //	go test -run '^$' -bench SchemaValidate -benchtime 3x ./cmd/trailkit
 func BenchmarkSchemaValidate(b *testing.B) {
-	n := benchRecords()
+	n := benchmeter.Records(200000)
 	path := benchLogFile(b, n)
 	bin := buildTrailkit(b)
 	info, err := os.Stat(path)

@@ -2,37 +2,15 @@ package duckdbtest
 
 import (
 	"context"
-	"os"
 	"path/filepath"
-	"slices"
-	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail/history"
 )
-
-// benchRecords is the size of the trail: TRAILKIT_BENCH_RECORDS, or
-// 200,000 records over ten days in four regions (about 12,000 five-minute
-// files), the trail trail/history's benchmarks use.
-func benchRecords() int {
-	if n, err := strconv.Atoi(os.Getenv("TRAILKIT_BENCH_RECORDS")); err == nil && n > 0 {
-		return n
-	}
-	return 200000
-}
-
-// cpuTime is the processor time the process has used so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // duckdbLookup is the same question as the lookup's, asked of DuckDB:
 // every event of one user (the last part of an assumed role's ARN, as
@@ -64,7 +42,7 @@ ORDER BY r.eventTime DESC, r.eventID DESC`
 //
 //	cd internal/duckdbtest && go test -run '^$' -bench LookupVsDuckDB -benchtime 3x
 func BenchmarkLookupVsDuckDB(b *testing.B) {
-	root, err := synth.BenchTrail(benchRecords())
+	root, err := synth.BenchTrail(benchmeter.Records(200000))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -82,7 +60,7 @@ func BenchmarkLookupVsDuckDB(b *testing.B) {
 	var wall, cpus, warm []float64
 	var matches int
 	for b.Loop() {
-		start, cpu := time.Now(), cpuTime(b)
+		start, cpu := time.Now(), benchmeter.CPUTime(b)
 		rows, err := db.QueryContext(ctx, duckdbLookup, glob, user)
 		if err != nil {
 			b.Fatal(err)
@@ -101,15 +79,15 @@ func BenchmarkLookupVsDuckDB(b *testing.B) {
 			b.Fatal(err)
 		}
 		rows.Close()
-		d, dcpu := time.Since(start), cpuTime(b)-cpu
+		d, dcpu := time.Since(start), benchmeter.CPUTime(b)-cpu
 
 		in.Summaries = history.NewSummaries()
-		start, cpu = time.Now(), cpuTime(b)
+		start, cpu = time.Now(), benchmeter.CPUTime(b)
 		out, err := history.LookupMany(ctx, store, in, 0)
 		if err != nil {
 			b.Fatal(err)
 		}
-		c, ccpu := time.Since(start), cpuTime(b)-cpu
+		c, ccpu := time.Since(start), benchmeter.CPUTime(b)-cpu
 		if len(out.Events) != len(ids) {
 			b.Fatalf("lookup found %d events, DuckDB %d", len(out.Events), len(ids))
 		}
@@ -134,19 +112,9 @@ func BenchmarkLookupVsDuckDB(b *testing.B) {
 	}
 	b.ReportMetric(duck.Seconds()/float64(b.N), "duckdb-s")
 	b.ReportMetric(cold.Seconds()/float64(b.N), "lookup-s")
-	b.ReportMetric(median(wall), "x-duckdb")
-	b.ReportMetric(median(warm), "x-duckdb-summaries")
-	b.ReportMetric(median(cpus), "x-duckdb-cpu")
+	b.ReportMetric(benchmeter.Median(wall), "x-duckdb")
+	b.ReportMetric(benchmeter.Median(warm), "x-duckdb-summaries")
+	b.ReportMetric(benchmeter.Median(cpus), "x-duckdb-cpu")
 	b.ReportMetric(float64(matches), "matches")
 	b.Logf("elapsed-time ratios %.3f, processor-time ratios %.3f", wall, cpus)
-}
-
-// median is the middle of xs (the mean of the two middle ones for an even
-// count).
-func median(xs []float64) float64 {
-	s := slices.Sorted(slices.Values(xs))
-	if len(s) == 0 {
-		return 0
-	}
-	return (s[(len(s)-1)/2] + s[len(s)/2]) / 2
 }

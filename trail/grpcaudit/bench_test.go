@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"google.golang.org/grpc/peer"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/trail/grpcaudit"
 )
 
@@ -45,7 +45,7 @@ func BenchmarkUnaryInterceptor(b *testing.B) {
 
 	b.Run("bare", func(b *testing.B) {
 		b.ReportAllocs()
-		cpu := startCPU()
+		cpu := startCPU(b)
 		for b.Loop() {
 			if _, err := handler(ctx, req); err != nil {
 				b.Fatal(err)
@@ -75,7 +75,7 @@ func benchAudited(b *testing.B, ctx context.Context, req any, info *grpc.UnarySe
 	intercept := a.Unary()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu := startCPU()
+	cpu := startCPU(b)
 	// A counted loop, not b.Loop: the timer keeps running after it, so
 	// that emptying the queue is measured too.
 	for range b.N {
@@ -134,16 +134,8 @@ func BenchmarkServer(b *testing.B) {
 // than wall time. It is reported as cpu-ns/op.
 type cpuClock struct{ start time.Duration }
 
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func startCPU() cpuClock { return cpuClock{start: processCPU()} }
+func startCPU(b *testing.B) cpuClock { return cpuClock{start: benchmeter.CPUTime(b)} }
 
 func (c cpuClock) report(b *testing.B) {
-	b.ReportMetric(float64(processCPU()-c.start)/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(benchmeter.CPUTime(b)-c.start)/float64(b.N), "cpu-ns/op")
 }

@@ -2,32 +2,21 @@ package history_test
 
 import (
 	"context"
-	"os"
 	"slices"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/sink"
 	"github.com/trailkit/trailkit/trail/history"
 )
 
-// benchRecords is the size of the benchmarks' trail: TRAILKIT_BENCH_RECORDS,
-// or 200,000 records over ten days in four regions (about 12,000 files of
-// five minutes, 92 MB gzipped), the trail lookup is measured on.
-func benchRecords() int {
-	if n, err := strconv.Atoi(os.Getenv("TRAILKIT_BENCH_RECORDS")); err == nil && n > 0 {
-		return n
-	}
-	return 200000
-}
-
 // benchStore generates the benchmarks' trail once (cached in the temp
 // directory) and opens it.
 func benchStore(b *testing.B) *sink.Dir {
 	b.Helper()
-	root, err := synth.BenchTrail(benchRecords())
+	root, err := synth.BenchTrail(benchmeter.Records(200000))
 	if err != nil {
 		b.Fatal(err)
 	}
