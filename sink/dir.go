@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"github.com/trailkit/trailkit/internal/rootfs"
 )
 
 // MetadataDir is the hidden directory under a Dir's root that holds each
@@ -55,9 +57,9 @@ type DirOptions struct {
 // the object with key K is the file ROOT/K. See the package documentation
 // for the layout and guarantees.
 type Dir struct {
-	root   string   // absolute path, for messages
-	r      *os.Root // every file is opened through it: nothing leaves the root
-	rd     rootDir  // or, for reading, beneath it in one call (open_linux.go)
+	root   string      // absolute path, for messages
+	r      *os.Root    // every file is opened through it: nothing leaves the root
+	rd     *rootfs.Dir // or, for reading, beneath it in one call on Linux
 	bucket string
 	fsync  bool
 	// renames pairs the two renames of a Put so that concurrent Puts of one
@@ -95,7 +97,7 @@ func NewDir(root string, opts DirOptions) (*Dir, error) {
 	if bucket == "" {
 		bucket = filepath.Base(abs)
 	}
-	return &Dir{root: abs, r: r, rd: openRootDir(r), bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
+	return &Dir{root: abs, r: r, rd: rootfs.New(r), bucket: bucket, fsync: opts.Fsync, seed: maphash.MakeSeed()}, nil
 }
 
 // Bucket returns the name digests record as this sink's bucket.
@@ -296,15 +298,9 @@ func (d *Dir) Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, e
 	return f, info, nil
 }
 
-// openRead opens the file at name, relative to the root, for reading.
-// O_NONBLOCK: opening a FIFO must not wait for a writer; the callers
-// refuse it. (The flag does nothing to regular files.)
-func (d *Dir) openRead(name string) (*os.File, error) {
-	if f, ok, err := d.rd.openRead(name); ok {
-		return f, err
-	}
-	return d.r.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-}
+// openRead opens the file at name, relative to the root, for reading
+// (a FIFO without waiting for a writer: the callers refuse it).
+func (d *Dir) openRead(name string) (*os.File, error) { return d.rd.OpenRead(name) }
 
 // info returns the ObjectInfo of the open object file f, with the
 // metadata Put stored beside it.

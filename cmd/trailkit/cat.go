@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,7 +53,7 @@ func runCat(ctx context.Context, e *env, args []string) error {
 			k, err := c.read(name, r, out)
 			n += k
 			return err
-		}, func(files []string) error {
+		}, func(files []inputFile) error {
 			k, err := c.readFiles(ctx, files, out)
 			n += k
 			return err
@@ -147,7 +146,7 @@ var catBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // files ahead on as many goroutines as there are processors: many small
 // log files are read at the speed of decompressing them, while the output
 // stays what reading them one by one gives.
-func (c *catter) readFiles(ctx context.Context, files []string, w io.Writer) (int64, error) {
+func (c *catter) readFiles(ctx context.Context, files []inputFile, w io.Writer) (int64, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := runtime.GOMAXPROCS(0)
@@ -220,14 +219,14 @@ func (c *catter) readFiles(ctx context.Context, files []string, w io.Writer) (in
 }
 
 // readAhead reads one file into memory, up to catBufferLimit of output.
-func (c *catter) readAhead(path string) catResult {
+func (c *catter) readAhead(f inputFile) catResult {
 	var res catResult
 	var w io.Writer = io.Discard
 	if !c.count {
 		res.out = catBuffers.Get().(*bytes.Buffer)
 		w = &limitedBuffer{b: res.out}
 	}
-	res.err = catFile(path, func(name string, r io.Reader) error {
+	res.err = catFile(f, func(name string, r io.Reader) error {
 		var err error
 		res.n, err = c.read(name, r, w)
 		if errors.Is(err, errCatBuffer) {
@@ -258,7 +257,7 @@ func eachInput(ctx context.Context, e *env, path, endpoint string, fn func(name 
 // eachInputIf is eachInput for the inputs keep accepts (all when nil),
 // asked before an input is opened.
 func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error) error {
-	return walkInput(ctx, e, path, endpoint, keep, fn, func(files []string) error {
+	return walkInput(ctx, e, path, endpoint, keep, fn, func(files []inputFile) error {
 		for _, f := range files {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -272,8 +271,9 @@ func eachInputIf(ctx context.Context, e *env, path, endpoint string, keep func(n
 }
 
 // walkInput is eachInputIf giving the files under a directory that keep
-// accepts, in key order, to files.
-func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error, files func([]string) error) error {
+// accepts, in key order, to files, which opens each beneath the
+// directory (inputFile.open).
+func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(name string) bool, fn func(name string, r io.Reader) error, files func([]inputFile) error) error {
 	switch {
 	case path == "-":
 		r, stop := interruptible(ctx, e.stdin)
@@ -287,17 +287,18 @@ func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(nam
 		return err
 	}
 	if !info.IsDir() {
-		return catFile(path, fn)
+		return catFile(inputFile{name: path}, fn)
 	}
-	// The tree is walked through an os.Root: a link that leads out of it
-	// is an error naming the path, never a file read elsewhere.
-	root, err := os.OpenRoot(path)
+	// The tree is walked through an os.Root, and its files opened beneath
+	// it: a link that leads out of it is an error naming the path, never a
+	// file read elsewhere.
+	t, err := openTree(path)
 	if err != nil {
 		return err
 	}
-	defer root.Close()
-	var list []string
-	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+	defer t.Close()
+	var list []inputFile
+	err = fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		full := filepath.Join(path, p)
 		if err != nil {
 			return fmt.Errorf("%s: %w", full, err)
@@ -310,7 +311,7 @@ func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(nam
 		}
 		mode := d.Type()
 		if mode&fs.ModeSymlink != 0 {
-			fi, err := root.Stat(p) // follows the link, within the tree only
+			fi, err := t.root.Stat(p) // follows the link, within the tree only
 			if err != nil {
 				return fmt.Errorf("%s: %w", full, err)
 			}
@@ -321,15 +322,19 @@ func walkInput(ctx context.Context, e *env, path, endpoint string, keep func(nam
 			fmt.Fprintf(e.stderr, "trailkit: skipping %s: not a regular file (%v)\n", full, mode)
 			return nil
 		}
-		list = append(list, full)
+		list = append(list, t.file(p))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	sort.Strings(list) // S3 key order: paths compare byte by byte, '/' included
+	// S3 key order: paths compare byte by byte, '/' included.
+	slices.SortFunc(list, func(a, b inputFile) int { return strings.Compare(a.name, b.name) })
 	if keep != nil {
-		list = slices.DeleteFunc(list, func(f string) bool { return !keep(f) })
+		list = slices.DeleteFunc(list, func(f inputFile) bool { return !keep(f.name) })
+	}
+	if testHookWalked != nil {
+		testHookWalked(list)
 	}
 	return files(list)
 }
@@ -346,15 +351,6 @@ func isLogName(name string) bool {
 		}
 	}
 	return false
-}
-
-func catFile(path string, fn func(string, io.Reader) error) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return fn(path, f)
 }
 
 // stopped returns ctx's error every 256 records: a long input stops soon

@@ -12,7 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -162,6 +162,9 @@ func runSchemaValidate(ctx context.Context, e *env, args []string) error {
 				in.dir = true
 				in.files, in.err = schemaFiles(path)
 				total += int64(len(in.files))
+				if len(in.files) > 0 {
+					defer in.files[0].tree.Close() // they open beneath it
+				}
 			} else {
 				total++
 			}
@@ -213,7 +216,7 @@ func checkSchemaInputs(ctx context.Context, e *env, inputs []schemaInput, endpoi
 				return err
 			}
 			if err := catFile(f, pipe.read); err != nil {
-				pipe.fail(f, err)
+				pipe.fail(f.name, err)
 			}
 		}
 		if in.err != nil {
@@ -228,27 +231,38 @@ func checkSchemaInputs(ctx context.Context, e *env, inputs []schemaInput, endpoi
 type schemaInput struct {
 	path  string
 	dir   bool
-	files []string // a directory's files, in key order
-	err   error    // why the directory could not be listed, or not all of it
+	files []inputFile // a directory's files, in key order
+	err   error       // why the directory could not be listed, or not all of it
 }
 
 // schemaFiles lists the log and digest files under dir, in key order,
-// skipping hidden trees (metadata).
-func schemaFiles(dir string) ([]string, error) {
-	var files []string
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+// skipping hidden trees (metadata), walked through an os.Root that the
+// files' tree holds open (they open beneath it) until it is closed.
+func schemaFiles(dir string) ([]inputFile, error) {
+	t, err := openTree(dir)
+	if err != nil {
+		return nil, err
+	}
+	var files []inputFile
+	err = fs.WalkDir(t.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", filepath.Join(dir, p), err)
 		}
-		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
-			return filepath.SkipDir
+		if d.IsDir() && p != "." && strings.HasPrefix(d.Name(), ".") {
+			return fs.SkipDir
 		}
 		if d.Type().IsRegular() && (isLogName(d.Name()) || isDigestName(d.Name())) {
-			files = append(files, p)
+			files = append(files, t.file(p))
 		}
 		return nil
 	})
-	sort.Strings(files)
+	if len(files) == 0 {
+		t.Close()
+	}
+	slices.SortFunc(files, func(a, b inputFile) int { return strings.Compare(a.name, b.name) })
+	if testHookWalked != nil {
+		testHookWalked(files)
+	}
 	return files, err
 }
 

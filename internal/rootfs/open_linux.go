@@ -1,4 +1,4 @@
-package sink
+package rootfs
 
 import (
 	"os"
@@ -65,4 +65,11 @@ func (r rootDir) openRead(name string) (f *os.File, ok bool, err error) {
 		return nil, false, nil
 	}
 	return os.NewFile(fd, name), true, nil
+}
+
+func (r rootDir) close() error {
+	if r.f == nil {
+		return nil
+	}
+	return r.f.Close()
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package sink
+package rootfs
 
 import "os"
 
@@ -11,3 +11,5 @@ type rootDir struct{}
 func openRootDir(*os.Root) rootDir { return rootDir{} }
 
 func (rootDir) openRead(string) (*os.File, bool, error) { return nil, false, nil }
+
+func (rootDir) close() error { return nil }
