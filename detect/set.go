@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"github.com/trailkit/trailkit/event"
@@ -17,11 +18,17 @@ var docs = sync.Pool{New: func() any { return new(doc) }}
 func getDoc() *doc { return docs.Get().(*doc) }
 
 func putDoc(d *doc) {
+	d.release()
+	docs.Put(d)
+}
+
+// release drops what d holds of the record it evaluated, and a buffer
+// grown for a huge one.
+func (d *doc) release() {
 	d.rec, d.json, d.scanned = nil, nil, nil
 	if cap(d.enc) > 1<<20 {
 		d.enc = nil
 	}
-	docs.Put(d)
 }
 
 // Set is a compiled set of rules, indexed so that a record is tested only
@@ -40,6 +47,14 @@ type Set struct {
 	// none known): tested once, rather than the rule's leaves each
 	// finding it missing (CIS 4.1 reads errorCode twice).
 	needs []*fieldPath
+	// gates[k] is a leaf always[k] cannot match without that a decoded
+	// record's typed fields decide without a doc (nil: none), so that a
+	// live trail's record that fails it costs no doc at all.
+	gates []*sigmaField
+	// spare is a doc kept for the next evaluation: cheaper to take than
+	// one from the pool. A Set evaluated on several goroutines at once
+	// falls back to the pool.
+	spare atomic.Pointer[doc]
 }
 
 // fieldIndex indexes the rules that name neither eventName nor
@@ -82,6 +97,7 @@ func NewSet(rules ...*Rule) *Set {
 		} else {
 			s.always = append(s.always, int32(i))
 			s.needs = append(s.needs, required(r.root))
+			s.gates = append(s.gates, gateOf(r.root))
 		}
 	}
 	s.byName, s.bySource = newHindex(byName, nameLens), newHindex(bySource, sourceLens)
@@ -179,10 +195,95 @@ func (s *Set) Rules() []*Rule { return s.rules }
 
 // Match calls fn with each rule that matches the decoded record rec.
 func (s *Set) Match(rec *event.Record, fn func(*Rule)) {
-	d := getDoc()
+	// The rules that can match are found from the typed fields alone, so
+	// that a record no rule's index holds (most records, on a live trail)
+	// takes no doc.
+	var buf [16]int32
+	cand, ok := s.candidates(rec, buf[:0])
+	if ok && len(cand) == 0 {
+		return
+	}
+	d := s.takeDoc()
 	d.setRecord(rec)
-	s.match(d, rec.EventSource, rec.EventName, fn)
-	putDoc(d) // not deferred: Emit's path; a panicking handler only loses d
+	if ok {
+		hits := d.hits[:0]
+		for _, i := range cand {
+			if s.rules[i].root.eval(d) {
+				hits = append(hits, i)
+			}
+		}
+		d.hits = hits
+		s.report(hits, fn)
+	} else {
+		s.match(d, rec.EventSource, rec.EventName, fn)
+	}
+	s.giveDoc(d) // not deferred: Emit's path; a panicking handler only loses d
+}
+
+// candidates appends to out the rules that may match the decoded record
+// rec, as match would try them, reading only its typed fields. ok is false
+// when they cannot tell (a field the model keeps in Extra) or out has no
+// room: match must then find the rules itself.
+func (s *Set) candidates(rec *event.Record, out []int32) (_ []int32, ok bool) {
+	add := func(rules []int32) bool {
+		if len(rules) == 0 {
+			return true
+		}
+		if len(out)+len(rules) > cap(out) {
+			return false
+		}
+		out = append(out, rules...)
+		return true
+	}
+	for k := range s.always {
+		if p := s.needs[k]; p != nil && p.code != fNone {
+			if v, known := typedValue(rec, p.code); known && v.kind == event.Missing {
+				continue
+			}
+		}
+		if g := s.gates[k]; g != nil {
+			if v, known := typedValue(rec, g.path.code); known && !g.matchTyped(nil, v) {
+				continue
+			}
+		}
+		if !add(s.always[k : k+1]) {
+			return out, false
+		}
+	}
+	if s.bySource.slots != nil && !add(s.bySource.lookup(rec.EventSource)) {
+		return out, false
+	}
+	if !add(s.byName.lookup(rec.EventName)) {
+		return out, false
+	}
+	for f := range s.byField {
+		fi := &s.byField[f]
+		v, known := typedValue(rec, fi.path.code)
+		if !known {
+			return out, false
+		}
+		if v.kind != event.Missing && !add(fi.rules.lookup(v.s)) {
+			return out, false
+		}
+	}
+	return out, true
+}
+
+// takeDoc returns a doc to evaluate with: the set's spare, or one from
+// the pool.
+func (s *Set) takeDoc() *doc {
+	if d := s.spare.Swap(nil); d != nil {
+		return d
+	}
+	return getDoc()
+}
+
+// giveDoc is putDoc, keeping d as the set's spare when it has none.
+func (s *Set) giveDoc(d *doc) {
+	d.release()
+	if !s.spare.CompareAndSwap(nil, d) {
+		docs.Put(d)
+	}
 }
 
 // JSONFinding is a rule that matched a record's JSON text, with the
@@ -209,8 +310,8 @@ func (s *Set) MatchJSON(b []byte, fn func(JSONFinding)) {
 // rules find the members they read without reading the record again.
 // members nil is MatchJSON.
 func (s *Set) MatchScanned(b []byte, members []event.Member, fn func(JSONFinding)) {
-	d := getDoc()
-	defer putDoc(d)
+	d := s.takeDoc()
+	defer s.giveDoc(d)
 	d.setJSON(b, members)
 	src, name := d.topText(keyEventSource), d.topText(keyEventName)
 	var f JSONFinding
@@ -260,6 +361,11 @@ func (s *Set) match(d *doc, src, name string, fn func(*Rule)) {
 		hits = s.matchField(d, &s.byField[f], hits)
 	}
 	d.hits = hits
+	s.report(hits, fn)
+}
+
+// report calls fn with the rules hits names, in the set's order.
+func (s *Set) report(hits []int32, fn func(*Rule)) {
 	if len(hits) > 1 {
 		slices.Sort(hits)
 	}
@@ -339,6 +445,32 @@ func required(n node) *fieldPath {
 			p = q
 		}
 		return p
+	}
+	return nil
+}
+
+// gateOf returns a leaf without which n cannot match and that a decoded
+// record's typed fields decide with no doc: a plain Sigma field whose
+// values need no case folding (a regular expression, a cased value), or
+// nil.
+func gateOf(n node) *sigmaField {
+	switch n := n.(type) {
+	case andNode:
+		for _, sub := range n {
+			if g := gateOf(sub); g != nil {
+				return g
+			}
+		}
+	case *sigmaField:
+		if !n.plain {
+			return nil
+		}
+		for i := range n.ms {
+			if m := &n.ms[i].str; m.fold && m.op != opRegex && m.op != opAny {
+				return nil
+			}
+		}
+		return n
 	}
 	return nil
 }

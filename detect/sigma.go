@@ -679,16 +679,7 @@ func (n *sigmaField) eval(d *doc) bool {
 	if n.plain {
 		// The fast path of a live trail: a typed field, string matches.
 		if v, ok := d.typed(&n.path); ok {
-			if v.kind == event.Missing {
-				return false
-			}
-			for i := range n.ms {
-				m := n.ms[i].str.match(d, v.s)
-				if m != n.all {
-					return m
-				}
-			}
-			return n.all
+			return n.matchTyped(d, v)
 		}
 	}
 	vals := d.lookupTo(&n.path, d.vals[:0])
@@ -719,6 +710,22 @@ func (n *sigmaField) eval(d *doc) bool {
 		}
 	}
 	return false
+}
+
+// matchTyped is eval of a plain field on the value a decoded record's
+// typed field holds. d lends the buffer for case folding: it may be nil
+// when no value folds (see gateOf).
+func (n *sigmaField) matchTyped(d *doc, v value) bool {
+	if v.kind == event.Missing {
+		return false
+	}
+	for i := range n.ms {
+		m := n.ms[i].str.match(d, v.s)
+		if m != n.all {
+			return m
+		}
+	}
+	return n.all
 }
 
 func (m *valueMatcher) matchField(d *doc, vals []value) bool {
