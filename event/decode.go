@@ -347,3 +347,8 @@ func parseTime(s string) (time.Time, bool) {
 	}
 	return t, true
 }
+
+// ParseTime parses a time as a Record's EventTime is read: CloudTrail's
+// layout, YYYY-MM-DDThh:mm:ssZ, and no other. ok is false for any other
+// text (which Unmarshal keeps in Extra).
+func ParseTime(s string) (t time.Time, ok bool) { return parseTime(s) }

@@ -3,6 +3,7 @@ package lake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"sync"
 
@@ -162,10 +163,24 @@ func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, 
 }
 
 func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error {
+	if l.w.opts.Format == CloudTrail && l.direct == nil {
+		l.direct = newDirectRecord(cloudTrailDirect)
+	}
 	start := 0
 	for i, end := range b.ends {
 		if err := ctx.Err(); err != nil {
 			return nil
+		}
+		if d := l.direct; d != nil && d.scan(b.buf[start:end]) {
+			start = end
+			o := l.parts[string(d.partition())]
+			if o == nil {
+				o = l.open(string(d.dir))
+			}
+			if err := l.wrote(ctx, o, o.p.(*directTable).addDirect(d)); err != nil {
+				return err
+			}
+			continue
 		}
 		rec := new(event.Record)
 		if err := event.Unmarshal(b.buf[start:end], rec); err != nil {
@@ -174,6 +189,14 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error 
 		start = end
 		if err := l.write(ctx, rec); err != nil {
 			return err
+		}
+	}
+	// The values written directly point into b, which is reused.
+	for _, o := range l.parts {
+		if t, ok := o.p.(*directTable); ok {
+			if err := t.flush(); err != nil {
+				return fmt.Errorf("lake: write %s: %w", l.w.opts.Prefix+o.key+l.name, err)
+			}
 		}
 	}
 	return nil

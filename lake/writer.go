@@ -91,6 +91,7 @@ type lane struct {
 	seq    map[string]int
 	x      extras
 	keys   []string
+	direct *directRecord // the cloudtrail shape's direct path, in Export
 	rows   int64
 }
 
@@ -129,7 +130,7 @@ func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
 	case CloudTrail, "":
 		w.opts.Format = CloudTrail
 		s := schemaOf[CloudTrailRow]()
-		w.newPart = func() part { return newTable(cloudTrailRow, s, opts.RowGroupRows, meta) }
+		w.newPart = func() part { return newDirectTable(s, opts.RowGroupRows, meta) }
 	case OCSF:
 		s := schemaOf[OCSFRow]()
 		w.newPart = func() part { return newTable(ocsfRow, s, opts.RowGroupRows, meta) }
@@ -217,14 +218,25 @@ func (w *Writer) Write(ctx context.Context, r *event.Record) error {
 }
 
 func (l *lane) write(ctx context.Context, r *event.Record) error {
-	dir := Partition(r)
+	o := l.open(Partition(r))
+	return l.wrote(ctx, o, o.p.add(r, &l.x))
+}
+
+// open returns the open file of partition dir, which it opens if need be.
+func (l *lane) open(dir string) *open {
 	o := l.parts[dir]
 	if o == nil {
 		o = &open{key: dir, p: l.w.newPart()}
 		l.parts[dir] = o
 	}
-	if err := o.p.add(r, &l.x); err != nil {
-		return fmt.Errorf("lake: write %s: %w", l.w.opts.Prefix+dir+l.name, err)
+	return o
+}
+
+// wrote counts a row written to o, with err, and puts files as they
+// become due.
+func (l *lane) wrote(ctx context.Context, o *open, err error) error {
+	if err != nil {
+		return fmt.Errorf("lake: write %s: %w", l.w.opts.Prefix+o.key+l.name, err)
 	}
 	l.rows++
 	o.last = l.rows
@@ -345,15 +357,19 @@ const batchRows = 512
 
 func newTable[T any](fill func(*T, *event.Record, *extras), schema *parquet.Schema, rowGroupRows int64, opts ...parquet.WriterOption) *table[T] {
 	t := &table[T]{fill: fill, batch: make([]T, 0, batchRows)}
-	opts = append(opts,
+	t.pw = parquet.NewGenericWriter[T](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
+	return t
+}
+
+// tableOptions are the options of every part's writer, after opts.
+func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.WriterOption) []parquet.WriterOption {
+	return append(opts,
 		parquet.Compression(textCodec),
 		schema,
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(256<<10),
 		parquet.CreatedBy("trailkit", "", ""),
 	)
-	t.pw = parquet.NewGenericWriter[T](&t.buf, opts...)
-	return t
 }
 
 func (t *table[T]) add(r *event.Record, x *extras) error {

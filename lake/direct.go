@@ -1,0 +1,444 @@
+package lake
+
+import (
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
+
+// The cloudtrail shape is written straight from a record's JSON text: one
+// pass over the record puts each member's value in its column, where
+// decoding the record (event.Unmarshal), filling a CloudTrailRow and
+// writing that by reflection read and copied everything three times, a
+// third of an export's processor time. The direct path takes the records
+// CloudTrail writes: the known members, each of the type the model reads.
+// Any other record (an unknown or repeated key, a value of another type, a
+// time in another layout, the rarely seen members kept as re-encoded JSON:
+// edgeDeviceDetails, insightDetails, eventContext) goes the decoding way,
+// and the two give the same column values (TestDirectMatchesRows).
+
+// A directObject says where the members of one JSON object go.
+type directObject struct {
+	fields []directField
+	def    int // definition level of its columns when it is present
+	lo, hi int // its leaf columns
+}
+
+type directKind uint8
+
+const (
+	directString directKind = iota // a JSON string; "" is null
+	directRaw                      // any JSON value, as text
+	directTime                     // CloudTrail's time layout, as milliseconds
+	directBool                     // true or false
+	directObj                      // an object: a group
+	directList                     // an array of objects: a list of groups
+	directNot                      // a member the direct path leaves to decoding
+)
+
+type directField struct {
+	key  string
+	kind directKind
+	col  int // leaf column
+	def  int // leaf's definition level when set
+	obj  *directObject
+}
+
+// Members of the cloudtrail shape that are not JSON strings.
+var directKinds = map[string]directKind{
+	"requestParameters":   directRaw,
+	"responseElements":    directRaw,
+	"additionalEventData": directRaw,
+	"serviceEventDetails": directRaw,
+	"userIdentity.sessionContext.webIdFederationData.attributes": directRaw,
+	"eventTime":         directTime,
+	"readOnly":          directBool,
+	"managementEvent":   directBool,
+	"edgeDeviceDetails": directNot,
+	"insightDetails":    directNot,
+	"eventContext":      directNot,
+	"extraFields":       directNot, // a column, not a member
+}
+
+// cloudTrailDirect is the plan of the cloudtrail shape's schema.
+var cloudTrailDirect = func() *directObject {
+	s := schemaOf[CloudTrailRow]()
+	col := 0
+	return directGroup(s, "", 0, &col)
+}()
+
+// directGroup plans group n, whose columns start at *col and whose
+// definition level, present, is def.
+func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
+	o := &directObject{def: def, lo: *col}
+	for _, f := range n.Fields() {
+		name := f.Name()
+		p := path + name
+		df := directField{key: name, kind: directKinds[p]}
+		switch {
+		case f.Leaf():
+			df.col, df.def = *col, def+1
+			*col++
+		case len(f.Fields()) == 1 && f.Fields()[0].Repeated():
+			// A LIST: optional group, repeated group "list", required
+			// group "element".
+			df.kind = directList
+			df.obj = directGroup(f.Fields()[0].Fields()[0], p+".", def+2, col)
+		default:
+			df.kind = directObj
+			df.obj = directGroup(f, p+".", def+1, col)
+		}
+		if df.kind != directNot {
+			o.fields = append(o.fields, df)
+		}
+	}
+	o.hi = *col
+	return o
+}
+
+// lookup returns the field of key, trying first the one after the last
+// found (fields come in the order CloudTrail writes members), or nil.
+func (o *directObject) lookup(key string, next *int) *directField {
+	if i := *next; i < len(o.fields) && o.fields[i].key == key {
+		*next = i + 1
+		return &o.fields[i]
+	}
+	for i := range o.fields {
+		if o.fields[i].key == key {
+			*next = i + 1
+			return &o.fields[i]
+		}
+	}
+	return nil
+}
+
+// directRecord is one record's column values, as read by scan.
+type directRecord struct {
+	plan     *directObject
+	vals     []parquet.Value   // a value per column outside lists
+	lists    [][]parquet.Value // the values of the columns in lists
+	inList   []bool
+	region   string
+	account  string
+	time     string // eventTime, YYYY-MM-DDThh:mm:ssZ
+	dir      []byte // partition directory
+	pendings int
+}
+
+func newDirectRecord(plan *directObject) *directRecord {
+	d := &directRecord{plan: plan, vals: make([]parquet.Value, plan.hi),
+		lists: make([][]parquet.Value, plan.hi), inList: make([]bool, plan.hi)}
+	var mark func(o *directObject, in bool)
+	mark = func(o *directObject, in bool) {
+		for _, f := range o.fields {
+			if f.obj != nil {
+				mark(f.obj, in || f.kind == directList)
+			}
+		}
+		if in {
+			for c := o.lo; c < o.hi; c++ {
+				d.inList[c] = true
+			}
+		}
+	}
+	mark(plan, false)
+	return d
+}
+
+// scan reads the record b into d and reports whether it could: false
+// leaves the record to the decoding path.
+func (d *directRecord) scan(b []byte) bool {
+	for c := range d.vals {
+		d.vals[c] = parquet.NullValue().Level(0, 0, c)
+		d.lists[c] = d.lists[c][:0]
+	}
+	d.region, d.account, d.time = "", "", ""
+	p := jsonscan.New(b, 0)
+	if !d.object(&p, d.plan, -1) || !p.AtEnd() {
+		return false
+	}
+	for c, in := range d.inList {
+		if in && len(d.lists[c]) == 0 {
+			d.lists[c] = append(d.lists[c], parquet.NullValue().Level(0, 0, c))
+		}
+	}
+	return true
+}
+
+// object reads the object at p's position into o's columns; elem is the
+// index of the list element it is, or -1.
+func (d *directRecord) object(p *jsonscan.Parser, o *directObject, elem int) bool {
+	if p.Peek() != '{' {
+		return false
+	}
+	p.Pos++
+	if o != d.plan {
+		for c := o.lo; c < o.hi; c++ {
+			null := parquet.NullValue().Level(0, o.def, c)
+			if elem >= 0 {
+				rep := 0
+				if elem > 0 {
+					rep = 1
+				}
+				d.lists[c] = append(d.lists[c], null.Level(rep, o.def, c))
+			} else if !d.inList[c] {
+				d.vals[c] = null
+			}
+		}
+	}
+	if p.Peek() == '}' {
+		p.Pos++
+		return true
+	}
+	var seen uint64
+	next := 0
+	for {
+		if p.Peek() != '"' {
+			return false
+		}
+		key, err := p.Str()
+		if err != nil || p.Expect(':') != nil {
+			return false
+		}
+		f := o.lookup(key, &next)
+		if f == nil || seen&(1<<(next-1)) != 0 {
+			return false // unknown or repeated: Extra
+		}
+		seen |= 1 << (next - 1)
+		if !d.member(p, f, elem, o == d.plan) {
+			return false
+		}
+		switch p.Peek() {
+		case ',':
+			p.Pos++
+		case '}':
+			p.Pos++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// member reads the value of field f.
+func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top bool) bool {
+	c := p.Peek()
+	var v parquet.Value
+	switch f.kind {
+	case directObj:
+		return d.object(p, f.obj, elem)
+	case directList:
+		if c != '[' {
+			return false
+		}
+		p.Pos++
+		if p.Peek() == ']' {
+			p.Pos++
+			return true
+		}
+		for i := 0; ; i++ {
+			if !d.object(p, f.obj, i) {
+				return false
+			}
+			switch p.Peek() {
+			case ',':
+				p.Pos++
+			case ']':
+				p.Pos++
+				return true
+			default:
+				return false
+			}
+		}
+	case directString:
+		if c != '"' {
+			return false
+		}
+		s, err := p.Str()
+		if err != nil {
+			return false
+		}
+		if top {
+			switch f.key {
+			case "awsRegion":
+				d.region = s
+			case "recipientAccountId":
+				d.account = s
+			}
+		}
+		if s == "" {
+			return true
+		}
+		v = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
+	case directRaw:
+		raw, err := p.Raw()
+		if err != nil {
+			return false
+		}
+		v = parquet.ByteArrayValue(raw)
+	case directTime:
+		if c != '"' {
+			return false
+		}
+		s, err := p.Str()
+		if err != nil {
+			return false
+		}
+		t, ok := event.ParseTime(s)
+		if !ok {
+			return false
+		}
+		d.time = s
+		v = parquet.Int64Value(t.UnixMilli())
+	case directBool:
+		switch c {
+		case 't':
+			if p.Literal("true") != nil {
+				return false
+			}
+			v = parquet.BooleanValue(true)
+		case 'f':
+			if p.Literal("false") != nil {
+				return false
+			}
+			v = parquet.BooleanValue(false)
+		default:
+			return false
+		}
+	default:
+		return false
+	}
+	if elem >= 0 {
+		rep := 0
+		if elem > 0 {
+			rep = 1
+		}
+		l := d.lists[f.col]
+		l[len(l)-1] = v.Level(rep, f.def, f.col)
+	} else {
+		d.vals[f.col] = v.Level(0, f.def, f.col)
+	}
+	return true
+}
+
+// partition returns the partition directory of the record scanned, as
+// Partition would; it is valid until the next call.
+func (d *directRecord) partition() []byte {
+	d.dir = append(d.dir[:0], "region="...)
+	d.dir = appendPartValue(d.dir, d.region)
+	d.dir = append(d.dir, "/accountId="...)
+	d.dir = appendPartValue(d.dir, d.account)
+	d.dir = append(d.dir, "/eventDay="...)
+	if t := d.time; t != "" {
+		d.dir = append(append(append(d.dir, t[0:4]...), t[5:7]...), t[8:10]...)
+	} else {
+		d.dir = append(d.dir, NullPartition...)
+	}
+	d.dir = append(d.dir, '/')
+	return d.dir
+}
+
+func appendPartValue(b []byte, s string) []byte {
+	if s == "" {
+		return append(b, NullPartition...)
+	}
+	for i := 0; i < len(s); i++ {
+		if !plain(s[i]) {
+			return append(b, escape(s)...)
+		}
+	}
+	return append(b, s...)
+}
+
+// directTable is a part of the cloudtrail shape whose rows are written as
+// column values: those of scanned records (addDirect), and those of
+// decoded ones (add), which the schema deconstructs. Values are written to
+// the columns every directRows rows, and at the latest when the records
+// they point into may change (flush).
+type directTable struct {
+	buf       fileBuffer
+	pw        *parquet.GenericWriter[CloudTrailRow]
+	schema    *parquet.Schema
+	cols      [][]parquet.Value
+	row       parquet.Row
+	pending   int
+	groupRows int64
+	maxGroup  int64
+}
+
+const directRows = 64 // as parquet-go's own writes: a row never spans pages
+
+func newDirectTable(schema *parquet.Schema, rowGroupRows int64, opts ...parquet.WriterOption) *directTable {
+	t := &directTable{schema: schema, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns()))}
+	t.pw = parquet.NewGenericWriter[CloudTrailRow](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
+	return t
+}
+
+func (t *directTable) add(r *event.Record, x *extras) error {
+	var row CloudTrailRow
+	cloudTrailRow(&row, r, x)
+	t.row = t.schema.Deconstruct(t.row[:0], &row)
+	for _, v := range t.row {
+		c := v.Column()
+		t.cols[c] = append(t.cols[c], v)
+	}
+	return t.added()
+}
+
+func (t *directTable) addDirect(d *directRecord) error {
+	for c, in := range d.inList {
+		if in {
+			t.cols[c] = append(t.cols[c], d.lists[c]...)
+		} else {
+			t.cols[c] = append(t.cols[c], d.vals[c])
+		}
+	}
+	return t.added()
+}
+
+func (t *directTable) added() error {
+	t.pending++
+	t.groupRows++
+	if t.pending < directRows && t.groupRows < t.maxGroup {
+		return nil
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if t.groupRows >= t.maxGroup {
+		t.groupRows = 0
+		return t.pw.Flush()
+	}
+	return nil
+}
+
+// flush writes the pending values to the columns.
+func (t *directTable) flush() error {
+	if t.pending == 0 {
+		return nil
+	}
+	for c, w := range t.pw.ColumnWriters() {
+		if _, err := w.WriteRowValues(t.cols[c]); err != nil {
+			return err
+		}
+		clear(t.cols[c])
+		t.cols[c] = t.cols[c][:0]
+	}
+	t.pending = 0
+	return nil
+}
+
+func (t *directTable) size() int64 { return int64(cap(t.buf.b)) }
+
+func (t *directTable) finish() ([]byte, error) {
+	if err := t.flush(); err != nil {
+		return nil, err
+	}
+	if err := t.pw.Close(); err != nil {
+		return nil, err
+	}
+	return t.buf.b, nil
+}
