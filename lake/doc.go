@@ -25,7 +25,9 @@
 // name alone ([Name]): writing an input again replaces its objects, so an
 // export can be re-run, resumed or split across machines by input without
 // duplicating rows. A Writer holds each file in memory until its put, and
-// bounds that memory with MaxFileBytes and MaxBufferedBytes.
+// bounds that memory with MaxFileBytes and MaxBufferedBytes. [Writer.Export]
+// does not keep the input's order: it writes each batch of records ordered
+// by eventSource and eventName, which makes the files smaller.
 //
 // [AthenaDDL] and [DuckDBDDL] give the table to query a lake with; the
 // "trailkit export" command writes one from log files, directories and S3

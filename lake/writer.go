@@ -93,6 +93,7 @@ type lane struct {
 	keys   []string
 	direct *directRecord // the cloudtrail shape's direct path, in Export
 	rows   int64
+	order  batchOrder // Export's row order within a batch (order.go)
 }
 
 type open struct {
