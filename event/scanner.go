@@ -55,6 +55,9 @@ const MaxPayloadDepth = 2
 type Scanner struct {
 	// Name names the input in errors, such as its file name or object key.
 	Name string
+	// IndexNested makes the Scanner record, with a record's members,
+	// where the members of the objects nested in them lie: see Nested.
+	IndexNested bool
 	// MaxRecordBytes bounds one record; DefaultMaxRecordBytes when zero.
 	// Whitespace between tokens does not count: a pretty-printed record is
 	// held with it squeezed out once it fills the buffer, and error
@@ -86,6 +89,8 @@ type Scanner struct {
 	recOff  int64
 	members []Member // of rec, when indexed
 	indexed bool
+	tree    jsonscan.Tree  // the objects nested in rec, with IndexNested
+	nested  *jsonscan.Tree // &tree, or the embedded payload's
 	index   int
 	scratch []byte
 	err     error
@@ -159,7 +164,7 @@ func (s *Scanner) Scan() bool {
 				// payload's offset: their own offsets are in its
 				// decompressed text.
 				s.rec, s.recOff = s.sub.rec, s.subOff
-				s.members, s.indexed = s.sub.members, s.sub.indexed
+				s.members, s.indexed, s.nested = s.sub.members, s.sub.indexed, s.sub.nested
 				s.index++
 				return true
 			}
@@ -232,6 +237,25 @@ func (s *Scanner) Members() []Member {
 		return nil
 	}
 	return s.members[:len(s.members):len(s.members)]
+}
+
+// NestedObject locates an object nested in a record's members in its bytes:
+// with b the record, b[Start:End] is the object, and its own members are
+// members[From:To] of the list Nested returns with it.
+type NestedObject = jsonscan.Object
+
+// Nested returns, when IndexNested is set, where the objects nested in
+// the current record's members lie (through members at any depth, not in
+// arrays), each after those nested in it, and their members, located in
+// Bytes as Members' are, in the same pass. It returns nil, nil when
+// Members does, or without IndexNested. The slices are valid until the
+// next call to Scan.
+func (s *Scanner) Nested() (members []Member, objects []NestedObject) {
+	if !s.indexed || !s.IndexNested || s.nested == nil {
+		return nil, nil
+	}
+	t := s.nested
+	return t.Members[:len(t.Members):len(t.Members)], t.Objects[:len(t.Objects):len(t.Objects)]
 }
 
 // Offset returns the byte offset of the current record in the input.
@@ -732,7 +756,12 @@ func (s *Scanner) parseRecord() error {
 	for {
 		p := newParser(s.buf[s.p:s.w], s.recOff)
 		var err error
-		s.members, err = p.SkipObjectMembers(s.members[:0])
+		if s.IndexNested {
+			s.members, err = p.SkipObjectTree(s.members[:0], &s.tree)
+			s.nested = &s.tree
+		} else {
+			s.members, err = p.SkipObjectMembers(s.members[:0])
+		}
 		if err == nil {
 			v := s.buf[s.p : s.p+p.Pos : s.p+p.Pos]
 			s.p += p.Pos
@@ -874,7 +903,7 @@ func (s *Scanner) embed(b64 []byte) error {
 	}
 	s.subOff = s.at(s.r)
 	dec := base64.NewDecoder(base64.StdEncoding, bytes.NewReader(b64))
-	s.sub = &Scanner{MaxRecordBytes: s.MaxRecordBytes, raw: dec, depth: s.depth + 1}
+	s.sub = &Scanner{MaxRecordBytes: s.MaxRecordBytes, IndexNested: s.IndexNested, raw: dec, depth: s.depth + 1}
 	return nil
 }
 

@@ -394,3 +394,35 @@ func TestScannerMembers(t *testing.T) {
 		})
 	}
 }
+
+// TestScannerNested: with IndexNested, the objects nested in a record's
+// members and their members, located in Bytes; nothing without it.
+func TestScannerNested(t *testing.T) {
+	const in = `{"Records":[{"eventName":"A","userIdentity":{"type":"Root","sessionContext":{"attributes":{"x":"1"}}},"resources":[{"a":1}]}]}`
+	for _, index := range []bool{false, true} {
+		sc := event.NewScanner(strings.NewReader(in))
+		sc.IndexNested = index
+		require.True(t, sc.Scan(), sc.Err())
+		require.NotNil(t, sc.Members())
+		members, objects := sc.Nested()
+		b := sc.Bytes()
+		var got [][]string // per object: its text, then key, value, ...
+		for _, o := range objects {
+			obj := []string{string(b[o.Start:o.End])}
+			for _, m := range members[o.From:o.To] {
+				obj = append(obj, string(b[m.Key:m.KeyEnd]), string(b[m.Value:m.End]))
+			}
+			got = append(got, obj)
+		}
+		var want [][]string
+		if index {
+			want = [][]string{
+				{`{"x":"1"}`, `"x"`, `"1"`},
+				{`{"attributes":{"x":"1"}}`, `"attributes"`, `{"x":"1"}`},
+				{`{"type":"Root","sessionContext":{"attributes":{"x":"1"}}}`, `"type"`, `"Root"`, `"sessionContext"`, `{"attributes":{"x":"1"}}`},
+			}
+		}
+		assert.Equal(t, want, got, "IndexNested %v", index)
+		require.NoError(t, sc.Close())
+	}
+}

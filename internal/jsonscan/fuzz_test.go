@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -130,18 +131,30 @@ func FuzzDifferential(f *testing.F) {
 	})
 }
 
-// sameAsSkipObject: SkipObjectMembers accepts and rejects what SkipObject
-// does, with the same error, and stops where it stops.
+// sameAsSkipObject: SkipObjectMembers and SkipObjectTree accept and
+// reject what SkipObject does, with the same error, and stop where it
+// stops; both locate the same top-level members.
 func sameAsSkipObject(t *testing.T, data []byte) {
 	t.Helper()
 	p, q := jsonscan.New(data, 0), jsonscan.New(data, 0)
 	if p.Peek() != '{' || q.Peek() != '{' {
 		return
 	}
+	r := q
 	err := p.SkipObject()
-	_, qerr := q.SkipObjectMembers(nil)
+	ms, qerr := q.SkipObjectMembers(nil)
 	if fmt.Sprint(err) != fmt.Sprint(qerr) || p.Pos != q.Pos || p.Depth != q.Depth {
 		t.Fatalf("%q: SkipObject %v at %d, SkipObjectMembers %v at %d", data, err, p.Pos, qerr, q.Pos)
+	}
+	var tree jsonscan.Tree
+	tms, rerr := r.SkipObjectTree(nil, &tree)
+	if fmt.Sprint(err) != fmt.Sprint(rerr) || p.Pos != r.Pos || p.Depth != r.Depth || err == nil && !slices.Equal(ms, tms) {
+		t.Fatalf("%q: SkipObject %v at %d, SkipObjectTree %v at %d", data, err, p.Pos, rerr, r.Pos)
+	}
+	for _, o := range tree.Objects {
+		if err == nil && (data[o.Start] != '{' || data[o.End-1] != '}' || o.From > o.To || int(o.To) > len(tree.Members)) {
+			t.Fatalf("%q: nested object %+v", data, o)
+		}
 	}
 }
 

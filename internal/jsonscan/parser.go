@@ -472,6 +472,43 @@ func (p *Parser) SkipObjectMembers(ms []Member) ([]Member, error) {
 	if len(p.Buf) > math.MaxInt32 {
 		return ms, p.SkipObject()
 	}
+	return p.objectMembers(ms, nil, 0)
+}
+
+// Object locates an object nested in the members of another, as
+// SkipObjectTree records it: Buf[Start:End] is its text and its own
+// members are Members[From:To] of the Tree that holds it.
+type Object struct {
+	Start, End, From, To int32
+}
+
+// Tree is where SkipObjectTree records the objects nested in an
+// object's members, to be reused from object to object.
+type Tree struct {
+	// Objects are the nested objects, each after those nested in it;
+	// Members their members, each object's together.
+	Objects []Object
+	Members []Member
+	stack   [][]Member // members of the objects being read, by depth
+}
+
+// SkipObjectTree is SkipObjectMembers that also records in t, reset
+// first, where the members of every object nested in the object lie,
+// through members at any depth (not the elements of arrays): a reader of
+// userIdentity.sessionContext.sessionIssuer.type then finds it without
+// reading the record again. Offsets are in Buf, as the top-level
+// members' are.
+func (p *Parser) SkipObjectTree(ms []Member, t *Tree) ([]Member, error) {
+	t.Objects, t.Members = t.Objects[:0], t.Members[:0]
+	if len(p.Buf) > math.MaxInt32 {
+		return ms, p.SkipObject()
+	}
+	return p.objectMembers(ms, t, 0)
+}
+
+// objectMembers is the loop of SkipObjectMembers and SkipObjectTree: it
+// records the members of nested objects in t unless t is nil.
+func (p *Parser) objectMembers(ms []Member, t *Tree, depth int) ([]Member, error) {
 	if err := p.Enter(); err != nil {
 		return ms, err
 	}
@@ -502,7 +539,11 @@ func (p *Parser) SkipObjectMembers(ms []Member) ([]Member, error) {
 		}
 		p.WS()
 		m.Value = int32(p.Pos)
-		if err := p.SkipValue(); err != nil {
+		if t != nil && p.Pos < len(p.Buf) && p.Buf[p.Pos] == '{' {
+			if err := p.nestedObject(t, depth+1); err != nil {
+				return ms, err
+			}
+		} else if err := p.SkipValue(); err != nil {
 			return ms, err
 		}
 		m.End = int32(p.Pos)
@@ -518,6 +559,23 @@ func (p *Parser) SkipObjectMembers(ms []Member) ([]Member, error) {
 			return ms, p.Unexpected("',' or '}'")
 		}
 	}
+}
+
+// nestedObject reads the object at Pos, at depth in the tree, into t.
+func (p *Parser) nestedObject(t *Tree, depth int) error {
+	for len(t.stack) <= depth {
+		t.stack = append(t.stack, nil)
+	}
+	start := p.Pos
+	own, err := p.objectMembers(t.stack[depth][:0], t, depth)
+	t.stack[depth] = own
+	if err != nil {
+		return err
+	}
+	from := len(t.Members)
+	t.Members = append(t.Members, own...)
+	t.Objects = append(t.Objects, Object{Start: int32(start), End: int32(p.Pos), From: int32(from), To: int32(len(t.Members))})
+	return nil
 }
 
 // SkipArray validates and passes over the array at Pos.

@@ -192,3 +192,41 @@ func TestSkipObjectMembers(t *testing.T) {
 		assert.Equal(t, want.Error(), err.Error(), bad)
 	}
 }
+
+// TestSkipObjectTree: the top-level members as SkipObjectMembers has
+// them, and every object nested through members (not in arrays), inner
+// ones first, each with its own members; an error where SkipObject has it.
+func TestSkipObjectTree(t *testing.T) {
+	in := `{ "a" : 1 ,"b\u0062":{"c":[2,{"d":3}], "f" : {"g":{}}},"a":"x,}" , "e":{}}`
+	p, q := jsonscan.New([]byte(in), 0), jsonscan.New([]byte(in), 0)
+	var tree jsonscan.Tree
+	ms, err := p.SkipObjectTree(nil, &tree)
+	require.NoError(t, err)
+	want, err := q.SkipObjectMembers(nil)
+	require.NoError(t, err)
+	assert.Equal(t, want, ms)
+	assert.Equal(t, len(in), p.Pos)
+	var got [][]string // per object: its text, then key, value, ...
+	for _, o := range tree.Objects {
+		obj := []string{in[o.Start:o.End]}
+		for _, m := range tree.Members[o.From:o.To] {
+			obj = append(obj, in[m.Key:m.KeyEnd], in[m.Value:m.End])
+		}
+		got = append(got, obj)
+	}
+	assert.Equal(t, [][]string{
+		{`{}`},
+		{`{"g":{}}`, `"g"`, `{}`},
+		{`{"c":[2,{"d":3}], "f" : {"g":{}}}`, `"c"`, `[2,{"d":3}]`, `"f"`, `{"g":{}}`},
+		{`{}`},
+	}, got)
+
+	for _, bad := range []string{`{"a":1,}`, `{"a":{"b":1,}}`, `{"a":{"b\x":1}}`, `{"a":{"b":[}}`, `{"a":{"b":1}`, `{"a":{1:2}}`} {
+		p := jsonscan.New([]byte(bad), 0)
+		_, err := p.SkipObjectTree(nil, &tree)
+		q := jsonscan.New([]byte(bad), 0)
+		want := q.SkipObject()
+		require.Error(t, want, bad)
+		assert.Equal(t, want.Error(), err.Error(), bad)
+	}
+}
