@@ -107,59 +107,40 @@ func newTopKey(name string) topKey {
 // without a lock: a record's members are read into doc.tops in one pass
 // (see fillTops). newTopKey publishes a new table with each new key.
 type topTable struct {
-	mask  uint64
-	slots []topTableSlot
+	// byLen[n] are the keys of n bytes (the last, those of len-1 or
+	// more): most of a record's keys are told apart from them by their
+	// length and first eight bytes, one comparison each, with no hash
+	// to compute.
+	byLen [32][]topTableSlot
 	n     int // the keys numbered 1 to n are in the table
-}
-
-type topTableSlot struct {
-	h    uint64 // 0 marks an empty slot
-	name string
-	id   int
 }
 
 var topTab atomic.Pointer[topTable]
 
+type topTableSlot struct {
+	head uint64 // head8(name)
+	name string
+	id   int
+}
+
 func newTopTable(ids map[string]int) *topTable {
-	size := 16
-	for size < 2*len(ids) {
-		size *= 2
-	}
-	t := &topTable{mask: uint64(size - 1), slots: make([]topTableSlot, size), n: len(ids)}
+	t := &topTable{n: len(ids)}
 	for name, id := range ids {
-		h := keyHash(name)
-		i := h & t.mask
-		for t.slots[i].h != 0 {
-			i = (i + 1) & t.mask
-		}
-		t.slots[i] = topTableSlot{h, name, id}
+		b := &t.byLen[min(len(name), len(t.byLen)-1)]
+		*b = append(*b, topTableSlot{head8(name), name, id})
 	}
 	return t
 }
 
 // find returns the number of key, or 0.
 func (t *topTable) find(key string) int {
-	h := keyHash(key)
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
-		switch sl := &t.slots[i]; sl.h {
-		case 0:
-			return 0
-		case h:
-			if sl.name == key {
-				return sl.id
-			}
+	h := head8(key)
+	for _, sl := range t.byLen[min(len(key), len(t.byLen)-1)] {
+		if sl.head == h && sl.name == key {
+			return sl.id
 		}
 	}
-}
-
-// keyHash hashes a key by its length and its first and last eight bytes.
-func keyHash(s string) uint64 {
-	h := (head8(s) ^ uint64(len(s))*0x9e3779b97f4a7c15) * 1099511628211
-	if len(s) > 8 {
-		h ^= binary.LittleEndian.Uint64(stringBytes(s[len(s)-8:])) * 0xff51afd7ed558ccd
-	}
-	h ^= h >> 29
-	return max(h, 1)
+	return 0
 }
 
 // The members every finding reads.
@@ -188,8 +169,11 @@ type doc struct {
 	filled  bool // fillTops has read the record's members into tops
 	filledN int  // the keys fillTops could read: numbered 1 to filledN
 	// scanned are the record's top-level members as the scanner located
-	// them, or nil.
-	scanned []jsonscan.Member
+	// them, or nil; nested and nestedObjs the objects nested in them and
+	// their members, when the scanner located those too.
+	scanned    []jsonscan.Member
+	nested     []jsonscan.Member
+	nestedObjs []jsonscan.Object
 	// tops caches top-level members by topKey.id: an entry whose gen is
 	// not gen is from an earlier record.
 	tops    []topSlot
@@ -204,14 +188,19 @@ type doc struct {
 }
 
 func (d *doc) setRecord(r *event.Record) {
-	d.rec, d.json, d.scanned = r, nil, nil
+	d.rec, d.json, d.scanned, d.nested, d.nestedObjs = r, nil, nil, nil, nil
 	d.resetTop()
 }
 
 // setJSON makes b the record; members, when not nil, locate its
-// top-level members (as event.Scanner.Members gives them).
-func (d *doc) setJSON(b []byte, members []jsonscan.Member) {
+// top-level members (as event.Scanner.Members gives them), and nested and
+// objects the objects nested in them (as event.Scanner.Nested does).
+func (d *doc) setJSON(b []byte, members, nested []jsonscan.Member, objects []jsonscan.Object) {
 	d.rec, d.json, d.scanned = nil, b, members
+	d.nested, d.nestedObjs = nil, nil
+	if members != nil {
+		d.nested, d.nestedObjs = nested, objects
+	}
 	d.resetTop()
 }
 
@@ -311,7 +300,7 @@ func (d *doc) topObject() *objIndex {
 		d.topDone = true
 		b := d.text()
 		if d.scanned != nil {
-			d.objs = append(d.objs, objIndex{obj: b, ms: d.scanned})
+			d.objs = append(d.objs, objIndex{obj: b, text: b, ms: d.scanned})
 			d.top = len(d.objs) - 1
 		} else {
 			d.index(b)
@@ -333,7 +322,7 @@ func (d *doc) index(b []byte) *objIndex {
 			return &d.objs[o]
 		}
 	}
-	d.objs = append(d.objs, objIndex{obj: b})
+	d.objs = append(d.objs, objIndex{obj: b, text: b})
 	return &d.objs[len(d.objs)-1]
 }
 
@@ -391,7 +380,8 @@ func (d *doc) indexTree(p *jsonscan.Parser, depth int) (int, bool) {
 	p.Depth--
 	from := len(d.members)
 	d.members = append(d.members, d.stack[depth]...)
-	d.objs = append(d.objs, objIndex{obj: p.Buf[start:p.Pos], ms: d.members[from:len(d.members):len(d.members)]})
+	obj := p.Buf[start:p.Pos]
+	d.objs = append(d.objs, objIndex{obj: obj, text: obj, ms: d.members[from:len(d.members):len(d.members)]})
 	return len(d.objs) - 1, true
 }
 
@@ -478,18 +468,31 @@ func (d *doc) walk(b []byte, path []seg, fanout bool, out []value) []value {
 // (userIdentity, requestParameters) are indexed once per record, not
 // scanned again for each field.
 func (d *doc) member(b []byte, key string) []byte {
+	if len(b) == 0 {
+		return nil
+	}
 	for i := range d.objs {
-		if o := &d.objs[i]; len(o.obj) == len(b) && len(b) > 0 && &o.obj[0] == &b[0] {
+		if o := &d.objs[i]; len(o.text) == len(b) && &o.text[0] == &b[0] {
 			return o.get(key)
+		}
+	}
+	// An object the scanner located, as it read the record.
+	for _, o := range d.nestedObjs {
+		if int(o.End-o.Start) == len(b) && &d.json[o.Start] == &b[0] {
+			d.objs = append(d.objs, objIndex{obj: d.json, text: b, ms: d.nested[o.From:o.To:o.To]})
+			return d.objs[len(d.objs)-1].get(key)
 		}
 	}
 	return d.index(b).get(key)
 }
 
-// objIndex is an object of the record and where its members lie.
+// objIndex is an object of the record and where its members lie: text
+// is the object, and the members' offsets are in obj (text itself, or
+// the record that holds it).
 type objIndex struct {
-	obj []byte
-	ms  []jsonscan.Member
+	obj  []byte
+	text []byte
+	ms   []jsonscan.Member
 }
 
 // get returns the value of the last member named key, or nil. A key is

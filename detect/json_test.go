@@ -39,11 +39,11 @@ func TestMemberLastWins(t *testing.T) {
 			t.Errorf("member(%s) = %s, want 2", text, got)
 		}
 		d := &doc{}
-		d.setJSON([]byte(`{"o":`+text+`}`), nil)
+		d.setJSON([]byte(`{"o":`+text+`}`), nil, nil, nil)
 		if got := d.lookup(&fieldPath{segs: []seg{{key: "o", index: -1}, {key: "k", index: -1}}}); len(got) != 1 || got[0].s != "2" {
 			t.Errorf("lookup o.k in %s = %v, want 2", text, got)
 		}
-		d.setJSON([]byte(text), nil)
+		d.setJSON([]byte(text), nil, nil, nil)
 		if got := string(d.topLevel(newTopKey("k"))); got != "2" {
 			t.Errorf("topLevel(k) of %s = %s, want 2", text, got)
 		}
@@ -75,7 +75,7 @@ func TestTopLevelSpellings(t *testing.T) {
 		{`{"x":"\"errorCode\"","errorCode":3}`, "errorCode", "3"},
 	} {
 		d := &doc{}
-		d.setJSON([]byte(tc.text), nil)
+		d.setJSON([]byte(tc.text), nil, nil, nil)
 		if got := string(d.topLevel(newTopKey(tc.key))); got != tc.want {
 			t.Errorf("%s: topLevel(%q) = %q, want %q", tc.text, tc.key, got, tc.want)
 		}
@@ -90,7 +90,7 @@ func member(b []byte, key string) []byte { return new(doc).member(b, key) }
 // still found, and a numbered key the record lacks is absent.
 func TestTopLevelKeyNumberedLater(t *testing.T) {
 	d := &doc{}
-	d.setJSON([]byte(`{"eventName":"A","numberedLater":1,"eventName":"B"}`), nil)
+	d.setJSON([]byte(`{"eventName":"A","numberedLater":1,"eventName":"B"}`), nil, nil, nil)
 	if got := string(d.topLevel(keyEventName)); got != `"B"` {
 		t.Errorf("eventName = %s, want the last copy", got)
 	}

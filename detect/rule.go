@@ -51,7 +51,7 @@ func (r *Rule) Match(rec *event.Record) bool {
 func (r *Rule) MatchJSON(b []byte) bool {
 	d := getDoc()
 	defer putDoc(d)
-	d.setJSON(b, nil)
+	d.setJSON(b, nil, nil, nil)
 	return r.root.eval(d)
 }
 

@@ -25,7 +25,7 @@ func putDoc(d *doc) {
 // release drops what d holds of the record it evaluated, and a buffer
 // grown for a huge one.
 func (d *doc) release() {
-	d.rec, d.json, d.scanned = nil, nil, nil
+	d.rec, d.json, d.scanned, d.nested, d.nestedObjs = nil, nil, nil, nil, nil
 	if cap(d.enc) > 1<<20 {
 		d.enc = nil
 	}
@@ -310,9 +310,17 @@ func (s *Set) MatchJSON(b []byte, fn func(JSONFinding)) {
 // rules find the members they read without reading the record again.
 // members nil is MatchJSON.
 func (s *Set) MatchScanned(b []byte, members []event.Member, fn func(JSONFinding)) {
+	s.MatchNested(b, members, nil, nil, fn)
+}
+
+// MatchNested is MatchScanned for a record whose nested objects the
+// scanner has located too, as event.Scanner.Nested gives them (with
+// IndexNested set): rules that read userIdentity.type or
+// requestParameters.x find them without reading those objects again.
+func (s *Set) MatchNested(b []byte, members, nested []event.Member, objects []event.NestedObject, fn func(JSONFinding)) {
 	d := s.takeDoc()
 	defer s.giveDoc(d)
-	d.setJSON(b, members)
+	d.setJSON(b, members, nested, objects)
 	src, name := d.topText(keyEventSource), d.topText(keyEventName)
 	var f JSONFinding
 	s.match(d, src, name, func(r *Rule) {

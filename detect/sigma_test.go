@@ -313,18 +313,24 @@ func checkCase(t *testing.T, set *Set, r *Rule, name string, match, miss fields)
 		if err := event.Unmarshal(b, &rec); err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		inSet, inSetJSON, inSetScanned := false, false, false
+		inSet, inSetJSON, inSetScanned, inSetNested := false, false, false, false
 		set.Match(&rec, func(m *Rule) { inSet = inSet || m == r })
 		set.MatchJSON(b, func(f JSONFinding) { inSetJSON = inSetJSON || f.Rule == r })
 		sc := event.NewScanner(bytes.NewReader(append(append([]byte(`{"Records":[`), b...), "]}"...)))
+		sc.IndexNested = true
 		if !sc.Scan() || sc.Members() == nil {
 			t.Fatalf("%s: scanning %s: %v, members %v", name, b, sc.Err(), sc.Members())
 		}
+		nested, objects := sc.Nested()
+		if objects == nil {
+			t.Fatalf("%s: scanning %s: no nested objects located", name, b)
+		}
 		set.MatchScanned(sc.Bytes(), sc.Members(), func(f JSONFinding) { inSetScanned = inSetScanned || f.Rule == r })
+		set.MatchNested(sc.Bytes(), sc.Members(), nested, objects, func(f JSONFinding) { inSetNested = inSetNested || f.Rule == r })
 		sc.Close()
-		got := []bool{r.MatchJSON(b), r.Match(&rec), inSetJSON, inSet, inSetScanned}
-		if !slices.Equal(got, []bool{c.want, c.want, c.want, c.want, c.want}) {
-			t.Errorf("%s: %s: MatchJSON, Match, Set.MatchJSON, Set.Match, Set.MatchScanned = %v on %s", name, c.name, got, b)
+		got := []bool{r.MatchJSON(b), r.Match(&rec), inSetJSON, inSet, inSetScanned, inSetNested}
+		if !slices.Equal(got, []bool{c.want, c.want, c.want, c.want, c.want, c.want}) {
+			t.Errorf("%s: %s: MatchJSON, Match, Set.MatchJSON, Set.Match, Set.MatchScanned, Set.MatchNested = %v on %s", name, c.name, got, b)
 		}
 	}
 }

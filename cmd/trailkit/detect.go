@@ -64,6 +64,7 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
 			sc := event.NewScanner(r)
 			sc.Name = name
+			sc.IndexNested = true // the rules read userIdentity.x, requestParameters.x
 			defer sc.Close()
 			for n := 0; sc.Scan(); n++ {
 				if n&4095 == 4095 {
@@ -71,7 +72,8 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 						return err
 					}
 				}
-				pipe.add(sc.Bytes(), sc.Members())
+				nested, objects := sc.Nested()
+				pipe.add(sc.Bytes(), sc.Members(), nested, objects)
 			}
 			return sc.Err()
 		})
@@ -101,7 +103,8 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 // decompressing (the Scanner's goroutine), scanning and matching share
 // the processors rather than matching wait on scanning. Records are
 // handed over in batches of copied bytes with the members the Scanner
-// located in them, and findings are written in the order of the input.
+// located in them (and in their nested objects), and findings are written
+// in the order of the input.
 // At most two batches wait: memory stays bounded.
 type matchPipe struct {
 	batches chan *matchBatch
@@ -119,14 +122,17 @@ const maxBatches = 4
 type matchBatch struct {
 	text    []byte
 	recs    []batchRecord
-	members []event.Member
+	members []event.Member // top-level and nested, each record's together
+	objects []event.NestedObject
 }
 
-// batchRecord is a record of a batch: text[start:end], with the members
-// members[from:to], or none located when !located.
+// batchRecord is a record of a batch: text[start:end], with its top-level
+// members members[from:nested], the members of its nested objects
+// members[nested:to] and those objects objects[objFrom:objTo], or none
+// located when !located.
 type batchRecord struct {
-	start, end, from, to int
-	located              bool
+	start, end, from, nested, to, objFrom, objTo int
+	located                                      bool
 }
 
 const matchBatchBytes = 1 << 20
@@ -140,24 +146,25 @@ func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *m
 				if w.err != nil {
 					break
 				}
-				var ms []event.Member
+				var ms, nested []event.Member
 				if r.located {
-					ms = b.members[r.from:r.to:r.to]
+					ms, nested = b.members[r.from:r.nested:r.nested], b.members[r.nested:r.to:r.to]
 				}
-				set.MatchScanned(b.text[r.start:r.end:r.end], ms, w.write)
+				set.MatchNested(b.text[r.start:r.end:r.end], ms, nested, b.objects[r.objFrom:r.objTo:r.objTo], w.write)
 			}
 			if w.err != nil {
 				fail() // stop reading input that cannot be reported
 			}
-			b.text, b.recs, b.members = b.text[:0], b.recs[:0], b.members[:0]
+			b.text, b.recs, b.members, b.objects = b.text[:0], b.recs[:0], b.members[:0], b.objects[:0]
 			p.free <- b // never blocks: free holds every batch there is
 		}
 	}()
 	return p
 }
 
-// add queues a copy of one record and its members (nil: not located).
-func (p *matchPipe) add(rec []byte, members []event.Member) {
+// add queues a copy of one record, its members (nil: not located) and
+// its nested objects with their members.
+func (p *matchPipe) add(rec []byte, members, nested []event.Member, objects []event.NestedObject) {
 	if p.cur == nil {
 		if p.made < maxBatches {
 			p.made++
@@ -167,10 +174,13 @@ func (p *matchPipe) add(rec []byte, members []event.Member) {
 		}
 	}
 	b := p.cur
-	r := batchRecord{start: len(b.text), from: len(b.members), located: members != nil}
+	r := batchRecord{start: len(b.text), from: len(b.members), objFrom: len(b.objects), located: members != nil}
 	b.text = append(b.text, rec...)
 	b.members = append(b.members, members...)
-	r.end, r.to = len(b.text), len(b.members)
+	r.nested = len(b.members)
+	b.members = append(b.members, nested...)
+	b.objects = append(b.objects, objects...)
+	r.end, r.to, r.objTo = len(b.text), len(b.members), len(b.objects)
 	b.recs = append(b.recs, r)
 	if len(b.text) >= matchBatchBytes {
 		p.batches <- b
