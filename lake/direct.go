@@ -23,8 +23,9 @@ import (
 // A directObject says where the members of one JSON object go.
 type directObject struct {
 	fields []directField
-	def    int // definition level of its columns when it is present
-	lo, hi int // its leaf columns
+	def    int             // definition level of its columns when it is present
+	lo, hi int             // its leaf columns
+	nulls  []parquet.Value // its columns' nulls at def
 }
 
 type directKind uint8
@@ -96,6 +97,10 @@ func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
 		}
 	}
 	o.hi = *col
+	o.nulls = make([]parquet.Value, o.hi-o.lo)
+	for c := o.lo; c < o.hi; c++ {
+		o.nulls[c-o.lo] = parquet.NullValue().Level(0, def, c)
+	}
 	return o
 }
 
@@ -117,20 +122,24 @@ func (o *directObject) lookup(key string, next *int) *directField {
 
 // directRecord is one record's column values, as read by scan.
 type directRecord struct {
-	plan     *directObject
-	vals     []parquet.Value   // a value per column outside lists
-	lists    [][]parquet.Value // the values of the columns in lists
-	inList   []bool
-	region   string
-	account  string
-	time     string // eventTime, YYYY-MM-DDThh:mm:ssZ
-	dir      []byte // partition directory
-	pendings int
+	plan    *directObject
+	vals    []parquet.Value   // a value per column outside lists
+	lists   [][]parquet.Value // the values of the columns in lists
+	inList  []bool
+	nulls   []parquet.Value // each column's null at level 0
+	region  string
+	account string
+	time    string // eventTime, YYYY-MM-DDThh:mm:ssZ
+	dir     []byte // partition directory
 }
 
 func newDirectRecord(plan *directObject) *directRecord {
-	d := &directRecord{plan: plan, vals: make([]parquet.Value, plan.hi),
-		lists: make([][]parquet.Value, plan.hi), inList: make([]bool, plan.hi)}
+	n := plan.hi
+	d := &directRecord{plan: plan, vals: make([]parquet.Value, n), lists: make([][]parquet.Value, n),
+		inList: make([]bool, n), nulls: make([]parquet.Value, n)}
+	for c := range d.nulls {
+		d.nulls[c] = parquet.NullValue().Level(0, 0, c)
+	}
 	var mark func(o *directObject, in bool)
 	mark = func(o *directObject, in bool) {
 		for _, f := range o.fields {
@@ -148,21 +157,59 @@ func newDirectRecord(plan *directObject) *directRecord {
 	return d
 }
 
-// scan reads the record b into d and reports whether it could: false
-// leaves the record to the decoding path.
-func (d *directRecord) scan(b []byte) bool {
-	for c := range d.vals {
-		d.vals[c] = parquet.NullValue().Level(0, 0, c)
-		d.lists[c] = d.lists[c][:0]
+// scan reads the record b, whose top-level members are ms when not nil
+// (as the Scanner found them: then b holds no whitespace between tokens),
+// into d and reports whether it could: false leaves the record to the
+// decoding path.
+func (d *directRecord) scan(b []byte, ms []event.Member) bool {
+	copy(d.vals, d.nulls)
+	for c, in := range d.inList {
+		if in {
+			d.lists[c] = d.lists[c][:0]
+		}
 	}
 	d.region, d.account, d.time = "", "", ""
 	p := jsonscan.New(b, 0)
-	if !d.object(&p, d.plan, -1) || !p.AtEnd() {
+	if ms != nil {
+		if !d.members(&p, ms) {
+			return false
+		}
+	} else if !d.object(&p, d.plan, -1) || !p.AtEnd() {
 		return false
 	}
 	for c, in := range d.inList {
 		if in && len(d.lists[c]) == 0 {
-			d.lists[c] = append(d.lists[c], parquet.NullValue().Level(0, 0, c))
+			d.lists[c] = append(d.lists[c], d.nulls[c])
+		}
+	}
+	return true
+}
+
+// members reads the top-level members ms of the record p reads.
+func (d *directRecord) members(p *jsonscan.Parser, ms []event.Member) bool {
+	o := d.plan
+	var seen uint64
+	next := 0
+	for _, m := range ms {
+		if m.Escaped {
+			return false
+		}
+		f := o.lookup(p.S[m.Key+1:m.KeyEnd-1], &next)
+		if f == nil || seen&(1<<(next-1)) != 0 {
+			return false
+		}
+		seen |= 1 << (next - 1)
+		if f.kind == directRaw {
+			// Validated, and without whitespace: as Raw would return it.
+			v := parquet.ByteArrayValue(p.Buf[m.Value:m.End:m.End])
+			v.SetDefinitionLevel(f.def)
+			v.SetColumnIndex(f.col)
+			d.vals[f.col] = v
+			continue
+		}
+		p.Pos = int(m.Value)
+		if !d.member(p, f, -1, true) {
+			return false
 		}
 	}
 	return true
@@ -176,17 +223,16 @@ func (d *directRecord) object(p *jsonscan.Parser, o *directObject, elem int) boo
 	}
 	p.Pos++
 	if o != d.plan {
-		for c := o.lo; c < o.hi; c++ {
-			null := parquet.NullValue().Level(0, o.def, c)
-			if elem >= 0 {
-				rep := 0
+		if elem >= 0 {
+			for c := o.lo; c < o.hi; c++ {
+				null := o.nulls[c-o.lo]
 				if elem > 0 {
-					rep = 1
+					null.SetRepetitionLevel(1)
 				}
-				d.lists[c] = append(d.lists[c], null.Level(rep, o.def, c))
-			} else if !d.inList[c] {
-				d.vals[c] = null
+				d.lists[c] = append(d.lists[c], null)
 			}
+		} else if !d.inList[o.lo] {
+			copy(d.vals[o.lo:o.hi], o.nulls)
 		}
 	}
 	if p.Peek() == '}' {
@@ -311,15 +357,16 @@ func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top 
 	default:
 		return false
 	}
+	v.SetDefinitionLevel(f.def)
+	v.SetColumnIndex(f.col)
+	if elem > 0 {
+		v.SetRepetitionLevel(1)
+	}
 	if elem >= 0 {
-		rep := 0
-		if elem > 0 {
-			rep = 1
-		}
 		l := d.lists[f.col]
-		l[len(l)-1] = v.Level(rep, f.def, f.col)
+		l[len(l)-1] = v
 	} else {
-		d.vals[f.col] = v.Level(0, f.def, f.col)
+		d.vals[f.col] = v
 	}
 	return true
 }

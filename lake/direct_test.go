@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -13,16 +14,31 @@ import (
 )
 
 // checkDirect checks that a record the direct path takes gives the column
-// values and partition of the decoding path, and reports whether it took
-// it.
+// values and partition of the decoding path, read alone and read with its
+// members as the Scanner finds them in a log file, and reports whether it
+// took it.
 func checkDirect(t *testing.T, d *directRecord, schema *parquet.Schema, b []byte) bool {
+	t.Helper()
+	took := checkDirectMembers(t, d, schema, b, nil)
+	sc := event.NewScanner(bytes.NewReader([]byte(`{"Records":[` + string(b) + `]}`)))
+	defer sc.Close()
+	if sc.Scan() {
+		if ms := sc.Members(); ms != nil {
+			rec := bytes.Clone(sc.Bytes())
+			took = checkDirectMembers(t, d, schema, rec, ms) && took
+		}
+	}
+	return took
+}
+
+func checkDirectMembers(t *testing.T, d *directRecord, schema *parquet.Schema, b []byte, ms []event.Member) bool {
 	t.Helper()
 	var r event.Record
 	if err := event.Unmarshal(b, &r); err != nil {
-		require.False(t, d.scan(b), "the direct path took a record Unmarshal rejects: %s", b)
+		require.False(t, d.scan(b, ms), "the direct path took a record Unmarshal rejects: %s", b)
 		return false
 	}
-	if !d.scan(b) {
+	if !d.scan(b, ms) {
 		return false
 	}
 	var row CloudTrailRow

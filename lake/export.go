@@ -81,16 +81,29 @@ func laneSuffix(i int) string {
 	return "_p" + string(rune('0'+i))
 }
 
-// A rawBatch is records as read, with their positions for errors.
+// A rawBatch is records as read, with their positions for errors, and
+// where their top-level members lie when the Scanner says: record i's are
+// members[mspan[i][0]:mspan[i][1]], or unknown when mspan[i][0] < 0.
 type rawBatch struct {
-	buf  []byte
-	ends []int // end of each record in buf
-	idx  []int
-	off  []int64
+	buf     []byte
+	ends    []int // end of each record in buf
+	idx     []int
+	off     []int64
+	members []event.Member
+	mspan   [][2]int
 }
 
 func (b *rawBatch) reset() {
 	b.buf, b.ends, b.idx, b.off = b.buf[:0], b.ends[:0], b.idx[:0], b.off[:0]
+	b.members, b.mspan = b.members[:0], b.mspan[:0]
+}
+
+// recordMembers returns the members of record i, nil when not known.
+func (b *rawBatch) recordMembers(i int) []event.Member {
+	if m := b.mspan[i]; m[0] >= 0 {
+		return b.members[m[0]:m[1]:m[1]]
+	}
+	return nil
 }
 
 // scan reads the records into batches and hands them to the lanes. It
@@ -116,7 +129,7 @@ func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBa
 			b.reset()
 			return b
 		default:
-			return new(rawBatch)
+			return &rawBatch{buf: make([]byte, 0, batchBytes+64<<10)}
 		}
 	}
 	b := get()
@@ -131,6 +144,12 @@ func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBa
 		b.ends = append(b.ends, len(b.buf))
 		b.idx = append(b.idx, sc.Index())
 		b.off = append(b.off, sc.Offset())
+		if ms := sc.Members(); ms != nil {
+			b.mspan = append(b.mspan, [2]int{len(b.members), len(b.members) + len(ms)})
+			b.members = append(b.members, ms...)
+		} else {
+			b.mspan = append(b.mspan, [2]int{-1, -1})
+		}
 	}
 	if sc.Err() != nil {
 		return nil // Export returns it, after the lanes stop
@@ -173,7 +192,7 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error 
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
-		if d := l.direct; d != nil && d.scan(b.buf[start:end]) {
+		if d := l.direct; d != nil && d.scan(b.buf[start:end], b.recordMembers(i)) {
 			start = end
 			o := l.parts[string(d.partition())]
 			if o == nil {
