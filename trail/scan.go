@@ -56,6 +56,12 @@ type sealer struct {
 	// writer created first (0 once it creates one): see
 	// sinkDigests.giveWay.
 	lost time.Duration
+	// others is set once the store showed files or digests of other
+	// writers of the trail.
+	others bool
+	// led is how long the sealer last took to read the files of an
+	// hour it led and create its digest: see awaitLeader.
+	led time.Duration
 }
 
 func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
@@ -93,10 +99,16 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		ownByKey[lf.Key] = lf
 	}
 	from := minTime(end.Add(-lookback), start.Truncate(time.Hour).Add(-time.Hour))
+	// The digest after a known tip is read first once the store showed
+	// other writers; until then, only when files of theirs are to be
+	// read: a writer alone in the store creates its digest at once, and
+	// a digest another writer created first fails that put, which links
+	// to it.
+	probeNext := sd.others
 	for {
 		crashPoint("seal")
 		began := time.Now()
-		tipKey, tip, err := sd.tip(ctx, c, end)
+		tipKey, tip, err := sd.tip(ctx, c, end, probeNext)
 		if err != nil {
 			return nil, err
 		}
@@ -149,10 +161,29 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			}
 		}
 		probe := digest.Key(c.Config(), hour)
-		read, err := sd.readLogs(ctx, stored, listed, ownByKey, func() bool {
+		sealed := func() bool {
 			_, err := sink.Stat(ctx, sd.store, probe)
 			return err == nil
-		})
+		}
+		toRead := sd.unread(stored, listed, ownByKey)
+		if toRead {
+			sd.others = true
+			if !probeNext {
+				probeNext = true
+				key, _, err := sd.tip(ctx, c, end, true)
+				if err != nil {
+					return nil, err
+				}
+				if key != tipKey {
+					continue // sealed by another writer: go on from its digest
+				}
+			}
+			if len(own) > 0 && !sd.leads(stored, listed, ownByKey) && sd.awaitLeader(ctx, sealed) {
+				sd.lost = time.Since(began)
+				continue
+			}
+		}
+		read, err := sd.readLogs(ctx, stored, listed, ownByKey, sealed)
 		if err != nil {
 			return nil, err
 		}
@@ -203,6 +234,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				// Another writer sealed the hour: link to its
 				// digest, and seal what is left after it.
 				raced = true
+				sd.others = true
 				f, err := c.LinkTo(ctx, sd.store, obj.Key)
 				if err != nil {
 					return nil, err
@@ -227,6 +259,9 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		}
 		if !raced {
 			sd.lost = 0
+			if toRead {
+				sd.led = time.Since(began)
+			}
 			return nil, nil
 		}
 		sd.lost = time.Since(began)
@@ -240,11 +275,17 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 // the hour, each created exclusively, after the one before it), so tip
 // reads those keys up to end, which costs one request when the next is
 // not there yet; otherwise it lists the chain's digests.
-func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time) (string, *sealedDigest, error) {
+//
+// Unless probe is set, tip of a chain so linked returns the digest it is
+// linked to without reading the keys after it.
+func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time, probe bool) (string, *sealedDigest, error) {
 	last := c.Last()
 	d := sd.seen[last.Key]
 	if last.Key == "" || sd.linked[c] != last.Key || d == nil || last.EndTime.After(end) || !last.EndTime.Equal(last.EndTime.Truncate(time.Hour)) {
 		return sd.listTip(ctx, c, end)
+	}
+	if !probe {
+		return last.Key, d, nil
 	}
 	for next := last.EndTime.Add(time.Hour); !next.After(end); next = next.Add(time.Hour) {
 		key := digest.Key(c.Config(), next)
@@ -264,6 +305,7 @@ func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time) (stri
 		}
 		last.Key, last.EndTime = key, next
 		sd.linked[c] = key
+		sd.others = true
 		d = sd.remember(f)
 	}
 	return last.Key, d, nil
@@ -276,6 +318,7 @@ func (sd *sealer) listTip(ctx context.Context, c *digest.Chain, end time.Time) (
 	if err != nil || f == nil {
 		return "", nil, err
 	}
+	sd.others = true // or this trail before a restart
 	sd.linked[c] = f.DigestS3Object
 	return f.DigestS3Object, sd.remember(f), nil
 }
@@ -358,6 +401,75 @@ func (sd *sealer) readLogs(ctx context.Context, stored []storedLog, listed map[s
 	}
 	return true, nil
 }
+
+// unread reports whether readLogs has files to read: stored files that no
+// digest lists, that this trail did not deliver and that it has not read.
+func (sd *sealer) unread(stored []storedLog, listed map[string]bool, own map[string]digest.LogFile) bool {
+	for _, l := range stored {
+		if _, ok := own[l.key]; ok || listed[sd.bucket+"/"+l.key] {
+			continue
+		}
+		if _, ok := sd.files[l.key]; !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// leads reports whether this writer is the one to seal the next digest:
+// the one that delivered the first, by key, of the stored files no digest
+// lists. Writers of a trail reach the end of an hour at about the same
+// time; if each read the others' files for the digest, all but one would
+// read in vain. The keys' random part makes the leader of each hour one
+// writer at random; the others wait for its digest (awaitLeader) and link
+// to it.
+func (sd *sealer) leads(stored []storedLog, listed map[string]bool, own map[string]digest.LogFile) bool {
+	first := ""
+	for _, l := range stored {
+		if (first == "" || l.key < first) && !listed[sd.bucket+"/"+l.key] {
+			first = l.key
+		}
+	}
+	_, ok := own[first]
+	return ok
+}
+
+// awaitLeader waits for the digest that sealed reports, polling at
+// growing intervals, for up to about twice as long as this sealer last
+// took to read and seal an hour as its leader (leaderWait before it has):
+// a leader that died or lags is not waited for long, and the wait is only
+// the digests', delivery of log files goes on meanwhile. It reports
+// whether the digest appeared.
+func (sd *sealer) awaitLeader(ctx context.Context, sealed func() bool) bool {
+	limit := leaderWait
+	if sd.led > 0 {
+		limit = min(max(2*sd.led, leaderWaitMin), leaderWaitMax)
+	}
+	deadline := time.Now().Add(limit)
+	for w := leaderWaitMin / 4; ; w *= 2 {
+		w = min(w, time.Until(deadline))
+		if w <= 0 {
+			return false
+		}
+		select {
+		case <-time.After(w):
+		case <-ctx.Done():
+			return false
+		}
+		if sealed() {
+			return true
+		}
+	}
+}
+
+// How long a writer waits for the leader of an hour: leaderWait at first,
+// then twice its own time as a leader, within leaderWaitMin and
+// leaderWaitMax.
+const (
+	leaderWait    = time.Second
+	leaderWaitMin = 40 * time.Millisecond
+	leaderWaitMax = 5 * time.Second
+)
 
 // readers is how many log files a sealer reads at a time.
 const readers = 8
