@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +18,7 @@ import (
 
 	"github.com/trailkit/trailkit/digest"
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/internal/testdata"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/sink"
@@ -42,107 +41,28 @@ const (
 	scanAgent  = "curl/8.5.0"
 )
 
-// apiLoad is the steady traffic of one API.
-type apiLoad struct {
-	source, name string
-	readOnly     bool
-	rate         float64 // mean calls per minute
-	errRate      float64 // share of calls that fail
-	errCode      string
-}
-
-// surge adds calls of one API for a while.
-type surge struct {
-	source, name string
-	readOnly     bool
-	from         time.Time
-	minutes      int
-	rate         float64 // extra calls per minute
-	errCode      string  // "" for calls that succeed
-	user, agent  string
-}
-
-// load generates per-minute traffic: Poisson counts around rates that
-// follow the time of day (±30%), two users and two agents with skewed
-// weights, a small share of failed calls, and surges on top.
-type load struct {
-	rng    *rand.Rand
-	apis   []apiLoad
-	surges []surge
-}
-
-func newLoad(seed uint64, surges ...surge) *load {
-	return &load{rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), apis: []apiLoad{
-		{source: "orders.example.com", name: "CreateOrder", rate: 6, errRate: 0.01, errCode: "ValidationException"},
-		{source: "orders.example.com", name: "GetOrder", readOnly: true, rate: 8, errRate: 0.005, errCode: "AccessDenied"},
-		{source: "orders.example.com", name: "CancelOrder", rate: 1, errRate: 0.02, errCode: "ConflictException"},
-	}, surges: surges}
-}
-
-func poisson(rng *rand.Rand, mean float64) int {
-	l, k, p := math.Exp(-mean), 0, 1.0
-	for {
-		p *= rng.Float64()
-		if p <= l {
-			return k
-		}
-		k++
-	}
-}
-
-// minute returns new records of the minute starting at m, shuffled.
-func (l *load) minute(m time.Time) []*event.Record {
-	hour := float64(m.Hour()) + float64(m.Minute())/60
-	daily := 1 + 0.3*math.Sin(2*math.Pi*(hour-8)/24)
-	var out []*event.Record
-	add := func(source, name string, readOnly bool, user, agent, code string) {
-		r := &event.Record{
-			EventSource: source, EventName: name, AWSRegion: home,
-			EventTime:    m.Add(time.Duration(l.rng.IntN(60)) * time.Second),
-			UserIdentity: &event.UserIdentity{Type: "IAMUser", AccountID: account, ARN: user},
-			UserAgent:    agent, ErrorCode: code, ReadOnly: event.Bool(readOnly),
-			SourceIPAddress: "203.0.113.7",
-		}
-		r.Fill(account, m)
-		out = append(out, r)
-	}
-	for _, a := range l.apis {
-		for range poisson(l.rng, a.rate*daily) {
-			user, agent, code := alice, webAgent, ""
-			if l.rng.IntN(3) == 0 {
-				user = bob
-			}
-			if l.rng.IntN(5) == 0 {
-				agent = cliAgent
-			}
-			if l.rng.Float64() < a.errRate {
-				code = a.errCode
-			}
-			add(a.source, a.name, a.readOnly, user, agent, code)
-		}
-	}
-	for _, s := range l.surges {
-		if m.Before(s.from) || !m.Before(s.from.Add(time.Duration(s.minutes)*time.Minute)) {
-			continue
-		}
-		for range poisson(l.rng, s.rate) {
-			add(s.source, s.name, s.readOnly, s.user, s.agent, s.errCode)
-		}
-	}
-	l.rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
-	return out
+// newLoad is the steady traffic of an order service, two users and two
+// agents with skewed weights, with bursts on top.
+func newLoad(seed uint64, bursts ...synth.Burst) *synth.Traffic {
+	users := []synth.Weighted{{Value: alice, Weight: 2}, {Value: bob, Weight: 1}}
+	agents := []synth.Weighted{{Value: webAgent, Weight: 4}, {Value: cliAgent, Weight: 1}}
+	return synth.NewTraffic(seed, account, home, []synth.API{
+		{Source: "orders.example.com", Name: "CreateOrder", Rate: 6, ErrRate: 0.01, ErrCode: "ValidationException", Users: users, Agents: agents},
+		{Source: "orders.example.com", Name: "GetOrder", ReadOnly: true, Rate: 8, ErrRate: 0.005, ErrCode: "AccessDenied", Users: users, Agents: agents},
+		{Source: "orders.example.com", Name: "CancelOrder", Rate: 1, ErrRate: 0.02, ErrCode: "ConflictException", Users: users, Agents: agents},
+	}, bursts...)
 }
 
 // run emits the traffic of the minutes [from, to) through tr, with the
 // clock in the middle of each minute, and leaves the clock at to. With
 // parallel, a minute's records are emitted at once, so that a spool
 // commits them with one fsync.
-func run(t *testing.T, tr *trail.Trail, clock *trail.ManualClock, l *load, from, to time.Time, parallel bool) {
+func run(t *testing.T, tr *trail.Trail, clock *trail.ManualClock, l *synth.Traffic, from, to time.Time, parallel bool) {
 	t.Helper()
 	ctx := ctxT(t, 5*time.Minute)
 	for m := from; m.Before(to); m = m.Add(time.Minute) {
 		clock.Set(m.Add(30 * time.Second))
-		recs := l.minute(m)
+		recs := l.Minute(m)
 		if !parallel {
 			for _, r := range recs {
 				require.NoError(t, tr.Emit(ctx, r))
@@ -289,8 +209,8 @@ func TestInsightsDeliveredAndDigested(t *testing.T) {
 	stormAt := day0.Add(2*24*time.Hour + 16*time.Hour)
 	// CreateOrder runs at about 6.6 calls a minute at 14:00: nine times
 	// that again makes it ten times its rate.
-	spike := surge{source: "orders.example.com", name: "CreateOrder", from: spikeAt, minutes: 15, rate: 9 * 6.6, user: batchRole, agent: batchAgent}
-	storm := surge{source: "orders.example.com", name: "GetOrder", readOnly: true, from: stormAt, minutes: 20, rate: 30, errCode: "AccessDenied", user: mallory, agent: scanAgent}
+	spike := synth.Burst{Source: "orders.example.com", Name: "CreateOrder", From: spikeAt, Minutes: 15, Rate: 9 * 6.6, User: batchRole, Agent: batchAgent}
+	storm := synth.Burst{Source: "orders.example.com", Name: "GetOrder", From: stormAt, Minutes: 20, Rate: 30, ErrCode: "AccessDenied", User: mallory, Agent: scanAgent}
 	l := newLoad(1, spike, storm)
 
 	d := newDir(t, "logs")
@@ -313,13 +233,13 @@ func TestInsightsDeliveredAndDigested(t *testing.T) {
 	calls, errs := insightsByType(t, d)
 	t.Run("spike", func(t *testing.T) {
 		requirePair(t, calls, anomaly{
-			insightType: string(selector.APICallRateInsight), source: spike.source, name: spike.name,
+			insightType: string(selector.APICallRateInsight), source: spike.Source, name: spike.Name,
 			from: spikeAt, minutes: 15, user: batchRole, agent: batchAgent, baseline: 6, insight: 66,
 		})
 	})
 	t.Run("error storm", func(t *testing.T) {
 		requirePair(t, errs, anomaly{
-			insightType: string(selector.APIErrorRateInsight), source: storm.source, name: storm.name, errCode: "AccessDenied",
+			insightType: string(selector.APIErrorRateInsight), source: storm.Source, name: storm.Name, errCode: "AccessDenied",
 			from: stormAt, minutes: 20, user: mallory, agent: scanAgent, baseline: 0.04, insight: 30,
 		})
 	})
@@ -394,7 +314,7 @@ func TestInsightsSteadyWeek(t *testing.T) {
 	cfg.Files.FlushInterval = time.Hour
 	tr, err := trail.New(cfg)
 	require.NoError(t, err)
-	run(t, tr, clock, newLoad(2), day0, day0.Add(7*24*time.Hour), false)
+	run(t, tr, clock, newLoad(7), day0, day0.Add(7*24*time.Hour), false)
 	st := tr.Status().Insights
 	require.NoError(t, tr.Close(ctxT(t, time.Minute)))
 	assert.Zero(t, st.Raised)
@@ -417,10 +337,10 @@ func TestInsightsContinueAcrossRestart(t *testing.T) {
 	restartAt := day0.Add(3*24*time.Hour + 12*time.Hour)
 	stormAt := restartAt.Add(-10 * time.Minute)
 	spikeAt := restartAt.Add(3 * time.Hour) // 15:30, CreateOrder at about 6.4 a minute
-	storm := surge{source: "orders.example.com", name: "GetOrder", readOnly: true, from: stormAt, minutes: 25, rate: 30, errCode: "AccessDenied", user: mallory, agent: scanAgent}
-	spike := surge{source: "orders.example.com", name: "CreateOrder", from: spikeAt, minutes: 15, rate: 9 * 6.4, user: batchRole, agent: batchAgent}
+	storm := synth.Burst{Source: "orders.example.com", Name: "GetOrder", From: stormAt, Minutes: 25, Rate: 30, ErrCode: "AccessDenied", User: mallory, Agent: scanAgent}
+	spike := synth.Burst{Source: "orders.example.com", Name: "CreateOrder", From: spikeAt, Minutes: 15, Rate: 9 * 6.4, User: batchRole, Agent: batchAgent}
 	l := newLoad(3, storm, spike)
-	l.apis = l.apis[:2] // two APIs suffice, and keep the spool's fsyncs few
+	l.APIs = l.APIs[:2] // two APIs suffice, and keep the spool's fsyncs few
 
 	d := newDir(t, "logs")
 	spool := &trail.Spool{Dir: filepath.Join(t.TempDir(), "spool")}
@@ -450,11 +370,11 @@ func TestInsightsContinueAcrossRestart(t *testing.T) {
 
 	calls, errs := insightsByType(t, d)
 	requirePair(t, errs, anomaly{
-		insightType: string(selector.APIErrorRateInsight), source: storm.source, name: storm.name, errCode: "AccessDenied",
+		insightType: string(selector.APIErrorRateInsight), source: storm.Source, name: storm.Name, errCode: "AccessDenied",
 		from: stormAt, minutes: 25, user: mallory, agent: scanAgent, baseline: 0.04, insight: 30,
 	})
 	requirePair(t, calls, anomaly{
-		insightType: string(selector.APICallRateInsight), source: spike.source, name: spike.name,
+		insightType: string(selector.APICallRateInsight), source: spike.Source, name: spike.Name,
 		from: spikeAt, minutes: 15, user: batchRole, agent: batchAgent, baseline: 6, insight: 64,
 	})
 	// The baseline runs from the start of history, in the first lifetime:

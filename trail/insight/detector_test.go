@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/selector"
 	"github.com/trailkit/trailkit/trail/insight"
 )
@@ -68,9 +69,9 @@ func TestCallRateSpike(t *testing.T) {
 	d := newDetector(t, insight.Config{Selectors: selectors(t, bothTypes)})
 	spikeAt := t0.Add(2*24*time.Hour + 10*time.Hour)
 	attacker := arn("batch/import-job")
-	tr := newTraffic(1, standardAPIs(), burst{
-		source: "orders.example.com", name: "CreateOrder", from: spikeAt, minutes: 15,
-		rate: 90, user: attacker, agent: "python-requests/2.31.0",
+	tr := newTraffic(1, standardAPIs(), synth.Burst{
+		Source: "orders.example.com", Name: "CreateOrder", From: spikeAt, Minutes: 15,
+		Rate: 90, User: attacker, Agent: "python-requests/2.31.0",
 	})
 	// Two days of steady traffic, the spike, and two quiet hours after it.
 	out := run(tr, t0, int(spikeAt.Sub(t0)/time.Minute)+15+120, d)[0]
@@ -122,9 +123,9 @@ func TestErrorStorm(t *testing.T) {
 	d := newDetector(t, insight.Config{Selectors: selectors(t, bothTypes)})
 	stormAt := t0.Add(36 * time.Hour)
 	mallory := "arn:aws:iam::" + account + ":user/mallory"
-	tr := newTraffic(2, standardAPIs(), burst{
-		source: "orders.example.com", name: "GetOrder", from: stormAt, minutes: 10,
-		rate: 60, errCode: "AccessDenied", user: mallory, agent: "curl/8.5.0",
+	tr := newTraffic(2, standardAPIs(), synth.Burst{
+		Source: "orders.example.com", Name: "GetOrder", From: stormAt, Minutes: 10,
+		Rate: 60, ErrCode: "AccessDenied", User: mallory, Agent: "curl/8.5.0",
 	})
 	out := run(tr, t0, int(stormAt.Sub(t0)/time.Minute)+10+60, d)[0]
 
@@ -154,9 +155,9 @@ func TestErrorStormOnWrites(t *testing.T) {
 	// and attributes it to the error code, the error rate sees a new code.
 	d := newDetector(t, insight.Config{Selectors: selectors(t, bothTypes)})
 	stormAt := t0.Add(26 * time.Hour)
-	tr := newTraffic(6, standardAPIs(), burst{
-		source: "orders.example.com", name: "CreateOrder", from: stormAt, minutes: 10,
-		rate: 90, errCode: "AccessDenied", user: arn("x/mallory"), agent: "curl/8.5.0",
+	tr := newTraffic(6, standardAPIs(), synth.Burst{
+		Source: "orders.example.com", Name: "CreateOrder", From: stormAt, Minutes: 10,
+		Rate: 90, ErrCode: "AccessDenied", User: arn("x/mallory"), Agent: "curl/8.5.0",
 	})
 	out := run(tr, t0, int(stormAt.Sub(t0)/time.Minute)+10+60, d)[0]
 	byType := map[string][]*event.Record{}
@@ -209,8 +210,8 @@ func TestSteadyWeek(t *testing.T) {
 func TestNoInsightBeforeMinBaseline(t *testing.T) {
 	d := newDetector(t, insight.Config{Selectors: selectors(t, bothTypes), MinBaseline: 2 * time.Hour})
 	tr := newTraffic(4, standardAPIs(),
-		burst{source: "orders.example.com", name: "CreateOrder", from: t0.Add(90 * time.Minute), minutes: 5, rate: 90, user: arn("x"), agent: "x"},
-		burst{source: "orders.example.com", name: "CreateOrder", from: t0.Add(3 * time.Hour), minutes: 5, rate: 300, user: arn("y"), agent: "y"},
+		synth.Burst{Source: "orders.example.com", Name: "CreateOrder", From: t0.Add(90 * time.Minute), Minutes: 5, Rate: 90, User: arn("x"), Agent: "x"},
+		synth.Burst{Source: "orders.example.com", Name: "CreateOrder", From: t0.Add(3 * time.Hour), Minutes: 5, Rate: 300, User: arn("y"), Agent: "y"},
 	)
 	// The first burst, though not judged, is history: it raises the
 	// deviation of the baseline, hence the larger second burst.

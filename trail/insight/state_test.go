@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/trail/insight"
 )
 
@@ -21,11 +22,11 @@ func encodeAll(recs []*event.Record) []string {
 
 // stateScenario is 30 hours of steady traffic with a call-rate spike and an
 // error storm that are both in progress at the snapshot minute.
-func stateScenario() (tr *traffic, snapshotAfter int) {
+func stateScenario() (tr *synth.Traffic, snapshotAfter int) {
 	spikeAt := t0.Add(30 * time.Hour)
 	tr = newTraffic(5, standardAPIs(),
-		burst{source: "orders.example.com", name: "CreateOrder", from: spikeAt, minutes: 15, rate: 90, user: arn("batch/import"), agent: "python-requests/2.31.0"},
-		burst{source: "orders.example.com", name: "GetOrder", from: spikeAt.Add(3 * time.Minute), minutes: 20, rate: 60, errCode: "AccessDenied", user: arn("x/mallory"), agent: "curl/8.5.0"},
+		synth.Burst{Source: "orders.example.com", Name: "CreateOrder", From: spikeAt, Minutes: 15, Rate: 90, User: arn("batch/import"), Agent: "python-requests/2.31.0"},
+		synth.Burst{Source: "orders.example.com", Name: "GetOrder", From: spikeAt.Add(3 * time.Minute), Minutes: 20, Rate: 60, ErrCode: "AccessDenied", User: arn("x/mallory"), Agent: "curl/8.5.0"},
 	)
 	return tr, int(spikeAt.Sub(t0)/time.Minute) + 7
 }
