@@ -33,18 +33,10 @@ events); --all logs every record.`
 
 func runReplay(ctx context.Context, e *env, args []string) error {
 	fl := newFlags(e, "replay", replayUsage)
-	accountID := fl.String("account-id", "", "the trail's 12-digit account id (records without recipientAccountId are filed under it)")
-	region := fl.String("region", "", "the trail's home region, such as us-east-1")
-	name := fl.String("trail-name", "", "the trail's name")
-	dir := fl.String("dir", "", "deliver to this directory")
-	s3URL := fl.String("s3", "", "deliver to s3://bucket[/prefix]")
-	endpoint := fl.String("endpoint-url", "", "S3-compatible endpoint for s3:// URLs, addressed path-style (or AWS_ENDPOINT_URL_S3)")
+	tf := addTrailFlags(fl)
 	keyFile := fl.String("private-key", "", "PEM RSA private key: also deliver hourly digest files signed with it")
 	selectors := fl.String("selectors", "", "event selectors as get-event-selectors prints them (JSON file)")
 	all := fl.Bool("all", false, "log every record, whatever its category (not with --selectors)")
-	prefix := fl.String("prefix", "", "S3 key prefix of the delivered keys with --dir (with --s3, the URL's prefix)")
-	bucket := fl.String("bucket", "", "bucket name digests record with --dir (default: the directory's name)")
-	orgID := fl.String("organization-id", "", "deliver as an organization trail of this organization (o-...)")
 	multi := fl.Bool("multi-region", true, "log records of every region, not only --region's")
 	global := fl.Bool("include-global-service-events", true, "log IAM, STS and CloudFront events (under us-east-1)")
 	flush := fl.Duration("flush-interval", trail.DefaultFlushInterval, "length of a log file's window")
@@ -57,20 +49,15 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if err := fl.parse(args); err != nil {
 		return err
 	}
+	if err := tf.check(); err != nil {
+		return err
+	}
 	switch {
-	case *accountID == "" || *region == "" || *name == "":
-		return usagef("--account-id, --region and --trail-name are required")
-	case (*dir == "") == (*s3URL == ""):
-		return usagef("give one of --dir and --s3")
-	case *s3URL != "" && *prefix != "":
-		return usagef("--prefix is for --dir; with --s3 put the prefix in the URL")
-	case *s3URL != "" && *bucket != "":
-		return usagef("--bucket is for --dir; with --s3 the URL names the bucket")
 	case *all && *selectors != "":
 		return usagef("--all and --selectors exclude each other")
 	case *keyFile != "" && *kmsKey != "":
 		return usagef("--private-key and --kms-key-id exclude each other")
-	case *s3URL == "" && (*owner != "" || *acl != ""):
+	case *tf.s3URL == "" && (*owner != "" || *acl != ""):
 		return usagef("--expected-bucket-owner and --acl are for --s3")
 	case *acl != "" && *acl != "bucket-owner-full-control":
 		return usagef("--acl %q: the only ACL is bucket-owner-full-control", *acl)
@@ -82,18 +69,14 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		return usagef("--flush-interval %v: want 1s to 24h", *flush)
 	case *giveUp < time.Second || *giveUp > 24*time.Hour:
 		return usagef("--give-up-after %v: want 1s to 24h", *giveUp)
-	case *bucket != "" && checkBucketName(*bucket) != nil:
-		return usagef("--bucket: %v", checkBucketName(*bucket))
 	}
 
-	cfg := trail.Config{
-		Name: *name, AccountID: *accountID, HomeRegion: *region, S3KeyPrefix: *prefix,
-		IsMultiRegionTrail: *multi, IncludeGlobalServiceEvents: *global, OrganizationID: *orgID,
-		LogAllEvents: *all, Files: trail.FileOptions{FlushInterval: *flush},
-		// Files a second trail would write may not be in order of time,
-		// but the replay's sink has them all: keep the backoff short.
-		Delivery: trail.DeliveryOptions{Retry: trail.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second}},
-	}
+	cfg := tf.config()
+	cfg.IsMultiRegionTrail, cfg.IncludeGlobalServiceEvents = *multi, *global
+	cfg.LogAllEvents, cfg.Files.FlushInterval = *all, *flush
+	// Files a second trail would write may not be in order of time, but
+	// the replay's sink has them all: keep the backoff short.
+	cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second}
 	if *selectors != "" {
 		sc, err := readSelectors(*selectors)
 		if err != nil {
@@ -116,8 +99,8 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 		cfg.Digests.Signer = signer
 	}
 	var out sink.Sink
-	if *s3URL != "" {
-		s3, p, err := openS3(ctx, e, *s3URL, *endpoint, s3sink.Options{ExpectedBucketOwner: *owner, ACL: *acl})
+	if *tf.s3URL != "" {
+		s3, p, err := openS3(ctx, e, *tf.s3URL, *tf.endpoint, s3sink.Options{ExpectedBucketOwner: *owner, ACL: *acl})
 		if err != nil {
 			return err
 		}
@@ -128,8 +111,8 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
-	if *dir != "" {
-		d, err := sink.NewDir(*dir, sink.DirOptions{Bucket: *bucket})
+	if *tf.dir != "" {
+		d, err := sink.NewDir(*tf.dir, sink.DirOptions{Bucket: *tf.bucket})
 		if err != nil {
 			return err
 		}
@@ -150,7 +133,7 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	r := replayer{ctx: runCtx, stall: stall, giveUp: *giveUp, cfg: cfg, stderr: e.stderr, bar: newProgress(e, *quiet)}
 	var readErr error
 	for _, path := range fl.Args() {
-		if readErr = eachInput(ctx, e, path, *endpoint, r.readInput); readErr != nil {
+		if readErr = eachInput(ctx, e, path, *tf.endpoint, r.readInput); readErr != nil {
 			break
 		}
 	}
