@@ -106,7 +106,7 @@ type WebIDFederationDataRow struct {
 // SessionAttributesRow is userIdentity.sessionContext.attributes, strings as
 // CloudTrail writes them.
 type SessionAttributesRow struct {
-	CreationDate     *string `parquet:"creationDate,optional"`
+	CreationDate     *string `parquet:"creationDate,optional,dict"`
 	MFAAuthenticated *string `parquet:"mfaAuthenticated,optional,dict"`
 }
 

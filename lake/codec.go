@@ -82,9 +82,20 @@ var randomColumns = map[string]bool{
 	"actor.user.credential_uid": true,
 }
 
+// deltaColumns are the times, in milliseconds, written with delta encoding
+// (DELTA_BINARY_PACKED), which the rows' tags cannot give a *time.Time.
+// Export writes rows ordered by API call (order.go), so a page holds runs
+// of rising times and their steps take a few bits each: on the generated
+// 200,000-record trail eventTime takes 0.40 MB with plain encoding.
+var deltaColumns = map[string]bool{
+	"eventTime": true, // cloudtrail
+	"time":      true, // ocsf
+	"time_dt":   true,
+}
+
 // schemaOf returns the schema of the rows of type T, with each column's
 // codec: randomCodec for randomColumns, the writer's (textCodec) for the
-// others. The columns and their order are T's, so a GenericWriter[T] with
+// others; and delta encoding for deltaColumns. The columns and their order are T's, so a GenericWriter[T] with
 // this schema maps T to it directly.
 func schemaOf[T any]() *parquet.Schema {
 	s := parquet.SchemaOf(new(T))
@@ -93,6 +104,9 @@ func schemaOf[T any]() *parquet.Schema {
 
 func withCodecs(n parquet.Node, path []string) parquet.Node {
 	if n.Leaf() {
+		if deltaColumns[strings.Join(path, ".")] {
+			n = parquet.Encoded(n, &parquet.DeltaBinaryPacked)
+		}
 		if randomColumns[strings.Join(path, ".")] {
 			return codecNode{n, randomCodec}
 		}

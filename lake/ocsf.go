@@ -107,8 +107,8 @@ type OCSFAccount struct {
 
 // OCSFSession is the actor's session (userIdentity.sessionContext).
 type OCSFSession struct {
-	CreatedTime   *int64     `parquet:"created_time,optional"`
-	CreatedTimeDt *time.Time `parquet:"created_time_dt,optional,timestamp(millisecond)"`
+	CreatedTime   *int64     `parquet:"created_time,optional,dict"`
+	CreatedTimeDt *time.Time `parquet:"created_time_dt,optional,timestamp(millisecond),dict"`
 	IsMFA         *bool      `parquet:"is_mfa,optional"`
 	Issuer        *string    `parquet:"issuer,optional,dict"`
 }
