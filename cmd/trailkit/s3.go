@@ -37,7 +37,8 @@ func newS3Client(ctx context.Context, e *env, endpoint string) (*s3.Client, erro
 	}
 	// Every network wait has a deadline: connecting, the TLS handshake
 	// and the wait for a response's headers here; a body that stalls
-	// after its headers, in s3sink.Sink.Get (Options.ReadIdleTimeout).
+	// after its headers, in s3sink.Sink.Get (Options.ReadIdleTimeout); an
+	// upload S3 stops taking, in Put (Options.WriteIdleTimeout).
 	httpClient := awshttp.NewBuildableClient().
 		WithDialerOptions(func(d *net.Dialer) { d.Timeout = 10 * time.Second }).
 		WithTransportOptions(func(t *http.Transport) {

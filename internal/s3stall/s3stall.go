@@ -1,10 +1,12 @@
 // Package s3stall is an S3 server that stops answering, for the tests of
-// the deadlines on S3 reads: it answers GetObject as S3 does (path-style,
-// with the headers the SDK reads), then sends, depending on the key's
-// last segment, nothing at all, part of the body, or the body slowly.
+// the deadlines on S3 requests: it answers GetObject as S3 does
+// (path-style, with the headers the SDK reads), then sends, depending on
+// the key's last segment, nothing at all, part of the body, or the body
+// slowly; it takes a PutObject's body and answers, or neither.
 package s3stall
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -25,7 +27,9 @@ import (
 //   - "steady…": one byte every tick;
 //   - anything else: all of it.
 //
-// A stalled answer waits until the client goes away or the test ends.
+// A PutObject of a key whose last segment starts with "headers" is neither
+// read nor answered; any other is read and answered 200 OK. A stalled
+// answer waits until the client goes away or the test ends.
 func Start(tb testing.TB, body []byte, tick time.Duration) *s3.Client {
 	tb.Helper()
 	stop := make(chan struct{})
@@ -37,13 +41,22 @@ func Start(tb testing.TB, body []byte, tick time.Duration) *s3.Client {
 			}
 		}
 		bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-		if r.Method != http.MethodGet || bucket == "" || !ok {
+		if (r.Method != http.MethodGet && r.Method != http.MethodPut) || bucket == "" || !ok {
 			http.Error(w, "not S3 enough", http.StatusNotImplemented)
 			return
 		}
 		name := path.Base(key)
 		if strings.HasPrefix(name, "headers") {
 			stall()
+			return
+		}
+		if r.Method == http.MethodPut {
+			if _, err := io.Copy(io.Discard, r.Body); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			w.Header().Set("ETag", `"0123456789abcdef0123456789abcdef"`)
+			w.WriteHeader(http.StatusOK)
 			return
 		}
 		h := w.Header()

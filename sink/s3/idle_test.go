@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/internal/s3stall"
+	"github.com/trailkit/trailkit/sink"
 	s3sink "github.com/trailkit/trailkit/sink/s3"
 )
 
@@ -87,5 +88,36 @@ func TestS3GetIdleTimeout(t *testing.T) {
 		require.Error(t, err)
 		assert.False(t, errors.Is(err, s3sink.ErrIdleTimeout), err.Error())
 		assert.ErrorIs(t, err, context.Canceled)
+	})
+}
+
+// A Put or PutIfAbsent that S3 neither takes nor answers fails after
+// WriteIdleTimeout with an error naming the object and wrapping
+// ErrIdleTimeout, although the caller's context has no deadline; one that
+// S3 answers within it succeeds.
+func TestS3PutIdleTimeout(t *testing.T) {
+	const idle = 300 * time.Millisecond
+	client := s3stall.Start(t, nil, idle/6)
+	s := s3sink.New(client, "bucket", s3sink.Options{WriteIdleTimeout: idle})
+	ctx := context.Background()
+	obj := sink.Object{Key: "AWSLogs/headers.json.gz", Body: []byte(strings.Repeat("x", 20)), ContentType: "application/json"}
+
+	for _, put := range []struct {
+		op string
+		fn func(context.Context, sink.Object) error
+	}{{"put", s.Put}, {"put if absent", s.PutIfAbsent}} {
+		t.Run(put.op+" stalls", func(t *testing.T) {
+			start := time.Now()
+			err := put.fn(ctx, obj)
+			took := time.Since(start)
+			require.Error(t, err)
+			assert.ErrorIs(t, err, s3sink.ErrIdleTimeout)
+			assert.Contains(t, err.Error(), put.op+" s3://bucket/AWSLogs/headers.json.gz: idle timeout: S3 sent nothing for 300ms")
+			assert.GreaterOrEqual(t, took, idle)
+			assert.Less(t, took, 5*idle, "failed %v after the request", took)
+		})
+	}
+	t.Run("answered", func(t *testing.T) {
+		require.NoError(t, s.Put(ctx, sink.Object{Key: "AWSLogs/a.json.gz", Body: []byte("x")}))
 	})
 }

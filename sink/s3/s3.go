@@ -12,7 +12,8 @@
 // [sink.ErrNotFound], a missing bucket [ErrBucketNotFound]. A download
 // that stalls (no headers, or a body that stops) fails after
 // [Options.ReadIdleTimeout] with [ErrIdleTimeout], whatever the caller's
-// context allows.
+// context allows; an upload that stalls, after
+// [Options.WriteIdleTimeout].
 package s3
 
 import (
@@ -78,7 +79,19 @@ type Options struct {
 	// lets it. The time the caller spends between reads does not count.
 	// 0 (or less) means DefaultReadIdleTimeout.
 	ReadIdleTimeout time.Duration
+	// WriteIdleTimeout bounds how long Put and PutIfAbsent wait, when S3
+	// neither takes more of the object nor answers: an upload that
+	// stalls fails with an error wrapping ErrIdleTimeout instead of
+	// hanging as long as the caller's context lets it (a trail bounds each
+	// delivery, a caller outside one may not). An upload that keeps
+	// moving is not cut, however long it takes in all. 0 (or less) means
+	// DefaultWriteIdleTimeout.
+	WriteIdleTimeout time.Duration
 }
+
+// DefaultWriteIdleTimeout is the WriteIdleTimeout of an Options that sets
+// none.
+const DefaultWriteIdleTimeout = iox.DefaultIdleTimeout
 
 // DefaultReadIdleTimeout is the ReadIdleTimeout of an Options that sets
 // none: far longer than S3 pauses between the bytes of a body, short
@@ -86,7 +99,9 @@ type Options struct {
 const DefaultReadIdleTimeout = iox.DefaultIdleTimeout
 
 // ErrIdleTimeout is wrapped by the errors of Get and of reads of its body
-// when S3 sent nothing for Options.ReadIdleTimeout.
+// when S3 sent nothing for Options.ReadIdleTimeout, and by those of Put
+// and PutIfAbsent when S3 took and sent nothing for
+// Options.WriteIdleTimeout.
 var ErrIdleTimeout = iox.ErrIdleTimeout
 
 // ErrInsufficientBucketPolicy is wrapped by the error of CheckWrite when the
@@ -168,7 +183,6 @@ func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 	in := &awss3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(obj.Key),
-		Body:          bytes.NewReader(obj.Body), // seekable: the SDK can sign, checksum and retry it
 		ContentLength: aws.Int64(int64(len(obj.Body))),
 		Metadata:      obj.Metadata,
 	}
@@ -208,10 +222,45 @@ func (s *Sink) put(ctx context.Context, obj sink.Object, exclusive bool) error {
 		in.IfNoneMatch = aws.String("*")
 		op = "put if absent"
 	}
-	if _, err := s.client.PutObject(ctx, in); err != nil {
+	if err := s.putWatched(ctx, in, obj.Body); err != nil {
 		return s.fail(op, obj.Key, err)
 	}
 	return nil
+}
+
+// putWatched makes the PutObject request in with body, failing it with an
+// error wrapping ErrIdleTimeout when S3 neither takes more of the body
+// nor answers for Options.WriteIdleTimeout: each read of the body (to
+// sign, checksum or send it) starts the wait again.
+func (s *Sink) putWatched(ctx context.Context, in *awss3.PutObjectInput, body []byte) error {
+	w := iox.NewIdleWatch(ctx, s.opts.WriteIdleTimeout, "S3")
+	defer w.Close()
+	in.Body = &watchedBody{r: bytes.NewReader(body), w: w}
+	w.Start()
+	_, err := s.client.PutObject(w.Context(), in)
+	w.Stop()
+	if err != nil {
+		return w.Explain(err)
+	}
+	return nil
+}
+
+// watchedBody is an object's body as the SDK reads it to upload it: each
+// read restarts the idle watch. It is seekable, so that the SDK can sign,
+// checksum and retry it, and has no WriteTo, so that every byte sent is
+// read through Read.
+type watchedBody struct {
+	r *bytes.Reader
+	w *iox.IdleWatch
+}
+
+func (b *watchedBody) Read(p []byte) (int, error) {
+	b.w.Start()
+	return b.r.Read(p)
+}
+
+func (b *watchedBody) Seek(offset int64, whence int) (int64, error) {
+	return b.r.Seek(offset, whence)
 }
 
 // Get starts downloading an object and returns its body, which streams
