@@ -55,9 +55,10 @@ const MaxPayloadDepth = 2
 type Scanner struct {
 	// Name names the input in errors, such as its file name or object key.
 	Name string
-	// IndexNested makes the Scanner record, with a record's members,
-	// where the members of the objects nested in them lie: see Nested.
-	IndexNested bool
+	// IndexNested names the top-level members (userIdentity, say) in
+	// which the Scanner records, with a record's members, where the
+	// objects nested in them and their members lie: see Nested.
+	IndexNested []string
 	// MaxRecordBytes bounds one record; DefaultMaxRecordBytes when zero.
 	// Whitespace between tokens does not count: a pretty-printed record is
 	// held with it squeezed out once it fills the buffer, and error
@@ -244,14 +245,14 @@ func (s *Scanner) Members() []Member {
 // members[From:To] of the list Nested returns with it.
 type NestedObject = jsonscan.Object
 
-// Nested returns, when IndexNested is set, where the objects nested in
-// the current record's members lie (through members at any depth, not in
-// arrays), each after those nested in it, and their members, located in
-// Bytes as Members' are, in the same pass. It returns nil, nil when
+// Nested returns where the objects nested in the current record's
+// members that IndexNested names lie (through members at any depth, not
+// in arrays), each after those nested in it, and their members, located
+// in Bytes as Members' are, in the same pass. It returns nil, nil when
 // Members does, or without IndexNested. The slices are valid until the
 // next call to Scan.
 func (s *Scanner) Nested() (members []Member, objects []NestedObject) {
-	if !s.indexed || !s.IndexNested || s.nested == nil {
+	if !s.indexed || len(s.IndexNested) == 0 || s.nested == nil {
 		return nil, nil
 	}
 	t := s.nested
@@ -756,7 +757,8 @@ func (s *Scanner) parseRecord() error {
 	for {
 		p := newParser(s.buf[s.p:s.w], s.recOff)
 		var err error
-		if s.IndexNested {
+		if len(s.IndexNested) > 0 {
+			s.tree.Within = s.IndexNested
 			s.members, err = p.SkipObjectTree(s.members[:0], &s.tree)
 			s.nested = &s.tree
 		} else {

@@ -395,13 +395,17 @@ func TestScannerMembers(t *testing.T) {
 	}
 }
 
-// TestScannerNested: with IndexNested, the objects nested in a record's
-// members and their members, located in Bytes; nothing without it.
+// TestScannerNested: with IndexNested, the objects nested in the
+// record's members it names and their members, located in Bytes; nothing
+// without it.
 func TestScannerNested(t *testing.T) {
-	const in = `{"Records":[{"eventName":"A","userIdentity":{"type":"Root","sessionContext":{"attributes":{"x":"1"}}},"resources":[{"a":1}]}]}`
+	const in = `{"Records":[{"eventName":"A","userIdentity":{"type":"Root","sessionContext":{"attributes":{"x":"1"}}},` +
+		`"requestParameters":{"a":{}},"resources":[{"a":1}]}]}`
 	for _, index := range []bool{false, true} {
 		sc := event.NewScanner(strings.NewReader(in))
-		sc.IndexNested = index
+		if index {
+			sc.IndexNested = []string{"userIdentity"}
+		}
 		require.True(t, sc.Scan(), sc.Err())
 		require.NotNil(t, sc.Members())
 		members, objects := sc.Nested()

@@ -485,6 +485,11 @@ type Object struct {
 // Tree is where SkipObjectTree records the objects nested in an
 // object's members, to be reused from object to object.
 type Tree struct {
+	// Within, when not empty, limits the tree to the objects in the
+	// top-level members of these names (keys without escapes): a reader
+	// that looks into userIdentity on every record does not pay for
+	// recording requestParameters.
+	Within []string
 	// Objects are the nested objects, each after those nested in it;
 	// Members their members, each object's together.
 	Objects []Object
@@ -492,9 +497,28 @@ type Tree struct {
 	stack   [][]Member // members of the objects being read, by depth
 }
 
+// within reports whether the tree records the object in the member
+// whose key is Buf[m.Key:m.KeyEnd], at depth (1: a top-level member).
+func (t *Tree) within(p *Parser, m *Member, depth int) bool {
+	if depth > 1 || len(t.Within) == 0 {
+		return true
+	}
+	if m.Escaped {
+		return false
+	}
+	key := p.S[m.Key+1 : m.KeyEnd-1]
+	for _, w := range t.Within {
+		if w == key {
+			return true
+		}
+	}
+	return false
+}
+
 // SkipObjectTree is SkipObjectMembers that also records in t, reset
 // first, where the members of every object nested in the object lie,
-// through members at any depth (not the elements of arrays): a reader of
+// through members at any depth (not the elements of arrays), or of those
+// in the members t.Within names: a reader of
 // userIdentity.sessionContext.sessionIssuer.type then finds it without
 // reading the record again. Offsets are in Buf, as the top-level
 // members' are.
@@ -539,7 +563,7 @@ func (p *Parser) objectMembers(ms []Member, t *Tree, depth int) ([]Member, error
 		}
 		p.WS()
 		m.Value = int32(p.Pos)
-		if t != nil && p.Pos < len(p.Buf) && p.Buf[p.Pos] == '{' {
+		if t != nil && p.Pos < len(p.Buf) && p.Buf[p.Pos] == '{' && t.within(p, &m, depth+1) {
 			if err := p.nestedObject(t, depth+1); err != nil {
 				return ms, err
 			}

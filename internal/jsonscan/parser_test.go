@@ -1,6 +1,8 @@
 package jsonscan_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -114,6 +116,19 @@ func TestAppendCompact(t *testing.T) {
 
 func TestAppendString(t *testing.T) {
 	assert.Equal(t, `"<&é\"\\\n\u0001\ufffd"`, string(jsonscan.AppendString(nil, "<&é\"\\\n\x01\xff")))
+	// Each byte that needs care, at each place of a string longer than
+	// the eight bytes AppendString skips at once, as encoding/json
+	// writes it without HTML escaping.
+	for _, special := range []string{`"`, `\`, "\n", "\x01", "\x1f", "\xff", "é", "\x7f"} {
+		for i := range 20 {
+			s := strings.Repeat("a", i) + special + strings.Repeat("b", 19-i)
+			var want bytes.Buffer
+			enc := json.NewEncoder(&want)
+			enc.SetEscapeHTML(false)
+			require.NoError(t, enc.Encode(s))
+			assert.Equal(t, strings.TrimSuffix(want.String(), "\n"), string(jsonscan.AppendString(nil, s)), "%q", s)
+		}
+	}
 }
 
 func TestSqueeze(t *testing.T) {
@@ -220,6 +235,29 @@ func TestSkipObjectTree(t *testing.T) {
 		{`{"c":[2,{"d":3}], "f" : {"g":{}}}`, `"c"`, `[2,{"d":3}]`, `"f"`, `{"g":{}}`},
 		{`{}`},
 	}, got)
+
+	// Within names the top-level members whose objects are recorded:
+	// "e" holds one; "bb" is written with an escape, so never named.
+	for _, tc := range []struct {
+		within []string
+		want   int // objects recorded
+	}{{[]string{"e"}, 1}, {[]string{"bb"}, 0}, {[]string{"x", "e"}, 1}} {
+		p := jsonscan.New([]byte(in), 0)
+		tree := jsonscan.Tree{Within: tc.within}
+		_, err := p.SkipObjectTree(nil, &tree)
+		require.NoError(t, err)
+		assert.Len(t, tree.Objects, tc.want, "Within %q", tc.within)
+	}
+	in2 := `{"u":{"s":{"t":1}},"r":{"x":{}}}`
+	p = jsonscan.New([]byte(in2), 0)
+	tree = jsonscan.Tree{Within: []string{"u"}}
+	_, err = p.SkipObjectTree(nil, &tree)
+	require.NoError(t, err)
+	var texts []string
+	for _, o := range tree.Objects {
+		texts = append(texts, in2[o.Start:o.End])
+	}
+	assert.Equal(t, []string{`{"t":1}`, `{"s":{"t":1}}`}, texts)
 
 	for _, bad := range []string{`{"a":1,}`, `{"a":{"b":1,}}`, `{"a":{"b\x":1}}`, `{"a":{"b":[}}`, `{"a":{"b":1}`, `{"a":{1:2}}`} {
 		p := jsonscan.New([]byte(bad), 0)
