@@ -21,6 +21,10 @@ type strMatcher struct {
 	// probe is the index in lit of its least common byte (by rareness),
 	// searched for first.
 	probe int
+	// ascii is set when s is ASCII: folding never turns a character
+	// outside ASCII into one inside (see foldRune), so only an ASCII
+	// string of s's length can then equal it folded.
+	ascii bool
 }
 
 type strOp uint8
@@ -64,7 +68,8 @@ func newGlob(p []rune, fold bool) strMatcher {
 	switch {
 	case ones > 0:
 	case stars == 0:
-		return strMatcher{op: opEqual, s: lit(p), fold: fold}
+		s := lit(p)
+		return strMatcher{op: opEqual, s: s, fold: fold, ascii: isASCII(s)}
 	case n == stars:
 		return strMatcher{op: opAny}
 	case stars == 1 && p[n-1] == globStar:
@@ -188,6 +193,9 @@ func (m *strMatcher) match(d *doc, s string) bool {
 		}
 		return globMatch(m.glob, s)
 	}
+	if m.op == opEqual && m.ascii {
+		return equalFoldASCII(s, m.s)
+	}
 	low := d.lower(s)
 	switch m.op {
 	case opEqual:
@@ -224,6 +232,34 @@ func (d *doc) lower(s string) string {
 		}
 	}
 	return bytesString(d.fold)
+}
+
+// equalFoldASCII reports whether s folded by foldRune is low, an ASCII
+// string already folded: s must be ASCII and of the same length, each
+// byte equal to low's once an upper-case letter is lowered.
+func equalFoldASCII(s, low string) bool {
+	if len(s) != len(low) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != low[i] {
+			return false // a byte of s outside ASCII never equals one of low
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // globMatch matches s against p, where globStar matches any run of
