@@ -317,7 +317,7 @@ func checkCase(t *testing.T, set *Set, r *Rule, name string, match, miss fields)
 		set.Match(&rec, func(m *Rule) { inSet = inSet || m == r })
 		set.MatchJSON(b, func(f JSONFinding) { inSetJSON = inSetJSON || f.Rule == r })
 		sc := event.NewScanner(bytes.NewReader(append(append([]byte(`{"Records":[`), b...), "]}"...)))
-		sc.IndexNested = true
+		sc.IndexNested = []string{"userIdentity", "requestParameters"}
 		if !sc.Scan() || sc.Members() == nil {
 			t.Fatalf("%s: scanning %s: %v, members %v", name, b, sc.Err(), sc.Members())
 		}

@@ -56,16 +56,19 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	out := bufio.NewWriterSize(e.stdout, 256<<10)
 	defer out.Flush()
 	w := &findingWriter{out: out, ocsf: *output == "ocsf"}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	pipe := newMatchPipe(set, w, cancel)
 	var inputErr error
 	for _, path := range fl.Args() {
 		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
 			sc := event.NewScanner(r)
 			sc.Name = name
-			sc.IndexNested = true // the rules read userIdentity.x, requestParameters.x
+			// Many rules read userIdentity's members, on every record;
+			// the few that read requestParameters.x are tried on a few
+			// eventNames, and have detect locate them when they do.
+			sc.IndexNested = []string{"userIdentity"}
 			defer sc.Close()
+			// Matched on the goroutine that scans: the Scanner
+			// decompresses on one of its own, and a third stage costs
+			// more in copying and hand-overs than it gains.
 			for n := 0; sc.Scan(); n++ {
 				if n&4095 == 4095 {
 					if err := ctx.Err(); err != nil {
@@ -73,7 +76,10 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 					}
 				}
 				nested, objects := sc.Nested()
-				pipe.add(sc.Bytes(), sc.Members(), nested, objects)
+				set.MatchNested(sc.Bytes(), sc.Members(), nested, objects, w.write)
+				if w.err != nil {
+					return w.err // stop reading input that cannot be reported
+				}
 			}
 			return sc.Err()
 		})
@@ -81,7 +87,6 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 			break
 		}
 	}
-	pipe.close()
 	switch {
 	case w.err != nil:
 		return w.err
@@ -97,104 +102,6 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 		return exitError{code: 1, err: fmt.Errorf("%d findings", w.n)}
 	}
 	return nil
-}
-
-// matchPipe evaluates the rules on a goroutine of its own, so that
-// decompressing (the Scanner's goroutine), scanning and matching share
-// the processors rather than matching wait on scanning. Records are
-// handed over in batches of copied bytes with the members the Scanner
-// located in them (and in their nested objects), and findings are written
-// in the order of the input.
-// At most two batches wait: memory stays bounded.
-type matchPipe struct {
-	batches chan *matchBatch
-	free    chan *matchBatch
-	done    chan struct{}
-	cur     *matchBatch
-	made    int // batches allocated, at most maxBatches
-}
-
-// maxBatches bounds the batches in flight: one filling, two queued, one
-// being matched. They are reused, so reading allocates nothing more.
-const maxBatches = 4
-
-// matchBatch is records copied one after the other into text.
-type matchBatch struct {
-	text    []byte
-	recs    []batchRecord
-	members []event.Member // top-level and nested, each record's together
-	objects []event.NestedObject
-}
-
-// batchRecord is a record of a batch: text[start:end], with its top-level
-// members members[from:nested], the members of its nested objects
-// members[nested:to] and those objects objects[objFrom:objTo], or none
-// located when !located.
-type batchRecord struct {
-	start, end, from, nested, to, objFrom, objTo int
-	located                                      bool
-}
-
-const matchBatchBytes = 1 << 20
-
-func newMatchPipe(set *detect.Set, w *findingWriter, fail context.CancelFunc) *matchPipe {
-	p := &matchPipe{batches: make(chan *matchBatch, 2), free: make(chan *matchBatch, maxBatches), done: make(chan struct{})}
-	go func() {
-		defer close(p.done)
-		for b := range p.batches {
-			for _, r := range b.recs {
-				if w.err != nil {
-					break
-				}
-				var ms, nested []event.Member
-				if r.located {
-					ms, nested = b.members[r.from:r.nested:r.nested], b.members[r.nested:r.to:r.to]
-				}
-				set.MatchNested(b.text[r.start:r.end:r.end], ms, nested, b.objects[r.objFrom:r.objTo:r.objTo], w.write)
-			}
-			if w.err != nil {
-				fail() // stop reading input that cannot be reported
-			}
-			b.text, b.recs, b.members, b.objects = b.text[:0], b.recs[:0], b.members[:0], b.objects[:0]
-			p.free <- b // never blocks: free holds every batch there is
-		}
-	}()
-	return p
-}
-
-// add queues a copy of one record, its members (nil: not located) and
-// its nested objects with their members.
-func (p *matchPipe) add(rec []byte, members, nested []event.Member, objects []event.NestedObject) {
-	if p.cur == nil {
-		if p.made < maxBatches {
-			p.made++
-			p.cur = &matchBatch{text: make([]byte, 0, matchBatchBytes+64<<10)}
-		} else {
-			p.cur = <-p.free // the matcher hands every batch back
-		}
-	}
-	b := p.cur
-	r := batchRecord{start: len(b.text), from: len(b.members), objFrom: len(b.objects), located: members != nil}
-	b.text = append(b.text, rec...)
-	b.members = append(b.members, members...)
-	r.nested = len(b.members)
-	b.members = append(b.members, nested...)
-	b.objects = append(b.objects, objects...)
-	r.end, r.to, r.objTo = len(b.text), len(b.members), len(b.objects)
-	b.recs = append(b.recs, r)
-	if len(b.text) >= matchBatchBytes {
-		p.batches <- b
-		p.cur = nil
-	}
-}
-
-// close evaluates what is queued and waits for the findings to be written.
-func (p *matchPipe) close() {
-	if p.cur != nil && len(p.cur.recs) > 0 {
-		p.batches <- p.cur
-	}
-	close(p.batches)
-	<-p.done
 }
 
 // loadRules compiles every rule the flags name, reporting every bad one.
