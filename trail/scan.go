@@ -178,7 +178,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 					continue // sealed by another writer: go on from its digest
 				}
 			}
-			if len(own) > 0 && !sd.leads(stored, listed, ownByKey) && sd.awaitLeader(ctx, sealed) {
+			if len(own) > 0 && !sd.leads(stored, listed, ownByKey, hour) && sd.awaitLeader(ctx, sealed) {
 				sd.lost = time.Since(began)
 				continue
 			}
@@ -416,18 +416,23 @@ func (sd *sealer) unread(stored []storedLog, listed map[string]bool, own map[str
 	return false
 }
 
-// leads reports whether this writer is the one to seal the next digest:
-// the one that delivered the first, by key, of the stored files no digest
-// lists. Writers of a trail reach the end of an hour at about the same
-// time; if each read the others' files for the digest, all but one would
-// read in vain. The keys' random part makes the leader of each hour one
-// writer at random; the others wait for its digest (awaitLeader) and link
-// to it.
-func (sd *sealer) leads(stored []storedLog, listed map[string]bool, own map[string]digest.LogFile) bool {
-	first := ""
+// leads reports whether this writer is the one to seal the digest of the
+// hour ending at hour: the one that delivered the first, by key, of the
+// stored files dated in the hour that no digest lists (of those dated
+// before it, if none: files carried over). Writers of a trail reach the
+// end of an hour at about the same time; if each read the others' files
+// for the digest, all but one would read in vain. The keys' random part
+// makes the leader of each hour one writer at random; the others wait for
+// its digest (awaitLeader) and link to it.
+func (sd *sealer) leads(stored []storedLog, listed map[string]bool, own map[string]digest.LogFile, hour time.Time) bool {
+	first, inHour := "", false
 	for _, l := range stored {
-		if (first == "" || l.key < first) && !listed[sd.bucket+"/"+l.key] {
-			first = l.key
+		if listed[sd.bucket+"/"+l.key] {
+			continue
+		}
+		in := l.at.After(hour.Add(-time.Hour))
+		if first == "" || in && !inHour || in == inHour && l.key < first {
+			first, inHour = l.key, in
 		}
 	}
 	_, ok := own[first]
