@@ -3,6 +3,8 @@ package lake
 import (
 	"bytes"
 	"slices"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 // Export writes the records of each batch (up to 512) in the order of their
@@ -28,6 +30,8 @@ type batchOrder struct {
 	buf       []byte
 	ends, idx []int
 	off       []int64
+	members   []event.Member
+	mspan     [][2]int
 }
 
 // sort puts the records of b in order. The keys are found by a text search,
@@ -53,6 +57,7 @@ func (o *batchOrder) sort(b *rawBatch) {
 	}
 	slices.SortStableFunc(o.perm, cmp)
 	o.buf, o.ends, o.idx, o.off = o.buf[:0], o.ends[:0], o.idx[:0], o.off[:0]
+	o.members, o.mspan = o.members[:0], o.mspan[:0]
 	for _, i := range o.perm {
 		start := 0
 		if i > 0 {
@@ -62,11 +67,20 @@ func (o *batchOrder) sort(b *rawBatch) {
 		o.ends = append(o.ends, len(o.buf))
 		o.idx = append(o.idx, b.idx[i])
 		o.off = append(o.off, b.off[i])
+		// A member's offsets are within its record: they move with it.
+		if m := b.mspan[i]; m[0] >= 0 {
+			o.mspan = append(o.mspan, [2]int{len(o.members), len(o.members) + m[1] - m[0]})
+			o.members = append(o.members, b.members[m[0]:m[1]]...)
+		} else {
+			o.mspan = append(o.mspan, m)
+		}
 	}
 	b.buf, o.buf = o.buf, b.buf
 	b.ends, o.ends = o.ends, b.ends
 	b.idx, o.idx = o.idx, b.idx
 	b.off, o.off = o.off, b.off
+	b.members, o.members = o.members, b.members
+	b.mspan, o.mspan = o.mspan, b.mspan
 	clear(o.source) // they point into the batch's old buffer
 	clear(o.name)
 }

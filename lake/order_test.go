@@ -3,6 +3,8 @@ package lake
 import (
 	"slices"
 	"testing"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 func TestBatchOrder(t *testing.T) {
@@ -24,6 +26,14 @@ func TestBatchOrder(t *testing.T) {
 		b.ends = append(b.ends, len(b.buf))
 		b.idx = append(b.idx, 10+i)
 		b.off = append(b.off, int64(100*i))
+		// Members as the Scanner gives them, but for record 2: one made
+		// up member whose End names the record.
+		if i == 2 {
+			b.mspan = append(b.mspan, [2]int{-1, -1})
+			continue
+		}
+		b.mspan = append(b.mspan, [2]int{len(b.members), len(b.members) + 1})
+		b.members = append(b.members, event.Member{Key: 1, End: int32(i)})
 	}
 	var o batchOrder
 	for round := range 2 { // the second round reuses the swapped buffers
@@ -40,6 +50,10 @@ func TestBatchOrder(t *testing.T) {
 			}
 			if b.off[i] != int64(100*n) {
 				t.Errorf("round %d: record %d has offset %d, want %d", round, i, b.off[i], 100*n)
+			}
+			ms := b.recordMembers(i)
+			if n == 2 && ms != nil || n != 2 && (len(ms) != 1 || ms[0].End != int32(n)) {
+				t.Errorf("round %d: record %d has members %v", round, n, ms)
 			}
 			got = append(got, n)
 			start = end
