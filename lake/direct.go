@@ -400,15 +400,16 @@ func appendPartValue(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// directTable is a part of the cloudtrail shape whose rows are written as
-// column values: those of scanned records (addDirect), and those of
-// decoded ones (add), which the schema deconstructs. Values are written to
-// the columns every directRows rows, and at the latest when the records
-// they point into may change (flush).
+// directTable is a part whose rows are written as column values, without
+// reflection: those of scanned records (addDirect, the cloudtrail shape),
+// and those of decoded ones (add), which emit turns into values. Values are
+// written to the columns every directRows rows, and at the latest when the
+// records they point into may change (flush).
 type directTable struct {
 	buf       fileBuffer
-	pw        *parquet.GenericWriter[CloudTrailRow]
+	pw        *parquet.GenericWriter[any]
 	schema    *parquet.Schema
+	emit      func(t *directTable, r *event.Record, x *extras)
 	cols      [][]parquet.Value
 	row       parquet.Row
 	pending   int
@@ -418,13 +419,20 @@ type directTable struct {
 
 const directRows = 64 // as parquet-go's own writes: a row never spans pages
 
-func newDirectTable(schema *parquet.Schema, rowGroupRows int64, opts ...parquet.WriterOption) *directTable {
-	t := &directTable{schema: schema, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns()))}
-	t.pw = parquet.NewGenericWriter[CloudTrailRow](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
+func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Record, *extras), rowGroupRows int64, opts ...parquet.WriterOption) *directTable {
+	t := &directTable{schema: schema, emit: emit, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns()))}
+	t.pw = parquet.NewGenericWriter[any](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
 	return t
 }
 
 func (t *directTable) add(r *event.Record, x *extras) error {
+	t.emit(t, r, x)
+	return t.added()
+}
+
+// cloudTrailValues emits r's row of the cloudtrail shape, deconstructed by
+// the schema: the rare records the direct path does not take.
+func cloudTrailValues(t *directTable, r *event.Record, x *extras) {
 	var row CloudTrailRow
 	cloudTrailRow(&row, r, x)
 	t.row = t.schema.Deconstruct(t.row[:0], &row)
@@ -432,7 +440,6 @@ func (t *directTable) add(r *event.Record, x *extras) error {
 		c := v.Column()
 		t.cols[c] = append(t.cols[c], v)
 	}
-	return t.added()
 }
 
 func (t *directTable) addDirect(d *directRecord) error {

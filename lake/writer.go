@@ -131,10 +131,10 @@ func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
 	case CloudTrail, "":
 		w.opts.Format = CloudTrail
 		s := schemaOf[CloudTrailRow]()
-		w.newPart = func() part { return newDirectTable(s, opts.RowGroupRows, meta) }
+		w.newPart = func() part { return newDirectTable(s, cloudTrailValues, opts.RowGroupRows, meta) }
 	case OCSF:
 		s := schemaOf[OCSFRow]()
-		w.newPart = func() part { return newTable(ocsfRow, s, opts.RowGroupRows, meta) }
+		w.newPart = func() part { return newDirectTable(s, ocsfValues, opts.RowGroupRows, meta) }
 	default:
 		return nil, fmt.Errorf("lake: format %q: %w (want cloudtrail or ocsf)", opts.Format, ErrFormat)
 	}
@@ -346,22 +346,6 @@ func (w *Writer) Rows() int64 {
 	return n
 }
 
-// table is a part holding rows of type T.
-type table[T any] struct {
-	buf   fileBuffer
-	pw    *parquet.GenericWriter[T]
-	fill  func(*T, *event.Record, *extras)
-	batch []T
-}
-
-const batchRows = 512
-
-func newTable[T any](fill func(*T, *event.Record, *extras), schema *parquet.Schema, rowGroupRows int64, opts ...parquet.WriterOption) *table[T] {
-	t := &table[T]{fill: fill, batch: make([]T, 0, batchRows)}
-	t.pw = parquet.NewGenericWriter[T](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
-	return t
-}
-
 // tableOptions are the options of every part's writer, after opts.
 func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.WriterOption) []parquet.WriterOption {
 	return append(opts,
@@ -371,35 +355,6 @@ func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.Wri
 		parquet.PageBufferSize(256<<10),
 		parquet.CreatedBy("trailkit", "", ""),
 	)
-}
-
-func (t *table[T]) add(r *event.Record, x *extras) error {
-	t.batch = t.batch[:len(t.batch)+1]
-	t.fill(&t.batch[len(t.batch)-1], r, x)
-	if len(t.batch) == cap(t.batch) {
-		return t.flushBatch()
-	}
-	return nil
-}
-
-func (t *table[T]) flushBatch() error {
-	_, err := t.pw.Write(t.batch)
-	clear(t.batch)
-	t.batch = t.batch[:0]
-	return err
-}
-
-// size is the memory of the bytes written so far, row groups flushed.
-func (t *table[T]) size() int64 { return int64(cap(t.buf.b)) }
-
-func (t *table[T]) finish() ([]byte, error) {
-	if err := t.flushBatch(); err != nil {
-		return nil, err
-	}
-	if err := t.pw.Close(); err != nil {
-		return nil, err
-	}
-	return t.buf.b, nil
 }
 
 // fileBuffer holds a file being written. Unlike a bytes.Buffer, which
