@@ -106,6 +106,30 @@ func (b *rawBatch) recordMembers(i int) []event.Member {
 	return nil
 }
 
+// reorder makes to hold the records of b in the order perm, reusing to's
+// memory. It carries every field kept per record: one added to rawBatch
+// goes here as well as in reset.
+func (b *rawBatch) reorder(perm []int, to *rawBatch) {
+	to.reset()
+	for _, i := range perm {
+		start := 0
+		if i > 0 {
+			start = b.ends[i-1]
+		}
+		to.buf = append(to.buf, b.buf[start:b.ends[i]]...)
+		to.ends = append(to.ends, len(to.buf))
+		to.idx = append(to.idx, b.idx[i])
+		to.off = append(to.off, b.off[i])
+		// A member's offsets are within its record: they move with it.
+		if m := b.mspan[i]; m[0] >= 0 {
+			to.mspan = append(to.mspan, [2]int{len(to.members), len(to.members) + m[1] - m[0]})
+			to.members = append(to.members, b.members[m[0]:m[1]]...)
+		} else {
+			to.mspan = append(to.mspan, m)
+		}
+	}
+}
+
 // scan reads the records into batches and hands them to the lanes. It
 // returns when the input ends, or the context ends (a lane failed).
 func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBatch, free chan *rawBatch) error {
