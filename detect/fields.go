@@ -22,10 +22,21 @@ type value struct {
 }
 
 // rawValue reads the JSON value b, which the scanner located exactly
-// (no whitespace around it).
+// (no whitespace around it) and validated: a string without escapes is
+// then its text between the quotes.
 func rawValue(b []byte) value {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+		return value{kind: event.String, s: bytesString(b[1 : len(b)-1])}
+	}
+	return checkedValue(b)
+}
+
+// checkedValue is rawValue for text nothing validated: a decoded
+// record's raw part as the user gave it, which may have whitespace
+// around it and be malformed.
+func checkedValue(b []byte) value {
 	if len(b) > 0 && (isSpace(b[0]) || isSpace(b[len(b)-1])) {
-		b = bytes.Trim(b, " \t\r\n") // a decoded record's raw part as the user gave it
+		b = bytes.Trim(b, " \t\r\n")
 	}
 	if len(b) == 0 {
 		return value{}
@@ -414,6 +425,9 @@ func (d *doc) lookupTo(p *fieldPath, out []value) []value {
 			}
 		} else if p.part != nil {
 			if part := p.part(d.rec); part != nil {
+				if len(p.rest) == 0 {
+					return append(out, checkedValue(part))
+				}
 				out = d.walk(part, p.rest, p.fanout, out)
 				return out
 			} else if len(d.rec.Extra) == 0 {
