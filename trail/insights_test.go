@@ -343,7 +343,8 @@ func TestInsightsContinueAcrossRestart(t *testing.T) {
 	l.APIs = l.APIs[:2] // two APIs suffice, and keep the spool's fsyncs few
 
 	d := newDir(t, "logs")
-	spool := &trail.Spool{Dir: filepath.Join(t.TempDir(), "spool")}
+	// 28,000 fsyncs of the spool, in a week of minutes: in memory.
+	spool := &trail.Spool{Dir: filepath.Join(memTempDir(t), "spool")}
 	lifetime := func(from, to time.Time) trail.Status {
 		clock := trail.NewManualClock(from)
 		cfg := insightsConfig(d)
