@@ -492,7 +492,7 @@ func (d *doc) member(b []byte, key string) []byte {
 	}
 	// An object the scanner located, as it read the record.
 	for _, o := range d.nestedObjs {
-		if int(o.End-o.Start) == len(b) && &d.json[o.Start] == &b[0] {
+		if int(o.End-o.Start) == len(b) && o.Start >= 0 && int(o.End) <= len(d.json) && &d.json[o.Start] == &b[0] {
 			d.objs = append(d.objs, objIndex{obj: d.json, text: b, ms: d.nested[o.From:o.To:o.To]})
 			return d.objs[len(d.objs)-1].get(key)
 		}
