@@ -115,24 +115,6 @@ func newDir(t testing.TB, bucket string) *sink.Dir {
 	return d
 }
 
-// memTempDir is a temporary directory in memory (tmpfs, /dev/shm) where
-// the system has one, else t.TempDir(): for a spool whose fsyncs a test
-// does not depend on (it stops and starts trails, it does not crash
-// them), as on a disk each fsync waits a millisecond or more.
-func memTempDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("/dev/shm", "trailkit-test-")
-	if err != nil {
-		return t.TempDir()
-	}
-	t.Cleanup(func() {
-		if err := os.RemoveAll(dir); err != nil {
-			t.Error(err)
-		}
-	})
-	return dir
-}
-
 // stored is what a store holds: log files by key, and how often each
 // eventID occurs over all log files.
 type stored struct {
