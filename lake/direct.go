@@ -26,6 +26,9 @@ type directObject struct {
 	def    int             // definition level of its columns when it is present
 	lo, hi int             // its leaf columns
 	nulls  []parquet.Value // its columns' nulls at def
+	// echo is set for the objects the ocsf shape writes back as JSON
+	// text: tlsDetails and addendum.
+	echo bool
 }
 
 type directKind uint8
@@ -65,11 +68,14 @@ var directKinds = map[string]directKind{
 }
 
 // cloudTrailDirect is the plan of the cloudtrail shape's schema.
-var cloudTrailDirect = func() *directObject {
-	s := schemaOf[CloudTrailRow]()
-	col := 0
-	return directGroup(s, "", 0, &col)
-}()
+var (
+	directColumns    = map[string]int{} // leaf columns by path, "userIdentity.arn"
+	cloudTrailDirect = func() *directObject {
+		s := schemaOf[CloudTrailRow]()
+		col := 0
+		return directGroup(s, "", 0, &col)
+	}()
+)
 
 // directGroup plans group n, whose columns start at *col and whose
 // definition level, present, is def.
@@ -82,6 +88,7 @@ func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
 		switch {
 		case f.Leaf():
 			df.col, df.def = *col, def+1
+			directColumns[p] = df.col
 			*col++
 		case len(f.Fields()) == 1 && f.Fields()[0].Repeated():
 			// A LIST: optional group, repeated group "list", required
@@ -91,6 +98,7 @@ func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
 		default:
 			df.kind = directObj
 			df.obj = directGroup(f, p+".", def+1, col)
+			df.obj.echo = p == "tlsDetails" || p == "addendum"
 		}
 		if df.kind != directNot {
 			o.fields = append(o.fields, df)
@@ -131,6 +139,9 @@ type directRecord struct {
 	account string
 	time    string // eventTime, YYYY-MM-DDThh:mm:ssZ
 	dir     []byte // partition directory
+	// echoes is cleared when tlsDetails or addendum has members out of
+	// CloudTrail's order, or empty strings, which a Record keeps as read.
+	echoes bool
 }
 
 func newDirectRecord(plan *directObject) *directRecord {
@@ -169,6 +180,7 @@ func (d *directRecord) scan(b []byte, ms []event.Member) bool {
 		}
 	}
 	d.region, d.account, d.time = "", "", ""
+	d.echoes = true
 	p := jsonscan.New(b, 0)
 	if ms != nil {
 		if !d.members(&p, ms) {
@@ -249,6 +261,7 @@ func (d *directRecord) object(p *jsonscan.Parser, o *directObject, elem int) boo
 		if err != nil || p.Expect(':') != nil {
 			return false
 		}
+		prev := next
 		f := o.lookup(key, &next)
 		if f == nil || seen&(1<<(next-1)) != 0 {
 			return false // unknown or repeated: Extra
@@ -256,6 +269,9 @@ func (d *directRecord) object(p *jsonscan.Parser, o *directObject, elem int) boo
 		seen |= 1 << (next - 1)
 		if !d.member(p, f, elem, o == d.plan) {
 			return false
+		}
+		if o.echo && (next <= prev || f.kind == directString && d.vals[f.col].IsNull()) {
+			d.echoes = false // out of order, or "": see record
 		}
 		switch p.Peek() {
 		case ',':

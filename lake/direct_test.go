@@ -63,6 +63,16 @@ func checkDirectMembers(t *testing.T, d *directRecord, schema *parquet.Schema, b
 			"value %d (column %d): direct %#v, decoded %#v, of %s", i, want[i].Column(), got[i], want[i], b)
 	}
 	require.Equal(t, Partition(&r), string(d.partition()), "%s", b)
+	var filled event.Record
+	if d.record(&filled) {
+		ocsf := schemaOf[OCSFRow]()
+		want, got := ocsfOf(ocsf, &r), ocsfOf(ocsf, &filled)
+		require.Len(t, got, len(want), "%s", b)
+		for i := range want {
+			require.True(t, parquet.DeepEqual(want[i], got[i]) && want[i].Kind() == got[i].Kind(),
+				"ocsf value %d (column %d): direct %#v, decoded %#v, of %s", i, want[i].Column(), got[i], want[i], b)
+		}
+	}
 	return true
 }
 
@@ -223,4 +233,69 @@ func TestExportDirectRows(t *testing.T) {
 		}
 	}
 	require.Equal(t, want, got)
+}
+
+// ocsfOf returns the ocsf shape's values of r, in column order.
+func ocsfOf(schema *parquet.Schema, r *event.Record) []parquet.Value {
+	tb := &directTable{schema: schema, cols: make([][]parquet.Value, len(schema.Columns()))}
+	var x extras
+	ocsfValues(tb, r, &x)
+	var vs []parquet.Value
+	for _, col := range tb.cols {
+		vs = append(vs, col...)
+	}
+	return vs
+}
+
+// TestDirectRecordMatchesUnmarshal checks that the record the direct path
+// fills gives the ocsf shape the row decoding gives, on every corpus
+// record, generated ones and records at the edges, read alone and with the
+// members the Scanner locates.
+func TestDirectRecordMatchesUnmarshal(t *testing.T) {
+	schema := schemaOf[OCSFRow]()
+	d := newDirectRecord(cloudTrailDirect)
+	g := synth.New(7, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	records := testdata.Records(t)
+	for range 2000 {
+		records = append(records, g.Record().AppendJSON(nil))
+	}
+	for _, s := range []string{
+		`{"tlsDetails":{"cipherSuite":"a","tlsVersion":"b"}}`,
+		`{"tlsDetails":{"tlsVersion":"","cipherSuite":"a"}}`,
+		`{"addendum":{"reason":"r","originalEventID":"e"},"tlsDetails":{}}`,
+		`{"resources":[],"userIdentity":{"sessionContext":{"sessionIssuer":{},"attributes":{"creationDate":"2026-01-01T00:00:00Z","mfaAuthenticated":"true"}},"onBehalfOf":{}}}`,
+		`{"eventType":"AwsConsoleSignIn","responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"Yes"}}`,
+		`{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","requestParameters":{"userName":"bob"},"responseElements":{"user":{"arn":"x"}}}`,
+		`{"userIdentity":{"type":"WebIdentityUser","sessionContext":{"webIdFederationData":{"federatedProvider":"p","attributes":{"a":1}}}}}`,
+	} {
+		records = append(records, []byte(s))
+	}
+	taken := 0
+	for _, b := range records {
+		var want event.Record
+		require.NoError(t, event.Unmarshal(b, &want))
+		wantValues := ocsfOf(schema, &want)
+		forms := [][2]any{{b, []event.Member(nil)}}
+		sc := event.NewScanner(bytes.NewReader([]byte(`{"Records":[` + string(b) + `]}`)))
+		if sc.Scan() && sc.Members() != nil {
+			forms = append(forms, [2]any{bytes.Clone(sc.Bytes()), slices.Clone(sc.Members())})
+		}
+		sc.Close()
+		for _, f := range forms {
+			var got event.Record
+			if !d.scan(f[0].([]byte), f[1].([]event.Member)) || !d.record(&got) {
+				continue
+			}
+			taken++
+			require.Equal(t, Partition(&want), string(d.partition()), "%s", b)
+			gotValues := ocsfOf(schema, &got)
+			require.Len(t, gotValues, len(wantValues), "%s", b)
+			for i := range wantValues {
+				require.True(t, parquet.DeepEqual(wantValues[i], gotValues[i]) && wantValues[i].Kind() == gotValues[i].Kind(),
+					"value %d (column %d): direct %#v, decoded %#v, of %s", i, wantValues[i].Column(), gotValues[i], wantValues[i], b)
+			}
+		}
+	}
+	t.Logf("%d of %d records (alone and in a log file) direct", taken, len(records))
+	require.Greater(t, taken, 2*2000, "records the direct path fills")
 }

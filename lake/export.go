@@ -208,7 +208,7 @@ func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, 
 }
 
 func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error {
-	if l.w.opts.Format == CloudTrail && l.direct == nil {
+	if l.direct == nil {
 		l.direct = newDirectRecord(cloudTrailDirect)
 	}
 	start := 0
@@ -216,13 +216,22 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error 
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
-		if d := l.direct; d != nil && d.scan(b.buf[start:end], b.recordMembers(i)) {
+		// The direct path: the cloudtrail shape's values from the scan,
+		// the ocsf shape's row from a record filled by it.
+		ocsf := l.w.opts.Format == OCSF
+		if d := l.direct; d.scan(b.buf[start:end], b.recordMembers(i)) && (!ocsf || d.record(&l.rec)) {
 			start = end
 			o := l.parts[string(d.partition())]
 			if o == nil {
 				o = l.open(string(d.dir))
 			}
-			if err := l.wrote(ctx, o, o.p.(*directTable).addDirect(d)); err != nil {
+			var err error
+			if ocsf {
+				err = o.p.add(&l.rec, &l.x)
+			} else {
+				err = o.p.(*directTable).addDirect(d)
+			}
+			if err := l.wrote(ctx, o, err); err != nil {
 				return err
 			}
 			continue

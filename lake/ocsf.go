@@ -429,8 +429,19 @@ func ocsfUnmapped(row *OCSFRow, r *event.Record, x *extras) {
 	str("annotation", r.Annotation)
 	if r.TLSDetails != nil || r.Addendum != nil || r.EdgeDeviceDetails != nil || r.InsightDetails != nil || r.EventContext != nil {
 		rec := objectMembers(r)
-		for _, k := range []string{"tlsDetails", "addendum", "edgeDeviceDetails", "insightDetails", "eventContext"} {
-			add(k, event.Get(rec, k).Raw())
+		for _, m := range []struct {
+			key     string
+			present bool
+		}{
+			{"tlsDetails", r.TLSDetails != nil},
+			{"addendum", r.Addendum != nil},
+			{"edgeDeviceDetails", r.EdgeDeviceDetails != nil},
+			{"insightDetails", r.InsightDetails != nil},
+			{"eventContext", r.EventContext != nil},
+		} {
+			if m.present { // each Get reads rec to its member or its end
+				add(m.key, event.Get(rec, m.key).Raw())
+			}
 		}
 	}
 	for _, f := range r.Extra {

@@ -91,7 +91,8 @@ type lane struct {
 	seq    map[string]int
 	x      extras
 	keys   []string
-	direct *directRecord // the cloudtrail shape's direct path, in Export
+	direct *directRecord // Export's direct path
+	rec    event.Record  // the ocsf shape's record, filled by the direct path
 	rows   int64
 	order  batchOrder // Export's row order within a batch (order.go)
 }
