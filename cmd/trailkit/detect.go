@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -53,9 +52,8 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return exitError{code: 2, err: err}
 	}
-	out := bufio.NewWriterSize(e.stdout, 256<<10)
-	defer out.Flush()
-	w := &findingWriter{out: out, ocsf: *output == "ocsf"}
+	w := &findingWriter{out: e.stdout, buf: make([]byte, 0, findingBuffer+64<<10), ocsf: *output == "ocsf"}
+	defer w.flush()
 	var inputErr error
 	for _, path := range fl.Args() {
 		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
@@ -95,8 +93,8 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	case inputErr != nil:
 		return exitError{code: 2, err: inputErr}
 	}
-	if err := out.Flush(); err != nil {
-		return fmt.Errorf("write: %w", err)
+	if err := w.flush(); err != nil {
+		return err
 	}
 	if *failOn && w.n > 0 {
 		return exitError{code: 1, err: fmt.Errorf("%d findings", w.n)}
@@ -132,11 +130,14 @@ func loadRules(paths, patterns []string, cis bool) (*detect.Set, error) {
 	return detect.NewSet(rules...), nil
 }
 
-// findingWriter prints findings, one JSON object a line.
+// findingWriter prints findings, one JSON object a line. It encodes them
+// into its own buffer and writes that out when it holds findingBuffer
+// bytes: each record is copied once, into the buffer (a bufio.Writer
+// would copy it a second time, from its available buffer onto itself).
 type findingWriter struct {
-	out  *bufio.Writer
+	out  io.Writer
+	buf  []byte // findings not written yet
 	ocsf bool
-	buf  []byte
 	n    int
 	err  error
 	// heads are each rule's members of a finding, encoded.
@@ -146,12 +147,7 @@ type findingWriter struct {
 func (w *findingWriter) write(f detect.JSONFinding) {
 	w.n++
 	r := f.Rule
-	// Encoded in the writer's own buffer when it has room, so the record
-	// is copied once.
-	b, own := w.out.AvailableBuffer(), false
-	if cap(b) < len(f.Record)+4096 {
-		b, own = w.buf[:0], true
-	}
+	b := w.buf
 	if w.ocsf {
 		b = f.AppendOCSF(b)
 	} else {
@@ -166,13 +162,27 @@ func (w *findingWriter) write(f detect.JSONFinding) {
 		b = append(b, f.Record...)
 		b = append(b, '}')
 	}
-	b = append(b, '\n')
-	if own {
-		w.buf = b
+	w.buf = append(b, '\n')
+	if len(w.buf) >= findingBuffer {
+		w.flush()
 	}
-	if _, err := w.out.Write(b); err != nil && w.err == nil {
-		w.err = fmt.Errorf("write: %w", err)
+}
+
+// findingBuffer is how many bytes of findings are written at once.
+const findingBuffer = 256 << 10
+
+// flush writes the findings buffered, and returns the first write error.
+func (w *findingWriter) flush() error {
+	if len(w.buf) > 0 && w.err == nil {
+		if _, err := w.out.Write(w.buf); err != nil {
+			w.err = fmt.Errorf("write: %w", err)
+		}
 	}
+	w.buf = w.buf[:0]
+	if cap(w.buf) > 4*findingBuffer {
+		w.buf = nil // grown by a huge record: not kept
+	}
+	return w.err
 }
 
 // head returns the members of a finding that come from its rule, encoded
