@@ -18,10 +18,13 @@ import (
 // naming the input; objects cut before it may have been put, and exporting
 // the input again replaces them.
 //
-// The records are read on the calling goroutine and decoded, turned into
-// rows and encoded on two others (lanes), in batches of up to 512 records
-// or 1 MiB: the first 16 batches go to lane 0, the next alternate between
-// lanes 0 and 1. So an input of a few thousand records (a CloudTrail log
+// The records are read (and validated, and their top-level members
+// located) on the calling goroutine, and turned into column values and
+// encoded on two others (lanes), in batches of up to 512 records or 1 MiB:
+// the first 16 batches go to lane 0, the next alternate between lanes 0
+// and 1. A lane reads each record's values straight from its text in one
+// pass (direct.go), and decodes it with event.Unmarshal only when that
+// pass cannot take it (unknown or repeated keys, values of another type). So an input of a few thousand records (a CloudTrail log
 // file) gives one file per partition, and a large one is encoded on two
 // cores. Each batch is written ordered by eventSource and eventName, not in
 // input order, which makes the files smaller (order.go).
