@@ -26,7 +26,7 @@
 // export can be re-run, resumed or split across machines by input without
 // duplicating rows. A Writer holds each file in memory until its put, and
 // bounds that memory with MaxFileBytes and MaxBufferedBytes. [Writer.Export]
-// does not keep the input's order: it writes each batch of records ordered
+// does not keep the input's order: it writes each batch of records grouped
 // by eventSource and eventName, which makes the files smaller.
 //
 // [AthenaDDL] and [DuckDBDDL] give the table to query a lake with; the

@@ -26,7 +26,7 @@ import (
 // pass (direct.go), and decodes it with event.Unmarshal only when that
 // pass cannot take it (unknown or repeated keys, values of another type). So an input of a few thousand records (a CloudTrail log
 // file) gives one file per partition, and a large one is encoded on two
-// cores. Each batch is written ordered by eventSource and eventName, not in
+// cores. Each batch is written grouped by eventSource and eventName, not in
 // input order, which makes the files smaller (order.go).
 func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 	sc := event.NewScanner(r)

@@ -12,13 +12,14 @@ func TestBatchOrder(t *testing.T) {
 		`{"eventSource":"s3.amazonaws.com","eventName":"PutObject","n":0}`,
 		`{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","n":1}`,
 		`{"eventSource":"s3.amazonaws.com","eventName":"GetObject","n":2}`,
-		`{"eventSource":"s3.amazonaws.com","eventName":"PutObject","n":3}`,
+		`{"eventName":"PutObject","eventSource":"s3.amazonaws.com","n":3}`,
 		`{"eventSource": "spaced.amazonaws.com", "n":4}`,
 		`{"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","n":5}`,
+		`{"n":6}`,
 	}
-	// By source, then name, in input order among equal keys; the record
-	// whose keys the text search does not find first.
-	want := []int{4, 1, 5, 2, 0, 3}
+	// The records of one API, in input order: 0 and 3 (keys in either
+	// order), 1 and 5, 4 and 6 (no keys found).
+	groups := [][]int{{0, 3}, {1, 5}, {2}, {4, 6}}
 
 	var b rawBatch
 	for i, r := range recs {
@@ -36,7 +37,8 @@ func TestBatchOrder(t *testing.T) {
 		b.members = append(b.members, event.Member{Key: 1, End: int32(i)})
 	}
 	var o batchOrder
-	for round := range 2 { // the second round reuses the swapped buffers
+	var first []int
+	for round := range 2 { // the second round finds the batch in order
 		o.sort(&b)
 		if len(b.ends) != len(recs) {
 			t.Fatalf("round %d: %d records, want %d", round, len(b.ends), len(recs))
@@ -58,8 +60,42 @@ func TestBatchOrder(t *testing.T) {
 			got = append(got, n)
 			start = end
 		}
-		if !slices.Equal(got, want) {
-			t.Errorf("round %d: order %v, want %v", round, got, want)
+		pos := make([]int, len(recs))
+		for i, n := range got {
+			pos[n] = i
+		}
+		for _, g := range groups {
+			for k := 1; k < len(g); k++ {
+				if pos[g[k]] != pos[g[k-1]]+1 {
+					t.Errorf("round %d: order %v, want %v next to each other, in that order", round, got, g)
+				}
+			}
+		}
+		if round == 0 {
+			first = got
+			if got[0] == 0 && got[1] == 1 {
+				t.Errorf("round 0: order %v is the input's", got)
+			}
+		} else if !slices.Equal(got, first) {
+			t.Errorf("round 1: order %v, want %v again", got, first)
+		}
+	}
+}
+
+func TestAPIKeys(t *testing.T) {
+	for _, c := range []struct{ rec, source, name string }{
+		{`{"eventTime":"x","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"r"}`, "s3.amazonaws.com", "GetObject"},
+		{`{"eventID":"x","eventName":"GetObject","eventSource":"s3.amazonaws.com","eventTime":"t"}`, "s3.amazonaws.com", "GetObject"},
+		{`{"userIdentity":{"userName":"NAT"},"eventName":"Decrypt"}`, "", "Decrypt"},
+		{`{"eventSource": "s3.amazonaws.com", "eventName": "GetObject"}`, "", ""},
+		{`{"eventName":"GetObject`, "", ""},
+		{`{"eventName":"`, "", ""},
+		{`"eventSource":"a","eventName":""`, "a", ""},
+		{``, "", ""},
+	} {
+		source, name := apiKeys([]byte(c.rec))
+		if string(source) != c.source || string(name) != c.name {
+			t.Errorf("apiKeys(%s) = %q, %q, want %q, %q", c.rec, source, name, c.source, c.name)
 		}
 	}
 }
