@@ -431,12 +431,33 @@ type directTable struct {
 	pending   int
 	groupRows int64
 	maxGroup  int64
+	base      int64 // memory of the encoders once a row is written (partBase)
+}
+
+// partBase is the memory a part's encoders hold once a row is written,
+// which pw.Size does not count: a column writer per leaf column with its
+// dictionary's first buffer and the first pooled buffers of its values
+// and levels (about 11 KB together), and, for a required column, values
+// sized from PageBufferSize from the start (half a page on average over the
+// ocsf shape's columns). Checked against the heap by TestPartBase, with
+// parquet-go v0.32.1.
+func partBase(schema *parquet.Schema) int64 {
+	var n int64
+	for _, path := range schema.Columns() {
+		leaf, _ := schema.Lookup(path...)
+		n += 11 << 10
+		if !leaf.Node.Optional() && !leaf.Node.Repeated() {
+			n += pageBufferSize / 2
+		}
+	}
+	return n
 }
 
 const directRows = 64 // as parquet-go's own writes: a row never spans pages
 
 func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Record, *extras), rowGroupRows int64, opts ...parquet.WriterOption) *directTable {
-	t := &directTable{schema: schema, emit: emit, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns()))}
+	t := &directTable{schema: schema, emit: emit, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns())),
+		base: partBase(schema)}
 	t.pw = parquet.NewGenericWriter[any](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
 	return t
 }
@@ -502,6 +523,13 @@ func (t *directTable) flush() error {
 }
 
 func (t *directTable) size() int64 { return int64(cap(t.buf.b)) }
+
+// memory is what t holds: its encoders (base), its file's buffer, and the
+// current row group: pages encoded, values buffered, dictionaries, which
+// pw.Size counts after the bytes written to the file.
+func (t *directTable) memory() int64 {
+	return t.base + int64(cap(t.buf.b)) + t.pw.Size() - int64(len(t.buf.b))
+}
 
 func (t *directTable) finish() ([]byte, error) {
 	if err := t.flush(); err != nil {

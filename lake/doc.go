@@ -25,7 +25,10 @@
 // name alone ([Name]): writing an input again replaces its objects, so an
 // export can be re-run, resumed or split across machines by input without
 // duplicating rows. A Writer holds each file in memory until its put, and
-// bounds that memory with MaxFileBytes and MaxBufferedBytes. [Writer.Export]
+// bounds that memory with MaxFileBytes and MaxBufferedBytes, which counts
+// an open file's encoders and unwritten row group as well as its bytes: an
+// input spread over many partitions at once gets smaller files, not more
+// memory. [Writer.Export]
 // does not keep the input's order: it writes each batch of records grouped
 // by eventSource and eventName, which makes the files smaller.
 //

@@ -30,7 +30,7 @@ const (
 const (
 	DefaultRowGroupRows     = 32768    // about 50 MB of records: a scan task each, bounded memory
 	DefaultMaxFileBytes     = 32 << 20 // compressed; a file is built in memory before its put
-	DefaultMaxBufferedBytes = 64 << 20 // with the encoders' own buffers, keeps an export under 256 MiB
+	DefaultMaxBufferedBytes = 64 << 20 // the whole memory of the open files: keeps an export under 256 MiB
 	// idleRows is how many rows a lane writes to other partitions before
 	// it puts a partition's file: records come about in time order, so a
 	// day's partition is complete soon after the next day starts. It
@@ -54,8 +54,11 @@ type Options struct {
 	// MaxFileBytes cuts a partition's file when it reaches this size, and
 	// starts the next part (DefaultMaxFileBytes when 0).
 	MaxFileBytes int64
-	// MaxBufferedBytes bounds the Parquet bytes held for all open files:
-	// beyond it the largest is put (DefaultMaxBufferedBytes when 0).
+	// MaxBufferedBytes bounds the memory held for all open files: their
+	// bytes, the pages and values of their row groups not yet written, and
+	// their encoders (partBase each); beyond it the file holding most
+	// is put (DefaultMaxBufferedBytes when 0). An input whose records fall
+	// in many partitions at once gets smaller files, not more memory.
 	MaxBufferedBytes int64
 }
 
@@ -106,7 +109,8 @@ type open struct {
 // part is one Parquet file being written.
 type part interface {
 	add(r *event.Record, x *extras) error
-	size() int64
+	size() int64   // bytes of the file so far
+	memory() int64 // bytes held: the file, its row group's pages and values, its encoders
 	finish() ([]byte, error)
 }
 
@@ -251,8 +255,8 @@ func (l *lane) wrote(ctx context.Context, o *open, err error) error {
 	return nil
 }
 
-// bound puts the files not written for idleRows rows, then the largest
-// open file while all of them hold more than the lane's budget.
+// bound puts the files not written for idleRows rows, then the one that
+// holds most memory while all of them hold more than the lane's budget.
 func (l *lane) bound(ctx context.Context) error {
 	var idle []*open
 	for _, o := range l.parts {
@@ -267,12 +271,13 @@ func (l *lane) bound(ctx context.Context) error {
 		}
 	}
 	for {
-		var total int64
+		var total, most int64
 		var big *open
 		for _, o := range l.parts {
-			total += o.p.size()
-			if big == nil || o.p.size() > big.p.size() {
-				big = o
+			m := o.p.memory()
+			total += m
+			if big == nil || m > most || m == most && o.key < big.key {
+				big, most = o, m
 			}
 		}
 		if total <= l.budget || big == nil {
@@ -353,10 +358,14 @@ func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.Wri
 		parquet.Compression(textCodec),
 		schema,
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.PageBufferSize(256<<10),
+		parquet.PageBufferSize(pageBufferSize),
 		parquet.CreatedBy("trailkit", "", ""),
 	)
 }
+
+// pageBufferSize is the values of a column buffered before they are
+// encoded as a page.
+const pageBufferSize = 256 << 10
 
 // fileBuffer holds a file being written. Unlike a bytes.Buffer, which
 // doubles, it grows by a quarter, so that a file of MaxFileBytes holds
