@@ -265,25 +265,6 @@ func TestDirList(t *testing.T) {
 		}
 		assert.Equal(t, sorted[:3], got)
 	})
-	t.Run("ListFirst", func(t *testing.T) {
-		for _, c := range []struct {
-			prefix, after string
-			n             int
-		}{{"", "", 0}, {"", "", 3}, {"AWSLogs/", "AWSLogs/111122223333/CloudTrail-", 2}, {"AWSLogs/", "", 100}, {"missing/", "", 1}} {
-			infos, err := sink.ListFirst(ctx, d, c.prefix, c.after, c.n)
-			require.NoError(t, err)
-			got := []string{}
-			for _, info := range infos {
-				got = append(got, info.Key)
-			}
-			w := want(c.prefix, c.after)
-			assert.Equal(t, w[:min(c.n, len(w))], got, "first %d of %q after %q", c.n, c.prefix, c.after)
-		}
-		cctx, cancel := context.WithCancel(ctx)
-		cancel()
-		_, err := sink.ListFirst(cctx, d, "", "", 1)
-		assert.ErrorIs(t, err, context.Canceled)
-	})
 	t.Run("canceled", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
 		cancel()

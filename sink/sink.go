@@ -85,36 +85,6 @@ func Stat(ctx context.Context, st Store, key string) (ObjectInfo, error) {
 	return info, nil
 }
 
-// FirstLister is a Store that lists the first few objects after a key in
-// one request of that size, as S3's ListObjectsV2 with MaxKeys does: a
-// trail sealing a digest of a shared chain learns from an hour's first
-// log file which writer leads the hour, without listing the hour.
-type FirstLister interface {
-	Store
-	// ListFirst returns the first n (or fewer) objects List yields.
-	ListFirst(ctx context.Context, prefix, startAfter string, n int) ([]ObjectInfo, error)
-}
-
-// ListFirst returns the first n (or fewer) objects st.List yields: by
-// FirstLister.ListFirst when st is a FirstLister, else by List, stopping
-// after n.
-func ListFirst(ctx context.Context, st Store, prefix, startAfter string, n int) ([]ObjectInfo, error) {
-	if l, ok := st.(FirstLister); ok {
-		return l.ListFirst(ctx, prefix, startAfter, n)
-	}
-	var out []ObjectInfo
-	for info, err := range st.List(ctx, prefix, startAfter) {
-		if err != nil {
-			return nil, err
-		}
-		if len(out) >= n {
-			break
-		}
-		out = append(out, info)
-	}
-	return out, nil
-}
-
 // ExclusiveSink is a Sink that can also create an object only where none
 // is: the step that lets several processes share one digest chain, each
 // period's digest having one deterministic key that exactly one of them

@@ -59,9 +59,6 @@ type sealer struct {
 	// others is set once the store showed files or digests of other
 	// writers of the trail.
 	others bool
-	// led is how long the sealer last took to read the files of an
-	// hour it led and create its digest: see awaitLeader.
-	led time.Duration
 }
 
 func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
@@ -105,7 +102,6 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 	// a digest another writer created first fails that put, which links
 	// to it.
 	probeNext := sd.others
-	waited := false // for a leader that did not seal in time
 	for {
 		crashPoint("seal")
 		began := time.Now()
@@ -146,24 +142,6 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				hour, dstart = tip.end.Truncate(time.Hour).Add(time.Hour), tip.end
 			}
 		}
-		probe := digest.Key(c.Config(), hour)
-		sealed := func() bool {
-			_, err := sink.Stat(ctx, sd.store, probe)
-			return err == nil
-		}
-		if !waited && sd.others && tip != nil && len(own) > 0 {
-			// Not the leader: wait for its digest before listing the
-			// hour (the leader's full scan is the one due).
-			if first, ok := sd.firstOfHour(ctx, k, hour); ok {
-				if _, mine := ownByKey[first]; !mine {
-					if sd.awaitLeader(ctx, sealed) {
-						sd.lost = time.Since(began)
-						continue
-					}
-					waited = true
-				}
-			}
-		}
 		stored, err := sd.storedLogs(ctx, k, sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end), end)
 		if err != nil {
 			return nil, err
@@ -179,8 +157,10 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				}
 			}
 		}
-		if tip == nil {
-			probe = digest.Key(c.Config(), hour)
+		probe := digest.Key(c.Config(), hour)
+		sealed := func() bool {
+			_, err := sink.Stat(ctx, sd.store, probe)
+			return err == nil
 		}
 		toRead := sd.unread(stored, listed, ownByKey)
 		if toRead {
@@ -194,13 +174,6 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				if key != tipKey {
 					continue // sealed by another writer: go on from its digest
 				}
-			}
-			if !waited && len(own) > 0 && !sd.leads(stored, listed, ownByKey, hour) {
-				if sd.awaitLeader(ctx, sealed) {
-					sd.lost = time.Since(began)
-					continue
-				}
-				waited = true
 			}
 		}
 		read, err := sd.readLogs(ctx, stored, listed, ownByKey, sealed)
@@ -279,9 +252,6 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		}
 		if !raced {
 			sd.lost = 0
-			if toRead {
-				sd.led = time.Since(began)
-			}
 			return nil, nil
 		}
 		sd.lost = time.Since(began)
@@ -436,70 +406,6 @@ func (sd *sealer) unread(stored []storedLog, listed map[string]bool, own map[str
 	return false
 }
 
-// leads reports whether this writer is the one to seal the digest of the
-// hour ending at hour: the one that delivered the first, by key, of the
-// stored CloudTrail files dated in the hour that no digest lists (of the
-// other unlisted files, if none: Insights files, files carried over), as
-// firstOfHour finds it. Writers of a trail reach the end of an hour at
-// about the same time; if each read the others' files for the digest, all
-// but one would read in vain. The keys' random part makes the leader of
-// each hour one writer at random; the others wait for its digest
-// (awaitLeader) and link to it.
-func (sd *sealer) leads(stored []storedLog, listed map[string]bool, own map[string]digest.LogFile, hour time.Time) bool {
-	first, rank := "", 0
-	for _, l := range stored {
-		if listed[sd.bucket+"/"+l.key] {
-			continue
-		}
-		r := 1
-		if l.at.After(hour.Add(-time.Hour)) && !l.at.After(hour) && !l.insight {
-			r = 2
-		}
-		if r > rank || r == rank && l.key < first {
-			first, rank = l.key, r
-		}
-	}
-	_, ok := own[first]
-	return ok
-}
-
-// awaitLeader waits for the digest that sealed reports, polling at
-// growing intervals, for up to about twice as long as this sealer last
-// took to read and seal an hour as its leader (leaderWait before it has):
-// a leader that died or lags is not waited for long, and the wait is only
-// the digests', delivery of log files goes on meanwhile. It reports
-// whether the digest appeared.
-func (sd *sealer) awaitLeader(ctx context.Context, sealed func() bool) bool {
-	limit := leaderWait
-	if sd.led > 0 {
-		limit = min(max(2*sd.led, leaderWaitMin), leaderWaitMax)
-	}
-	deadline := time.Now().Add(limit)
-	for w := leaderWaitMin / 4; ; w *= 2 {
-		w = min(w, time.Until(deadline))
-		if w <= 0 {
-			return false
-		}
-		select {
-		case <-time.After(w):
-		case <-ctx.Done():
-			return false
-		}
-		if sealed() {
-			return true
-		}
-	}
-}
-
-// How long a writer waits for the leader of an hour: leaderWait at first,
-// then twice its own time as a leader, within leaderWaitMin and
-// leaderWaitMax.
-const (
-	leaderWait    = time.Second
-	leaderWaitMin = 40 * time.Millisecond
-	leaderWaitMax = 5 * time.Second
-)
-
 // readers is how many log files a sealer reads at a time.
 const readers = 8
 
@@ -566,41 +472,8 @@ func (sd *sealer) remember(f *digest.File) *sealedDigest {
 
 // storedLog is a log file of a chain in the store, with its key's time.
 type storedLog struct {
-	key     string
-	at      time.Time
-	insight bool
-}
-
-// dayLayout returns the directory of the log files of chain k in dir
-// (CloudTrail or CloudTrail-Insight) delivered on day, and the fixed
-// part of their names, which the delivery minute follows: the key of the
-// day's first file gives them.
-func (sd *sealer) dayLayout(k routeKey, dir string, day time.Time) (prefix, fixed string) {
-	sample := logKey(sd.prefix, sd.orgID, k.account, k.region, dir, day, strings.Repeat("0", uniqueLen))
-	name := sample[strings.LastIndexByte(sample, '/')+1:]
-	return sample[:len(sample)-len(name)], name[:len(name)-len("20060102T1504Z_")-uniqueLen-len(".json.gz")]
-}
-
-// firstOfHour returns the key of the first log file (CloudTrail
-// directory) of chain k dated in the hour ending at hour, with one
-// listing of one key; false when there is none, or the store cannot say
-// in one key (the hour's first file is delivered on the next day, or the
-// key is not of the trail's layout).
-func (sd *sealer) firstOfHour(ctx context.Context, k routeKey, hour time.Time) (string, bool) {
-	start := hour.Add(-time.Hour).UTC()
-	prefix, fixed := sd.dayLayout(k, dirLogs, start.Truncate(24*time.Hour))
-	// After every name of the hour's first minute, which the hour before
-	// holds: '~' follows the letters and digits of the unique part.
-	after := prefix + fixed + start.Format("20060102T1504Z") + "_~"
-	infos, err := sink.ListFirst(ctx, sd.store, prefix, after, 1)
-	if err != nil || len(infos) == 0 {
-		return "", false
-	}
-	at, ok := layoutStamp(infos[0].Key[len(prefix):], fixed)
-	if !ok || at.After(hour) {
-		return "", false
-	}
-	return infos[0].Key, true
+	key string
+	at  time.Time
 }
 
 // storedLogs lists the log files of chain k (CloudTrail and
@@ -614,7 +487,12 @@ func (sd *sealer) storedLogs(ctx context.Context, k routeKey, from, to time.Time
 	var out []storedLog
 	for _, dir := range [...]string{dirLogs, dirInsights} {
 		for day := from.Truncate(24 * time.Hour); !day.After(to); day = day.AddDate(0, 0, 1) {
-			prefix, fixed := sd.dayLayout(k, dir, day)
+			// The key of the day's first file gives the directory and
+			// the name's fixed part.
+			sample := logKey(sd.prefix, sd.orgID, k.account, k.region, dir, day, strings.Repeat("0", uniqueLen))
+			name := sample[strings.LastIndexByte(sample, '/')+1:]
+			prefix := sample[:len(sample)-len(name)]
+			fixed := name[:len(name)-len("20060102T1504Z_")-uniqueLen-len(".json.gz")]
 			after := ""
 			if day.Before(from) {
 				after = prefix + fixed + from.Format("20060102T1504Z")
@@ -628,7 +506,7 @@ func (sd *sealer) storedLogs(ctx context.Context, k routeKey, from, to time.Time
 					break // the trail's names sort in time order
 				}
 				if ok && !at.Before(from) {
-					out = append(out, storedLog{info.Key, at, dir == dirInsights})
+					out = append(out, storedLog{info.Key, at})
 				}
 			}
 		}

@@ -120,7 +120,6 @@ type Sink struct {
 var (
 	_ sink.ExclusiveSink = (*Sink)(nil)
 	_ sink.Stater        = (*Sink)(nil)
-	_ sink.FirstLister   = (*Sink)(nil)
 	_ sink.WriteChecker  = (*Sink)(nil)
 )
 
@@ -355,32 +354,6 @@ func (b *body) Close() error {
 // AWSLogs/ACCOUNT/CloudTrail-Digest/REGION/, avoids it; S3 itself is not
 // affected.
 func (s *Sink) List(ctx context.Context, prefix, startAfter string) iter.Seq2[sink.ObjectInfo, error] {
-	return s.list(ctx, prefix, startAfter, s.opts.ListPageSize)
-}
-
-// ListFirst returns the first n (or fewer) objects List yields, with one
-// ListObjectsV2 request for n keys (up to 1000, S3's largest page; more
-// take more pages).
-func (s *Sink) ListFirst(ctx context.Context, prefix, startAfter string, n int) ([]sink.ObjectInfo, error) {
-	var out []sink.ObjectInfo
-	if n <= 0 {
-		return out, nil
-	}
-	for info, err := range s.list(ctx, prefix, startAfter, int32(min(n, 1000))) {
-		if err != nil {
-			return nil, err
-		}
-		// Return at the n-th: going on would request the next page.
-		if out = append(out, info); len(out) == n {
-			break
-		}
-	}
-	return out, nil
-}
-
-// list is List, asking for pageSize keys a request (0: the server's
-// default).
-func (s *Sink) list(ctx context.Context, prefix, startAfter string, pageSize int32) iter.Seq2[sink.ObjectInfo, error] {
 	return func(yield func(sink.ObjectInfo, error) bool) {
 		in := &awss3.ListObjectsV2Input{Bucket: aws.String(s.bucket)}
 		if s.opts.ExpectedBucketOwner != "" {
@@ -392,8 +365,8 @@ func (s *Sink) list(ctx context.Context, prefix, startAfter string, pageSize int
 		if startAfter != "" {
 			in.StartAfter = aws.String(startAfter)
 		}
-		if pageSize > 0 {
-			in.MaxKeys = aws.Int32(pageSize)
+		if s.opts.ListPageSize > 0 {
+			in.MaxKeys = aws.Int32(s.opts.ListPageSize)
 		}
 		last := startAfter
 		for {

@@ -183,56 +183,6 @@ func TestS3ListPagination(t *testing.T) {
 	}
 }
 
-// ListFirst returns the first keys List yields, with one request for up
-// to 1,000 of them, whatever the sink's page size.
-func TestS3ListFirst(t *testing.T) {
-	ctx := context.Background()
-	s, client, _ := newS3(t, s3sink.Options{})
-	var keys []string
-	for i := range 1050 {
-		keys = append(keys, fmt.Sprintf("AWSLogs/a/%04d.json.gz", i))
-	}
-	putAll(t, s, keys)
-	api := &countingAPI{API: client}
-	small := s3sink.New(api, s.Bucket(), s3sink.Options{ListPageSize: 7})
-	for _, c := range []struct {
-		n, requests int
-		after       string
-		want        []string
-	}{
-		{0, 0, "", nil},
-		{1, 1, "", keys[:1]},
-		{8, 1, keys[99], keys[100:108]},
-		{1000, 1, "", keys[:1000]},
-		{1001, 2, "", keys[:1001]},
-		{5, 1, keys[1047], keys[1048:]},
-		{1, 1, keys[1049], nil},
-	} {
-		api.lists = 0
-		infos, err := sink.ListFirst(ctx, small, "AWSLogs/a/", c.after, c.n)
-		require.NoError(t, err)
-		var got []string
-		for _, info := range infos {
-			got = append(got, info.Key)
-		}
-		assert.Equal(t, c.want, got, "first %d after %q", c.n, c.after)
-		assert.Equal(t, c.requests, api.lists, "requests for the first %d after %q", c.n, c.after)
-	}
-	_, err := sink.ListFirst(ctx, s3sink.New(client, "missing-bucket", s3sink.Options{}), "", "", 1)
-	assert.ErrorIs(t, err, s3sink.ErrBucketNotFound)
-}
-
-// countingAPI counts the ListObjectsV2 requests made through it.
-type countingAPI struct {
-	s3sink.API
-	lists int
-}
-
-func (c *countingAPI) ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, optFns ...func(*s3.Options)) (*s3.ListObjectsV2Output, error) {
-	c.lists++
-	return c.API.ListObjectsV2(ctx, in, optFns...)
-}
-
 func putAll(t *testing.T, s sink.Sink, keys []string) {
 	t.Helper()
 	ctx := context.Background()
