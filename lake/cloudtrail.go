@@ -289,6 +289,9 @@ type extras struct {
 	enc   []byte
 	strs  []string
 	times []time.Time
+	// quoted holds the JSON text the ocsf shape's direct path makes
+	// (ocsfdirect.go).
+	quoted []byte
 }
 
 const slab = 4096

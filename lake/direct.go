@@ -350,8 +350,8 @@ func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top 
 			return false
 		}
 		t, ok := event.ParseTime(s)
-		if !ok {
-			return false
+		if !ok || t.IsZero() {
+			return false // the zero time is a record without one
 		}
 		d.time = s
 		v = parquet.Int64Value(t.UnixMilli())

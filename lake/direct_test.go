@@ -66,14 +66,35 @@ func checkDirectMembers(t *testing.T, d *directRecord, schema *parquet.Schema, b
 	var filled event.Record
 	if d.record(&filled) {
 		ocsf := schemaOf[OCSFRow]()
-		want, got := ocsfOf(ocsf, &r), ocsfOf(ocsf, &filled)
-		require.Len(t, got, len(want), "%s", b)
-		for i := range want {
-			require.True(t, parquet.DeepEqual(want[i], got[i]) && want[i].Kind() == got[i].Kind(),
-				"ocsf value %d (column %d): direct %#v, decoded %#v, of %s", i, want[i].Column(), got[i], want[i], b)
-		}
+		want := ocsfOf(ocsf, &r)
+		requireValues(t, want, ocsfOf(ocsf, &filled), "ocsf of the record filled", b)
+		requireValues(t, want, ocsfDirectOf(ocsf, d), "ocsf direct", b)
 	}
 	return true
+}
+
+// requireValues requires got, the column values of record b that what
+// says, to be want.
+func requireValues(t *testing.T, want, got []parquet.Value, what string, b []byte) {
+	t.Helper()
+	require.Len(t, got, len(want), "%s: %s", what, b)
+	for i := range want {
+		require.True(t, parquet.DeepEqual(want[i], got[i]) && want[i].Kind() == got[i].Kind(),
+			"%s: value %d (column %d): %#v, decoded %#v, of %s", what, i, want[i].Column(), got[i], want[i], b)
+	}
+}
+
+// ocsfDirectOf returns the ocsf shape's values of the record d scanned, as
+// addOCSF emits them, in column order.
+func ocsfDirectOf(schema *parquet.Schema, d *directRecord) []parquet.Value {
+	tb := &directTable{schema: schema, cols: make([][]parquet.Value, len(schema.Columns()))}
+	var x extras
+	ocsfDirect(emitter{tb.cols}, d, &x)
+	var vs []parquet.Value
+	for _, col := range tb.cols {
+		vs = append(vs, col...)
+	}
+	return vs
 }
 
 // TestDirectMatchesRows checks the direct path against decoding on every
@@ -99,6 +120,7 @@ func TestDirectMatchesRows(t *testing.T) {
 	for _, s := range []string{
 		`{"eventTime":"2026-02-30T00:00:00Z"}`,
 		`{"eventTime":"2026-01-01T00:00:00.5Z"}`,
+		`{"eventTime":"0001-01-01T00:00:00Z"}`,
 		`{"eventName":"A","eventName":"B"}`,
 		`{"readOnly":"false"}`,
 		`{"userIdentity":null}`,
@@ -267,6 +289,18 @@ func TestDirectRecordMatchesUnmarshal(t *testing.T) {
 		`{"eventType":"AwsConsoleSignIn","responseElements":{"ConsoleLogin":"Failure"},"additionalEventData":{"MFAUsed":"Yes"}}`,
 		`{"eventSource":"iam.amazonaws.com","eventName":"CreateUser","requestParameters":{"userName":"bob"},"responseElements":{"user":{"arn":"x"}}}`,
 		`{"userIdentity":{"type":"WebIdentityUser","sessionContext":{"webIdFederationData":{"federatedProvider":"p","attributes":{"a":1}}}}}`,
+		`{"userIdentity":{"identityProvider":"i","onBehalfOf":{"userId":"u","identityStoreArn":"s"},"sessionContext":{"webIdFederationData":{"federatedProvider":"p"}}}}`,
+		`{"userIdentity":{"principalId":"p","onBehalfOf":{"userId":"u"},"sessionContext":{"webIdFederationData":{}}}}`,
+		`{"userIdentity":{"accessKeyId":"","credentialId":"c","accountId":"1"},"resources":[{"accountId":"2","type":"t"},{"ARN":"a"}]}`,
+		`{"userIdentity":{"sessionContext":{"attributes":{"creationDate":"0001-01-01T00:00:00Z","mfaAuthenticated":"maybe"}}}}`,
+		`{"userIdentity":{"sessionContext":{"attributes":{"creationDate":"yesterday"},"sessionIssuer":{"arn":"x"}}}}`,
+		`{"eventTime":"0001-01-01T00:00:00Z","sourceIPAddress":"::1","readOnly":false,"managementEvent":true}`,
+		`{"eventSource":"s3.amazonaws.com","eventName":"Frobnicate","readOnly":true,"sourceIPAddress":"s3.amazonaws.com","userAgent":"u"}`,
+		`{"eventSource":"signin.amazonaws.com","eventName":"ConsoleLogin","errorCode":"E","errorMessage":"m","userIdentity":{"type":"IAMUser","arn":"a"}}`,
+		`{"eventSource":"iam.amazonaws.com","eventName":"DeleteUser","requestParameters":{"userName":"b\u00e9"},"responseElements":null}`,
+		`{"eventSource":"iam.amazonaws.com","eventName":"AttachUserPolicy","requestParameters":{"policyArn":"p"}}`,
+		`{"errorMessage":"only a message","requestParameters":{"a":1},"sharedEventID":"s\"q","annotation":"\u00e9<","vpcEndpointAccountId":"1","sessionCredentialFromConsole":"true"}`,
+		`{"tlsDetails":{"tlsVersion":"TLSv1.3","clientProvidedHostHeader":"h\\x"},"addendum":{"reason":"r","updatedFields":"a,b","originalRequestID":"o","originalEventID":"e"},"serviceEventDetails":{"x":[]},"additionalEventData":{}}`,
 	} {
 		records = append(records, []byte(s))
 	}
@@ -288,12 +322,8 @@ func TestDirectRecordMatchesUnmarshal(t *testing.T) {
 			}
 			taken++
 			require.Equal(t, Partition(&want), string(d.partition()), "%s", b)
-			gotValues := ocsfOf(schema, &got)
-			require.Len(t, gotValues, len(wantValues), "%s", b)
-			for i := range wantValues {
-				require.True(t, parquet.DeepEqual(wantValues[i], gotValues[i]) && wantValues[i].Kind() == gotValues[i].Kind(),
-					"value %d (column %d): direct %#v, decoded %#v, of %s", i, wantValues[i].Column(), gotValues[i], wantValues[i], b)
-			}
+			requireValues(t, wantValues, ocsfOf(schema, &got), "ocsf of the record filled", b)
+			requireValues(t, wantValues, ocsfDirectOf(schema, d), "ocsf direct", b)
 		}
 	}
 	t.Logf("%d of %d records (alone and in a log file) direct", taken, len(records))

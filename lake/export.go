@@ -219,10 +219,9 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error 
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
-		// The direct path: the cloudtrail shape's values from the scan,
-		// the ocsf shape's row from a record filled by it.
+		// The direct path: both shapes' values from the scan.
 		ocsf := l.w.opts.Format == OCSF
-		if d := l.direct; d.scan(b.buf[start:end], b.recordMembers(i)) && (!ocsf || d.record(&l.rec)) {
+		if d := l.direct; d.scan(b.buf[start:end], b.recordMembers(i)) && (!ocsf || d.echoes) {
 			start = end
 			o := l.parts[string(d.partition())]
 			if o == nil {
@@ -230,7 +229,7 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error 
 			}
 			var err error
 			if ocsf {
-				err = o.p.add(&l.rec, &l.x)
+				err = o.p.(*directTable).addOCSF(d, &l.x)
 			} else {
 				err = o.p.(*directTable).addDirect(d)
 			}

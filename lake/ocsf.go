@@ -178,7 +178,7 @@ var ocsfProfiles = []string{"cloud", "datetime"}
 // ocsfRow fills row from r.
 func ocsfRow(row *OCSFRow, r *event.Record, x *extras) {
 	s := x.s
-	class, activity, activityName := ocsfClass(r)
+	class, activity, activityName := ocsfClass(r.EventType, r.EventSource, r.EventName, r.ReadOnly)
 	*row = OCSFRow{
 		ClassUID:     int32(class),
 		ActivityID:   int32(activity),
@@ -196,15 +196,10 @@ func ocsfRow(row *OCSFRow, r *event.Record, x *extras) {
 		API:   OCSFAPI{Operation: r.EventName, Version: s(r.APIVersion)},
 		Cloud: OCSFCloud{Provider: "AWS", Region: s(r.AWSRegion)},
 	}
-	switch class {
-	case ClassAPIActivity:
-		row.CategoryUID, row.CategoryName, row.ClassName = 6, "Application Activity", "API Activity"
-	case ClassAuthentication:
-		row.CategoryUID, row.CategoryName, row.ClassName = 3, "Identity & Access Management", "Authentication"
-	case ClassAccountChange:
-		row.CategoryUID, row.CategoryName, row.ClassName = 3, "Identity & Access Management", "Account Change"
-	}
-	row.TypeName = row.ClassName + ": " + activityName
+	var category int
+	category, row.CategoryName, row.ClassName = ocsfCategory(class)
+	row.CategoryUID = int32(category)
+	row.TypeName = ocsfTypeName(class, activity, activityName)
 	if !r.EventTime.IsZero() {
 		row.Time = r.EventTime.UnixMilli()
 		row.TimeDt = x.t(r.EventTime)
@@ -341,20 +336,21 @@ func changedUser(r *event.Record, x *extras) *OCSFUser {
 	return u
 }
 
-// ocsfClass returns the OCSF class and activity of r: sign-ins are
-// Authentication Logon; IAM's calls that create, delete, enable, disable or
-// change the password or policies of a user are Account Change; every other
-// record is API Activity, its activity read from the operation's verb.
-func ocsfClass(r *event.Record) (class, activity int, name string) {
-	if r.EventType == event.TypeConsoleSignIn || r.EventSource == "signin.amazonaws.com" && r.EventName == "ConsoleLogin" {
+// ocsfClass returns the OCSF class and activity of a record of eventType,
+// eventSource and eventName: sign-ins are Authentication Logon; IAM's calls
+// that create, delete, enable, disable or change the password or policies
+// of a user are Account Change; every other record is API Activity, its
+// activity read from the operation's verb (readOnly's when it has none).
+func ocsfClass(eventType, source, name string, readOnly *bool) (class, activity int, activityName string) {
+	if eventType == event.TypeConsoleSignIn || source == "signin.amazonaws.com" && name == "ConsoleLogin" {
 		return ClassAuthentication, 1, "Logon"
 	}
-	if r.EventSource == "iam.amazonaws.com" {
-		if a, ok := accountChanges[r.EventName]; ok {
+	if source == "iam.amazonaws.com" {
+		if a, ok := accountChanges[name]; ok {
 			return ClassAccountChange, a, accountChangeNames[a]
 		}
 	}
-	verb := r.EventName
+	verb := name
 	for i := 1; i < len(verb); i++ {
 		if verb[i] >= 'A' && verb[i] <= 'Z' {
 			verb = verb[:i]
@@ -365,7 +361,7 @@ func ocsfClass(r *event.Record) (class, activity int, name string) {
 	case "Create", "Put", "Add", "Register", "Run", "Start", "Import", "Allocate", "Attach", "Associate", "Issue", "Request":
 		return ClassAPIActivity, 1, "Create"
 	case "Get", "Describe", "List", "Head", "Lookup", "Search", "Select", "Scan", "Query", "Batch", "Check", "View", "Decrypt", "Generate", "Assume", "Filter":
-		if strings.HasPrefix(r.EventName, "BatchDelete") || strings.HasPrefix(r.EventName, "BatchWrite") {
+		if strings.HasPrefix(name, "BatchDelete") || strings.HasPrefix(name, "BatchWrite") {
 			break
 		}
 		return ClassAPIActivity, 2, "Read"
@@ -374,11 +370,50 @@ func ocsfClass(r *event.Record) (class, activity int, name string) {
 	case "Delete", "Remove", "Terminate", "Deregister", "Detach", "Disassociate", "Release", "Revoke", "Cancel":
 		return ClassAPIActivity, 4, "Delete"
 	}
-	if r.ReadOnly != nil && *r.ReadOnly {
+	if readOnly != nil && *readOnly {
 		return ClassAPIActivity, 2, "Read"
 	}
 	return ClassAPIActivity, 99, "Other"
 }
+
+// ocsfCategory returns the category and the name of class.
+func ocsfCategory(class int) (category int, categoryName, className string) {
+	switch class {
+	case ClassAPIActivity:
+		return 6, "Application Activity", "API Activity"
+	case ClassAuthentication:
+		return 3, "Identity & Access Management", "Authentication"
+	case ClassAccountChange:
+		return 3, "Identity & Access Management", "Account Change"
+	}
+	return 0, "", ""
+}
+
+// ocsfTypeName returns type_name, "<class name>: <activity name>", from a
+// table of those ocsfClass returns rather than building it for each row.
+func ocsfTypeName(class, activity int, activityName string) string {
+	if n, ok := ocsfTypeNames[class*100+activity]; ok {
+		return n
+	}
+	_, _, className := ocsfCategory(class)
+	return className + ": " + activityName
+}
+
+var ocsfTypeNames = func() map[int]string {
+	m := map[int]string{}
+	add := func(class, activity int, name string) {
+		_, _, className := ocsfCategory(class)
+		m[class*100+activity] = className + ": " + name
+	}
+	for a, name := range map[int]string{1: "Create", 2: "Read", 3: "Update", 4: "Delete", 99: "Other"} {
+		add(ClassAPIActivity, a, name)
+	}
+	add(ClassAuthentication, 1, "Logon")
+	for a, name := range accountChangeNames {
+		add(ClassAccountChange, a, name)
+	}
+	return m
+}()
 
 var accountChanges = map[string]int{
 	"CreateUser":          1,

@@ -95,7 +95,6 @@ type lane struct {
 	x      extras
 	keys   []string
 	direct *directRecord // Export's direct path
-	rec    event.Record  // the ocsf shape's record, filled by the direct path
 	rows   int64
 	order  batchOrder // Export's row order within a batch (order.go)
 }

@@ -1,0 +1,394 @@
+package lake
+
+import (
+	"net/netip"
+	"time"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
+)
+
+// addOCSF adds the ocsf shape's row of the record d scanned, which must
+// echo (d.echoes): its column values come straight from d's, as ocsfValues
+// emits those of the record d.record fills (TestOCSFDirect checks they
+// agree on every record the direct path takes). Filling that record, then
+// an OCSFRow with its pointers, its unmapped map and the JSON text of
+// tlsDetails and addendum re-encoded from a record took more processor
+// time than the rest of the ocsf shape's work on top of the cloudtrail
+// shape's.
+func (t *directTable) addOCSF(d *directRecord, x *extras) error {
+	ocsfDirect(emitter{t.cols}, d, x)
+	return t.added()
+}
+
+// ocsfDirect emits the row of the record d scanned; the column numbers,
+// levels and values are those of ocsfValues, each step there named here.
+func ocsfDirect(e emitter, d *directRecord, x *extras) {
+	v := func(c int) parquet.Value { return d.vals[rc[c]] }
+	null := parquet.NullValue()
+	var readOnly *bool
+	ro := v(cReadOnly)
+	if !ro.IsNull() {
+		b := ro.Boolean()
+		readOnly = &b
+	}
+	class, activity, activityName := ocsfClass(d.str(rc[cEventType]), d.str(rc[cEventSource]), d.str(rc[cEventName]), readOnly)
+	category, categoryName, className := ocsfCategory(class)
+	e.req(0, parquet.Int32Value(int32(activity)))
+	e.req(1, strValue(activityName))
+	e.req(2, parquet.Int32Value(int32(category)))
+	e.req(3, strValue(categoryName))
+	e.req(4, parquet.Int32Value(int32(class)))
+	e.req(5, strValue(className))
+	e.req(6, parquet.Int64Value(int64(class)*100+int64(activity)))
+	e.req(7, strValue(ocsfTypeName(class, activity, activityName)))
+	e.req(8, parquet.Int32Value(1))
+	e.req(9, strValue("Informational"))
+	if t := v(cEventTime); !t.IsNull() {
+		e.req(10, parquet.Int64Value(t.Int64()))
+		e.put(11, 0, 1, parquet.Int64Value(t.Int64()))
+	} else {
+		e.req(10, parquet.Int64Value(0))
+		e.put(11, 0, 0, null)
+	}
+
+	// Status, from errorCode; a sign-in's from responseElements.
+	errorCode := v(cErrorCode)
+	failed := !errorCode.IsNull()
+	mfa, hasMFA := false, false
+	if class == ClassAuthentication {
+		if s, ok := event.Get(d.raw(rc[cResponseElements]), "ConsoleLogin").Text(); ok && s != "Success" {
+			failed = true
+		}
+		if s, ok := event.Get(d.raw(rc[cAdditionalEventData]), "MFAUsed").Text(); ok {
+			mfa, hasMFA = s == "Yes", true
+		}
+	}
+	if failed {
+		e.put(12, 0, 1, strValue("Failure"))
+		e.req(13, parquet.Int32Value(2))
+	} else {
+		e.put(12, 0, 1, strValue("Success"))
+		e.req(13, parquet.Int32Value(1))
+	}
+	if !errorCode.IsNull() {
+		e.put(14, 0, 1, errorCode)
+		e.val(15, 0, 1, v(cErrorMessage))
+	} else {
+		e.null(14, 16, 0, 0)
+	}
+
+	// metadata
+	e.req(16, strValue("CloudTrail"))
+	e.req(17, strValue("AWS"))
+	e.val(18, 0, 1, v(cEventVersion))
+	e.group(19, v(cEventCategory))
+	for i, p := range ocsfProfiles {
+		e.put(20, rep(i), 1, strValue(p))
+	}
+	e.val(21, 0, 1, v(cEventID))
+	e.req(22, strValue(OCSFVersion))
+	e.val(23, 0, 1, v(cEventType))
+
+	// actor: present, empty without a userIdentity.
+	identity := d.has(rc[cUIType], 1)
+	if identity {
+		ocsfIdentity(e, 24, 2, d)
+		ocsfSession(e, d)
+		e.val(34, 0, 2, v(cUIInvokedBy))
+		name, uid := v(cUIIdentityProvider), null
+		idp := !name.IsNull()
+		if d.has(rc[cUIOnBehalfUserId], 2) {
+			idp, uid = true, v(cUIOnBehalfIdentityStoreArn)
+		}
+		if fp := v(cUISCWebIDFederatedProvider); !idp && d.has(rc[cUISCWebIDFederatedProvider], 3) && !fp.IsNull() {
+			idp, name = true, fp
+		}
+		if idp {
+			e.val(35, 0, 3, name)
+			e.val(36, 0, 3, uid)
+		} else {
+			e.null(35, 37, 0, 1)
+		}
+	} else {
+		e.null(24, 37, 0, 1)
+	}
+
+	// user: the actor's for a sign-in, the one changed for an account
+	// change (present, empty, when not known), none for API Activity.
+	switch {
+	case class == ClassAuthentication && identity:
+		ocsfIdentity(e, 37, 1, d)
+	case class == ClassAccountChange:
+		name, _ := event.Get(d.raw(rc[cRequestParameters]), "userName").Text()
+		if name == "" {
+			e.null(37, 43, 0, 1)
+			break
+		}
+		e.put(37, 0, 1, null)
+		if arn, ok := event.Get(d.raw(rc[cResponseElements]), "user", "arn").Text(); ok && arn != "" {
+			e.put(38, 0, 2, strValue(arn))
+		} else {
+			e.put(38, 0, 1, null)
+		}
+		e.put(39, 0, 1, null)
+		e.put(40, 0, 2, strValue(name))
+		e.null(41, 43, 0, 1)
+	case class != ClassAPIActivity:
+		e.null(37, 43, 0, 1)
+	default:
+		e.null(37, 43, 0, 0)
+	}
+	if hasMFA {
+		e.put(43, 0, 1, parquet.BooleanValue(mfa))
+	} else {
+		e.put(43, 0, 0, null)
+	}
+
+	// api
+	e.req(44, strValue(d.str(rc[cEventName])))
+	e.val(45, 0, 1, v(cApiVersion))
+	e.group(46, v(cEventSource))
+	requestID, params := v(cRequestID), v(cRequestParameters)
+	if !requestID.IsNull() {
+		e.put(47, 0, 1, requestID)
+		e.val(48, 0, 2, params)
+	} else {
+		e.null(47, 49, 0, 0)
+	}
+	if msg, elems := v(cErrorMessage), v(cResponseElements); !errorCode.IsNull() || !msg.IsNull() || !elems.IsNull() {
+		e.val(49, 0, 2, errorCode)
+		e.val(50, 0, 2, msg)
+		e.val(51, 0, 2, elems)
+	} else {
+		e.null(49, 52, 0, 0)
+	}
+
+	// src_endpoint: an address, or a service's name.
+	if ip := v(cSourceIPAddress); !ip.IsNull() && validAddr(ip.ByteArray()) {
+		e.put(52, 0, 1, ip)
+		e.put(53, 0, 0, null)
+	} else {
+		e.put(52, 0, 0, null)
+		e.val(53, 0, 1, ip)
+	}
+	e.val(54, 0, 1, v(cVpcEndpointId))
+	e.group(55, v(cUserAgent))
+
+	// cloud
+	e.req(56, strValue("AWS"))
+	e.val(57, 0, 1, v(cAwsRegion))
+	e.group(58, v(cRecipientAccountId))
+
+	// resources, each with its owner's account.
+	if arns := d.lists[rc[cResARN]]; arns[0].DefinitionLevel() > 0 {
+		for i := range arns {
+			r := rep(i)
+			e.val(59, r, 3, arns[i])
+			e.val(60, r, 3, d.lists[rc[cResType]][i])
+			if a := d.lists[rc[cResAccountId]][i]; !a.IsNull() {
+				e.null(61, 65, r, 3)
+				e.put(65, r, 5, a)
+				e.put(66, r, 3, null)
+			} else {
+				e.null(61, 67, r, 2)
+			}
+		}
+	} else {
+		e.null(59, 67, 0, 0)
+	}
+
+	// unmapped, in key order.
+	n := 0
+	kv := func(k string, val parquet.Value) {
+		e.put(67, rep(n), 2, strValue(k))
+		e.put(68, rep(n), 2, val)
+		n++
+	}
+	str := func(k string, c int) {
+		if s := v(c); !s.IsNull() {
+			kv(k, x.quote(s.ByteArray()))
+		}
+	}
+	raw := func(k string, c int) {
+		if s := v(c); !s.IsNull() {
+			kv(k, s)
+		}
+	}
+	boolean := func(k string, c int) {
+		if b := v(c); !b.IsNull() {
+			kv(k, strValue(boolText(b.Boolean())))
+		}
+	}
+	if d.has(rc[cAddReason], 1) {
+		kv("addendum", x.echo(d, addendumMembers, cAddReason))
+	}
+	raw("additionalEventData", cAdditionalEventData)
+	str("annotation", cAnnotation)
+	boolean("managementEvent", cManagementEvent)
+	boolean("readOnly", cReadOnly)
+	if requestID.IsNull() {
+		raw("requestParameters", cRequestParameters)
+	}
+	raw("serviceEventDetails", cServiceEventDetails)
+	str("sessionCredentialFromConsole", cSessionCredentialFromConsole)
+	str("sharedEventID", cSharedEventID)
+	if d.has(rc[cTLSTlsVersion], 1) {
+		kv("tlsDetails", x.echo(d, tlsMembers, cTLSTlsVersion))
+	}
+	str("vpcEndpointAccountId", cVpcEndpointAccountId)
+	if n == 0 {
+		e.null(67, 69, 0, 0)
+	}
+}
+
+// ocsfIdentity emits the user group of userIdentity in the six columns from
+// c, def being the group's level.
+func ocsfIdentity(e emitter, c, def int, d *directRecord) {
+	v := func(c int) parquet.Value { return d.vals[rc[c]] }
+	e.val(c, 0, def+1, v(cUIType))
+	e.val(c+1, 0, def+1, v(cUIArn))
+	alt := v(cUIPrincipalId)
+	if alt.IsNull() {
+		alt = v(cUIOnBehalfUserId) // null without onBehalfOf
+	}
+	e.val(c+2, 0, def+1, alt)
+	e.val(c+3, 0, def+1, v(cUIUserName))
+	if a := v(cUIAccountId); !a.IsNull() {
+		e.put(c+4, 0, def+2, a)
+	} else {
+		e.put(c+4, 0, def, parquet.NullValue())
+	}
+	cred := v(cUIAccessKeyId)
+	if cred.IsNull() {
+		cred = v(cUICredentialId)
+	}
+	e.val(c+5, 0, def+1, cred)
+}
+
+// ocsfSession emits actor.session from userIdentity.sessionContext.
+func ocsfSession(e emitter, d *directRecord) {
+	if !d.has(rc[cUISCSourceIdentity], 2) {
+		e.null(30, 34, 0, 1)
+		return
+	}
+	null := parquet.NullValue()
+	if d.has(rc[cUISCAttrCreationDate], 3) {
+		if t, err := time.Parse(time.RFC3339, d.str(rc[cUISCAttrCreationDate])); err == nil {
+			e.put(30, 0, 3, parquet.Int64Value(t.UnixMilli()))
+			if t.IsZero() {
+				e.put(31, 0, 2, null)
+			} else {
+				e.put(31, 0, 3, parquet.Int64Value(t.UnixMilli()))
+			}
+		} else {
+			e.null(30, 32, 0, 2)
+		}
+		switch d.str(rc[cUISCAttrMfaAuthenticated]) {
+		case "true":
+			e.put(32, 0, 3, parquet.BooleanValue(true))
+		case "false":
+			e.put(32, 0, 3, parquet.BooleanValue(false))
+		default:
+			e.put(32, 0, 2, null)
+		}
+	} else {
+		e.null(30, 33, 0, 2)
+	}
+	if d.has(rc[cUISCIssuerType], 3) {
+		e.val(33, 0, 3, d.vals[rc[cUISCIssuerArn]])
+	} else {
+		e.put(33, 0, 2, null)
+	}
+}
+
+// group puts v, a value of another column, as the only leaf of an optional
+// top-level group that is present when v is not null: at level 2, or a
+// null at 0.
+func (e emitter) group(c int, v parquet.Value) {
+	if v.IsNull() {
+		e.put(c, 0, 0, v)
+		return
+	}
+	e.put(c, 0, 2, v)
+}
+
+// val puts v, a value of another column, as an optional value whose
+// definition level is def when not null.
+func (e emitter) val(c, rep, def int, v parquet.Value) {
+	if v.IsNull() {
+		e.put(c, rep, def-1, v)
+		return
+	}
+	e.put(c, rep, def, v)
+}
+
+// validAddr reports whether b is an IP address, as sourceIPAddress holds
+// for a caller (and not a service's name).
+func validAddr(b []byte) bool {
+	_, err := netip.ParseAddr(unsafe.String(unsafe.SliceData(b), len(b)))
+	return err == nil
+}
+
+// The members of tlsDetails and addendum, in CloudTrail's order: the
+// order of their columns from cTLSTlsVersion and cAddReason.
+var (
+	tlsMembers      = quotedKeys("tlsVersion", "cipherSuite", "clientProvidedHostHeader", "keyExchange")
+	addendumMembers = quotedKeys("reason", "updatedFields", "originalRequestID", "originalEventID")
+)
+
+func quotedKeys(keys ...string) []string {
+	for i, k := range keys {
+		keys[i] = string(jsonscan.AppendString(nil, k)) + ":"
+	}
+	return keys
+}
+
+// echo returns the JSON text of the object whose members are keys and
+// whose values are the strings of the columns from first: as the record d
+// echoes writes it back (its members in this order, none empty).
+func (x *extras) echo(d *directRecord, keys []string, first int) parquet.Value {
+	n := 2
+	for i, k := range keys {
+		n += len(k) + 6*len(d.vals[rc[first+i]].ByteArray()) + 3
+	}
+	b := x.room(n)
+	start := len(b)
+	b = append(b, '{')
+	for i, k := range keys {
+		s := d.vals[rc[first+i]]
+		if s.IsNull() {
+			continue
+		}
+		if len(b) > start+1 {
+			b = append(b, ',')
+		}
+		b = append(b, k...)
+		b = jsonscan.AppendString(b, valueText(s))
+	}
+	b = append(b, '}')
+	x.quoted = b
+	return parquet.ByteArrayValue(b[start:len(b):len(b)])
+}
+
+// quote returns s as a JSON string.
+func (x *extras) quote(s []byte) parquet.Value {
+	b := x.room(6*len(s) + 2)
+	start := len(b)
+	b = jsonscan.AppendString(b, unsafe.String(unsafe.SliceData(s), len(s)))
+	x.quoted = b
+	return parquet.ByteArrayValue(b[start:len(b):len(b)])
+}
+
+// room returns x.quoted with room for n more bytes. Text already in it is
+// never moved or overwritten: values not yet written point into it, and a
+// full buffer is left to them and the collector.
+func (x *extras) room(n int) []byte {
+	if cap(x.quoted)-len(x.quoted) < n {
+		x.quoted = make([]byte, 0, max(n, 64<<10))
+	}
+	return x.quoted
+}
