@@ -522,13 +522,13 @@ func (t *directTable) flush() error {
 	return nil
 }
 
-func (t *directTable) size() int64 { return int64(cap(t.buf.b)) }
+func (t *directTable) size() int64 { return t.buf.n }
 
 // memory is what t holds: its encoders (base), its file's buffer, and the
 // current row group: pages encoded, values buffered, dictionaries, which
 // pw.Size counts after the bytes written to the file.
 func (t *directTable) memory() int64 {
-	return t.base + int64(cap(t.buf.b)) + t.pw.Size() - int64(len(t.buf.b))
+	return t.base + t.buf.held() + t.pw.Size() - t.buf.n
 }
 
 func (t *directTable) finish() ([]byte, error) {
@@ -538,5 +538,5 @@ func (t *directTable) finish() ([]byte, error) {
 	if err := t.pw.Close(); err != nil {
 		return nil, err
 	}
-	return t.buf.b, nil
+	return t.buf.bytes(), nil
 }

@@ -366,16 +366,43 @@ func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.Wri
 // encoded as a page.
 const pageBufferSize = 256 << 10
 
-// fileBuffer holds a file being written. Unlike a bytes.Buffer, which
-// doubles, it grows by a quarter, so that a file of MaxFileBytes holds
-// little more memory than its size.
-type fileBuffer struct{ b []byte }
+// fileBuffer holds a file being written, in chunks of fileChunk bytes:
+// a file that grew by reallocation was copied about five times over, into
+// memory the kernel had to fault in and clear each time. Its bytes are
+// copied once, when bytes joins them.
+type fileBuffer struct {
+	chunks [][]byte
+	n      int64 // bytes written
+}
+
+const fileChunk = 256 << 10
 
 func (f *fileBuffer) Write(p []byte) (int, error) {
-	if len(f.b)+len(p) > cap(f.b) {
-		n := len(f.b) + max(len(p), 256<<10, cap(f.b)/4)
-		f.b = append(make([]byte, 0, n), f.b...)
+	n := len(p)
+	for len(p) > 0 {
+		last := len(f.chunks) - 1
+		if last < 0 || len(f.chunks[last]) == fileChunk {
+			f.chunks = append(f.chunks, make([]byte, 0, fileChunk))
+			last++
+		}
+		c := f.chunks[last]
+		k := copy(c[len(c):fileChunk], p)
+		f.chunks[last] = c[:len(c)+k]
+		p = p[k:]
 	}
-	f.b = append(f.b, p...)
-	return len(p), nil
+	f.n += int64(n)
+	return n, nil
+}
+
+// held is the memory of the chunks.
+func (f *fileBuffer) held() int64 { return int64(len(f.chunks)) * fileChunk }
+
+// bytes returns the file in one slice of its size, and drops the chunks.
+func (f *fileBuffer) bytes() []byte {
+	b := make([]byte, 0, f.n)
+	for _, c := range f.chunks {
+		b = append(b, c...)
+	}
+	f.chunks, f.n = nil, 0
+	return b
 }
