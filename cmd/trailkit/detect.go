@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/trailkit/trailkit/detect"
 	"github.com/trailkit/trailkit/event"
@@ -52,8 +53,9 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return exitError{code: 2, err: err}
 	}
-	w := &findingWriter{out: e.stdout, buf: make([]byte, 0, findingBuffer+64<<10), ocsf: *output == "ocsf"}
-	defer w.flush()
+	growPipe(e.stdout, 1<<20)
+	w := newFindingWriter(e.stdout, *output == "ocsf")
+	defer w.close()
 	var inputErr error
 	for _, path := range fl.Args() {
 		inputErr = eachInput(ctx, e, path, *endpoint, func(name string, r io.Reader) error {
@@ -93,7 +95,7 @@ func runDetect(ctx context.Context, e *env, args []string) error {
 	case inputErr != nil:
 		return exitError{code: 2, err: inputErr}
 	}
-	if err := w.flush(); err != nil {
+	if err := w.close(); err != nil {
 		return err
 	}
 	if *failOn && w.n > 0 {
@@ -131,17 +133,69 @@ func loadRules(paths, patterns []string, cis bool) (*detect.Set, error) {
 }
 
 // findingWriter prints findings, one JSON object a line. It encodes them
-// into its own buffer and writes that out when it holds findingBuffer
-// bytes: each record is copied once, into the buffer (a bufio.Writer
-// would copy it a second time, from its available buffer onto itself).
+// into a buffer of its own, and hands the buffer to a goroutine that
+// writes it out when it holds findingBuffer bytes: each record is copied
+// once, into the buffer (a bufio.Writer would copy it a second time, from
+// its available buffer onto itself), and scanning goes on while the
+// buffer before is being written, rather than waiting for a pipe's reader
+// to make room. The buffers come back to be filled again, findingBuffers
+// of them in all, so that a slow reader holds the scanning back at a
+// bounded memory.
 type findingWriter struct {
-	out  io.Writer
-	buf  []byte // findings not written yet
+	buf  []byte // findings not handed over yet
 	ocsf bool
 	n    int
-	err  error
+	err  error // the first write error, as the scanning goroutine saw it
 	// heads are each rule's members of a finding, encoded.
 	heads map[*detect.Rule][]byte
+
+	full   chan []byte // buffers to write, in order
+	free   chan []byte // buffers written, to fill again
+	done   chan struct{}
+	werr   atomic.Pointer[error] // set by the writing goroutine
+	closed bool
+}
+
+// findingBuffer is how many bytes of findings are written at once, and
+// findingBuffers how many buffers of them there are: one being filled,
+// the others queued or being written.
+const (
+	findingBuffer  = 256 << 10
+	findingBuffers = 3
+)
+
+func newFindingWriter(out io.Writer, ocsf bool) *findingWriter {
+	w := &findingWriter{ocsf: ocsf, buf: newFindingBuffer(),
+		full: make(chan []byte, findingBuffers-1), free: make(chan []byte, findingBuffers),
+		done: make(chan struct{})}
+	for range findingBuffers - 1 {
+		w.free <- newFindingBuffer()
+	}
+	go w.run(out)
+	return w
+}
+
+func newFindingBuffer() []byte { return make([]byte, 0, findingBuffer+64<<10) }
+
+// run writes the buffers handed to it until full is closed. After a write
+// error it writes nothing more but still gives the buffers back, so that
+// the scanning goroutine never waits for one.
+func (w *findingWriter) run(out io.Writer) {
+	defer close(w.done)
+	failed := false
+	for b := range w.full {
+		if !failed {
+			if _, err := out.Write(b); err != nil {
+				err = fmt.Errorf("write: %w", err)
+				w.werr.Store(&err)
+				failed = true
+			}
+		}
+		if cap(b) > 4*findingBuffer {
+			b = newFindingBuffer() // grown by a huge record: not kept
+		}
+		w.free <- b[:0]
+	}
 }
 
 func (w *findingWriter) write(f detect.JSONFinding) {
@@ -164,23 +218,34 @@ func (w *findingWriter) write(f detect.JSONFinding) {
 	}
 	w.buf = append(b, '\n')
 	if len(w.buf) >= findingBuffer {
-		w.flush()
+		w.handOver()
 	}
 }
 
-// findingBuffer is how many bytes of findings are written at once.
-const findingBuffer = 256 << 10
-
-// flush writes the findings buffered, and returns the first write error.
-func (w *findingWriter) flush() error {
-	if len(w.buf) > 0 && w.err == nil {
-		if _, err := w.out.Write(w.buf); err != nil {
-			w.err = fmt.Errorf("write: %w", err)
-		}
+// handOver queues the buffer for writing and takes an empty one, and
+// notes a write error the writing goroutine has met.
+func (w *findingWriter) handOver() {
+	w.full <- w.buf
+	w.buf = <-w.free
+	if err := w.werr.Load(); err != nil && w.err == nil {
+		w.err = *err
 	}
-	w.buf = w.buf[:0]
-	if cap(w.buf) > 4*findingBuffer {
-		w.buf = nil // grown by a huge record: not kept
+}
+
+// close writes the findings still buffered, waits for every write, and
+// returns the first write error. Only the first call does anything.
+func (w *findingWriter) close() error {
+	if w.closed {
+		return w.err
+	}
+	w.closed = true
+	if len(w.buf) > 0 {
+		w.full <- w.buf
+	}
+	close(w.full)
+	<-w.done
+	if err := w.werr.Load(); err != nil && w.err == nil {
+		w.err = *err
 	}
 	return w.err
 }
