@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/trailkit/trailkit/digest"
+	"github.com/trailkit/trailkit/sink"
 )
 
 // digestPeriod is the length of a digest's period.
@@ -256,7 +257,7 @@ func (sd *sinkDigests) loop() {
 			last := len(sd.periods) == 1
 			sd.mu.Unlock()
 			if !last {
-				sd.giveWay()
+				sd.giveWay(p, keys)
 			}
 			carry, ok := sd.seal(p, keys)
 			if !ok {
@@ -286,18 +287,63 @@ func (sd *sinkDigests) loop() {
 // first; the others then find its digest and link to it, reading one
 // object. It waits at most a second (in real time), and not for the last
 // period of a stopping trail: the wait is the digests' own, delivery of
-// log files goes on meanwhile. A stop or a quit ends it.
-func (sd *sinkDigests) giveWay() {
+// log files goes on meanwhile. A stop or a quit ends it, and so does the
+// period's digest of every chain appearing in the store, which it looks
+// for every giveWayPoll: a writer that won sealing fast (it reads no file
+// when the hour's files are listed) is not waited for a whole turn. Without
+// this, a stopping trail that had lost races waited the better part of a
+// second before each period it still had to seal, though most were sealed
+// by then.
+func (sd *sinkDigests) giveWay(p *period, keys []routeKey) {
 	w := sd.sealer.lost
 	if w <= 0 {
 		return
 	}
 	w = min(w/2+rand.N(w+1), time.Second)
-	select {
-	case <-time.After(w):
-	case <-sd.kick: // stop pokes: seal now
-	case <-sd.quit:
+	deadline := time.Now().Add(w)
+	for {
+		step := min(time.Until(deadline), giveWayPoll)
+		if step <= 0 {
+			return
+		}
+		select {
+		case <-time.After(step):
+		case <-sd.kick: // stop pokes: seal now
+			return
+		case <-sd.quit:
+			return
+		}
+		if sd.sealedBy(p.end, keys) {
+			return
+		}
 	}
+}
+
+// giveWayPoll is how often giveWay looks for the digests it waits for.
+const giveWayPoll = 20 * time.Millisecond
+
+// sealedBy reports whether the store holds the digest ending at end of
+// each of the chains keys (one request each, stopping at the first
+// missing): another writer sealed them, this one has only to link.
+func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey) bool {
+	if sd.sealer.store == nil {
+		return false
+	}
+	t := sd.d.t
+	end = end.UTC().Truncate(time.Second)
+	for _, k := range keys {
+		c := sd.chain(k)
+		if c == nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Delivery.Retry.AttemptTimeout)
+		_, err := sink.Stat(ctx, sd.sealer.store, digest.Key(c.Config(), end))
+		cancel()
+		if err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (sd *sinkDigests) signalLocked() {
