@@ -101,36 +101,21 @@ func (b *rawBatch) reset() {
 	b.members, b.mspan = b.members[:0], b.mspan[:0]
 }
 
+// record returns the text of record i.
+func (b *rawBatch) record(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = b.ends[i-1]
+	}
+	return b.buf[start:b.ends[i]]
+}
+
 // recordMembers returns the members of record i, nil when not known.
 func (b *rawBatch) recordMembers(i int) []event.Member {
 	if m := b.mspan[i]; m[0] >= 0 {
 		return b.members[m[0]:m[1]:m[1]]
 	}
 	return nil
-}
-
-// reorder makes to hold the records of b in the order perm, reusing to's
-// memory. It carries every field kept per record: one added to rawBatch
-// goes here as well as in reset.
-func (b *rawBatch) reorder(perm []int, to *rawBatch) {
-	to.reset()
-	for _, i := range perm {
-		start := 0
-		if i > 0 {
-			start = b.ends[i-1]
-		}
-		to.buf = append(to.buf, b.buf[start:b.ends[i]]...)
-		to.ends = append(to.ends, len(to.buf))
-		to.idx = append(to.idx, b.idx[i])
-		to.off = append(to.off, b.off[i])
-		// A member's offsets are within its record: they move with it.
-		if m := b.mspan[i]; m[0] >= 0 {
-			to.mspan = append(to.mspan, [2]int{len(to.members), len(to.members) + m[1] - m[0]})
-			to.members = append(to.members, b.members[m[0]:m[1]]...)
-		} else {
-			to.mspan = append(to.mspan, m)
-		}
-	}
 }
 
 // scan reads the records into batches and hands them to the lanes. It
@@ -193,8 +178,7 @@ func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, 
 	var err error
 	for b := range work {
 		if err == nil {
-			l.order.sort(b)
-			err = l.writeBatch(ctx, input, b)
+			err = l.writeBatch(ctx, input, b, l.order.sort(b))
 		}
 		select {
 		case free <- b:
@@ -210,19 +194,19 @@ func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, 
 	return l.close(ctx)
 }
 
-func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error {
+// writeBatch writes the records of b in the order of their indexes.
+func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch, order []int) error {
 	if l.direct == nil {
 		l.direct = newDirectRecord(cloudTrailDirect)
 	}
-	start := 0
-	for i, end := range b.ends {
+	for _, i := range order {
 		if err := ctx.Err(); err != nil {
 			return nil
 		}
+		rec := b.record(i)
 		// The direct path: both shapes' values from the scan.
 		ocsf := l.w.opts.Format == OCSF
-		if d := l.direct; d.scan(b.buf[start:end], b.recordMembers(i)) && (!ocsf || d.echoes) {
-			start = end
+		if d := l.direct; d.scan(rec, b.recordMembers(i)) && (!ocsf || d.echoes) {
 			o := l.parts[string(d.partition())]
 			if o == nil {
 				o = l.open(string(d.dir))
@@ -238,12 +222,11 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch) error 
 			}
 			continue
 		}
-		rec := new(event.Record)
-		if err := event.Unmarshal(b.buf[start:end], rec); err != nil {
+		r := new(event.Record)
+		if err := event.Unmarshal(rec, r); err != nil {
 			return &event.ReadError{Name: input, Index: b.idx[i], Offset: b.off[i], Err: err}
 		}
-		start = end
-		if err := l.write(ctx, rec); err != nil {
+		if err := l.write(ctx, r); err != nil {
 			return err
 		}
 	}

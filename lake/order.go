@@ -18,18 +18,18 @@ import (
 // do not need time order. Grouping beyond one batch would save a little
 // more (5% at 4,096 records) but would hold more records in memory.
 
-// batchOrder reorders the records of a rawBatch. It swaps the batch with
-// a spare one, so that a lane reorders without allocating.
+// batchOrder orders the records of a rawBatch. The lane writes them in
+// that order where they lie, without copying the batch.
 type batchOrder struct {
-	keys  []uint64 // per record: its API's key, then its index
-	perm  []int
-	spare rawBatch
+	keys []uint64 // per record: its API's key, then its index
+	perm []int
 }
 
 // indexBits is the bits of a key that hold a record's index in its batch.
 const indexBits = 10
 
-// sort groups the records of b by API call: records of one eventSource and
+// sort returns the order in which to write the records of b, their
+// indexes, valid until the next call: it groups them by API call: records of one eventSource and
 // eventName together, in input order. A record's key is one integer: the
 // first 2 bytes of its eventSource and 3 of its eventName, 14 bits of an
 // FNV-1a hash of both, then its index; so calls of one service and of
@@ -39,9 +39,13 @@ const indexBits = 10
 // (inside requestParameters), not found (a record written with spaces), or
 // two APIs with one key change the order only, never what is written; and
 // the key is the same in every run, so a re-run writes the same files.
-func (o *batchOrder) sort(b *rawBatch) {
-	if len(b.ends) > 1<<indexBits {
-		return // batches hold at most batchRecords
+func (o *batchOrder) sort(b *rawBatch) []int {
+	o.perm = o.perm[:0]
+	if len(b.ends) > 1<<indexBits { // batches hold at most batchRecords
+		for i := range b.ends {
+			o.perm = append(o.perm, i)
+		}
+		return o.perm
 	}
 	o.keys = o.keys[:0]
 	start := 0
@@ -51,18 +55,10 @@ func (o *batchOrder) sort(b *rawBatch) {
 		start = end
 	}
 	slices.Sort(o.keys)
-	o.perm = o.perm[:0]
-	ordered := true
-	for j, k := range o.keys {
-		i := int(k & (1<<indexBits - 1))
-		o.perm = append(o.perm, i)
-		ordered = ordered && i == j
+	for _, k := range o.keys {
+		o.perm = append(o.perm, int(k&(1<<indexBits-1)))
 	}
-	if ordered {
-		return
-	}
-	b.reorder(o.perm, &o.spare)
-	*b, o.spare = o.spare, *b
+	return o.perm
 }
 
 // prefix returns the first n bytes of b, big-endian, zeros after its end.
