@@ -289,9 +289,7 @@ type extras struct {
 	enc   []byte
 	strs  []string
 	times []time.Time
-	// quoted holds the JSON text the ocsf shape's direct path makes
-	// (ocsfdirect.go).
-	quoted []byte
+	ocsf  ocsfText // JSON text the ocsf shape's direct path makes
 }
 
 const slab = 4096

@@ -1,6 +1,7 @@
 package lake
 
 import (
+	"bytes"
 	"net/netip"
 	"time"
 	"unsafe"
@@ -210,7 +211,7 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 	}
 	str := func(k string, c int) {
 		if s := v(c); !s.IsNull() {
-			kv(k, x.quote(s.ByteArray()))
+			kv(k, x.ocsf.quote(s.ByteArray()))
 		}
 	}
 	raw := func(k string, c int) {
@@ -224,7 +225,7 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 		}
 	}
 	if d.has(rc[cAddReason], 1) {
-		kv("addendum", x.echo(d, addendumMembers, cAddReason))
+		kv("addendum", x.ocsf.echo(d, &x.ocsf.addendum, addendumMembers, cAddReason))
 	}
 	raw("additionalEventData", cAdditionalEventData)
 	str("annotation", cAnnotation)
@@ -237,7 +238,7 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 	str("sessionCredentialFromConsole", cSessionCredentialFromConsole)
 	str("sharedEventID", cSharedEventID)
 	if d.has(rc[cTLSTlsVersion], 1) {
-		kv("tlsDetails", x.echo(d, tlsMembers, cTLSTlsVersion))
+		kv("tlsDetails", x.ocsf.echo(d, &x.ocsf.tls, tlsMembers, cTLSTlsVersion))
 	}
 	str("vpcEndpointAccountId", cVpcEndpointAccountId)
 	if n == 0 {
@@ -347,13 +348,36 @@ func quotedKeys(keys ...string) []string {
 	return keys
 }
 
+// ocsfText is JSON text made for unmapped. Text already in buf is never
+// moved or overwritten: values not yet written point into it, and a full
+// buffer is left to them and the collector.
+type ocsfText struct {
+	buf           []byte
+	tls, addendum echoed
+}
+
+// echoed is the last object echo made: its members' values and its text.
+// Records grouped by API call (order.go) often repeat their tlsDetails.
+type echoed struct {
+	vals [4][]byte
+	text parquet.Value
+}
+
 // echo returns the JSON text of the object whose members are keys and
 // whose values are the strings of the columns from first: as the record d
-// echoes writes it back (its members in this order, none empty).
-func (x *extras) echo(d *directRecord, keys []string, first int) parquet.Value {
+// echoes writes it back (its members in this order, none empty). last is
+// the object's previous text, which it returns when the values are the
+// same (a value is null or not empty: bytes.Equal tells them apart).
+func (x *ocsfText) echo(d *directRecord, last *echoed, keys []string, first int) parquet.Value {
+	same := !last.text.IsNull()
 	n := 2
 	for i, k := range keys {
-		n += len(k) + 6*len(d.vals[rc[first+i]].ByteArray()) + 3
+		s := d.vals[rc[first+i]].ByteArray()
+		same = same && bytes.Equal(s, last.vals[i])
+		n += len(k) + 7*len(s) + 3 // escaped, and kept
+	}
+	if same {
+		return last.text
 	}
 	b := x.room(n)
 	start := len(b)
@@ -370,25 +394,34 @@ func (x *extras) echo(d *directRecord, keys []string, first int) parquet.Value {
 		b = jsonscan.AppendString(b, valueText(s))
 	}
 	b = append(b, '}')
-	x.quoted = b
-	return parquet.ByteArrayValue(b[start:len(b):len(b)])
+	last.text = parquet.ByteArrayValue(b[start:len(b):len(b)])
+	// The values are kept in buf too: the record text they point into
+	// is reused.
+	for i := range keys {
+		s := d.vals[rc[first+i]].ByteArray()
+		last.vals[i] = nil
+		if len(s) > 0 {
+			b = append(b, s...)
+			last.vals[i] = b[len(b)-len(s) : len(b) : len(b)]
+		}
+	}
+	x.buf = b
+	return last.text
 }
 
 // quote returns s as a JSON string.
-func (x *extras) quote(s []byte) parquet.Value {
+func (x *ocsfText) quote(s []byte) parquet.Value {
 	b := x.room(6*len(s) + 2)
 	start := len(b)
 	b = jsonscan.AppendString(b, unsafe.String(unsafe.SliceData(s), len(s)))
-	x.quoted = b
+	x.buf = b
 	return parquet.ByteArrayValue(b[start:len(b):len(b)])
 }
 
-// room returns x.quoted with room for n more bytes. Text already in it is
-// never moved or overwritten: values not yet written point into it, and a
-// full buffer is left to them and the collector.
-func (x *extras) room(n int) []byte {
-	if cap(x.quoted)-len(x.quoted) < n {
-		x.quoted = make([]byte, 0, max(n, 64<<10))
+// room returns x.buf with room for n more bytes.
+func (x *ocsfText) room(n int) []byte {
+	if cap(x.buf)-len(x.buf) < n {
+		x.buf = make([]byte, 0, max(n, 64<<10))
 	}
-	return x.quoted
+	return x.buf
 }
