@@ -57,13 +57,13 @@ type OCSFRow struct {
 	HTTPRequest  *OCSFHTTP         `parquet:"http_request,optional"`
 	Cloud        OCSFCloud         `parquet:"cloud"`
 	Resources    []OCSFResource    `parquet:"resources,optional,list"`
-	Unmapped     map[string]string `parquet:"unmapped,optional"`
+	Unmapped     map[string]string `parquet:"unmapped,optional" parquet-key:",dict" parquet-value:",dict"`
 }
 
 // OCSFMetadata is the event's metadata object.
 type OCSFMetadata struct {
 	Product   OCSFProduct `parquet:"product"`
-	Profiles  []string    `parquet:"profiles,list"`
+	Profiles  []string    `parquet:"profiles,list,dict"`
 	UID       *string     `parquet:"uid,optional"`
 	Version   string      `parquet:"version,dict"`
 	EventCode *string     `parquet:"event_code,optional,dict"`
