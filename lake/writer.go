@@ -353,13 +353,19 @@ func (w *Writer) Rows() int64 {
 
 // tableOptions are the options of every part's writer, after opts.
 func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.WriterOption) []parquet.WriterOption {
-	return append(opts,
+	opts = append(opts,
 		parquet.Compression(textCodec),
 		schema,
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
 		parquet.PageBufferSize(pageBufferSize),
 		parquet.CreatedBy("trailkit", "", ""),
 	)
+	for _, path := range schema.Columns() {
+		if jsonColumns[strings.Join(path, ".")] {
+			opts = append(opts, parquet.SkipPageBounds(path...))
+		}
+	}
+	return opts
 }
 
 // pageBufferSize is the values of a column buffered before they are
