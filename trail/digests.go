@@ -287,13 +287,15 @@ func (sd *sinkDigests) loop() {
 // first; the others then find its digest and link to it, reading one
 // object. It waits at most a second (in real time), and not for the last
 // period of a stopping trail: the wait is the digests' own, delivery of
-// log files goes on meanwhile. A stop or a quit ends it, and so does the
-// period's digest of every chain appearing in the store, which it looks
-// for every giveWayPoll: a writer that won sealing fast (it reads no file
-// when the hour's files are listed) is not waited for a whole turn. Without
-// this, a stopping trail that had lost races waited the better part of a
-// second before each period it still had to seal, though most were sealed
-// by then.
+// log files goes on meanwhile. It looks for the period's digest of every
+// chain every quarter of the wait (every giveWayPoll at least) and ends
+// when they are in the store: the winner is not waited for longer than
+// it takes, and a stopping trail with several periods left, most of them
+// sealed by then, links to them one after another instead of waiting
+// before each. A stop or a quit ends it; the pokes of periods over or
+// ready while the trail runs do not (the loop seals those next in any
+// case), or a writer that lost would race again at once whenever the
+// periods come faster than it seals them, as in a replay.
 func (sd *sinkDigests) giveWay(p *period, keys []routeKey) {
 	w := sd.sealer.lost
 	if w <= 0 {
@@ -302,14 +304,19 @@ func (sd *sinkDigests) giveWay(p *period, keys []routeKey) {
 	w = min(w/2+rand.N(w+1), time.Second)
 	deadline := time.Now().Add(w)
 	for {
-		step := min(time.Until(deadline), giveWayPoll)
+		step := min(time.Until(deadline), max(giveWayPoll, w/4))
 		if step <= 0 {
 			return
 		}
 		select {
 		case <-time.After(step):
-		case <-sd.kick: // stop pokes: seal now
-			return
+		case <-sd.kick:
+			if sd.d.stopping() {
+				return // stop pokes: seal now
+			}
+			// A period over or ready: the loop seals it after this
+			// one in any case.
+			continue
 		case <-sd.quit:
 			return
 		}
@@ -319,7 +326,8 @@ func (sd *sinkDigests) giveWay(p *period, keys []routeKey) {
 	}
 }
 
-// giveWayPoll is how often giveWay looks for the digests it waits for.
+// giveWayPoll is how often, at most, giveWay looks for the digests it
+// waits for.
 const giveWayPoll = 20 * time.Millisecond
 
 // sealedBy reports whether the store holds the digest ending at end of
@@ -344,6 +352,13 @@ func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey) bool {
 		}
 	}
 	return true
+}
+
+// stopping reports whether StopLogging or Close stopped the periods.
+func (d *digests) stopping() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.stopped
 }
 
 func (sd *sinkDigests) signalLocked() {
