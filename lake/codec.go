@@ -86,11 +86,14 @@ var randomColumns = map[string]bool{
 	"actor.user.credential_uid": true,
 }
 
-// jsonColumns are the columns, by path, of free-form JSON text, whose
-// minimum and maximum say nothing a query can use: their pages and column
-// chunks are written without bounds, which saves comparing every value
-// (0.3% of an export's instructions) and a little of the footer.
-var jsonColumns = map[string]bool{
+// unboundedColumns are the columns, by path, written without bounds (the
+// minimum and maximum of page headers, column index and chunk): free-form
+// JSON text and random identifiers. No query is answered by their bounds
+// (JSON text is searched, not compared; a page of random ids spans nearly
+// their whole range), and computing them compares every long value as it
+// is written: 0.3% of the cloudtrail shape's instructions for its JSON
+// columns, 2.2% of the ocsf shape's (20,000 records) and 1.1% of its bytes.
+var unboundedColumns = map[string]bool{
 	// cloudtrail
 	"requestParameters":   true,
 	"responseElements":    true,
@@ -102,8 +105,13 @@ var jsonColumns = map[string]bool{
 	"extraFields":         true,
 	"userIdentity.sessionContext.webIdFederationData.attributes": true,
 	// ocsf
-	"api.request.data":  true,
-	"api.response.data": true,
+	"api.request.data":         true,
+	"api.response.data":        true,
+	"api.response.message":     true,
+	"status_detail":            true,
+	"unmapped.key_value.value": true,
+	"metadata.uid":             true,
+	"api.request.uid":          true,
 }
 
 // deltaColumns are the times, in milliseconds, written with delta encoding

@@ -361,8 +361,10 @@ func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.Wri
 		parquet.CreatedBy("trailkit", "", ""),
 	)
 	for _, path := range schema.Columns() {
-		if jsonColumns[strings.Join(path, ".")] {
-			opts = append(opts, parquet.SkipPageBounds(path...))
+		if unboundedColumns[strings.Join(path, ".")] {
+			// Page headers' statistics too: parquet-go computes
+			// bounds for either.
+			opts = append(opts, parquet.SkipPageBounds(path...), parquet.SkipPageStatistics(path...))
 		}
 	}
 	return opts
