@@ -320,7 +320,7 @@ func (sd *sinkDigests) giveWay(p *period, keys []routeKey) {
 		case <-sd.quit:
 			return
 		}
-		if sd.sealedBy(p.end, keys) {
+		if sd.sealedBy(p.end, keys, deadline) {
 			return
 		}
 	}
@@ -332,8 +332,10 @@ const giveWayPoll = 20 * time.Millisecond
 
 // sealedBy reports whether the store holds the digest ending at end of
 // each of the chains keys (one request each, stopping at the first
-// missing): another writer sealed them, this one has only to link.
-func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey) bool {
+// missing): another writer sealed them, this one has only to link. It
+// gives up at deadline (or the attempt timeout, if sooner): a store that
+// does not answer does not prolong the wait.
+func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey, deadline time.Time) bool {
 	if sd.sealer.store == nil {
 		return false
 	}
@@ -344,7 +346,7 @@ func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey) bool {
 		if c == nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(t.deliverCtx, t.cfg.Delivery.Retry.AttemptTimeout)
+		ctx, cancel := context.WithDeadline(t.deliverCtx, minTime(deadline, time.Now().Add(t.cfg.Delivery.Retry.AttemptTimeout)))
 		_, err := sink.Stat(ctx, sd.sealer.store, digest.Key(c.Config(), end))
 		cancel()
 		if err != nil {

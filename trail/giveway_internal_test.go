@@ -86,9 +86,23 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 		assert.GreaterOrEqual(t, time.Since(began), 500*time.Millisecond, "not sealed: the whole turn")
 		assert.LessOrEqual(t, time.Since(began), time.Second)
 
+		// A store that does not answer ends the wait no later.
+		sd.sealer.store = hangingStore{d}
+		began = time.Now()
+		sd.giveWay(&period{end: open}, []routeKey{k})
+		assert.LessOrEqual(t, time.Since(began), time.Second, "a store that does not answer")
+
 		sd.sealer.lost = 0
 		began = time.Now()
 		sd.giveWay(&period{end: open}, []routeKey{k})
 		assert.Zero(t, time.Since(began), "no race lost: no wait")
 	})
+}
+
+// hangingStore is a store whose Stat answers only when its context ends.
+type hangingStore struct{ *sink.Dir }
+
+func (h hangingStore) Stat(ctx context.Context, key string) (sink.ObjectInfo, error) {
+	<-ctx.Done()
+	return sink.ObjectInfo{}, ctx.Err()
 }
