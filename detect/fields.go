@@ -118,37 +118,45 @@ func newTopKey(name string) topKey {
 // without a lock: a record's members are read into doc.tops in one pass
 // (see fillTops). newTopKey publishes a new table with each new key.
 type topTable struct {
-	// byLen[n] are the keys of n bytes (the last, those of len-1 or
-	// more): most of a record's keys are told apart from them by their
-	// length and first eight bytes, one comparison each, with no hash
-	// to compute.
-	byLen [32][]topTableSlot
-	n     int // the keys numbered 1 to n are in the table
+	// first[topHash(name)] is the number of a key with that hash, 0 for
+	// none, and next[id] the number of the next key of the same hash: a
+	// record's key that no rule reads (most of them) costs a hash of
+	// three of its bytes and one load, and one that a rule reads one
+	// string comparison.
+	first [topSlots]int32
+	next  []int32
+	names []string // names[id] is key id's text
+	n     int      // the keys numbered 1 to n are in the table
 }
+
+const topSlots = 512 // a power of two
 
 var topTab atomic.Pointer[topTable]
 
-type topTableSlot struct {
-	head uint64 // head8(name)
-	name string
-	id   int
+// topHash hashes a key by its length and its first, middle and last
+// bytes: CloudTrail's top-level keys all differ in those.
+func topHash(s string) uint {
+	n := len(s)
+	if n == 0 {
+		return 0
+	}
+	return (uint(n)<<3 ^ uint(s[0])<<1 ^ uint(s[n>>1])<<2 ^ uint(s[n-1])) & (topSlots - 1)
 }
 
 func newTopTable(ids map[string]int) *topTable {
-	t := &topTable{n: len(ids)}
+	t := &topTable{n: len(ids), next: make([]int32, len(ids)+1), names: make([]string, len(ids)+1)}
 	for name, id := range ids {
-		b := &t.byLen[min(len(name), len(t.byLen)-1)]
-		*b = append(*b, topTableSlot{head8(name), name, id})
+		h := topHash(name)
+		t.names[id], t.next[id], t.first[h] = name, t.first[h], int32(id)
 	}
 	return t
 }
 
 // find returns the number of key, or 0.
 func (t *topTable) find(key string) int {
-	h := head8(key)
-	for _, sl := range t.byLen[min(len(key), len(t.byLen)-1)] {
-		if sl.head == h && sl.name == key {
-			return sl.id
+	for id := t.first[topHash(key)]; id != 0; id = t.next[id] {
+		if t.names[id] == key {
+			return int(id)
 		}
 	}
 	return 0

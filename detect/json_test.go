@@ -101,3 +101,23 @@ func TestTopLevelKeyNumberedLater(t *testing.T) {
 		t.Errorf("numberedLater = %q, want 1", got)
 	}
 }
+
+// TestTopTableSharedHash finds each key of a table whose keys share a
+// hash, and no key it does not hold.
+func TestTopTableSharedHash(t *testing.T) {
+	ids := map[string]int{"aXbXc": 1, "aYbYc": 2, "aZbZc": 3, "eventName": 4, "x": 5}
+	if topHash("aXbXc") != topHash("aYbYc") || topHash("aYbYc") != topHash("aZbZc") {
+		t.Fatal("the test's keys do not share a hash")
+	}
+	tab := newTopTable(ids)
+	for name, id := range ids {
+		if got := tab.find(name); got != id {
+			t.Errorf("find(%q) = %d, want %d", name, got, id)
+		}
+	}
+	for _, name := range []string{"", "aWbWc", "aXbXd", "eventname", "eventNam", "y"} {
+		if got := tab.find(name); got != 0 {
+			t.Errorf("find(%q) = %d, want 0", name, got)
+		}
+	}
+}
