@@ -303,6 +303,11 @@ func (sd *sinkDigests) giveWay(p *period, keys []routeKey) {
 	}
 	w = min(w/2+rand.N(w+1), time.Second)
 	deadline := time.Now().Add(w)
+	if sd.d.stopping() && sd.sealedBy(p.end, keys, deadline) {
+		// A stopping trail's periods are mostly sealed by now: look
+		// before the first step of the wait, not after it.
+		return
+	}
 	for {
 		step := min(time.Until(deadline), max(giveWayPoll, w/4))
 		if step <= 0 {

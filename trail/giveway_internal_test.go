@@ -86,6 +86,17 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 		assert.GreaterOrEqual(t, time.Since(began), 500*time.Millisecond, "not sealed: the whole turn")
 		assert.LessOrEqual(t, time.Since(began), time.Second)
 
+		// A stopping trail looks before it waits.
+		ds.mu.Lock()
+		ds.stopped = true
+		ds.mu.Unlock()
+		began = time.Now()
+		sd.giveWay(&period{end: sealed}, []routeKey{k})
+		assert.Zero(t, time.Since(began), "stopping, sealed by another writer: no wait")
+		ds.mu.Lock()
+		ds.stopped = false
+		ds.mu.Unlock()
+
 		// A store that does not answer ends the wait no later.
 		sd.sealer.store = hangingStore{d}
 		began = time.Now()
