@@ -1,6 +1,9 @@
 package lake
 
 import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -142,6 +145,10 @@ type directRecord struct {
 	// echoes is cleared when tlsDetails or addendum has members out of
 	// CloudTrail's order, or empty strings, which a Record keeps as read.
 	echoes bool
+	// plain is set while scan reads a record as the Scanner returned it
+	// (validated and compact) that holds no backslash: its strings are
+	// their text, and end at the next quote.
+	plain bool
 }
 
 func newDirectRecord(plan *directObject) *directRecord {
@@ -181,6 +188,7 @@ func (d *directRecord) scan(b []byte, ms []event.Member) bool {
 	}
 	d.region, d.account, d.time = "", "", ""
 	d.echoes = true
+	d.plain = ms != nil && bytes.IndexByte(b, '\\') < 0
 	p := jsonscan.New(b, 0)
 	if ms != nil {
 		if !d.members(&p, ms) {
@@ -217,6 +225,10 @@ func (d *directRecord) members(p *jsonscan.Parser, ms []event.Member) bool {
 			v.SetDefinitionLevel(f.def)
 			v.SetColumnIndex(f.col)
 			d.vals[f.col] = v
+			continue
+		}
+		if d.plain && f.kind == directString && p.Buf[m.Value] == '"' {
+			d.setString(f, p.S[m.Value+1:m.End-1], -1, true)
 			continue
 		}
 		p.Pos = int(m.Value)
@@ -257,8 +269,8 @@ func (d *directRecord) object(p *jsonscan.Parser, o *directObject, elem int) boo
 		if p.Peek() != '"' {
 			return false
 		}
-		key, err := p.Str()
-		if err != nil || p.Expect(':') != nil {
+		key, ok := d.text(p)
+		if !ok || p.Expect(':') != nil {
 			return false
 		}
 		prev := next
@@ -319,22 +331,12 @@ func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top 
 		if c != '"' {
 			return false
 		}
-		s, err := p.Str()
-		if err != nil {
+		s, ok := d.text(p)
+		if !ok {
 			return false
 		}
-		if top {
-			switch f.key {
-			case "awsRegion":
-				d.region = s
-			case "recipientAccountId":
-				d.account = s
-			}
-		}
-		if s == "" {
-			return true
-		}
-		v = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))
+		d.setString(f, s, elem, top)
+		return true
 	case directRaw:
 		raw, err := p.Raw()
 		if err != nil {
@@ -345,8 +347,8 @@ func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top 
 		if c != '"' {
 			return false
 		}
-		s, err := p.Str()
-		if err != nil {
+		s, ok := d.text(p)
+		if !ok {
 			return false
 		}
 		t, ok := event.ParseTime(s)
@@ -373,6 +375,28 @@ func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top 
 	default:
 		return false
 	}
+	d.set(f, v, elem)
+	return true
+}
+
+// setString sets field f to the string s; top tells a top-level member.
+func (d *directRecord) setString(f *directField, s string, elem int, top bool) {
+	if top {
+		switch f.key {
+		case "awsRegion":
+			d.region = s
+		case "recipientAccountId":
+			d.account = s
+		}
+	}
+	if s != "" {
+		d.set(f, parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))), elem)
+	}
+}
+
+// set sets field f to v, in element elem of its list, or outside lists
+// when elem < 0.
+func (d *directRecord) set(f *directField, v parquet.Value, elem int) {
 	v.SetDefinitionLevel(f.def)
 	v.SetColumnIndex(f.col)
 	if elem > 0 {
@@ -384,7 +408,38 @@ func (d *directRecord) member(p *jsonscan.Parser, f *directField, elem int, top 
 	} else {
 		d.vals[f.col] = v
 	}
-	return true
+}
+
+// text reads the string at p's position: in a plain record, the text up
+// to the next quote, which Str would check byte by byte again.
+func (d *directRecord) text(p *jsonscan.Parser) (string, bool) {
+	if d.plain {
+		start := p.Pos + 1
+		if end := quoteAt(p.Buf, start); end < len(p.Buf) {
+			p.Pos = end + 1
+			return p.S[start:end], true
+		}
+	}
+	s, err := p.Str()
+	return s, err == nil
+}
+
+// quoteAt returns the offset of the first quote of b at or after i, or
+// len(b). It tests eight bytes at a time: the strings are short, for
+// which this loop beats bytes.IndexByte.
+func quoteAt(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		q := binary.LittleEndian.Uint64(b[i:]) ^ (ones * '"')
+		// q-ones&^q marks q's zero bytes; the lowest mark is exact.
+		if m := (q - ones) &^ q & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for i < len(b) && b[i] != '"' {
+		i++
+	}
+	return i
 }
 
 // partition returns the partition directory of the record scanned, as

@@ -132,6 +132,8 @@ func TestDirectMatchesRows(t *testing.T) {
 		`{"extraFields":"x"}`,
 		`{"ev\u0065ntName":"escaped key"}`,
 		`{"eventName":"esc\u00e9\n","awsRegion":"us/east","recipientAccountId":""}`,
+		`{"userIdentity":{"type":"IAMUser","userName":"a\"b\\"},"userAgent":"plain","eventID":"\/"}`,
+		`{"userIdentity":{"type":"IAMUser","userName":"é"},"resources":[{"ARN":"arn:\u0061"}]}`,
 		`{"resources":[],"tlsDetails":{},"userIdentity":{"sessionContext":{}}}`,
 		`{"resources":[{},{"ARN":"a","type":""},{"accountId":"1"}]}`,
 		`{ "requestParameters" : { "a" : [ 1 , 2 ] } , "responseElements":null}`,
