@@ -115,14 +115,17 @@ func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
 	return o
 }
 
-// lookup returns the field of key, trying first the one after the last
-// found (fields come in the order CloudTrail writes members), or nil.
+// lookup returns the field of key, or nil, looking first from the one
+// after the last found: fields come in the order CloudTrail writes
+// members, so a miss there is a member absent, and the key is further on.
 func (o *directObject) lookup(key string, next *int) *directField {
-	if i := *next; i < len(o.fields) && o.fields[i].key == key {
-		*next = i + 1
-		return &o.fields[i]
+	for i := *next; i < len(o.fields); i++ {
+		if o.fields[i].key == key {
+			*next = i + 1
+			return &o.fields[i]
+		}
 	}
-	for i := range o.fields {
+	for i := range min(*next, len(o.fields)) {
 		if o.fields[i].key == key {
 			*next = i + 1
 			return &o.fields[i]
@@ -137,6 +140,7 @@ type directRecord struct {
 	vals    []parquet.Value   // a value per column outside lists
 	lists   [][]parquet.Value // the values of the columns in lists
 	inList  []bool
+	listed  []int           // the columns in lists
 	nulls   []parquet.Value // each column's null at level 0
 	region  string
 	account string
@@ -172,6 +176,11 @@ func newDirectRecord(plan *directObject) *directRecord {
 		}
 	}
 	mark(plan, false)
+	for c, in := range d.inList {
+		if in {
+			d.listed = append(d.listed, c)
+		}
+	}
 	return d
 }
 
@@ -181,10 +190,8 @@ func newDirectRecord(plan *directObject) *directRecord {
 // decoding path.
 func (d *directRecord) scan(b []byte, ms []event.Member) bool {
 	copy(d.vals, d.nulls)
-	for c, in := range d.inList {
-		if in {
-			d.lists[c] = d.lists[c][:0]
-		}
+	for _, c := range d.listed {
+		d.lists[c] = d.lists[c][:0]
 	}
 	d.region, d.account, d.time = "", "", ""
 	d.echoes = true
@@ -197,8 +204,8 @@ func (d *directRecord) scan(b []byte, ms []event.Member) bool {
 	} else if !d.object(&p, d.plan, -1) || !p.AtEnd() {
 		return false
 	}
-	for c, in := range d.inList {
-		if in && len(d.lists[c]) == 0 {
+	for _, c := range d.listed {
+		if len(d.lists[c]) == 0 {
 			d.lists[c] = append(d.lists[c], d.nulls[c])
 		}
 	}
@@ -535,12 +542,13 @@ func cloudTrailValues(t *directTable, r *event.Record, x *extras) {
 }
 
 func (t *directTable) addDirect(d *directRecord) error {
-	for c, in := range d.inList {
-		if in {
-			t.cols[c] = append(t.cols[c], d.lists[c]...)
-		} else {
-			t.cols[c] = append(t.cols[c], d.vals[c])
-		}
+	cols := t.cols[:len(d.vals)]
+	for c, v := range d.vals {
+		cols[c] = append(cols[c], v)
+	}
+	// A column in a list has its values in lists, its vals unused.
+	for _, c := range d.listed {
+		cols[c] = append(cols[c][:len(cols[c])-1], d.lists[c]...)
 	}
 	return t.added()
 }
