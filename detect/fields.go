@@ -195,8 +195,11 @@ type doc struct {
 	nestedObjs []jsonscan.Object
 	// tops caches top-level members by topKey.id: an entry whose gen is
 	// not gen is from an earlier record.
-	tops    []topSlot
-	gen     uint32
+	tops []topSlot
+	gen  uint32
+	// paths caches the values of typed fields' paths read from the JSON,
+	// by fanout and fieldCode, as tops does top-level members.
+	paths   [2][fieldCodes]pathSlot
 	vals    []value
 	refVals []value
 	exp     []value
@@ -229,6 +232,7 @@ func (d *doc) resetTop() {
 	d.gen++
 	if d.gen == 0 { // wrapped: entries of old records could pass for new
 		clear(d.tops)
+		d.paths = [2][fieldCodes]pathSlot{}
 		d.gen = 1
 	}
 }
@@ -443,17 +447,50 @@ func (d *doc) lookupTo(p *fieldPath, out []value) []value {
 			}
 		}
 	}
-	// The generic path: the record's JSON text.
+	// The generic path: the record's JSON text. A typed field's path is
+	// read by several rules and indexes (userIdentity.type by the field
+	// index and then by the rules it selects): its value is kept for the
+	// rest of the record.
+	var c *pathSlot
+	if p.code != fNone && len(p.segs) > 1 {
+		c = &d.paths[b2i(p.fanout)][p.code]
+		if c.gen == d.gen {
+			if c.found {
+				out = append(out, c.v)
+			}
+			return out
+		}
+	}
+	from := len(out)
 	top := p.top
 	if top.id == 0 {
 		top.name = p.segs[0].key
 	}
-	first := d.topLevel(top)
-	if first == nil {
-		return out
+	if first := d.topLevel(top); first != nil {
+		out = d.walk(first, p.segs[1:], p.fanout, out)
 	}
-	out = d.walk(first, p.segs[1:], p.fanout, out)
+	if c != nil && len(out)-from <= 1 { // more than one value: not kept
+		*c = pathSlot{gen: d.gen, found: len(out) > from}
+		if c.found {
+			c.v = out[from]
+		}
+	}
 	return out
+}
+
+// pathSlot is the value of a typed field's path (found false: none) in
+// the record of generation gen.
+type pathSlot struct {
+	gen   uint32
+	found bool
+	v     value
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // walk appends the values at path below b.
@@ -568,7 +605,8 @@ func compilePath(p *fieldPath) {
 	}
 	keys := make([]string, 0, len(p.segs))
 	for _, s := range p.segs {
-		if s.index >= 0 {
+		// A key holding a dot ($['a.b'].c) is not the typed field a.b.c.
+		if s.index >= 0 || strings.Contains(s.key, ".") {
 			return
 		}
 		keys = append(keys, s.key)
@@ -647,6 +685,7 @@ const (
 	fEC2RoleDelivery
 	fCreationDate
 	fMFAAuthenticated
+	fieldCodes // the number of codes
 )
 
 // typedFields are the fields rules read most, read from a decoded record

@@ -1,9 +1,11 @@
 package detect
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/trailkit/trailkit/event"
 	"github.com/trailkit/trailkit/internal/jsonscan"
 )
 
@@ -120,4 +122,44 @@ func TestTopTableSharedHash(t *testing.T) {
 			t.Errorf("find(%q) = %d, want 0", name, got)
 		}
 	}
+}
+
+// TestTypedPathValues: a typed field's value, kept for the rest of a
+// record once read from its JSON, is the value of that record and of that
+// path's form: a later record reads its own, a CloudWatch path does not
+// cross the array a Sigma path fans out over, and a key holding a dot is
+// not the nested typed field.
+func TestTypedPathValues(t *testing.T) {
+	pattern := func(p string) *Rule {
+		t.Helper()
+		r, err := ParsePattern("p", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	root := pattern(`{ $.userIdentity.type = "Root" }`)
+	dotted := pattern(`{ $['userIdentity.sessionContext'].sessionIssuer.type = "Role" }`)
+	fanout := rootRule(t) // a Sigma path: fans out over arrays
+	set := NewSet(root, pattern(`{ $.userIdentity.type = "IAMUser" }`), dotted, fanout)
+	for _, tc := range []struct {
+		record string
+		want   []*Rule
+	}{
+		{`{"userIdentity":{"type":"Root"}}`, []*Rule{root, fanout}},
+		{`{"userIdentity":{"type":"AssumedRole"}}`, nil},
+		{`{"userIdentity":[{"type":"Root"}]}`, []*Rule{fanout}},
+		{`{"userIdentity":{"type":"AssumedRole","sessionContext":{"sessionIssuer":{"type":"Role"}}}}`, nil},
+		{`{"userIdentity.sessionContext":{"sessionIssuer":{"type":"Role"}}}`, []*Rule{dotted}},
+	} {
+		var got []*Rule
+		set.MatchJSON([]byte(tc.record), func(f JSONFinding) { got = append(got, f.Rule) })
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: findings %v, want %v", tc.record, got, tc.want)
+		}
+	}
+	// The same on a decoded record, whose typed fields answer.
+	rec := &event.Record{UserIdentity: &event.UserIdentity{Type: "AssumedRole", SessionContext: &event.SessionContext{
+		SessionIssuer: &event.SessionIssuer{Type: "Role"}}}}
+	set.Match(rec, func(r *Rule) { t.Errorf("decoded record: finding %v", r) })
 }

@@ -24,18 +24,7 @@ func TestFoldHash(t *testing.T) {
 // alone matches: through arrays, in a list, in any case; and not where
 // the field has no indexed value.
 func TestSetFieldIndex(t *testing.T) {
-	rs, err := ParseSigma("root.yml", []byte(`title: root
-id: root
-logsource: {product: aws, service: cloudtrail}
-detection:
-  selection:
-    userIdentity.type: Root
-  condition: selection
-`))
-	if err != nil || len(rs) != 1 {
-		t.Fatal(rs, err)
-	}
-	r := rs[0]
+	r := rootRule(t)
 	set := NewSet(r)
 	if len(set.always) != 0 || len(set.byField) != 1 || set.byField[0].path.text != "userIdentity.type" {
 		t.Fatalf("not indexed under userIdentity.type: always %v, fields %d", set.always, len(set.byField))
@@ -104,4 +93,21 @@ detection:
 			}
 		}
 	}
+}
+
+// rootRule is a Sigma rule for records of the root user.
+func rootRule(t *testing.T) *Rule {
+	t.Helper()
+	rs, err := ParseSigma("root.yml", []byte(`title: root
+id: root
+logsource: {product: aws, service: cloudtrail}
+detection:
+  selection:
+    userIdentity.type: Root
+  condition: selection
+`))
+	if err != nil || len(rs) != 1 {
+		t.Fatal(rs, err)
+	}
+	return rs[0]
 }
