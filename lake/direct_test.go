@@ -3,12 +3,15 @@ package lake
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
@@ -330,4 +333,46 @@ func TestDirectRecordMatchesUnmarshal(t *testing.T) {
 	}
 	t.Logf("%d of %d records (alone and in a log file) direct", taken, len(records))
 	require.Greater(t, taken, 2*2000, "records the direct path fills")
+}
+
+// TestExportCrowdedStaysOnOneLane exports 12,000 generated records (more
+// than the serial batches hold) in one partition and spread over 96: the
+// first is encoded on two lanes (objects of both), the second on lane 0
+// alone, as a file open for each partition in each lane would hold more
+// than the lane's budget; every record is exported either way.
+func TestExportCrowdedStaysOnOneLane(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		partitions int
+		twoLanes   bool
+	}{{"one partition", 1, true}, {"96 partitions", 96, false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n = 12000
+			var buf bytes.Buffer
+			lw, err := event.NewLogWriter(&buf, event.LogWriterOptions{})
+			require.NoError(t, err)
+			g := synth.New(7, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+			for i := range n {
+				r := g.Record()
+				r.AWSRegion = fmt.Sprintf("region-%d", i%tc.partitions)
+				require.NoError(t, lw.Write(r))
+			}
+			require.NoError(t, lw.Close())
+			dir := t.TempDir()
+			out, err := sink.NewDir(dir, sink.DirOptions{})
+			require.NoError(t, err)
+			w, err := NewWriter(out, "x.json.gz", Options{})
+			require.NoError(t, err)
+			require.NoError(t, w.Export(context.Background(), &buf))
+			require.NoError(t, w.Close(context.Background()))
+			lane1 := 0
+			for _, key := range w.Keys() {
+				if strings.Contains(key, "_p1") {
+					lane1++
+				}
+			}
+			assert.Equal(t, tc.twoLanes, lane1 > 0, "objects of lane 1: %d of %d", lane1, len(w.Keys()))
+			assert.EqualValues(t, n, w.Rows())
+		})
+	}
 }

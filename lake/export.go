@@ -22,7 +22,9 @@ import (
 // located) on the calling goroutine, and turned into column values and
 // encoded on two others (lanes), in batches of up to 512 records or 1 MiB:
 // the first 16 batches go to lane 0, the next alternate between lanes 0
-// and 1. A lane reads each record's values straight from its text in one
+// and 1, unless lane 0 holds by then more partitions open than their
+// encoders' memory fits in its budget: every lane would hold a file open
+// for each of them, so the rest goes to lane 0 too. A lane reads each record's values straight from its text in one
 // pass (direct.go), and decodes it with event.Unmarshal only when that
 // pass cannot take it (unknown or repeated keys, values of another type). So an input of a few thousand records (a CloudTrail log
 // file) gives one file per partition, and a large one is encoded on two
@@ -43,6 +45,9 @@ func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 	defer cancel(nil)
 	free := make(chan *rawBatch, 2*exportLanes+1)
 	work := make([]chan *rawBatch, exportLanes)
+	crowded := make(chan bool, 1)
+	w.lanes[0].crowded = crowded
+	defer func() { w.lanes[0].crowded = nil }()
 	var wg sync.WaitGroup
 	for i, l := range w.lanes {
 		work[i] = make(chan *rawBatch, 2)
@@ -52,7 +57,7 @@ func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 			}
 		})
 	}
-	err := w.scan(ctx, sc, work, free)
+	err := w.scan(ctx, sc, work, free, crowded)
 	for _, c := range work {
 		close(c)
 	}
@@ -120,12 +125,25 @@ func (b *rawBatch) recordMembers(i int) []event.Member {
 
 // scan reads the records into batches and hands them to the lanes. It
 // returns when the input ends, or the context ends (a lane failed).
-func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBatch, free chan *rawBatch) error {
-	n := 0
+// Before the first batch after the serial ones it waits for lane 0 to
+// say on crowded whether the batches stay serial: lane 0 decides once it
+// has written those it was sent, so the same input is always split alike.
+func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBatch, free chan *rawBatch, crowded <-chan bool) error {
+	n, lanes := 0, len(work)
 	send := func(b *rawBatch) error {
+		if n == serialBatches {
+			select {
+			case c := <-crowded:
+				if c {
+					lanes = 1
+				}
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 		l := 0
 		if n >= serialBatches {
-			l = n % len(work)
+			l = n % lanes
 		}
 		n++
 		select {
@@ -176,9 +194,13 @@ func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBa
 // files. After an error it drains the channel and returns the error.
 func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, free chan<- *rawBatch) error {
 	var err error
+	batches := 0
 	for b := range work {
 		if err == nil {
 			err = l.writeBatch(ctx, input, b, l.order.sort(b))
+		}
+		if batches++; batches == serialBatches && l.crowded != nil {
+			l.crowded <- l.isCrowded()
 		}
 		select {
 		case free <- b:
@@ -192,6 +214,18 @@ func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, 
 		return nil // another lane or the reader failed; Export reports it
 	}
 	return l.close(ctx)
+}
+
+// isCrowded reports whether the encoders of a file open for each
+// partition the lane has written to would alone hold more than its budget.
+func (l *lane) isCrowded() bool {
+	seen := len(l.seq) // the partitions of the files put
+	for k := range l.parts {
+		if l.seq[k] == 0 {
+			seen++
+		}
+	}
+	return int64(seen)*l.w.partBase > l.budget
 }
 
 // writeBatch writes the records of b in the order of their indexes.

@@ -81,7 +81,10 @@ type Writer struct {
 	name    string
 	opts    Options
 	newPart func() part
-	lanes   []*lane
+	// partBase is the memory of a part's encoders once a row is
+	// written (partBase).
+	partBase int64
+	lanes    []*lane
 }
 
 // A lane writes its share of the records to files of its own. Write and
@@ -97,6 +100,9 @@ type lane struct {
 	direct *directRecord // Export's direct path
 	rows   int64
 	order  batchOrder // Export's row order within a batch (order.go)
+	// crowded is where lane 0 says, during Export, whether its open
+	// files are too many for two lanes (see Writer.scan).
+	crowded chan<- bool
 }
 
 type open struct {
@@ -136,9 +142,11 @@ func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
 		w.opts.Format = CloudTrail
 		s := schemaOf[CloudTrailRow]()
 		w.newPart = func() part { return newDirectTable(s, cloudTrailValues, opts.RowGroupRows, meta) }
+		w.partBase = partBase(s)
 	case OCSF:
 		s := schemaOf[OCSFRow]()
 		w.newPart = func() part { return newDirectTable(s, ocsfValues, opts.RowGroupRows, meta) }
+		w.partBase = partBase(s)
 	default:
 		return nil, fmt.Errorf("lake: format %q: %w (want cloudtrail or ocsf)", opts.Format, ErrFormat)
 	}
