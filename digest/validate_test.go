@@ -296,3 +296,25 @@ func TestTamperMatrix(t *testing.T) {
 		})
 	}
 }
+
+// A range that starts inside a minute checks the log files stamped with
+// that minute: they may have been delivered in the range, so one that no
+// digest lists is reported, and one listed by the digest of its hour is
+// validated.
+func TestValidateRangeStartsInsideAMinute(t *testing.T) {
+	store := newMemStore("ref-bucket")
+	r := newRefTrail(t, store, testKey(t, 0), 1)
+	_, logs := r.hours(h0, 4, 2)
+	first := r.putLog(h0.Add(2*time.Hour+20*time.Second), 1) // stamped h0+2h, in no digest
+	fs, _ := run(t, store, refOpts(t, h0.Add(2*time.Hour+30*time.Second), h0.Add(4*time.Hour)))
+	assert.Equal(t, []string{"log not in any digest " + first.key}, invalid(fs))
+	valid := map[string]bool{}
+	for _, f := range fs {
+		if f.Kind == digest.LogValid {
+			valid[f.Key] = true
+		}
+	}
+	for _, l := range logs[2] {
+		assert.True(t, valid[l.key], l.key)
+	}
+}

@@ -21,10 +21,12 @@ func (c *Config) digestsEnabled() bool { return c.Digests.Signer != nil || c.Dig
 // digests delivers, for each sink, one signed digest per account and region
 // per hour: periods run from logging start to the next whole hour, then
 // hour by hour, and the last one ends when logging stops. A log file
-// belongs to the period holding its delivery time (the end included); a
-// period's digests are
-// sealed once the period is over and each of its files is in the sink, so
-// the digest lists exactly the files of its hour.
+// belongs to the period holding its delivery time, start included and end
+// excluded, as CloudTrail lists the files delivered during a digest's
+// period: the minute its key names is then in the same period, so a writer
+// sealing another's files from their keys (see sealer) dates them alike.
+// A period's digests are sealed once the period is over and each of its
+// files is in the sink, so the digest lists exactly the files of its hour.
 type digests struct {
 	t       *Trail
 	sinks   []*sinkDigests
@@ -124,8 +126,8 @@ func (d *digests) onTimer() {
 	d.timer = nil
 	d.mu.Unlock()
 	now := d.t.clock.Now()
-	// Cut the files whose window ends now first, so that a file dated at
-	// the end of the period is in it, whichever timer runs first.
+	// Cut the files whose window ends now first: a file dated at the end
+	// of the period belongs to the next one, which this opens.
 	d.t.cutDue()
 	for _, sd := range d.sinks {
 		sd.mu.Lock()
@@ -168,18 +170,19 @@ func (d *digests) register(b *batch) []*period {
 }
 
 // periodForLocked returns the unsealed period holding at: the one with
-// start < at <= end, so that the file of the window ending on the hour is in
-// that hour's digest. A file dated in a period already sealed (a file
+// at < end, so that a file dated on the hour (the file of the window
+// ending then, stamped HH:00 in its key) is in the digest of the hour it
+// starts, as its key says. A file dated in a period already sealed (a file
 // recovered from the spool) goes into the oldest unsealed period.
 func (sd *sinkDigests) periodForLocked(at time.Time) *period {
 	if len(sd.periods) == 0 {
 		sd.periods = append(sd.periods, newPeriod(at))
 	}
-	if last := sd.periods[len(sd.periods)-1]; at.After(last.end) {
+	if last := sd.periods[len(sd.periods)-1]; !at.Before(last.end) {
 		sd.advanceLocked(at)
 	}
 	for _, p := range sd.periods {
-		if !at.After(p.end) {
+		if at.Before(p.end) {
 			return p
 		}
 	}

@@ -142,7 +142,9 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				hour, dstart = tip.end.Truncate(time.Hour).Add(time.Hour), tip.end
 			}
 		}
-		stored, err := sd.storedLogs(ctx, k, sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end), end)
+		// A file stamped with end's minute was delivered after end: the
+		// next digest's.
+		stored, err := sd.storedLogs(ctx, k, sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end), end.Add(-time.Second))
 		if err != nil {
 			return nil, err
 		}
@@ -152,7 +154,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			// and has not sealed yet starts it there too, so the two
 			// race for one first key rather than start two chains.
 			for _, l := range stored {
-				if h := l.at.Add(-time.Second).Truncate(time.Hour).Add(time.Hour); h.Before(hour) {
+				if h := periodEnd(l.at); h.Before(hour) {
 					hour, dstart = h, minTime(dstart, h.Add(-time.Hour))
 				}
 			}
@@ -188,7 +190,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		for ; !hour.After(end); hour = hour.Add(time.Hour) {
 			var logs []digest.LogFile
 			for _, l := range stored {
-				if l.at.After(hour) || listed[sd.bucket+"/"+l.key] {
+				if !l.at.Before(hour) || listed[sd.bucket+"/"+l.key] {
 					continue
 				}
 				lf, ok := ownByKey[l.key]
@@ -470,7 +472,9 @@ func (sd *sealer) remember(f *digest.File) *sealedDigest {
 	return d
 }
 
-// storedLog is a log file of a chain in the store, with its key's time.
+// storedLog is a log file of a chain in the store, with its key's time:
+// its delivery time truncated to the minute, and so in the same hour, the
+// one whose digest lists it (see periodEnd).
 type storedLog struct {
 	key string
 	at  time.Time
@@ -512,6 +516,15 @@ func (sd *sealer) storedLogs(ctx context.Context, k routeKey, from, to time.Time
 		}
 	}
 	return out, nil
+}
+
+// periodEnd returns the end of the digest period holding a log file's
+// delivery time, or the minute its key names (the same hour): a digest
+// lists the files delivered from its start to before its end, as
+// CloudTrail lists those delivered during its period, so a file stamped
+// HH:00 is in the digest ending at HH+1:00, whichever writer seals it.
+func periodEnd(at time.Time) time.Time {
+	return at.Truncate(digestPeriod).Add(digestPeriod)
 }
 
 // layoutStamp returns the delivery minute of a log file's name of the form

@@ -135,9 +135,9 @@ func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until t
 	if last.IsZero() {
 		return start, end, false, nil
 	}
-	// A file dated on the hour is in that hour's digest.
-	end = last.Add(-time.Second).Truncate(time.Hour).Add(time.Hour)
-	start = first.Add(-time.Second).Truncate(time.Hour)
+	// A file stamped on the hour is in the digest of the hour it starts.
+	end = periodEnd(last)
+	start = periodEnd(first).Add(-digestPeriod)
 	if tip != nil {
 		if !end.After(tip.DigestEndTime) {
 			// Late files, after the newest digest: the next one.

@@ -61,11 +61,10 @@ func TestRunOnMinIO(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	// Log file keys name the minute of their delivery, and a file stamped
-	// with the first minute of an hour may be listed by the digest of the
-	// hour before: the range validated starts at the minute, so that a
-	// run in an hour's first minute validates what it delivered.
-	start := time.Now().UTC().Truncate(time.Minute)
+	// A run in an hour's first minute delivers files stamped HH:00, which
+	// the digest of the hour they start in lists: a range starting at the
+	// second the run started validates them.
+	start := time.Now().UTC().Truncate(time.Second)
 	var out bytes.Buffer
 	const records = 40
 	require.NoError(t, run(ctx, &out, options{

@@ -96,7 +96,7 @@ func TestScheduledValidation(t *testing.T) {
 	r, err := job.Run(ctx)
 	require.NoError(t, err)
 	assert.True(t, r.Valid)
-	assert.Equal(t, 2, r.ValidDigests)
+	assert.Equal(t, 3, r.ValidDigests, "10:00 to 11:00, 11:00 to 12:00, and 12:00 to 13:00 for the file cut at 12:00")
 	assert.Empty(t, received(), "nothing published while all is valid")
 
 	// Tamper with a log file: the next run pages.
