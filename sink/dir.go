@@ -127,6 +127,10 @@ type fileMetadata struct {
 	ContentType     string            `json:"contentType,omitempty"`
 	ContentEncoding string            `json:"contentEncoding,omitempty"`
 	Metadata        map[string]string `json:"metadata,omitempty"`
+	// Pending names, in the object's directory, the temporary file that
+	// PutIfAbsent links into place after the metadata file: a claim
+	// without its object is completed from it (see Dir.claim).
+	Pending string `json:"pending,omitempty"`
 }
 
 // Put stores the object atomically: the body and the metadata are written
@@ -145,7 +149,7 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 	if err := ctx.Err(); err != nil {
 		return d.fail("put", obj.Key, err)
 	}
-	metaJSON, err := marshalMetadata(obj)
+	metaJSON, err := marshalMetadata(obj, "")
 	if err != nil {
 		return d.fail("put", obj.Key, err)
 	}
@@ -198,8 +202,8 @@ func (d *Dir) Put(ctx context.Context, obj Object) error {
 
 // marshalMetadata returns the content of obj's metadata file, names in
 // lower case.
-func marshalMetadata(obj Object) ([]byte, error) {
-	meta := fileMetadata{ContentType: obj.ContentType, ContentEncoding: obj.ContentEncoding}
+func marshalMetadata(obj Object, pending string) ([]byte, error) {
+	meta := fileMetadata{ContentType: obj.ContentType, ContentEncoding: obj.ContentEncoding, Pending: pending}
 	if len(obj.Metadata) > 0 {
 		meta.Metadata = make(map[string]string, len(obj.Metadata))
 		for k, v := range obj.Metadata {

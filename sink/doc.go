@@ -47,7 +47,10 @@
 //
 //	{"contentType":"application/json","contentEncoding":"gzip","metadata":{"signature":"3a0c…","signature-algorithm":"SHA256withRSA"}}
 //
-// Empty fields are left out. Readers of log trees, `trailkit cat DIR`
+// Empty fields are left out. An object created by PutIfAbsent also has
+// "pending", the name of the temporary file its body was linked from: a
+// process killed between linking the metadata and the body leaves both,
+// and the next PutIfAbsent of the key completes the put from it. Readers of log trees, `trailkit cat DIR`
 // among them, skip hidden directories, and tools that walk every
 // directory for *.json and *.json.gz files (trailscraper, for one) skip
 // the .meta name, so metadata is never taken for logs; the digest
