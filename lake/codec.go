@@ -104,6 +104,12 @@ var unboundedColumns = map[string]bool{
 	"eventContext":        true,
 	"extraFields":         true,
 	"userIdentity.sessionContext.webIdFederationData.attributes": true,
+	"eventID":                  true,
+	"requestID":                true,
+	"sharedEventID":            true,
+	"userIdentity.principalId": true,
+	"userIdentity.accessKeyId": true,
+	"userIdentity.sessionContext.sessionIssuer.principalId": true,
 	// ocsf
 	"api.request.data":         true,
 	"api.response.data":        true,
