@@ -79,6 +79,14 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	if e.getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(160 << 20)
 	}
+	// Under that limit, a collection when the heap has grown by four
+	// times what was live, not two: most of an export's heap is its open
+	// files' pages, live until put, and the batches of records in flight,
+	// so collecting more often frees little. A log file of 20,000 records
+	// went through 6 collections, 5% of the export's instructions; now 3.
+	if e.getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	st, err := openState(*statePath)
 	if err != nil {
 		return err
