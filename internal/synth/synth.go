@@ -2,13 +2,16 @@
 // tests: a mix of management and data events from several services, with
 // identities, request parameters and response elements of the sizes real
 // records have (1 KB to 9 KB, most near 1.6 KB: 200,000 records make about
-// 335 MB of JSON).
+// 335 MB of JSON), naming the account's resources again and again, as real
+// trails do (TestFreeFormAsRealTrails compares them with the real records
+// of internal/testdata/corpus).
 package synth
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -18,7 +21,7 @@ import (
 
 // Version changes whenever the generator's output does, so that files
 // cached from an earlier generator are not mistaken for current ones.
-const Version = 3
+const Version = 4
 
 // The principals of the generated account: users, each working through a
 // role of their own most of the time, and buckets.
@@ -27,6 +30,24 @@ const (
 	roles   = 30
 	buckets = 20
 )
+
+// The resources the account's calls name. Real trails name an account's
+// own instances, keys, tables, functions and objects, call after call, a
+// few of them most of the time: each API draws from a pool of its own
+// with a Zipf distribution, whose resources are now and then replaced by
+// new ones; an object key names one of a few datasets and a numbered part,
+// as the writers of a data lake name them, and PutObject writes the next
+// part. The sizes were chosen by TestFreeFormAsRealTrails alone.
+const (
+	poolSize = 1000 // resources per API
+	objects  = 2000
+	zipfS    = 1.1 // the skew of both: s and v of rand.Zipf
+	zipfV    = 50
+	churn    = 50
+)
+
+// datasets are the first parts of object keys.
+var datasets = []string{"events", "orders", "clicks", "billing", "metrics", "audit", "users", "sessions"}
 
 // Generator makes records deterministically from a seed.
 type Generator struct {
@@ -39,6 +60,45 @@ type Generator struct {
 	roleIDs  []string // IAM's unique id of each role
 	buckets  []string
 	sessions map[string]*session // by role and user
+
+	pools   map[string]*pool // by API name
+	objects *pool            // objects, their keys in id
+	parts   []int            // the parts PutObject wrote, by dataset
+}
+
+// A resource is one the account's calls name: its name, id, size and
+// setting are its own, the same in every call that names it.
+type resource struct {
+	name    int // of 50 tags
+	id      string
+	size    int
+	enabled bool
+}
+
+// A pool is resources drawn with a Zipf distribution, the first most
+// often. Accounts create and delete resources: one draw in churn finds its
+// resource replaced by a new one.
+type pool struct {
+	res  []resource
+	zipf *rand.Zipf
+	mk   func() resource
+}
+
+func (g *Generator) draw(p *pool) resource {
+	i := p.zipf.Uint64()
+	if g.rng.IntN(churn) == 0 {
+		p.res[i] = p.mk()
+	}
+	return p.res[i]
+}
+
+// newPool returns a pool of n resources made by mk.
+func (g *Generator) newPool(n int, mk func() resource) *pool {
+	p := &pool{zipf: rand.NewZipf(g.rng, zipfS, zipfV, uint64(n-1)), mk: mk}
+	for range n {
+		p.res = append(p.res, mk())
+	}
+	return p
 }
 
 // A session is a role assumed by a user: its temporary credentials serve
@@ -64,6 +124,14 @@ func New(seed uint64, start time.Time) *Generator {
 	for range buckets {
 		g.buckets = append(g.buckets, "bucket-"+g.hex(6))
 	}
+	g.pools = map[string]*pool{}
+	for _, a := range apis {
+		g.pools[a.name] = g.newPool(poolSize, func() resource {
+			return resource{name: g.rng.IntN(50), id: g.hex(24), size: g.size(), enabled: g.rng.IntN(2) == 0}
+		})
+	}
+	g.parts = make([]int, len(datasets))
+	g.objects = g.newPool(objects, func() resource { return resource{id: g.newObject()} })
 	return g
 }
 
@@ -166,7 +234,7 @@ func (g *Generator) Record() *event.Record {
 	if a.resType != "" {
 		r.Resources = []event.Resource{{
 			Type: a.resType, AccountID: g.Account,
-			ARN: "arn:aws:" + strings.SplitN(a.source, ".", 2)[0] + ":" + g.Region + ":" + g.Account + ":res/" + g.hex(12),
+			ARN: "arn:aws:" + strings.SplitN(a.source, ".", 2)[0] + ":" + g.Region + ":" + g.Account + ":res/" + g.draw(g.pools[a.name]).id[:12],
 		}}
 	}
 	if g.rng.IntN(20) == 0 {
@@ -192,15 +260,34 @@ func (g *Generator) params(a api, request bool) json.RawMessage {
 	var b strings.Builder
 	b.WriteString(`{"bucketName":"`)
 	b.WriteString(g.buckets[g.rng.IntN(len(g.buckets))])
-	b.WriteString(`","key":"data/`)
-	b.WriteString(g.hex(20))
-	b.WriteString(`.parquet"`)
+	b.WriteString(`","key":"`)
+	if a.name == "PutObject" {
+		b.WriteString(g.newObject())
+	} else {
+		b.WriteString(g.draw(g.objects).id)
+	}
+	b.WriteString(`"`)
+	p := g.pools[a.name]
 	for i := range n {
+		r := g.draw(p)
 		fmt.Fprintf(&b, `,"%sAttribute%d":{"name":"tag-%d","value":"%s","size":%d,"enabled":%t}`,
-			strings.ToLower(a.name[:1])+a.name[1:], i, g.rng.IntN(50), g.hex(24), g.rng.IntN(1<<20), g.rng.IntN(2) == 0)
+			strings.ToLower(a.name[:1])+a.name[1:], i, r.name, r.id, r.size, r.enabled)
 	}
 	b.WriteString("}")
 	return json.RawMessage(b.String())
+}
+
+// newObject returns the key of a new object: the next part of a dataset.
+func (g *Generator) newObject() string {
+	d := g.rng.IntN(len(datasets))
+	g.parts[d]++
+	return fmt.Sprintf("data/%s/part-%05d.parquet", datasets[d], g.parts[d])
+}
+
+// size returns a resource's size in bytes, below 1 MiB: log-normal, as
+// object and item sizes are, around 20 KB.
+func (g *Generator) size() int {
+	return min(int(math.Exp(10+1.5*g.rng.NormFloat64())), 1<<20-1)
 }
 
 func (g *Generator) hex(n int) string {
