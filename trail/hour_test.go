@@ -84,14 +84,7 @@ func TestSharedTrailHourFirstMinute(t *testing.T) {
 					ids = append(ids, r.EventID)
 				}
 				newWriter := func(start time.Time, digests bool) (*trail.Trail, *trail.ManualClock) {
-					cfg, clock := manualConfig(start, newSink())
-					cfg.IncludeGlobalServiceEvents = false // one chain
-					if digests {
-						cfg.Digests.Signer = testSigner()
-					}
-					tr, err := trail.New(cfg)
-					require.NoError(t, err)
-					return tr, clock
+					return hourWriter(t, newSink(), start, digests)
 				}
 				var live *trail.Trail
 				var liveClock *trail.ManualClock
@@ -178,6 +171,20 @@ func TestSharedTrailHourFirstMinute(t *testing.T) {
 	}
 }
 
+// hourWriter returns a trail of one chain on s, on a ManualClock at start,
+// with digests or (a writer that dies before it seals) without.
+func hourWriter(t *testing.T, s sink.Sink, start time.Time, digests bool) (*trail.Trail, *trail.ManualClock) {
+	t.Helper()
+	cfg, clock := manualConfig(start, s)
+	cfg.IncludeGlobalServiceEvents = false // one chain
+	if digests {
+		cfg.Digests.Signer = testSigner()
+	}
+	tr, err := trail.New(cfg)
+	require.NoError(t, err)
+	return tr, clock
+}
+
 // stampOf returns the minute a log file's key names.
 func stampOf(t *testing.T, key string) time.Time {
 	t.Helper()
@@ -186,4 +193,92 @@ func stampOf(t *testing.T, key string) time.Time {
 	at, err := time.Parse("20060102T1504Z", m[10])
 	require.NoError(t, err, key)
 	return at
+}
+
+// A log file put more than a day after the minute its key names, by a
+// writer that died before it listed it (a spool put again after a long
+// outage), after the digests of that minute's hour were sealed: the
+// trail's sealers look back a day by key, so trailkit seal finds it by
+// what the store says of its delivery (LastModified, a file's modification
+// time) and lists it, once, in the digest of the hour it was delivered in,
+// as CloudTrail lists the files delivered during a digest's period; the
+// chain has no gap, and the validator reports no file unlisted. A second
+// seal finds nothing owed.
+func TestSealFileMoreThanADayLate(t *testing.T) {
+	for _, st := range hourStores {
+		t.Run(st.name, func(t *testing.T) {
+			ctx := ctxT(t, 60*time.Second)
+			newSink, _ := st.open(t)
+			// Delivery times are the store's clock: the trail's run
+			// ends two hours before now.
+			now := time.Now().UTC()
+			t0 := now.Add(-30 * time.Hour).Truncate(time.Hour).Add(10 * time.Minute)
+			var ids []string
+			newWriter := func(start time.Time, digests bool) (*trail.Trail, *trail.ManualClock) {
+				return hourWriter(t, newSink(), start, digests)
+			}
+			emit := func(tr *trail.Trail, at time.Time) {
+				r := record(at, home, "ec2.amazonaws.com", "RunInstances")
+				require.NoError(t, tr.Emit(ctx, r))
+				ids = append(ids, r.EventID)
+			}
+			live, liveClock := newWriter(t0, true)
+			emit(live, t0)
+			liveClock.Set(now.Add(-2 * time.Hour))
+			require.NoError(t, live.Close(ctx))
+			// Stamped an hour after t0, put now, never listed by its
+			// writer.
+			late, lateClock := newWriter(t0.Add(time.Hour), false)
+			emit(late, t0.Add(time.Hour))
+			lateClock.Set(t0.Add(time.Hour + time.Minute))
+			require.NoError(t, late.Close(ctx))
+
+			store := newSink().(sink.Store)
+			s := readStore(t, store)
+			var lateKey string
+			for key := range s.logs {
+				if !stampOf(t, key).Before(t0.Add(time.Hour)) {
+					lateKey = key
+				}
+			}
+			require.NotEmpty(t, lateKey)
+			info, err := sink.Stat(ctx, store, lateKey)
+			require.NoError(t, err)
+			until := time.Now().UTC()
+			seal := func() trail.SealReport {
+				rep, err := trail.Seal(ctx, trail.SealOptions{
+					Sink: newSink(), Name: "main-trail", AccountID: account, HomeRegion: home,
+					Digests: trail.DigestOptions{Signer: testSigner()}, Until: until,
+				})
+				require.NoError(t, err)
+				return rep
+			}
+			rep := seal()
+			assert.Equal(t, 1, rep.Listed, "the late file")
+			assert.Empty(t, seal().Digests, "nothing owed after a seal")
+
+			s = readStore(t, store)
+			requireExactlyOnce(t, s, ids)
+			listed := map[string][]time.Time{}
+			for _, f := range digestsOf(t, store, s.digests) {
+				for _, l := range f.LogFiles {
+					listed[l.S3Object] = append(listed[l.S3Object], f.DigestEndTime)
+				}
+			}
+			for key := range s.logs {
+				assert.Len(t, listed[key], 1, "log file %s listed once", key)
+			}
+			delivered := info.LastModified.UTC()
+			assert.Equal(t, []time.Time{delivered.Truncate(time.Hour).Add(time.Hour)}, listed[lateKey],
+				"the late file is in the digest of the hour it was delivered in (%s)", delivered)
+			for f, err := range digest.Validate(context.Background(), store, digest.ValidateOptions{
+				TrailARN: "arn:aws:cloudtrail:" + home + ":" + account + ":trail/main-trail",
+				Start:    t0.Add(-time.Hour), End: until.Add(time.Hour), Keys: []digest.PublicKey{testSigner().PublicKey()},
+			}) {
+				require.NoError(t, err)
+				assert.False(t, f.Kind.Invalid(), "%s", f.String())
+				assert.NotEqual(t, digest.Gap, f.Kind, "%s", f.String())
+			}
+		})
+	}
 }

@@ -478,6 +478,10 @@ func (sd *sealer) remember(f *digest.File) *sealedDigest {
 type storedLog struct {
 	key string
 	at  time.Time
+	// modified is when the store says the file was written (S3's
+	// LastModified, a file's modification time), to the second; zero if
+	// it does not say.
+	modified time.Time
 }
 
 // storedLogs lists the log files of chain k (CloudTrail and
@@ -510,7 +514,7 @@ func (sd *sealer) storedLogs(ctx context.Context, k routeKey, from, to time.Time
 					break // the trail's names sort in time order
 				}
 				if ok && !at.Before(from) {
-					out = append(out, storedLog{info.Key, at})
+					out = append(out, storedLog{info.Key, at, info.LastModified.UTC().Truncate(time.Second)})
 				}
 			}
 		}

@@ -35,8 +35,9 @@ type SealReport struct {
 
 // Seal writes the digests still owed for log files already delivered to a
 // trail's sink: for each chain (account and region with log files), if the
-// sink holds files dated up to Until, at most a day before, that no digest
-// lists, it seals the hours from the chain's newest digest to the hour of
+// sink holds files dated up to Until, at most a day before, or older files
+// it says were written in that day (delivered late), that no digest lists,
+// it seals the hours from the chain's newest digest to the hour of
 // the newest such file, as a trail does at the end of each hour, each
 // digest created only if absent. It is what the writers of a trail that
 // all died owe; with nothing owed it writes nothing, and it is safe to run
@@ -78,14 +79,14 @@ func Seal(ctx context.Context, opts SealOptions) (SealReport, error) {
 		if err != nil {
 			return rep, fmt.Errorf("trail: seal: %w", err)
 		}
-		start, end, ok, err := sd.owed(ctx, c, k, until)
+		start, end, late, ok, err := sd.owed(ctx, c, k, until)
 		if err != nil {
 			return rep, fmt.Errorf("trail: seal %s/%s: %w", k.account, k.region, err)
 		}
 		if !ok {
 			continue
 		}
-		if _, err := sd.sealOwed(ctx, c, k, start, end, nil); err != nil {
+		if _, err := sd.sealOwed(ctx, c, k, start, end, late); err != nil {
 			return rep, fmt.Errorf("trail: seal %s/%s: %w", k.account, k.region, err)
 		}
 	}
@@ -99,12 +100,22 @@ func Seal(ctx context.Context, opts SealOptions) (SealReport, error) {
 }
 
 // owed returns the period whose digest (with those of the hours before it,
-// after the chain's newest digest) lists the files of chain k dated up to
-// until that no digest lists; false when there are none.
-func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until time.Time) (start, end time.Time, ok bool, err error) {
+// after the chain's newest digest) lists the files of chain k that no digest
+// lists: those dated up to until, at most a day before, and older ones the
+// store says were written in that day (late files, see lateLogs), which it
+// returns; false when there are none. A file is due in the digest of the
+// hour its key's minute names or, if that hour is sealed, the next. A late
+// file's delivery is what the store says when the chain's newest digest
+// is within a day of it (the writers' clocks are the store's): it is due
+// in the digest of the hour it was delivered in, the hours between sealed
+// empty, as CloudTrail lists the files delivered during a digest's period.
+// (A replay of old records delivers files long after the time its clock
+// dates them, and its chain ends long before: there the store's time is
+// not the trail's, and such a file goes into the next digest.)
+func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until time.Time) (start, end time.Time, late []digest.LogFile, ok bool, err error) {
 	tip, err := c.Tip(ctx, sd.store, until.Truncate(time.Hour).Add(time.Hour+time.Second))
 	if err != nil {
-		return start, end, false, err
+		return start, end, nil, false, err
 	}
 	from := until.Add(-lookback)
 	tipKey := ""
@@ -112,28 +123,59 @@ func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until t
 		sd.remember(tip)
 		tipKey = tip.DigestS3Object
 	}
-	listed, err := sd.listedSince(ctx, tipKey, from.Add(-time.Hour))
+	old, err := sd.lateLogs(ctx, k, from, until)
 	if err != nil {
-		return start, end, false, err
+		return start, end, nil, false, err
+	}
+	// A digest lists a file dated before its end: the digests that may
+	// list the late files end after the oldest of their minutes.
+	walkFrom := from
+	for _, l := range old {
+		walkFrom = minTime(walkFrom, l.at)
+	}
+	listed, err := sd.listedSince(ctx, tipKey, walkFrom.Add(-time.Hour))
+	if err != nil {
+		return start, end, nil, false, err
 	}
 	stored, err := sd.storedLogs(ctx, k, from, until)
 	if err != nil {
-		return start, end, false, err
+		return start, end, nil, false, err
 	}
 	var first, last time.Time
+	due := func(at time.Time) {
+		if first.IsZero() || at.Before(first) {
+			first = at
+		}
+		if at.After(last) {
+			last = at
+		}
+	}
 	for _, l := range stored {
+		if !listed[sd.bucket+"/"+l.key] {
+			due(l.at)
+		}
+	}
+	for _, l := range old {
 		if listed[sd.bucket+"/"+l.key] {
 			continue
 		}
-		if first.IsZero() || l.at.Before(first) {
-			first = l.at
+		lf, err := readLogFile(ctx, sd.store, l.key)
+		if errors.Is(err, errUnreadableLog) {
+			sd.report("read "+l.key, err) // not a log file this trail wrote
+			continue
 		}
-		if l.at.After(last) {
-			last = l.at
+		if err != nil {
+			return start, end, nil, false, err
+		}
+		late = append(late, lf)
+		if tip != nil && !tip.DigestEndTime.Before(l.modified.Add(-lookback)) {
+			due(l.modified)
+		} else {
+			due(l.at)
 		}
 	}
 	if last.IsZero() {
-		return start, end, false, nil
+		return start, end, nil, false, nil
 	}
 	// A file stamped on the hour is in the digest of the hour it starts.
 	end = periodEnd(last)
@@ -145,7 +187,43 @@ func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until t
 		}
 		start = maxOf(start, tip.DigestEndTime)
 	}
-	return start, end, true, nil
+	return start, end, late, true, nil
+}
+
+// lateLogs returns the log files of chain k dated before from that the
+// store says were written from `from` to until: files delivered more than
+// a day late (a writer's spool put again after a long outage, by a writer
+// that died before it listed them). It lists every older key of the chain
+// (one request per thousand), as trailkit seal may: the trail's own
+// sealers look back a day only.
+func (sd *sealer) lateLogs(ctx context.Context, k routeKey, from, until time.Time) ([]storedLog, error) {
+	var out []storedLog
+	for _, dir := range [...]string{dirLogs, dirInsights} {
+		sample := logKey(sd.prefix, sd.orgID, k.account, k.region, dir, from, strings.Repeat("0", uniqueLen))
+		name := sample[strings.LastIndexByte(sample, '/')+1:]
+		fixed := name[:len(name)-len("20060102T1504Z_")-uniqueLen-len(".json.gz")]
+		regionPrefix := sample[:len(sample)-len(name)-len("2006/01/02/")]
+		for info, err := range sd.store.List(ctx, regionPrefix, "") {
+			if err != nil {
+				return nil, fmt.Errorf("list %s: %w", regionPrefix, err)
+			}
+			rest := info.Key[len(regionPrefix):]
+			if len(rest) < len("2006/01/02/") {
+				continue
+			}
+			at, ok := layoutStamp(rest[len("2006/01/02/"):], fixed)
+			if !ok {
+				continue
+			}
+			if !at.Before(from) {
+				break // the trail's keys sort in time order
+			}
+			if mod := info.LastModified.UTC().Truncate(time.Second); !mod.Before(from) && !mod.After(until) {
+				out = append(out, storedLog{info.Key, at, mod})
+			}
+		}
+	}
+	return out, nil
 }
 
 func maxOf(a, b time.Time) time.Time {
