@@ -3,7 +3,6 @@ package lake
 import (
 	"bytes"
 	"net/netip"
-	"time"
 	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
@@ -278,7 +277,7 @@ func ocsfSession(e emitter, d *directRecord) {
 	}
 	null := parquet.NullValue()
 	if d.has(rc[cUISCAttrCreationDate], 3) {
-		if t, err := time.Parse(time.RFC3339, d.str(rc[cUISCAttrCreationDate])); err == nil {
+		if t, ok := creationTime(d.str(rc[cUISCAttrCreationDate])); ok {
 			e.put(30, 0, 3, parquet.Int64Value(t.UnixMilli()))
 			if t.IsZero() {
 				e.put(31, 0, 2, null)
