@@ -489,6 +489,7 @@ type directTable struct {
 	schema    *parquet.Schema
 	emit      func(t *directTable, r *event.Record, x *extras)
 	cols      [][]parquet.Value
+	ocsf      ocsfRows // the ocsf shape's rows whose values are staged
 	row       parquet.Row
 	pending   int
 	groupRows int64
@@ -525,6 +526,7 @@ func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Recor
 }
 
 func (t *directTable) add(r *event.Record, x *extras) error {
+	t.ocsf.emit(emitter{t.cols}) // the rows before r
 	t.emit(t, r, x)
 	return t.added()
 }
@@ -574,6 +576,7 @@ func (t *directTable) flush() error {
 	if t.pending == 0 {
 		return nil
 	}
+	t.ocsf.emit(emitter{t.cols})
 	for c, w := range t.pw.ColumnWriters() {
 		if _, err := w.WriteRowValues(t.cols[c]); err != nil {
 			return err

@@ -92,7 +92,9 @@ func requireValues(t *testing.T, want, got []parquet.Value, what string, b []byt
 func ocsfDirectOf(schema *parquet.Schema, d *directRecord) []parquet.Value {
 	tb := &directTable{schema: schema, cols: make([][]parquet.Value, len(schema.Columns()))}
 	var x extras
-	ocsfDirect(emitter{tb.cols}, d, &x)
+	var rows ocsfRows
+	ocsfDirect(emitter{tb.cols}, &rows, d, &x)
+	rows.emit(emitter{tb.cols})
 	var vs []parquet.Value
 	for _, col := range tb.cols {
 		vs = append(vs, col...)

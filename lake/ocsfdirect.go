@@ -20,13 +20,15 @@ import (
 // time than the rest of the ocsf shape's work on top of the cloudtrail
 // shape's.
 func (t *directTable) addOCSF(d *directRecord, x *extras) error {
-	ocsfDirect(emitter{t.cols}, d, x)
+	ocsfDirect(emitter{t.cols}, &t.ocsf, d, x)
 	return t.added()
 }
 
 // ocsfDirect emits the row of the record d scanned; the column numbers,
 // levels and values are those of ocsfValues, each step there named here.
-func ocsfDirect(e emitter, d *directRecord, x *extras) {
+// The columns of top-level values are staged in rows, which emits them
+// later for all its rows at once (ocsfRows).
+func ocsfDirect(e emitter, rows *ocsfRows, d *directRecord, x *extras) {
 	v := func(c int) parquet.Value { return d.vals[rc[c]] }
 	null := parquet.NullValue()
 	var readOnly *bool
@@ -35,29 +37,10 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 		b := ro.Boolean()
 		readOnly = &b
 	}
-	class, activity, activityName := ocsfClass(d.str(rc[cEventType]), d.str(rc[cEventSource]), d.str(rc[cEventName]), readOnly)
-	category, categoryName, className := ocsfCategory(class)
-	e.req(0, parquet.Int32Value(int32(activity)))
-	e.req(1, strValue(activityName))
-	e.req(2, parquet.Int32Value(int32(category)))
-	e.req(3, strValue(categoryName))
-	e.req(4, parquet.Int32Value(int32(class)))
-	e.req(5, strValue(className))
-	e.req(6, parquet.Int64Value(int64(class)*100+int64(activity)))
-	e.req(7, strValue(ocsfTypeName(class, activity, activityName)))
-	e.req(8, parquet.Int32Value(1))
-	e.req(9, strValue("Informational"))
-	if t := v(cEventTime); !t.IsNull() {
-		e.req(10, parquet.Int64Value(t.Int64()))
-		e.put(11, 0, 1, parquet.Int64Value(t.Int64()))
-	} else {
-		e.req(10, parquet.Int64Value(0))
-		e.put(11, 0, 0, null)
-	}
+	class, activity, _ := ocsfClass(d.str(rc[cEventType]), d.str(rc[cEventSource]), d.str(rc[cEventName]), readOnly)
 
 	// Status, from errorCode; a sign-in's from responseElements.
-	errorCode := v(cErrorCode)
-	failed := !errorCode.IsNull()
+	failed := !v(cErrorCode).IsNull()
 	mfa, hasMFA := false, false
 	if class == ClassAuthentication {
 		if s, ok := event.Get(d.raw(rc[cResponseElements]), "ConsoleLogin").Text(); ok && s != "Success" {
@@ -67,31 +50,12 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 			mfa, hasMFA = s == "Yes", true
 		}
 	}
-	if failed {
-		e.put(12, 0, 1, strValue("Failure"))
-		e.req(13, parquet.Int32Value(2))
-	} else {
-		e.put(12, 0, 1, strValue("Success"))
-		e.req(13, parquet.Int32Value(1))
-	}
-	if !errorCode.IsNull() {
-		e.put(14, 0, 1, errorCode)
-		e.val(15, 0, 1, v(cErrorMessage))
-	} else {
-		e.null(14, 16, 0, 0)
-	}
-
-	// metadata
-	e.req(16, strValue("CloudTrail"))
-	e.req(17, strValue("AWS"))
-	e.val(18, 0, 1, v(cEventVersion))
-	e.group(19, v(cEventCategory))
-	for i, p := range ocsfProfiles {
-		e.put(20, rep(i), 1, strValue(p))
-	}
-	e.val(21, 0, 1, v(cEventID))
-	e.req(22, strValue(OCSFVersion))
-	e.val(23, 0, 1, v(cEventType))
+	ip := v(cSourceIPAddress)
+	rows.add(d, ocsfStaged{
+		kind:   ocsfKindOf[class*100+activity],
+		failed: failed,
+		addr:   !ip.IsNull() && validAddr(ip.ByteArray()),
+	})
 
 	// actor: present, empty without a userIdentity.
 	identity := d.has(rc[cUIType], 1)
@@ -148,41 +112,6 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 		e.put(43, 0, 0, null)
 	}
 
-	// api
-	e.req(44, strValue(d.str(rc[cEventName])))
-	e.val(45, 0, 1, v(cApiVersion))
-	e.group(46, v(cEventSource))
-	requestID, params := v(cRequestID), v(cRequestParameters)
-	if !requestID.IsNull() {
-		e.put(47, 0, 1, requestID)
-		e.val(48, 0, 2, params)
-	} else {
-		e.null(47, 49, 0, 0)
-	}
-	if msg, elems := v(cErrorMessage), v(cResponseElements); !errorCode.IsNull() || !msg.IsNull() || !elems.IsNull() {
-		e.val(49, 0, 2, errorCode)
-		e.val(50, 0, 2, msg)
-		e.val(51, 0, 2, elems)
-	} else {
-		e.null(49, 52, 0, 0)
-	}
-
-	// src_endpoint: an address, or a service's name.
-	if ip := v(cSourceIPAddress); !ip.IsNull() && validAddr(ip.ByteArray()) {
-		e.put(52, 0, 1, ip)
-		e.put(53, 0, 0, null)
-	} else {
-		e.put(52, 0, 0, null)
-		e.val(53, 0, 1, ip)
-	}
-	e.val(54, 0, 1, v(cVpcEndpointId))
-	e.group(55, v(cUserAgent))
-
-	// cloud
-	e.req(56, strValue("AWS"))
-	e.val(57, 0, 1, v(cAwsRegion))
-	e.group(58, v(cRecipientAccountId))
-
 	// resources, each with its owner's account.
 	if arns := d.lists[rc[cResARN]]; arns[0].DefinitionLevel() > 0 {
 		for i := range arns {
@@ -230,7 +159,7 @@ func ocsfDirect(e emitter, d *directRecord, x *extras) {
 	str("annotation", cAnnotation)
 	boolean("managementEvent", cManagementEvent)
 	boolean("readOnly", cReadOnly)
-	if requestID.IsNull() {
+	if v(cRequestID).IsNull() {
 		raw("requestParameters", cRequestParameters)
 	}
 	raw("serviceEventDetails", cServiceEventDetails)
