@@ -51,11 +51,7 @@ func ocsfDirect(e emitter, rows *ocsfRows, d *directRecord, x *extras) {
 		}
 	}
 	ip := v(cSourceIPAddress)
-	rows.add(d, ocsfStaged{
-		kind:   ocsfKindOf[class*100+activity],
-		failed: failed,
-		addr:   !ip.IsNull() && validAddr(ip.ByteArray()),
-	})
+	rows.add(d, ocsfKindOf[class*100+activity], failed, !ip.IsNull() && validAddr(ip.ByteArray()))
 
 	// actor: present, empty without a userIdentity.
 	identity := d.has(rc[cUIType], 1)

@@ -58,12 +58,23 @@ var stagedMembers = [...]int{
 	sRecipientAccountId: cRecipientAccountId,
 }
 
-// add stages the row of the record d scanned; s says the rest.
-func (r *ocsfRows) add(d *directRecord, s ocsfStaged) {
-	r.staged = append(r.staged, s)
-	vals := &r.staged[len(r.staged)-1].vals
+// stagedCols are the columns of stagedMembers in a directRecord's vals.
+var stagedCols = func() (cols [len(stagedMembers)]int) {
 	for i, m := range stagedMembers {
-		vals[i] = d.vals[rc[m]]
+		cols[i] = rc[m]
+	}
+	return cols
+}()
+
+// add stages the row of the record d scanned, of kind, failed, and whose
+// sourceIPAddress is an address when addr.
+func (r *ocsfRows) add(d *directRecord, kind uint8, failed, addr bool) {
+	n := len(r.staged)
+	r.staged = slices.Grow(r.staged, 1)[:n+1]
+	s := &r.staged[n]
+	s.kind, s.failed, s.addr = kind, failed, addr
+	for i, c := range &stagedCols {
+		s.vals[i] = d.vals[c]
 	}
 }
 
