@@ -111,13 +111,15 @@ var unboundedColumns = map[string]bool{
 	"userIdentity.accessKeyId": true,
 	"userIdentity.sessionContext.sessionIssuer.principalId": true,
 	// ocsf
-	"api.request.data":         true,
-	"api.response.data":        true,
-	"api.response.message":     true,
-	"status_detail":            true,
-	"unmapped.key_value.value": true,
-	"metadata.uid":             true,
-	"api.request.uid":          true,
+	"api.request.data":          true,
+	"api.response.data":         true,
+	"api.response.message":      true,
+	"status_detail":             true,
+	"unmapped.key_value.value":  true,
+	"metadata.uid":              true,
+	"api.request.uid":           true,
+	"actor.user.uid_alt":        true,
+	"actor.user.credential_uid": true,
 }
 
 // deltaColumns are the times, in milliseconds, written with delta encoding
