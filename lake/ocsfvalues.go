@@ -163,8 +163,15 @@ func (e emitter) put(c, rep, def int, v parquet.Value) {
 // req puts a required top-level value.
 func (e emitter) req(c int, v parquet.Value) { e.put(c, 0, 0, v) }
 
-// null puts a null at definition level def in columns lo to hi-1.
+// null puts a null at definition level def in columns lo to hi-1: those
+// of ocsfNulls, which has its levels set, when it has them.
 func (e emitter) null(lo, hi, rep, def int) {
+	if rep == 0 && def < len(ocsfNulls) {
+		for c := lo; c < hi; c++ {
+			e.cols[c] = append(e.cols[c], ocsfNulls[def][c])
+		}
+		return
+	}
 	for c := lo; c < hi; c++ {
 		e.put(c, rep, def, parquet.NullValue())
 	}
