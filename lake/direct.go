@@ -631,16 +631,16 @@ type directTable struct {
 // which pw.Size does not count: a column writer per leaf column with its
 // dictionary's first buffer and the first pooled buffers of its values
 // and levels (about 11 KB together), and, for a required column, values
-// sized from PageBufferSize from the start (half a page on average over the
-// ocsf shape's columns). Checked against the heap by TestPartBase, with
-// parquet-go v0.32.1.
-func partBase(schema *parquet.Schema) int64 {
+// sized from the page size (pageBytes) from the start (half a page on
+// average over the ocsf shape's columns). Checked against the heap by
+// TestPartBase, with parquet-go v0.32.1.
+func partBase(schema *parquet.Schema, pageBytes int) int64 {
 	var n int64
 	for _, path := range schema.Columns() {
 		leaf, _ := schema.Lookup(path...)
 		n += 11 << 10
 		if !leaf.Node.Optional() && !leaf.Node.Repeated() {
-			n += pageBufferSize / 2
+			n += int64(pageBytes) / 2
 		}
 	}
 	return n
@@ -648,10 +648,10 @@ func partBase(schema *parquet.Schema) int64 {
 
 const directRows = 64 // as parquet-go's own writes: a row never spans pages
 
-func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Record, *extras), rowGroupRows int64, opts ...parquet.WriterOption) *directTable {
+func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Record, *extras), rowGroupRows int64, pageBytes int, opts ...parquet.WriterOption) *directTable {
 	t := &directTable{schema: schema, emit: emit, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns())),
-		base: partBase(schema)}
-	t.pw = parquet.NewGenericWriter[any](&t.buf, tableOptions(schema, rowGroupRows, opts)...)
+		base: partBase(schema, pageBytes)}
+	t.pw = parquet.NewGenericWriter[any](&t.buf, tableOptions(schema, rowGroupRows, pageBytes, opts)...)
 	return t
 }
 

@@ -141,12 +141,12 @@ func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
 	case CloudTrail, "":
 		w.opts.Format = CloudTrail
 		s := schemaOf[CloudTrailRow]()
-		w.newPart = func() part { return newDirectTable(s, cloudTrailValues, opts.RowGroupRows, meta) }
-		w.partBase = partBase(s)
+		w.newPart = func() part { return newDirectTable(s, cloudTrailValues, opts.RowGroupRows, cloudTrailPageBytes, meta) }
+		w.partBase = partBase(s, cloudTrailPageBytes)
 	case OCSF:
 		s := schemaOf[OCSFRow]()
-		w.newPart = func() part { return newDirectTable(s, ocsfValues, opts.RowGroupRows, meta) }
-		w.partBase = partBase(s)
+		w.newPart = func() part { return newDirectTable(s, ocsfValues, opts.RowGroupRows, ocsfPageBytes, meta) }
+		w.partBase = partBase(s, ocsfPageBytes)
 	default:
 		return nil, fmt.Errorf("lake: format %q: %w (want cloudtrail or ocsf)", opts.Format, ErrFormat)
 	}
@@ -360,12 +360,12 @@ func (w *Writer) Rows() int64 {
 }
 
 // tableOptions are the options of every part's writer, after opts.
-func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.WriterOption) []parquet.WriterOption {
+func tableOptions(schema *parquet.Schema, rowGroupRows int64, pageBytes int, opts []parquet.WriterOption) []parquet.WriterOption {
 	opts = append(opts,
 		parquet.Compression(textCodec),
 		schema,
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.PageBufferSize(pageBufferSize),
+		parquet.PageBufferSize(pageBytes),
 		parquet.CreatedBy("trailkit", "", ""),
 	)
 	for _, path := range schema.Columns() {
@@ -378,9 +378,22 @@ func tableOptions(schema *parquet.Schema, rowGroupRows int64, opts []parquet.Wri
 	return opts
 }
 
-// pageBufferSize is the values of a column buffered before they are
-// encoded as a page.
-const pageBufferSize = 256 << 10
+// The values of a column buffered before they are encoded as a page, by
+// shape. zstd compresses each page alone, and in a real trail the
+// free-form JSON of calls of one API names the same resources again and
+// again: the larger a page, the more of those repeats one page holds.
+// From 256 KiB to 2 MiB, the cloudtrail shape's files shrink by 13% (the
+// generated 200,000 records: 28.44 MB to 24.81 MB; 20,000 records: 2.908
+// MB to 2.552 MB, for 1% fewer instructions). The ocsf shape keeps 256
+// KiB: parquet-go gives each of its required columns a page's worth of
+// values up front (partBase), so that at 1 MiB an open file held 12.3 MB
+// instead of 3.3 MB, and an export whose records fall in 96 partitions
+// put 9,214 files instead of 8,535, with 34% more CPU time. The cloudtrail
+// shape has no required column: an open file holds the same.
+const (
+	cloudTrailPageBytes = 2 << 20
+	ocsfPageBytes       = 256 << 10
+)
 
 // fileBuffer holds a file being written, in chunks of fileChunk bytes:
 // a file that grew by reallocation was copied about five times over, into
