@@ -52,6 +52,35 @@ type directField struct {
 	col  int // leaf column
 	def  int // leaf's definition level when set
 	obj  *directObject
+	// head and tail are key's first and last eight bytes, when it has
+	// 8 to 16: is compares them instead of calling memequal.
+	head, tail uint64
+}
+
+func newDirectField(key string, kind directKind) directField {
+	f := directField{key: key, kind: kind}
+	if n := len(key); n >= 8 && n <= 16 {
+		f.head, f.tail = load64(key, 0), load64(key, n-8)
+	}
+	return f
+}
+
+// is reports whether key is f's.
+func (f *directField) is(key string) bool {
+	return len(key) == len(f.key) && f.same(key)
+}
+
+// same reports whether key, as long as f's, is f's.
+func (f *directField) same(key string) bool {
+	if f.head != 0 {
+		return load64(key, 0) == f.head && load64(key, len(key)-8) == f.tail
+	}
+	return key == f.key
+}
+
+// load64 returns the eight bytes of s at i, little-endian.
+func load64(s string, i int) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s), len(s))[i:])
 }
 
 // Members of the cloudtrail shape that are not JSON strings.
@@ -87,7 +116,7 @@ func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
 	for _, f := range n.Fields() {
 		name := f.Name()
 		p := path + name
-		df := directField{key: name, kind: directKinds[p]}
+		df := newDirectField(name, directKinds[p])
 		switch {
 		case f.Leaf():
 			df.col, df.def = *col, def+1
@@ -120,15 +149,38 @@ func directGroup(n parquet.Node, path string, def int, col *int) *directObject {
 // members, so a miss there is a member absent, and the key is further on.
 func (o *directObject) lookup(key string, next *int) *directField {
 	for i := *next; i < len(o.fields); i++ {
-		if o.fields[i].key == key {
+		if o.fields[i].is(key) {
 			*next = i + 1
 			return &o.fields[i]
 		}
 	}
 	for i := range min(*next, len(o.fields)) {
-		if o.fields[i].key == key {
+		if o.fields[i].is(key) {
 			*next = i + 1
 			return &o.fields[i]
+		}
+	}
+	return nil
+}
+
+// lookupAt is lookup of the key whose text starts at s[i], in a plain
+// record: a field's key is there when it is followed by the quote that
+// ends the key, found without scanning for it.
+func (o *directObject) lookupAt(s string, i int, next *int) *directField {
+	at := func(f *directField) bool {
+		n := i + len(f.key)
+		return n < len(s) && s[n] == '"' && f.same(s[i:n])
+	}
+	for j := *next; j < len(o.fields); j++ {
+		if at(&o.fields[j]) {
+			*next = j + 1
+			return &o.fields[j]
+		}
+	}
+	for j := range min(*next, len(o.fields)) {
+		if at(&o.fields[j]) {
+			*next = j + 1
+			return &o.fields[j]
 		}
 	}
 	return nil
@@ -277,14 +329,14 @@ func (d *directRecord) plainObject(p *jsonscan.Parser, i int, o *directObject, e
 		if byteAt(b, i) != '"' {
 			return -1
 		}
-		end := quoteAt(b, i+1)
-		if byteAt(b, end+1) != ':' {
-			return -1
-		}
 		prev := next
-		f := o.lookup(p.S[i+1:end], &next)
+		f := o.lookupAt(p.S, i+1, &next)
 		if f == nil || seen&(1<<(next-1)) != 0 {
 			return -1 // unknown or repeated: Extra
+		}
+		end := i + 1 + len(f.key)
+		if byteAt(b, end+1) != ':' {
+			return -1
 		}
 		seen |= 1 << (next - 1)
 		if i = d.plainMember(p, end+2, f, elem, false); i < 0 {
