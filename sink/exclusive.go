@@ -26,8 +26,21 @@ var _ ExclusiveSink = (*Dir)(nil)
 // file sync), far less than a minute.
 const staleClaim = time.Minute
 
-// afterClaim, when set (by tests), runs between PutIfAbsent's two links.
+// afterClaim, when set, runs between PutIfAbsent's two links: crash tests
+// set TRAILKIT_CRASH_AT=claim (as for the trail's crash points) to kill
+// the process there with SIGKILL, leaving a claim without its object.
 var afterClaim func()
+
+func init() {
+	if os.Getenv("TRAILKIT_CRASH_AT") == "claim" {
+		afterClaim = func() {
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				p.Kill()
+			}
+			select {} // the signal is on its way
+		}
+	}
+}
 
 // PutIfAbsent stores the object if its key holds none, and otherwise
 // returns an error wrapping ErrExists. Creation is exclusive across

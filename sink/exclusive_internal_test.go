@@ -22,22 +22,17 @@ const claimKey = "AWSLogs/111122223333/CloudTrail-Digest/us-east-1/2026/03/14/d.
 // metadata the claim won with, as if the killed put had returned.
 func TestDirPutIfAbsentKilledBetweenLinks(t *testing.T) {
 	if root := os.Getenv("TRAILKIT_TEST_CLAIM_ROOT"); root != "" {
-		// The child: killed by its own hand between the links.
+		// The child: killed between the links (TRAILKIT_CRASH_AT=claim).
 		d, err := NewDir(root, DirOptions{Fsync: true})
 		if err != nil {
 			os.Exit(2)
-		}
-		afterClaim = func() {
-			p, _ := os.FindProcess(os.Getpid())
-			p.Kill()
-			select {} // the kill is delivered
 		}
 		d.PutIfAbsent(context.Background(), Object{Key: claimKey, Body: []byte("first"), Metadata: map[string]string{"who": "first"}})
 		os.Exit(3) // not reached
 	}
 	root := t.TempDir()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestDirPutIfAbsentKilledBetweenLinks$", "-test.count=1")
-	cmd.Env = append(os.Environ(), "TRAILKIT_TEST_CLAIM_ROOT="+root)
+	cmd.Env = append(os.Environ(), "TRAILKIT_TEST_CLAIM_ROOT="+root, "TRAILKIT_CRASH_AT=claim")
 	out, err := cmd.CombinedOutput()
 	var ee *exec.ExitError
 	require.ErrorAs(t, err, &ee, "the child was killed\n%s", out)

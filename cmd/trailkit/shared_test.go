@@ -387,6 +387,76 @@ func TestSharedTrailKill(t *testing.T) {
 		n, kills, sealedDigests, sealedLogs, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice, d[0], d[1], l[0], l[1])
 }
 
+// Rounds of two writers of one trail into a directory, each round three
+// hours later than the one before, one writer (every other round both)
+// killed with SIGKILL between the two links that create a digest (its
+// claim of the hour's key made, its body not yet in place). The other
+// writer, the restarted one and trailkit seal complete that claim at once
+// instead of waiting a minute for it to go stale, and link to it; a
+// second seal finds nothing owed. Then: no fork, no gap, no file unlisted
+// or listed twice, every record present (at least once: a restarted
+// replay emits its input again), and trailkit validate reports
+// nothing.
+func TestSharedTrailKillDir(t *testing.T) {
+	f := newSharedFixture(t)
+	n := rounds(t, 2)
+	root := filepath.Join(t.TempDir(), f.bucket)
+	dest := []string{"--dir", root}
+	crash := []string{"TRAILKIT_CRASH_AT=claim"}
+	killed := 0
+	want := map[string]bool{}
+	for round := range n {
+		t0 := sharedT0.Add(time.Duration(round) * 3 * time.Hour)
+		inputs, ids := sharedInputs(t, f.dir, uint64(900+round), t0, 300, 2, 3*time.Hour)
+		for _, id := range ids {
+			want[id] = true
+		}
+		both := round%2 == 1
+		victim, vout := f.start(t, crash, f.replayArgs(dest, inputs[0])...)
+		otherEnv := []string(nil)
+		if both {
+			otherEnv = crash
+		}
+		other, oout := f.start(t, otherEnv, f.replayArgs(dest, inputs[1])...)
+		for _, w := range []struct {
+			cmd  *exec.Cmd
+			out  *bytes.Buffer
+			kill bool
+		}{{victim, vout, true}, {other, oout, both}} {
+			err := w.cmd.Wait()
+			if ws, ok := w.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+				killed++
+				continue
+			}
+			require.NoError(t, err, w.out.String())
+			require.False(t, w.kill, "round %d: a writer to be killed at its claim exited:\n%s", round, w.out.String())
+		}
+		// The writers restarted on their input, then seal; a second
+		// seal has nothing to do.
+		restart := [][]string{f.replayArgs(dest, inputs[0])}
+		if both {
+			restart = append(restart, f.replayArgs(dest, inputs[1]))
+		}
+		f.runAll(t, restart...)
+		until := []string{"--until", t0.Add(3 * time.Hour).Format(time.RFC3339)}
+		require.Equal(t, 0, runTrailkitBin(t, f.bin, f.env, f.sealArgs(dest, until...)...).code)
+		again := runTrailkitBin(t, f.bin, f.env, f.sealArgs(dest, until...)...)
+		require.Equal(t, 0, again.code, again.stderr)
+		require.Equal(t, "0 digest files written, listing 0 log files\n", again.stdout, "round %d: nothing owed after a seal", round)
+	}
+	end := sharedT0.Add(time.Duration(n)*3*time.Hour + 2*time.Hour)
+	d, err := sink.NewDir(root, sink.DirOptions{})
+	require.NoError(t, err)
+	cs := checkSharedChain(t, d, "")
+	for id := range want {
+		// A restarted replay emits its input again: at least once.
+		assert.Positive(t, cs.records[id], "record %s", id)
+	}
+	f.ourValidate(t, dest, end)
+	t.Logf("%d rounds, %d writers killed between a digest's two links: %d digests, %d log files; forks %d, gaps %d, unlisted %d, listed twice %d",
+		n, killed, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice)
+}
+
 // Rounds of two writers and three trailkit seal processes racing on the
 // same hours, each round two hours later than the one before: exactly one
 // digest per period, one chain, every record once and every file listed
