@@ -20,9 +20,8 @@ import (
 // responseElements repeat (distinct values over values), and how well the
 // records compress with gzip (bytes over gzipped bytes).
 type freeForm struct {
-	values   []string
-	text     bytes.Buffer
-	compress float64
+	values []string
+	text   bytes.Buffer
 }
 
 func (f *freeForm) add(t *testing.T, line []byte) {
