@@ -116,6 +116,7 @@ var unboundedColumns = map[string]bool{
 	"api.response.message":      true,
 	"status_detail":             true,
 	"unmapped.key_value.value":  true,
+	"unmapped.key_value.key":    true, // no engine prunes by a map's keys
 	"metadata.uid":              true,
 	"api.request.uid":           true,
 	"actor.user.uid_alt":        true,
