@@ -230,17 +230,6 @@ func ocsfSession(e emitter, d *directRecord) {
 	}
 }
 
-// group puts v, a value of another column, as the only leaf of an optional
-// top-level group that is present when v is not null: at level 2, or a
-// null at 0.
-func (e emitter) group(c int, v parquet.Value) {
-	if v.IsNull() {
-		e.put(c, 0, 0, v)
-		return
-	}
-	e.put(c, 0, 2, v)
-}
-
 // val puts v, a value of another column, as an optional value whose
 // definition level is def when not null.
 func (e emitter) val(c, rep, def int, v parquet.Value) {
