@@ -12,7 +12,7 @@ import (
 // call that sets its levels and appends it, these 41 values of a row took
 // about 80 instructions each; emit writes each of those columns for all
 // the rows in one loop, about 40 a value with the staging (20,000
-// records: 31M fewer). A table emits them before it writes its columns,
+// records: about 27M fewer). A table emits them before it writes its columns,
 // and before a row of its own (directTable.add), so rows stay in order.
 type ocsfRows struct {
 	staged []ocsfStaged
