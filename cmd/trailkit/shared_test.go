@@ -42,6 +42,7 @@ type sharedFixture struct {
 	cli            *awscli.CLI
 	env            []string // MinIO endpoint and credentials, the AWS CLI's config
 	srv            *miniotest.Server
+	cliOut         string // the output of the last awsValidate, per region
 	bucket         string
 	key            digest.PublicKey
 	dir            string
@@ -135,6 +136,27 @@ type chainStats struct {
 	digests, logs                int
 	forks, gaps, unlisted, twice int
 	records                      map[string]int
+	// chain is a line per digest (region, period, files listed), for
+	// the messages of the assertions that compare with a validator.
+	chain string
+	// newest is the end of the newest digest.
+	newest time.Time
+}
+
+// rangeEnd returns the end of the range a validation of the whole bucket
+// is given: end, or the end of the newest digest if later. Writers
+// sharing a trail list the files they deliver after another writer sealed
+// their hour in the next hour's digest, and a stopping writer seals it at
+// once (a replay's clock stops at its last record): the chain can end
+// hours after the last record, one hour per writer that lost a race, and
+// the AWS CLI (as trailkit validate) lists the digests ending up to an
+// hour after the range, walking back from the newest: a digest ending
+// after that, and the files it lists, would not be counted.
+func (cs chainStats) rangeEnd(end time.Time) time.Time {
+	if cs.newest.After(end) {
+		return cs.newest
+	}
+	return end
 }
 
 // checkSharedChain reads every object under prefix and checks, per region,
@@ -175,6 +197,11 @@ func checkSharedChain(t *testing.T, st sink.Store, prefix string) chainStats {
 		slices.SortFunc(fs, func(a, b *digest.File) int { return a.DigestEndTime.Compare(b.DigestEndTime) })
 		prevs := map[string]bool{}
 		for i, f := range fs {
+			if f.DigestEndTime.After(cs.newest) {
+				cs.newest = f.DigestEndTime
+			}
+			cs.chain += fmt.Sprintf("%s %s to %s: %d log files (%s)\n", region, f.DigestStartTime.Format(time.RFC3339),
+				f.DigestEndTime.Format(time.RFC3339), len(f.LogFiles), f.DigestS3Object)
 			assert.Zero(t, f.DigestEndTime.Sub(f.DigestEndTime.Truncate(time.Hour)), "digest ends on the hour: %s", f.DigestS3Object)
 			if prevs[f.PreviousDigestS3Object] {
 				cs.forks++
@@ -217,6 +244,7 @@ func checkSharedChain(t *testing.T, st sink.Store, prefix string) chainStats {
 // files it counts over the regions.
 func (f *sharedFixture) awsValidate(t *testing.T, prefix string, end time.Time) (digests, logs [2]int) {
 	t.Helper()
+	f.cliOut = ""
 	for _, region := range sharedRegions {
 		args := []string{"cloudtrail", "validate-logs", "--region", region,
 			"--trail-arn", "arn:aws:cloudtrail:us-east-1:" + sharedAccount + ":trail/shared",
@@ -230,6 +258,7 @@ func (f *sharedFixture) awsValidate(t *testing.T, prefix string, end time.Time) 
 		cli.Stdout, cli.Stderr = &stdout, &stderr
 		require.NoError(t, cli.Run(), "aws cloudtrail validate-logs --region %s:\n%s\n%s", region, stdout.String(), stderr.String())
 		assert.NotContains(t, stdout.String()+stderr.String(), "INVALID")
+		f.cliOut += "aws " + strings.Join(args, " ") + ":\n" + stdout.String() + stderr.String()
 		d := regexp.MustCompile(`(\d+)/(\d+) digest files valid`).FindStringSubmatch(stdout.String())
 		l := regexp.MustCompile(`(\d+)/(\d+) log files valid`).FindStringSubmatch(stdout.String())
 		require.NotNil(t, d, stdout.String())
@@ -280,10 +309,10 @@ func TestSharedTrailFourWriters(t *testing.T) {
 		f.runAll(t, cmds...)
 		cs := checkSharedChain(t, f.s3Store(t), "")
 		assert.Equal(t, want, cs.records, "every record once")
-		d, l := f.awsValidate(t, "", end)
-		assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "AWS CLI: all digests valid, as many as in the bucket")
+		d, l := f.awsValidate(t, "", cs.rangeEnd(end))
+		assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "AWS CLI: all digests valid, as many as in the bucket:\n%s\n%s", cs.chain, f.cliOut)
 		assert.Equal(t, [2]int{cs.logs, cs.logs}, l, "AWS CLI: all log files valid, as many as in the bucket")
-		f.ourValidate(t, dest, end)
+		f.ourValidate(t, dest, cs.rangeEnd(end))
 		t.Logf("4 writers to S3: %d digests, %d log files, %d records; AWS CLI %d/%d digests, %d/%d log files valid",
 			cs.digests, cs.logs, len(cs.records), d[0], d[1], l[0], l[1])
 	})
@@ -299,7 +328,7 @@ func TestSharedTrailFourWriters(t *testing.T) {
 		require.NoError(t, err)
 		cs := checkSharedChain(t, d, "")
 		assert.Equal(t, want, cs.records, "every record once")
-		f.ourValidate(t, dest, end)
+		f.ourValidate(t, dest, cs.rangeEnd(end))
 		t.Logf("4 writers to a directory: %d digests, %d log files, %d records", cs.digests, cs.logs, len(cs.records))
 	})
 }
@@ -379,10 +408,10 @@ func TestSharedTrailKill(t *testing.T) {
 	}
 	end := sharedT0.Add(time.Duration(n)*3*time.Hour + 2*time.Hour)
 	cs := checkSharedChain(t, f.s3Store(t), "kill/")
-	d, l := f.awsValidate(t, "kill", end)
-	assert.Equal(t, [2]int{cs.digests, cs.digests}, d)
-	assert.Equal(t, [2]int{cs.logs, cs.logs}, l)
-	f.ourValidate(t, dest, end)
+	d, l := f.awsValidate(t, "kill", cs.rangeEnd(end))
+	assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "AWS CLI: all digests valid, as many as in the bucket:\n%s\n%s", cs.chain, f.cliOut)
+	assert.Equal(t, [2]int{cs.logs, cs.logs}, l, "AWS CLI: all log files valid, as many as in the bucket")
+	f.ourValidate(t, dest, cs.rangeEnd(end))
 	t.Logf("%d rounds, writers killed %v, trailkit seal wrote %v digests listing %v log files: %d digests, %d log files; forks %d, gaps %d, unlisted %d, listed twice %d; AWS CLI: %d/%d digests, %d/%d log files valid",
 		n, kills, sealedDigests, sealedLogs, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice, d[0], d[1], l[0], l[1])
 }
@@ -452,7 +481,7 @@ func TestSharedTrailKillDir(t *testing.T) {
 		// A restarted replay emits its input again: at least once.
 		assert.Positive(t, cs.records[id], "record %s", id)
 	}
-	f.ourValidate(t, dest, end)
+	f.ourValidate(t, dest, cs.rangeEnd(end))
 	t.Logf("%d rounds, %d writers killed between a digest's two links: %d digests, %d log files; forks %d, gaps %d, unlisted %d, listed twice %d",
 		n, killed, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice)
 }
@@ -480,9 +509,42 @@ func TestSharedTrailSealRace(t *testing.T) {
 	f.runAll(t, f.sealArgs(dest, "--until", end.Format(time.RFC3339)))
 	cs := checkSharedChain(t, f.s3Store(t), "race/")
 	assert.Equal(t, want, cs.records, "every record once")
-	d, l := f.awsValidate(t, "race", end)
-	assert.Equal(t, [2]int{cs.digests, cs.digests}, d)
-	assert.Equal(t, [2]int{cs.logs, cs.logs}, l)
+	d, l := f.awsValidate(t, "race", cs.rangeEnd(end))
+	assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "AWS CLI: all digests valid, as many as in the bucket:\n%s\n%s", cs.chain, f.cliOut)
+	assert.Equal(t, [2]int{cs.logs, cs.logs}, l, "AWS CLI: all log files valid, as many as in the bucket")
 	t.Logf("%d rounds: %d digests (one per period and region), %d log files; forks %d, gaps %d, unlisted %d, listed twice %d; AWS CLI: %d/%d digests, %d/%d log files valid",
 		n, cs.digests, cs.logs, cs.forks, cs.gaps, cs.unlisted, cs.twice, d[0], d[1], l[0], l[1])
+}
+
+// Four writers of one trail run one after another over the same two hours
+// (a replay's clock is its records' times): each finds the hours sealed by
+// those before it, so it lists its files in the digest of the hour after
+// them, which it seals at once when it stops. The chain ends an hour later
+// per writer, hours after the last record, as it may when writers race
+// (TestSharedTrailSealRace): the AWS CLI and trailkit validate, given a
+// range that reaches the newest digest, count every digest and log file in
+// the bucket; given one ending two hours after the records, as that test
+// once did, they would miss the newest digests and the files they list.
+func TestSharedTrailWritersOneAfterAnother(t *testing.T) {
+	f := newSharedFixture(t)
+	inputs, ids := sharedInputs(t, f.dir, 700, sharedT0, 400, 4, 2*time.Hour)
+	dest := []string{"--s3", "s3://" + f.bucket + "/seq"}
+	for _, in := range inputs {
+		f.runAll(t, f.replayArgs(dest, in))
+	}
+	cs := checkSharedChain(t, f.s3Store(t), "seq/")
+	want := map[string]int{}
+	for _, id := range ids {
+		want[id] = 1
+	}
+	assert.Equal(t, want, cs.records, "every record once")
+	end := sharedT0.Add(4 * time.Hour) // two hours after the records
+	require.True(t, cs.newest.After(end.Add(time.Hour)),
+		"the chain ends (%s) after the digests a validation up to %s lists:\n%s", cs.newest, end, cs.chain)
+	d, l := f.awsValidate(t, "seq", cs.rangeEnd(end))
+	assert.Equal(t, [2]int{cs.digests, cs.digests}, d, "AWS CLI: all digests valid, as many as in the bucket:\n%s\n%s", cs.chain, f.cliOut)
+	assert.Equal(t, [2]int{cs.logs, cs.logs}, l, "AWS CLI: all log files valid, as many as in the bucket")
+	f.ourValidate(t, dest, cs.rangeEnd(end))
+	t.Logf("4 writers one after another: %d digests, the newest ending %s, %d log files; AWS CLI: %d/%d digests, %d/%d log files valid",
+		cs.digests, cs.newest.Format(time.RFC3339), cs.logs, d[0], d[1], l[0], l[1])
 }
