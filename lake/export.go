@@ -241,9 +241,12 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch, order 
 		// The direct path: both shapes' values from the scan.
 		ocsf := l.w.opts.Format == OCSF
 		if d := l.direct; d.scan(rec, b.recordMembers(i)) && (!ocsf || d.echoes) {
-			o := l.parts[string(d.partition())]
+			o := l.recent.of(d)
 			if o == nil {
-				o = l.open(string(d.dir))
+				if o = l.parts[string(d.partition())]; o == nil {
+					o = l.open(string(d.dir))
+				}
+				l.recent.set(d, o)
 			}
 			var err error
 			if ocsf {
@@ -273,4 +276,38 @@ func (l *lane) writeBatch(ctx context.Context, input string, b *rawBatch, order 
 		}
 	}
 	return nil
+}
+
+// recentPart is the open file of the partition the last record written
+// directly fell in: records come in runs of one region, account and day,
+// and comparing those three strings costs a small part of building the
+// partition's name and looking it up.
+type recentPart struct {
+	o               *open
+	region, account []byte
+	day             []byte // eventTime's YYYY-MM-DD, or empty
+}
+
+// of returns the open file of d's partition if it is the recent one.
+func (r *recentPart) of(d *directRecord) *open {
+	if r.o == nil || string(r.region) != d.region || string(r.account) != d.account || string(r.day) != day(d.time) {
+		return nil
+	}
+	return r.o
+}
+
+// set makes o, the file of d's partition, the recent one.
+func (r *recentPart) set(d *directRecord, o *open) {
+	r.o = o
+	r.region = append(r.region[:0], d.region...)
+	r.account = append(r.account[:0], d.account...)
+	r.day = append(r.day[:0], day(d.time)...)
+}
+
+// day returns the day of a time in CloudTrail's layout, or "".
+func day(t string) string {
+	if len(t) < 10 {
+		return t
+	}
+	return t[:10]
 }

@@ -98,6 +98,7 @@ type lane struct {
 	x      extras
 	keys   []string
 	direct *directRecord // Export's direct path
+	recent recentPart    // the direct path's last partition
 	rows   int64
 	order  batchOrder // Export's row order within a batch (order.go)
 	// crowded is where lane 0 says, during Export, whether its open
@@ -299,6 +300,9 @@ func (l *lane) bound(ctx context.Context) error {
 // put finishes o's file and puts it under its partition.
 func (l *lane) put(ctx context.Context, o *open) error {
 	delete(l.parts, o.key)
+	if l.recent.o == o {
+		l.recent.o = nil
+	}
 	body, err := o.p.finish()
 	key := l.w.opts.Prefix + o.key + l.name
 	if n := l.seq[o.key]; n > 0 {
