@@ -159,10 +159,14 @@ func TestTrailNotifiesEachLogFile(t *testing.T) {
 	n, err := notify.New(dir, notify.Options{Publisher: sqs.New(sqsClient, url)})
 	require.NoError(t, err)
 	ctx := context.Background()
+	// A clock that stays in one file window: on the real one, a window
+	// ending between two records (at a real five minutes' boundary, an
+	// hour's included) would cut a second file for a region.
 	tr, err := trail.New(trail.Config{
 		Name: "notified", AccountID: "111122223333", HomeRegion: "eu-west-1",
 		IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true,
 		Delivery: trail.DeliveryOptions{Sinks: []sink.Sink{n}},
+		Clock:    trail.NewManualClock(time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)),
 	})
 	require.NoError(t, err)
 	for _, region := range []string{"eu-west-1", "eu-west-1", "us-east-2"} {
