@@ -26,7 +26,7 @@ func TestColumnSets(t *testing.T) {
 			cols[strings.Join(path, ".")] = true
 		}
 	}
-	for name, set := range map[string]map[string]bool{"randomColumns": randomColumns, "deltaColumns": deltaColumns, "unboundedColumns": unboundedColumns} {
+	for name, set := range map[string]map[string]bool{"randomColumns": randomColumns, "deltaColumns": deltaColumns, "freeFormColumns": freeFormColumns} {
 		for path := range set {
 			if !cols[path] {
 				t.Errorf("%s: %q is no column", name, path)
@@ -36,7 +36,7 @@ func TestColumnSets(t *testing.T) {
 }
 
 // TestUnboundedColumns checks that a file written has no bounds for the
-// unboundedColumns and has them for others.
+// unbounded columns and has them for others.
 func TestUnboundedColumns(t *testing.T) {
 	var buf bytes.Buffer
 	g := synth.New(3, time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -58,7 +58,7 @@ func TestUnboundedColumns(t *testing.T) {
 			path := strings.Join(c.MetaData.PathInSchema, ".")
 			st := c.MetaData.Statistics
 			switch {
-			case unboundedColumns[path]:
+			case unbounded(path):
 				seen++
 				require.Nil(t, st.MinValue, "%s: min", path)
 				require.Nil(t, st.MaxValue, "%s: max", path)

@@ -373,7 +373,7 @@ func tableOptions(schema *parquet.Schema, rowGroupRows int64, pageBytes int, opt
 		parquet.CreatedBy("trailkit", "", ""),
 	)
 	for _, path := range schema.Columns() {
-		if unboundedColumns[strings.Join(path, ".")] {
+		if unbounded(strings.Join(path, ".")) {
 			// Page headers' statistics too: parquet-go computes
 			// bounds for either.
 			opts = append(opts, parquet.SkipPageBounds(path...), parquet.SkipPageStatistics(path...))
