@@ -228,6 +228,19 @@ type DigestOptions struct {
 	// for since it started; for a multi-region trail, list the regions in
 	// use, so that their chains continue across restarts.
 	Regions []string
+	// SealAheadOnStop lets a stopping trail whose last hour another
+	// writer of the trail sealed first list its late files of that hour
+	// in the next hour's digest, sealed at once although that hour has
+	// not begun by the trail's clock. It is for a batch writer whose
+	// clock stops with it (trailkit replay, on its records' times): no
+	// writer runs later by that clock to list the files. A live writer
+	// leaves it off: writers stopping one after another (a rolling
+	// deploy) would each seal an hour further ahead of real time. Off, a
+	// stopping trail seals no period that has not begun by its clock; the
+	// files are left delivered and unlisted, for the chain's next sealer
+	// (a running writer's next digest, the next start of any writer, or
+	// trailkit seal), which lists the stored files no digest lists.
+	SealAheadOnStop bool
 }
 
 func (o *DigestOptions) check() error {

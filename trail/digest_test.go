@@ -126,7 +126,8 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 
 	// A restarted trail in the same hour finds its digest sealed: its file
 	// goes into the next hour's digest, linked to it, which it reads from
-	// the sink beneath a wrapper (Unwrap).
+	// the sink beneath a wrapper (Unwrap), and seals when it stops in
+	// that hour (not before: see TestSharedTrailStopSealsNoHourAhead).
 	clock2 := trail.NewManualClock(time.Date(2026, 3, 14, 12, 30, 0, 0, time.UTC))
 	cfg.Clock = clock2
 	cfg.Delivery.Sinks = []sink.Sink{&faultSink{Sink: d}}
@@ -136,6 +137,7 @@ func TestDigestsHourlyPerRegion(t *testing.T) {
 	r := record(clock2.Now(), home, "ec2.amazonaws.com", "RunInstances")
 	require.NoError(t, tr2.Emit(ctx, r))
 	clock2.Set(time.Date(2026, 3, 14, 12, 35, 0, 0, time.UTC))
+	clock2.Set(time.Date(2026, 3, 14, 13, 5, 0, 0, time.UTC))
 	require.NoError(t, tr2.Close(ctx))
 	s = readStore(t, d)
 	requireExactlyOnce(t, s, append(ids, r.EventID))

@@ -377,12 +377,21 @@ func (sd *sinkDigests) signalLocked() {
 }
 
 // carry moves files that the digest of p (sealed by another writer before
-// they were delivered) does not list into the next period, closed if p was
-// the last: the trail is stopping and seals one more hour.
+// they were delivered) does not list into the next period. If p was the
+// last, the trail is stopping: it seals one more hour, closed at once,
+// only if that hour has begun by its clock (or with SealAheadOnStop);
+// else it leaves the files, delivered and unlisted, to the chain's next
+// sealer, which lists the stored files no digest lists. Sealing an hour
+// ahead would let writers stopping one after another push the chain
+// hours ahead of real time.
 func (sd *sinkDigests) carry(p *period, logs map[routeKey][]digest.LogFile) {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	if len(sd.periods) < 2 {
+		t := sd.d.t
+		if p.end.After(t.clock.Now()) && !t.cfg.Digests.SealAheadOnStop {
+			return
+		}
 		next := newPeriod(p.end)
 		next.closed = true
 		sd.periods = append(sd.periods, next)
@@ -510,10 +519,12 @@ func (d *digests) stop(ctx context.Context, now time.Time) error {
 		sd.advanceLocked(now)
 		if n := len(sd.periods); n > 0 && !sd.periods[n-1].closed {
 			// Sealed now, under the key of its hour, if this trail
-			// delivered files in it: another writer of the trail may
-			// still deliver files in the hour, which go into the
-			// next digest. An hour without files is left to the
-			// writers still running (or to the next start).
+			// delivered files in it: the period has begun. Another
+			// writer of the trail may still deliver files in the
+			// hour, which the chain's next digest lists (never one
+			// this trail seals ahead of its clock: see carry). An
+			// hour without files is left to the writers still
+			// running (or to the next start).
 			if last := sd.periods[n-1]; len(last.logs) == 0 && last.pending == 0 {
 				sd.periods = sd.periods[:n-1]
 			} else {

@@ -62,6 +62,14 @@ func TestSharedOrganizationTrail(t *testing.T) {
 	}
 	d, err := sink.NewDir(root, sink.DirOptions{Bucket: "org-logs"})
 	require.NoError(t, err)
+	// The second Close's last files are late for the 14:00 digest the
+	// first sealed, and 14:00-15:00 has not begun: they are left to the
+	// next sealer, here trailkit seal in that hour.
+	_, err = trail.Seal(ctx, trail.SealOptions{
+		Sink: d, Name: "main-trail", AccountID: account, HomeRegion: home, OrganizationID: org,
+		Digests: trail.DigestOptions{Signer: testSigner()}, Until: end.Add(time.Hour),
+	})
+	require.NoError(t, err)
 	s := readStore(t, d)
 	requireExactlyOnce(t, s, ids)
 	files := digestsOf(t, d, s.digests)
@@ -78,8 +86,11 @@ func TestSharedOrganizationTrail(t *testing.T) {
 	// 10:20-11:00, 11:00-12:00, 12:00-13:00, 13:00-14:00 (the first Close,
 	// at 13:20, seals the hour it delivered files in) and 14:00-15:00 (the
 	// second Close delivers its last files after that digest: they are
-	// late, and go into the next one), per member account.
-	assert.Equal(t, map[string]int{members[0]: 5, members[1]: 5}, perAccount)
+	// late, and go into the next one, sealed by trailkit seal) for the
+	// member account they are of (records alternate between the members
+	// every two records, the writers every record).
+	want := map[string]int{members[0]: 4, members[1]: 5}
+	assert.Equal(t, want, perAccount)
 	for key := range s.logs {
 		assert.Equal(t, 1, listed[key], "log file %s listed once", key)
 	}
@@ -96,7 +107,7 @@ func TestSharedOrganizationTrail(t *testing.T) {
 				n++
 			}
 		}
-		assert.Equal(t, 5, n, m)
+		assert.Equal(t, want[m], n, m)
 	}
 }
 
@@ -158,11 +169,18 @@ func TestSharedTrailLaggardReadsLittle(t *testing.T) {
 			require.NoError(t, tr.Emit(ctx, r))
 			ids = append(ids, r.EventID)
 		}
+		if w == 1 {
+			// The second writer's files of 13:00 are late for the
+			// 14:00 digest: it lists them in the next one when it
+			// stops in that hour (a stopping trail seals no hour
+			// ahead of its clock).
+			clock.Set(end.Add(65 * time.Minute))
+		}
 		require.NoError(t, tr.Close(ctx))
 		assert.Empty(t, tr.Status().LatestDigestDeliveryError)
 		// The first writer seals 11:00, 12:00 and 13:00, and at its
 		// Close 14:00: the files it cut at 13:00 are delivered in that
-		// hour.
+		// hour. The second seals 15:00.
 		assert.EqualValues(t, []int64{4, 1}[w], tr.Status().Sinks[0].DigestsDelivered, "writer %d", w)
 	}
 	second := dirs[1]
@@ -253,6 +271,14 @@ func TestSharedTrailChainStartsAtOldestFile(t *testing.T) {
 
 	d, err := sink.NewDir(root, sink.DirOptions{Bucket: "logs"})
 	require.NoError(t, err)
+	// The first writer's last file is late for the chain the second
+	// sealed to 13:00, and its clock is at 10:20: it seals no hour ahead,
+	// trailkit seal lists the file once both are gone.
+	_, err = trail.Seal(ctx, trail.SealOptions{
+		Sink: d, Name: "main-trail", AccountID: account, HomeRegion: home,
+		Digests: trail.DigestOptions{Signer: testSigner()}, Until: t0.Add(3*time.Hour + 35*time.Minute),
+	})
+	require.NoError(t, err)
 	s := readStore(t, d)
 	requireExactlyOnce(t, s, ids)
 	files := digestsOf(t, d, s.digests)
@@ -267,9 +293,9 @@ func TestSharedTrailChainStartsAtOldestFile(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, starts, "digests that start a chain")
-	// 10:00 to 13:00 by the second writer, and 14:00 by the first: its
-	// last file (10:20 to 10:25), cut at its Close after the second
-	// writer sealed 13:00, goes into the next digest.
+	// 10:00 to 13:00 by the second writer, and 14:00 by trailkit seal: the
+	// first's last file (10:20 to 10:25), cut at its Close after the
+	// second writer sealed 13:00, goes into the next digest.
 	assert.Len(t, files, 5, "digests of 10:00 to 14:00")
 	for key := range s.logs {
 		assert.Equal(t, 1, listed[key], "log file %s listed once", key)
@@ -283,4 +309,122 @@ func TestSharedTrailChainStartsAtOldestFile(t *testing.T) {
 		assert.NotEqual(t, digest.Gap, f.Kind, "%s", f.String())
 		assert.NotEqual(t, digest.Fork, f.Kind, "%s", f.String())
 	}
+}
+
+// A fleet of writers of one trail on their own clocks, as in a rolling
+// deploy: A stops mid-hour and seals it; B delivers a file after that and
+// stops, then restarts from its spool (journal) and does the same. Neither
+// B seals an hour that has not begun by its clock (the chain would run
+// ahead of real time, an hour further for each writer stopping so); B's
+// late files stay delivered and unlisted until C, still running, seals
+// the next hour at its end and lists them. The chain then validates with
+// no fork, gap, unlisted file or file listed twice.
+func TestSharedTrailStopSealsNoHourAhead(t *testing.T) {
+	root := t.TempDir()
+	spool := t.TempDir()
+	t0 := time.Date(2026, 3, 14, 10, 0, 0, 0, time.UTC)
+	ctx := ctxT(t, 60*time.Second)
+	d, err := sink.NewDir(root, sink.DirOptions{Bucket: "logs"})
+	require.NoError(t, err)
+	newWriter := func(at time.Time, spool string) (*trail.Trail, *trail.ManualClock) {
+		cfg, clock := manualConfig(at, d)
+		cfg.IncludeGlobalServiceEvents = false // one chain
+		cfg.Digests.Signer = testSigner()
+		if spool != "" {
+			cfg.Durability.Spool = &trail.Spool{Dir: spool}
+		}
+		tr, err := trail.New(cfg)
+		require.NoError(t, err)
+		return tr, clock
+	}
+	var ids []string
+	// emit emits a record at `at` and delivers its file at the end of its
+	// window (the flush interval, 5 minutes).
+	emit := func(tr *trail.Trail, clock *trail.ManualClock, at time.Time) {
+		clock.Set(at)
+		r := record(at, home, "ec2.amazonaws.com", "RunInstances")
+		require.NoError(t, tr.Emit(ctx, r))
+		ids = append(ids, r.EventID)
+		clock.Set(at.Truncate(5 * time.Minute).Add(5 * time.Minute))
+	}
+	digests := func() map[string]*digest.File {
+		return digestsOf(t, d, readStore(t, d).digests)
+	}
+	// noneAhead asserts that no digest's period starts after now.
+	noneAhead := func(who string, now time.Time) {
+		t.Helper()
+		for key, f := range digests() {
+			assert.False(t, f.DigestStartTime.After(now), "%s at %s: digest %s of %s-%s begins after its clock",
+				who, now.Format("15:04"), key, f.DigestStartTime.Format("15:04"), f.DigestEndTime.Format("15:04"))
+		}
+	}
+	listedIn := func() map[string][]string { // log key: digest keys
+		out := map[string][]string{}
+		for key, f := range digests() {
+			for _, l := range f.LogFiles {
+				out[l.S3Object] = append(out[l.S3Object], key)
+			}
+		}
+		return out
+	}
+
+	a, aClock := newWriter(t0, "")
+	b, bClock := newWriter(t0, spool)
+	c, cClock := newWriter(t0, "")
+	emit(a, aClock, t0.Add(5*time.Minute))
+	emit(c, cClock, t0.Add(10*time.Minute))
+	aClock.Set(t0.Add(30 * time.Minute))
+	require.NoError(t, a.Close(ctx)) // seals 10:00-11:00 at 10:30
+	require.Len(t, digests(), 1, "A seals the hour it stops in")
+
+	emit(b, bClock, t0.Add(31*time.Minute)) // delivered at 10:35, late
+	bClock.Set(t0.Add(36 * time.Minute))
+	require.NoError(t, b.Close(ctx))
+	assert.Empty(t, b.Status().LatestDigestDeliveryError)
+	noneAhead("B", bClock.Now())
+	assert.Zero(t, b.Status().Sinks[0].DigestsDelivered, "B's hour was sealed, the next has not begun")
+
+	// B restarts from its spool and journal in the same hour.
+	b, bClock = newWriter(t0.Add(40*time.Minute), spool)
+	emit(b, bClock, t0.Add(41*time.Minute)) // delivered at 10:45
+	bClock.Set(t0.Add(46 * time.Minute))
+	require.NoError(t, b.Close(ctx))
+	assert.Empty(t, b.Status().LatestDigestDeliveryError)
+	noneAhead("restarted B", bClock.Now())
+	assert.Zero(t, b.Status().Sinks[0].DigestsDelivered)
+
+	late := map[string]bool{}
+	listed := listedIn()
+	for key := range readStore(t, d).logs {
+		if len(listed[key]) == 0 {
+			late[key] = true
+		}
+	}
+	assert.Len(t, late, 2, "B's two files wait, delivered and unlisted, for the chain's next sealer")
+
+	emit(c, cClock, t0.Add(50*time.Minute)) // late too, C's own
+	emit(c, cClock, t0.Add(80*time.Minute))
+	cClock.Set(t0.Add(2 * time.Hour)) // C seals 11:00-12:00 at 12:00
+	cClock.Set(t0.Add(2*time.Hour + time.Minute))
+	require.NoError(t, c.Close(ctx))
+	assert.Empty(t, c.Status().LatestDigestDeliveryError)
+	all := digests()
+	assert.Len(t, all, 2, "10:00-11:00 by A, 11:00-12:00 by C")
+	listed = listedIn()
+	for key := range late {
+		if assert.Len(t, listed[key], 1, "B's late file %s", key) {
+			assert.Contains(t, listed[key][0], "_20260314T120000Z.json.gz", "in the digest C sealed at 12:00")
+		}
+	}
+	s := readStore(t, d)
+	requireExactlyOnce(t, s, ids)
+	for key := range s.logs {
+		assert.Len(t, listed[key], 1, "log file %s listed once", key)
+	}
+	found := validate(t, d, t0, t0.Add(2*time.Hour))
+	for _, k := range []digest.Kind{digest.Fork, digest.Gap, digest.Overlap, digest.LogUnlisted, digest.LogListedTwice} {
+		assert.Empty(t, found[k], "%v", k)
+	}
+	assert.Len(t, found[digest.DigestValid], 2)
+	assert.Len(t, found[digest.LogValid], len(s.logs))
 }

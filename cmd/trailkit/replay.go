@@ -77,6 +77,11 @@ func runReplay(ctx context.Context, e *env, args []string) error {
 	// Files a second trail would write may not be in order of time, but
 	// the replay's sink has them all: keep the backoff short.
 	cfg.Delivery.Retry = trail.RetryPolicy{InitialBackoff: 100 * time.Millisecond, MaxBackoff: 10 * time.Second}
+	// The replay's clock is its records' times and stops with it: no
+	// writer runs later by that clock to list files it owes an hour that
+	// another replay of the trail sealed first, so it lists them in the
+	// next hour's digest when it stops.
+	cfg.Digests.SealAheadOnStop = true
 	if *selectors != "" {
 		sc, err := readSelectors(*selectors)
 		if err != nil {
