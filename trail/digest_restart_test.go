@@ -243,3 +243,80 @@ func TestDigestsListFilesDeliveredBeforeKill(t *testing.T) {
 		})
 	}
 }
+
+// A writer killed mid-hour, whose hour another writer then seals (listing
+// the files the killed one delivered), restarts on its spool in that hour:
+// its journal's period is the open one again, not sealed at once; the
+// files it delivers after the other's digest are late, and its Close
+// seals no hour that has not begun by its clock (the chain would run
+// ahead of real time). They wait, delivered and unlisted, for the chain's
+// next sealer, here trailkit seal in the next hour: then every file is
+// listed once, with no fork or gap.
+func TestDigestsRestartAfterOtherSealedSealsNoHourAhead(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "key.pem")
+	pem, err := digest.MarshalPrivateKeyPEM(testKey())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(keyFile, pem, 0o600))
+	spool, root := t.TempDir(), t.TempDir()
+	acked := runDigestChild(t, spool, root, keyFile) // killed at 10:16
+	ctx := ctxT(t, 30*time.Second)
+
+	// Another writer stops at 10:18 and seals 10:00-11:00 in both
+	// regions, listing the killed writer's files of 10:10 and 10:15.
+	otherClock := trail.NewManualClock(hourH.Add(17 * time.Minute))
+	cfg, err := digestRestartConfig("", root, keyFile, otherClock)
+	require.NoError(t, err)
+	other, err := trail.New(cfg)
+	require.NoError(t, err)
+	r := record(otherClock.Now(), home, "ec2.amazonaws.com", "RunInstances")
+	require.NoError(t, other.Emit(ctx, r))
+	acked = append(acked, r.EventID)
+	otherClock.Set(hourH.Add(18 * time.Minute))
+	require.NoError(t, other.Close(ctx))
+	assert.Empty(t, other.Status().LatestDigestDeliveryError)
+	d, err := sink.NewDir(filepath.Join(root, "logs"), sink.DirOptions{Bucket: "logs"})
+	require.NoError(t, err)
+	require.Len(t, readStore(t, d).digests, 4, "09:40-10:00 and 10:00-11:00, two regions")
+
+	clock := trail.NewManualClock(hourH.Add(20 * time.Minute))
+	cfg, err = digestRestartConfig(spool, root, keyFile, clock)
+	require.NoError(t, err)
+	tr, err := trail.New(cfg) // restores the journal's 10:00 period
+	require.NoError(t, err)
+	clock.Set(hourH.Add(25 * time.Minute))
+	r = record(clock.Now(), home, "ec2.amazonaws.com", "RunInstances")
+	require.NoError(t, tr.Emit(ctx, r))
+	acked = append(acked, r.EventID)
+	clock.Set(hourH.Add(30 * time.Minute))
+	require.NoError(t, tr.Close(ctx))
+	assert.Empty(t, tr.Status().LatestDigestDeliveryError)
+	assert.Zero(t, tr.Status().Sinks[0].DigestsDelivered, "its hour was sealed, the next has not begun")
+	s := readStore(t, d)
+	for key, f := range digestsOf(t, d, s.digests) {
+		assert.False(t, f.DigestStartTime.After(clock.Now()), "digest %s of %s-%s begins after the restarted writer's clock %s",
+			key, f.DigestStartTime.Format("15:04"), f.DigestEndTime.Format("15:04"), clock.Now().Format("15:04"))
+	}
+
+	rep, err := trail.Seal(ctx, trail.SealOptions{
+		Sink: d, Name: "main-trail", AccountID: account, HomeRegion: home,
+		Digests: trail.DigestOptions{Signer: digest.NewRSASigner(testKey())}, Until: hourH.Add(65 * time.Minute),
+	})
+	require.NoError(t, err)
+	assert.NotZero(t, rep.Listed, "the restarted writer's late files")
+	s = readStore(t, d)
+	requireExactlyOnce(t, s, acked)
+	listed := map[string]int{}
+	for _, f := range digestsOf(t, d, s.digests) {
+		for _, l := range f.LogFiles {
+			listed[l.S3Object]++
+		}
+	}
+	for key := range s.logs {
+		assert.Equal(t, 1, listed[key], "log file %s listed once", key)
+	}
+	found := validate(t, d, hourH.Add(-20*time.Minute), hourH.Add(2*time.Hour))
+	for _, k := range []digest.Kind{digest.Fork, digest.Gap, digest.Overlap, digest.LogUnlisted, digest.LogListedTwice} {
+		assert.Empty(t, found[k], "%v", k)
+	}
+	assert.Len(t, found[digest.LogValid], len(s.logs))
+}
