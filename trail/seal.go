@@ -39,7 +39,9 @@ type SealReport struct {
 // it says were written in that day (delivered late), that no digest lists,
 // it seals the hours from the chain's newest digest to the hour of
 // the newest such file, as a trail does at the end of each hour, each
-// digest created only if absent. It is what the writers of a trail that
+// digest created only if absent. It seals no hour that has not begun by
+// Until: files delivered in an hour whose digest a stopping writer sealed
+// early are due in the next, sealed once that hour has begun. It is what the writers of a trail that
 // all died owe; with nothing owed it writes nothing, and it is safe to run
 // beside writers of the trail and beside itself: of several processes
 // sealing an hour one creates its digest, the others link to it.
@@ -186,6 +188,14 @@ func (sd *sealer) owed(ctx context.Context, c *digest.Chain, k routeKey, until t
 			end = tip.DigestEndTime.Truncate(time.Hour).Add(time.Hour)
 		}
 		start = maxOf(start, tip.DigestEndTime)
+	}
+	if end.Add(-digestPeriod).After(until) {
+		// The hour they are due in has not begun (the newest digest
+		// was sealed early, by a writer that stopped): sealing it now
+		// would date the chain ahead of the clock, as a stopping trail
+		// does not either. The hour's sealer, or a later seal, lists
+		// them.
+		return start, end, nil, false, nil
 	}
 	return start, end, late, true, nil
 }

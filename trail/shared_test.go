@@ -401,6 +401,14 @@ func TestSharedTrailStopSealsNoHourAhead(t *testing.T) {
 		}
 	}
 	assert.Len(t, late, 2, "B's two files wait, delivered and unlisted, for the chain's next sealer")
+	// Nor does trailkit seal, run in the hour, seal the next one ahead.
+	rep, err := trail.Seal(ctx, trail.SealOptions{
+		Sink: d, Name: "main-trail", AccountID: account, HomeRegion: home,
+		Digests: trail.DigestOptions{Signer: testSigner()}, Until: t0.Add(48 * time.Minute),
+	})
+	require.NoError(t, err)
+	assert.Empty(t, rep.Digests, "seal at 10:48")
+	noneAhead("seal", t0.Add(48*time.Minute))
 
 	emit(c, cClock, t0.Add(50*time.Minute)) // late too, C's own
 	emit(c, cClock, t0.Add(80*time.Minute))
