@@ -18,8 +18,10 @@ const sealUsage = `--account-id A --region R --trail-name N --private-key FILE (
 
 Writes, for each account and region with log files, the digest files that the trail's writers
 still owe: if the store holds log files dated up to --until (default now), at most a day before,
-or older ones it says were written in that day (delivered late), that no digest lists, it seals the hours from the chain's newest digest to the hour of the newest
-such file, each linked to the one before, as a trail does at the end of each hour. Run it when the
+or older ones it says were written in that day (delivered late), that no digest lists, it seals
+the hours from the chain's newest digest to the hour of the newest such file, each linked to the
+one before, as a trail does at the end of each hour; never an hour that has not begun by --until
+(files late for an hour a stopping writer sealed early wait for the next). Run it when the
 processes writing a trail died; with nothing owed it writes nothing. It is safe to run beside
 writers of the trail and beside itself: each digest is created only if absent, so of several
 processes sealing an hour one writes its digest and the others link to it.`
