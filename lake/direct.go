@@ -700,9 +700,11 @@ func partBase(schema *parquet.Schema, pageBytes int) int64 {
 
 const directRows = 64 // as parquet-go's own writes: a row never spans pages
 
-func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Record, *extras), rowGroupRows int64, pageBytes int, opts ...parquet.WriterOption) *directTable {
+// newDirectTable returns a table of schema's rows, whose values emit
+// writes, in pages of pageBytes; base is partBase(schema, pageBytes).
+func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Record, *extras), rowGroupRows int64, pageBytes int, base int64, opts ...parquet.WriterOption) *directTable {
 	t := &directTable{schema: schema, emit: emit, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns())),
-		base: partBase(schema, pageBytes)}
+		base: base}
 	t.pw = parquet.NewGenericWriter[any](&t.buf, tableOptions(schema, rowGroupRows, pageBytes, opts)...)
 	return t
 }

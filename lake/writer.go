@@ -138,18 +138,23 @@ func NewWriter(dst sink.Sink, input string, opts Options) (*Writer, error) {
 	w := &Writer{dst: dst, input: input, name: Name(input), opts: opts}
 	w.lanes = []*lane{w.newLane("", opts.MaxBufferedBytes)}
 	meta := parquet.KeyValueMetadata("trailkit.input", input)
+	var (
+		schema    *parquet.Schema
+		values    func(*directTable, *event.Record, *extras)
+		pageBytes int
+	)
 	switch opts.Format {
 	case CloudTrail, "":
 		w.opts.Format = CloudTrail
-		s := schemaOf[CloudTrailRow]()
-		w.newPart = func() part { return newDirectTable(s, cloudTrailValues, opts.RowGroupRows, cloudTrailPageBytes, meta) }
-		w.partBase = partBase(s, cloudTrailPageBytes)
+		schema, values, pageBytes = schemaOf[CloudTrailRow](), cloudTrailValues, cloudTrailPageBytes
 	case OCSF:
-		s := schemaOf[OCSFRow]()
-		w.newPart = func() part { return newDirectTable(s, ocsfValues, opts.RowGroupRows, ocsfPageBytes, meta) }
-		w.partBase = partBase(s, ocsfPageBytes)
+		schema, values, pageBytes = schemaOf[OCSFRow](), ocsfValues, ocsfPageBytes
 	default:
 		return nil, fmt.Errorf("lake: format %q: %w (want cloudtrail or ocsf)", opts.Format, ErrFormat)
+	}
+	w.partBase = partBase(schema, pageBytes)
+	w.newPart = func() part {
+		return newDirectTable(schema, values, opts.RowGroupRows, pageBytes, w.partBase, meta)
 	}
 	return w, nil
 }
