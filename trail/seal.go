@@ -37,14 +37,15 @@ type SealReport struct {
 // trail's sink: for each chain (account and region with log files), if the
 // sink holds files dated up to Until, at most a day before, or older files
 // it says were written in that day (delivered late), that no digest lists,
-// it seals the hours from the chain's newest digest to the hour of
-// the newest such file, as a trail does at the end of each hour, each
-// digest created only if absent. It seals no hour that has not begun by
-// Until: files delivered in an hour whose digest a stopping writer sealed
-// early are due in the next, sealed once that hour has begun. It is what the writers of a trail that
-// all died owe; with nothing owed it writes nothing, and it is safe to run
-// beside writers of the trail and beside itself: of several processes
-// sealing an hour one creates its digest, the others link to it.
+// it seals the hours from the chain's newest digest to the hour of the
+// newest such file, as a trail does at the end of each hour, each digest
+// created only if absent. It seals no hour that has not begun by Until:
+// files delivered in an hour whose digest a stopping writer sealed early
+// are due in the next, sealed once that hour has begun. It is what the
+// writers of a trail that all died owe; with nothing owed it writes
+// nothing, and it is safe to run beside writers of the trail and beside
+// itself: of several processes sealing an hour one creates its digest, the
+// others link to it.
 func Seal(ctx context.Context, opts SealOptions) (SealReport, error) {
 	var rep SealReport
 	if opts.Sink == nil {
