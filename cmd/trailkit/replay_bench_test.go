@@ -15,24 +15,41 @@ import (
 	"github.com/trailkit/trailkit/internal/benchmeter"
 	"github.com/trailkit/trailkit/internal/miniotest"
 	"github.com/trailkit/trailkit/internal/synth"
+	"github.com/trailkit/trailkit/trail"
 )
 
 // BenchmarkReplayShared replays the benchmark input (TRAILKIT_BENCH_RECORDS records,
 // with digests) into MinIO by one process, and by four processes at once
-// on a quarter of the records each (round-robin), writing one trail: the
-// shared chain must cost nothing in time. Each iteration runs every mode
-// once, into a prefix of its own; the medians are reported, and the ratio
-// of four processes to one (want ≤ 1), in wall time and in processor time
-// (the replays' and MinIO's together, which a loaded machine inflates
-// less). TRAILKIT_BENCH_BASE names a trailkit
-// binary built from an earlier commit, whose single-process replay is run
-// too, for the ratio of this build to it (want ≤ 1.05).
+// writing one trail, each on a quarter of the input, split in two ways:
+//
+//   - by delivery window (the mode the cost of a shared trail is judged
+//     on): a record goes to the part of its 5-minute flush window, the
+//     window replay cuts its log files by, window k (counted from the Unix
+//     epoch) to part k mod 4. Each log file of the single replay is then
+//     written by one process, as when the log files of a trail are divided
+//     among processes, yet every process writes in every hour, so each
+//     hour's digest is raced for by all four writers.
+//   - by record (reported as "by-record"): record i to part i mod 4, as a
+//     fleet behind a load balancer sees them. Each process then has
+//     records in every window and cuts its own file of it, so the four
+//     deliver four times the log files of one (as four CloudTrail
+//     writers would): four times the puts, and the work per file, however
+//     the writers share the chain.
+//
+// The shared chain must cost nothing: the ratio of four processes by
+// window to one is wanted ≤ 1. Each iteration runs every mode once, into a
+// prefix of its own; the medians are reported, and the ratios in wall time
+// and in processor time (the replays' and MinIO's together, which a loaded
+// machine inflates less). TRAILKIT_BENCH_BASE names a trailkit binary
+// built from an earlier commit, whose single-process replay is run too,
+// for the ratio of this build to it (want ≤ 1.05).
 //
 //	go test -run '^$' -bench ReplayShared -benchtime 3x ./cmd/trailkit
 func BenchmarkReplayShared(b *testing.B) {
 	n := benchmeter.Records(200000)
-	whole := benchParts(b, n, 1)[0]
-	quarters := benchParts(b, n, 4)
+	whole := benchParts(b, n, 1, byRecord)[0]
+	windows := benchParts(b, n, 4, byWindow)
+	records := benchParts(b, n, 4, byRecord)
 	bin := buildTrailkit(b)
 	dir := b.TempDir()
 	key, err := digest.GenerateKey(2048)
@@ -85,11 +102,12 @@ func BenchmarkReplayShared(b *testing.B) {
 		return wall, cpu, server1 - server0
 	}
 	base := os.Getenv("TRAILKIT_BENCH_BASE")
-	var one, four, old mode
+	var one, four, byRec, old mode
 	b.ResetTimer()
 	for i := range b.N {
 		one.add(run(bin, fmt.Sprintf("one%d", i), whole))
-		four.add(run(bin, fmt.Sprintf("four%d", i), quarters...))
+		four.add(run(bin, fmt.Sprintf("four%d", i), windows...))
+		byRec.add(run(bin, fmt.Sprintf("rec%d", i), records...))
 		if base != "" {
 			old.add(run(base, fmt.Sprintf("base%d", i), whole))
 		}
@@ -100,9 +118,11 @@ func BenchmarkReplayShared(b *testing.B) {
 	b.ReportMetric(med(four.wall).Seconds(), "s/4-processes")
 	b.ReportMetric(med(four.wall).Seconds()/med(one.wall).Seconds(), "4-processes/1-process")
 	b.ReportMetric(med(four.total()).Seconds()/med(one.total()).Seconds(), "cpu-4-processes/1-process")
-	b.Logf("replay of %d records into MinIO (load average %s): wall time 1 process %v, 4 processes %v (runs %v, %v); processor time of the replays 1 process %v, 4 processes %v; of MinIO %v, %v",
-		n, strings.TrimSpace(string(load)), med(one.wall), med(four.wall), one.wall, four.wall,
-		med(one.cpu), med(four.cpu), med(one.server), med(four.server))
+	b.ReportMetric(med(byRec.wall).Seconds()/med(one.wall).Seconds(), "4-processes-by-record/1-process")
+	b.ReportMetric(med(byRec.total()).Seconds()/med(one.total()).Seconds(), "cpu-4-processes-by-record/1-process")
+	b.Logf("replay of %d records into MinIO (load average %s): wall time 1 process %v, 4 processes by window %v, by record %v (runs %v, %v, %v); processor time of the replays 1 process %v, 4 by window %v, by record %v; of MinIO %v, %v, %v",
+		n, strings.TrimSpace(string(load)), med(one.wall), med(four.wall), med(byRec.wall), one.wall, four.wall, byRec.wall,
+		med(one.cpu), med(four.cpu), med(byRec.cpu), med(one.server), med(four.server), med(byRec.server))
 	if base != "" {
 		b.ReportMetric(med(old.wall).Seconds(), "s/base-1-process")
 		b.ReportMetric(med(one.wall).Seconds()/med(old.wall).Seconds(), "1-process/base")
@@ -138,16 +158,31 @@ func med(ds []time.Duration) time.Duration {
 	return time.Duration(benchmeter.Median(xs))
 }
 
-// benchParts splits the benchmark log file round-robin into JSON Lines
-// files (generated once, then cached in the temp dir).
-func benchParts(b *testing.B, n, parts int) []string {
+// split is how benchParts divides the records among parts.
+type split int
+
+const (
+	byRecord split = iota // record i to part i mod parts
+	byWindow              // a record of flush window k to part k mod parts
+)
+
+// benchParts splits the benchmark log file into JSON Lines files (generated
+// once, then cached in the temp dir). By window, a record's window is that
+// of replay's clock when it reads the record: the latest eventTime read so
+// far (the clock never goes back), truncated to the default flush interval,
+// as the trail cuts its files.
+func benchParts(b *testing.B, n, parts int, by split) []string {
 	b.Helper()
 	src := benchLogFile(b, n)
 	dir := filepath.Join(os.TempDir(), "trailkit-bench")
+	name := "records-v%d-%d-part%dof%d.jsonl"
+	if by == byWindow {
+		name = "records-v%d-%d-window-part%dof%d.jsonl"
+	}
 	var paths []string
 	missing := false
 	for i := range parts {
-		p := filepath.Join(dir, fmt.Sprintf("records-v%d-%d-part%dof%d.jsonl", synth.Version, n, i, parts))
+		p := filepath.Join(dir, fmt.Sprintf(name, synth.Version, n, i, parts))
 		paths = append(paths, p)
 		if _, err := os.Stat(p); err != nil {
 			missing = true
@@ -171,13 +206,22 @@ func benchParts(b *testing.B, n, parts int) []string {
 		ws[i] = bufio.NewWriter(files[i])
 	}
 	i := 0
+	var clock time.Time
 	var buf []byte
 	for r, err := range event.Read(in) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		part := i % parts
+		if by == byWindow {
+			if r.EventTime.After(clock) {
+				clock = r.EventTime
+			}
+			window := clock.Truncate(trail.DefaultFlushInterval).Unix() / int64(trail.DefaultFlushInterval/time.Second)
+			part = int(window % int64(parts))
+		}
 		buf = append(r.AppendJSON(buf[:0]), '\n')
-		if _, err := ws[i%parts].Write(buf); err != nil {
+		if _, err := ws[part].Write(buf); err != nil {
 			b.Fatal(err)
 		}
 		i++
