@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -247,15 +246,9 @@ func TestExportDirectRows(t *testing.T) {
 		r := g.Record()
 		want[r.EventID] = r.EventName + " " + r.UserIdentity.ARN + " " + string(r.RequestParameters)
 	}
-	dir := t.TempDir()
-	out, err := sink.NewDir(dir, sink.DirOptions{})
-	require.NoError(t, err)
-	w, err := NewWriter(out, "x.json.gz", Options{})
-	require.NoError(t, err)
-	require.NoError(t, w.Export(context.Background(), bytes.NewReader(buf.Bytes())))
 	got := map[string]string{}
-	for _, key := range w.Keys() {
-		rows, err := parquet.ReadFile[CloudTrailRow](filepath.Join(dir, filepath.FromSlash(key)))
+	for _, body := range exportFiles(t, buf.Bytes(), Options{}) {
+		rows, err := parquet.Read[CloudTrailRow](bytes.NewReader(body), int64(len(body)))
 		require.NoError(t, err)
 		for _, r := range rows {
 			got[*r.EventID] = *r.EventName + " " + *r.UserIdentity.ARN + " " + *r.RequestParameters

@@ -28,9 +28,9 @@
 // bounds that memory with MaxFileBytes and MaxBufferedBytes, which counts
 // an open file's encoders and unwritten row group as well as its bytes: an
 // input spread over many partitions at once gets smaller files, not more
-// memory. [Writer.Export]
-// does not keep the input's order: it writes each batch of records grouped
-// by eventSource and eventName, which makes the files smaller.
+// memory. [Writer.Export] does not keep the input's order: it writes each
+// block of 2,048 records grouped by eventSource and eventName, input order
+// within a group, which makes the files smaller.
 //
 // [AthenaDDL] and [DuckDBDDL] give the table to query a lake with; the
 // "trailkit export" command writes one from log files, directories and S3

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"sync/atomic"
 
 	"github.com/trailkit/trailkit/event"
 )
@@ -19,17 +20,20 @@ import (
 // the input again replaces them.
 //
 // The records are read (and validated, and their top-level members
-// located) on the calling goroutine, and turned into column values and
-// encoded on two others (lanes), in batches of up to 512 records or 1 MiB:
-// the first 16 batches go to lane 0, the next alternate between lanes 0
-// and 1, unless lane 0 holds by then more partitions open than their
-// encoders' memory fits in its budget: every lane would hold a file open
-// for each of them, so the rest goes to lane 0 too. A lane reads each record's values straight from its text in one
-// pass (direct.go), and decodes it with event.Unmarshal only when that
-// pass cannot take it (unknown or repeated keys, values of another type). So an input of a few thousand records (a CloudTrail log
-// file) gives one file per partition, and a large one is encoded on two
-// cores. Each batch is written grouped by eventSource and eventName, not in
-// input order, which makes the files smaller (order.go).
+// located) on the calling goroutine, in blocks of up to 2,048 records or 4
+// MiB, each ordered by API call (eventSource and eventName, in input order
+// within one; order.go), which makes the files smaller. They are turned
+// into column values and encoded on two other goroutines (lanes): the
+// first blocks, 8,192 records, go to lane 0, then each block is split in
+// two halves of its order, the first to lane 0 and the second to lane 1,
+// unless lane 0 holds by then more partitions open than their encoders'
+// memory fits in its budget: every lane would hold a file open for each of
+// them, so the rest goes to lane 0 too. A lane reads each record's values
+// straight from its text in one pass (direct.go), and decodes it with
+// event.Unmarshal only when that pass cannot take it (unknown or repeated
+// keys, values of another type). So an input of a few thousand records (a
+// CloudTrail log file) gives one file per partition, and a large one is
+// encoded on two cores.
 func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 	sc := event.NewScanner(r)
 	sc.Name = w.input
@@ -43,14 +47,14 @@ func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	free := make(chan *rawBatch, 2*exportLanes+1)
-	work := make([]chan *rawBatch, exportLanes)
+	free := make(chan *rawBatch, blocksHeld)
+	work := make([]chan laneWork, exportLanes)
 	crowded := make(chan bool, 1)
 	w.lanes[0].crowded = crowded
 	defer func() { w.lanes[0].crowded = nil }()
 	var wg sync.WaitGroup
 	for i, l := range w.lanes {
-		work[i] = make(chan *rawBatch, 2)
+		work[i] = make(chan laneWork, 1)
 		wg.Go(func() {
 			if err := l.export(ctx, w.input, work[i], free); err != nil {
 				cancel(err)
@@ -75,11 +79,23 @@ func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 }
 
 const (
-	exportLanes   = 2
-	batchRecords  = 512     // records of a rawBatch at most
-	batchBytes    = 1 << 20 // JSON bytes of a rawBatch at most, but for its first record
-	serialBatches = 16      // batches that all go to lane 0
+	exportLanes  = 2
+	blockRecords = 2048    // records of a rawBatch at most (1<<indexBits at most)
+	blockBytes   = 4 << 20 // JSON bytes of a rawBatch at most, but for its first record
+	serialBlocks = 4       // blocks that all go to lane 0
+	// blocksHeld is how many blocks an Export holds at most: the one
+	// being read, one waiting for each lane's channel, one each lane
+	// writes.
+	blocksHeld = 1 + 2*exportLanes
 )
+
+// laneWork is the part of a block a lane writes: the records of b at the
+// indexes order, in that order. The lane that writes b's last part
+// returns b to be reused.
+type laneWork struct {
+	b     *rawBatch
+	order []int
+}
 
 // laneSuffix is the suffix of lane i's object names.
 func laneSuffix(i int) string {
@@ -89,9 +105,10 @@ func laneSuffix(i int) string {
 	return "_p" + string(rune('0'+i))
 }
 
-// A rawBatch is records as read, with their positions for errors, and
-// where their top-level members lie when the Scanner says: record i's are
-// members[mspan[i][0]:mspan[i][1]], or unknown when mspan[i][0] < 0.
+// A rawBatch is a block of records as read, with their positions for
+// errors, and where their top-level members lie when the Scanner says:
+// record i's are members[mspan[i][0]:mspan[i][1]], or unknown when
+// mspan[i][0] < 0.
 type rawBatch struct {
 	buf     []byte
 	ends    []int // end of each record in buf
@@ -99,6 +116,8 @@ type rawBatch struct {
 	off     []int64
 	members []event.Member
 	mspan   [][2]int
+	order   batchOrder   // the order its records are written in
+	parts   atomic.Int32 // the lanes' parts of it not written yet
 }
 
 func (b *rawBatch) reset() {
@@ -123,15 +142,16 @@ func (b *rawBatch) recordMembers(i int) []event.Member {
 	return nil
 }
 
-// scan reads the records into batches and hands them to the lanes. It
-// returns when the input ends, or the context ends (a lane failed).
-// Before the first batch after the serial ones it waits for lane 0 to
-// say on crowded whether the batches stay serial: lane 0 decides once it
-// has written those it was sent, so the same input is always split alike.
-func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBatch, free chan *rawBatch, crowded <-chan bool) error {
+// scan reads the records into blocks, orders each, and hands them to the
+// lanes. It returns when the input ends, or the context ends (a lane
+// failed). Before the first block after the serial ones it waits for lane
+// 0 to say on crowded whether the blocks stay whole: lane 0 decides once
+// it has written those it was sent, so the same input is always split
+// alike.
+func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan laneWork, free chan *rawBatch, crowded <-chan bool) error {
 	n, lanes := 0, len(work)
 	send := func(b *rawBatch) error {
-		if n == serialBatches {
+		if n == serialBlocks {
 			select {
 			case c := <-crowded:
 				if c {
@@ -141,17 +161,22 @@ func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBa
 				return ctx.Err()
 			}
 		}
-		l := 0
-		if n >= serialBatches {
-			l = n % lanes
+		k := lanes
+		if n < serialBlocks {
+			k = 1
 		}
 		n++
-		select {
-		case work[l] <- b:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+		order := b.order.sort(b)
+		b.parts.Store(int32(k))
+		for l := range k {
+			part := laneWork{b, order[l*len(order)/k : (l+1)*len(order)/k]}
+			select {
+			case work[l] <- part:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 		}
+		return nil
 	}
 	get := func() *rawBatch {
 		select {
@@ -159,12 +184,12 @@ func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBa
 			b.reset()
 			return b
 		default:
-			return &rawBatch{buf: make([]byte, 0, batchBytes+64<<10)}
+			return &rawBatch{buf: make([]byte, 0, blockBytes+64<<10)}
 		}
 	}
 	b := get()
 	for sc.Scan() {
-		if len(b.ends) == batchRecords || len(b.ends) > 0 && len(b.buf)+len(sc.Bytes()) > batchBytes {
+		if len(b.ends) == blockRecords || len(b.ends) > 0 && len(b.buf)+len(sc.Bytes()) > blockBytes {
 			if err := send(b); err != nil {
 				return err
 			}
@@ -190,21 +215,23 @@ func (w *Writer) scan(ctx context.Context, sc *event.Scanner, work []chan *rawBa
 	return nil
 }
 
-// export decodes and writes the batches sent to the lane, then puts its
+// export decodes and writes the parts of blocks sent to the lane, then puts its
 // files. After an error it drains the channel and returns the error.
-func (l *lane) export(ctx context.Context, input string, work <-chan *rawBatch, free chan<- *rawBatch) error {
+func (l *lane) export(ctx context.Context, input string, work <-chan laneWork, free chan<- *rawBatch) error {
 	var err error
-	batches := 0
-	for b := range work {
+	blocks := 0
+	for p := range work {
 		if err == nil {
-			err = l.writeBatch(ctx, input, b, l.order.sort(b))
+			err = l.writeBatch(ctx, input, p.b, p.order)
 		}
-		if batches++; batches == serialBatches && l.crowded != nil {
+		if blocks++; blocks == serialBlocks && l.crowded != nil {
 			l.crowded <- l.isCrowded()
 		}
-		select {
-		case free <- b:
-		default:
+		if p.b.parts.Add(-1) == 0 {
+			select {
+			case free <- p.b:
+			default:
+			}
 		}
 	}
 	if err != nil {

@@ -1,10 +1,21 @@
 package lake
 
 import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/synth"
+	"github.com/trailkit/trailkit/sink"
 )
 
 func TestBatchOrder(t *testing.T) {
@@ -74,4 +85,68 @@ func TestAPIKeys(t *testing.T) {
 			t.Errorf("apiKeys(%s) = %q, %q, want %q, %q", c.rec, source, name, c.source, c.name)
 		}
 	}
+}
+
+// TestExportOrder exports 12,000 generated records of one partition (on
+// both lanes) twice: the objects are the same bytes, and each file's rows
+// come in blocks' halves of at most 2,048 rows (serial blocks) or 1,024,
+// each grouped by API call, in input order within a group.
+func TestExportOrder(t *testing.T) {
+	const n = 12000
+	var buf bytes.Buffer
+	g := synth.New(7, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, g.WriteLogFile(&buf, n))
+	g = synth.New(7, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	pos := map[string]int{} // eventID: its position in the input
+	apis := map[string]bool{}
+	for i := range n {
+		r := g.Record()
+		pos[r.EventID] = i
+		apis[r.EventSource+" "+r.EventName] = true
+	}
+	files := exportFiles(t, buf.Bytes(), Options{})
+	require.Len(t, files, 2, "one file per lane")
+	require.Equal(t, files, exportFiles(t, buf.Bytes(), Options{}), "a second export writes the same bytes")
+
+	rows := 0
+	for key, body := range files {
+		got, err := parquet.Read[CloudTrailRow](bytes.NewReader(body), int64(len(body)))
+		require.NoError(t, err)
+		rows += len(got)
+		// A new group starts where the API changes; within one, rows
+		// come in input order, across blocks too.
+		groups, back := 1, 0
+		for i := 1; i < len(got); i++ {
+			prev, cur := got[i-1], got[i]
+			if *prev.EventSource+" "+*prev.EventName != *cur.EventSource+" "+*cur.EventName {
+				groups++
+			} else if pos[*cur.EventID] < pos[*prev.EventID] {
+				back++
+			}
+		}
+		parts := len(got)/1024 + 1
+		t.Logf("%s: %d rows in %d groups, %d steps back in a group", key, len(got), groups, back)
+		assert.LessOrEqual(t, groups, parts*len(apis), "%s: rows grouped by API within each block's part", key)
+		assert.Zero(t, back, "%s: input order within a group", key)
+	}
+	assert.Equal(t, n, rows)
+}
+
+// exportFiles exports input with opts to a new directory and returns the
+// objects written, by key.
+func exportFiles(t *testing.T, input []byte, opts Options) map[string][]byte {
+	t.Helper()
+	dir := t.TempDir()
+	out, err := sink.NewDir(dir, sink.DirOptions{})
+	require.NoError(t, err)
+	w, err := NewWriter(out, "x.json.gz", opts)
+	require.NoError(t, err)
+	require.NoError(t, w.Export(context.Background(), bytes.NewReader(input)))
+	files := map[string][]byte{}
+	for _, key := range w.Keys() {
+		body, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(key)))
+		require.NoError(t, err)
+		files[key] = body
+	}
+	return files
 }

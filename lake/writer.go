@@ -100,7 +100,6 @@ type lane struct {
 	direct *directRecord // Export's direct path
 	recent recentPart    // the direct path's last partition
 	rows   int64
-	order  batchOrder // Export's row order within a batch (order.go)
 	// crowded is where lane 0 says, during Export, whether its open
 	// files are too many for two lanes (see Writer.scan).
 	crowded chan<- bool
