@@ -70,3 +70,11 @@ func TestUnboundedColumns(t *testing.T) {
 	}
 	require.Positive(t, seen)
 }
+
+// TestCodecWindow checks that the zstd window holds a whole page of either
+// shape, so that no repeat within a page is out of its reach.
+func TestCodecWindow(t *testing.T) {
+	for _, pageBytes := range []int{cloudTrailPageBytes, ocsfPageBytes} {
+		require.LessOrEqual(t, pageBytes, codecWindow)
+	}
+}
