@@ -147,6 +147,9 @@ func schemaOf[T any]() *parquet.Schema {
 
 func withCodecs(n parquet.Node, path []string) parquet.Node {
 	if n.Leaf() {
+		if isDictString(n) {
+			n = dictNode{n}
+		}
 		if deltaColumns[strings.Join(path, ".")] {
 			n = parquet.Encoded(n, &parquet.DeltaBinaryPacked)
 		}
