@@ -371,3 +371,45 @@ func TestExportCrowdedStaysOnOneLane(t *testing.T) {
 		})
 	}
 }
+
+// TestOCSFTextPages exports 30,000 generated records in the ocsf shape:
+// api.request.data and api.response.data come in pages of up to
+// textPageBytes, not of the shape's 256 KiB, and each row still holds its
+// own record's requestParameters and responseElements after the values
+// kept for a page were copied into reused chunks.
+func TestOCSFTextPages(t *testing.T) {
+	const n = 30000
+	var buf bytes.Buffer
+	g := synth.New(7, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	require.NoError(t, g.WriteLogFile(&buf, n))
+	want := map[string]string{}
+	g = synth.New(7, time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC))
+	for range n {
+		r := g.Record()
+		want[r.EventID] = string(r.RequestParameters) + " " + string(r.ResponseElements)
+	}
+	got := map[string]string{}
+	for key, body := range exportFiles(t, buf.Bytes(), Options{Format: OCSF}) {
+		f, err := parquet.OpenFile(bytes.NewReader(body), int64(len(body)))
+		require.NoError(t, err)
+		for i, rg := range f.RowGroups() {
+			for c, chunk := range rg.ColumnChunks() {
+				path := strings.Join(f.Schema().Columns()[c], ".")
+				if !largeTextColumns[path] {
+					continue
+				}
+				idx, err := chunk.OffsetIndex()
+				require.NoError(t, err)
+				size := f.Metadata().RowGroups[i].Columns[c].MetaData.TotalUncompressedSize
+				t.Logf("%s %s: %d pages, %d bytes", key, path, idx.NumPages(), size)
+				assert.LessOrEqual(t, idx.NumPages(), int(size/textPageBytes)+1, "%s %s: pages of %d bytes", key, path, textPageBytes)
+			}
+		}
+		rows, err := parquet.Read[OCSFRow](bytes.NewReader(body), int64(len(body)))
+		require.NoError(t, err)
+		for _, r := range rows {
+			got[*r.Metadata.UID] = *r.API.Request.Data + " " + *r.API.Response.Data
+		}
+	}
+	require.Equal(t, want, got)
+}
