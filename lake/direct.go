@@ -685,14 +685,17 @@ type directTable struct {
 
 // textPageBytes is the page size of the ocsf shape's largeTextColumns. On
 // the generated 200,000-record trail, pages of 256 KiB (the shape's
-// other columns'), 2 MiB and 4 MiB make its files 27.65, 23.70 and 22.83
-// MB, for 1.5% fewer instructions at 4 MiB (fewer pages to encode) and
-// the same peak RSS: zstd compresses a page alone and finds more repeats
-// in a larger one. The same for the cloudtrail shape's requestParameters
-// and responseElements (pages of 2 MiB, as its other columns) would save
-// 4% more, but its open files hold 2 MiB per column already, and with
-// the kept values on top an input of one partition is cut in files of
-// half the size.
+// other columns'), 2 MiB and 4 MiB make its files 27.65, 23.70 and 23.00
+// MB, for fewer instructions (fewer pages to encode) and about the same
+// peak RSS: zstd compresses a page alone and finds more repeats in a
+// larger one. A page is larger than the zstd window (codecWindow), so a
+// repeat more than 2 MiB back is not found; a window of 4 MiB would make
+// these files 22.83 MB, but every encoder would keep twice the history.
+// The same pages for the cloudtrail shape's requestParameters and
+// responseElements (pages of 2 MiB, as its other columns) would save 4%
+// more, but its open files hold 2 MiB per column already, and with the
+// kept values on top an input of one partition is cut in files of half
+// the size.
 const textPageBytes = 4 << 20
 
 // largeTextColumns are the columns, by path, given pages of textPageBytes:
