@@ -325,11 +325,18 @@ func emitN(t *testing.T, ctx context.Context, tr *trail.Trail, n int) []string {
 	t.Helper()
 	ids := make([]string, 0, n)
 	for range n {
-		r := record(t0, home, "ec2.amazonaws.com", "RunInstances")
-		require.NoError(t, tr.Emit(ctx, r))
-		ids = append(ids, r.EventID)
+		ids = append(ids, emitAt(t, ctx, tr, t0))
 	}
 	return ids
+}
+
+// emitAt emits a RunInstances record of the home region at `at` and
+// returns its eventID.
+func emitAt(t *testing.T, ctx context.Context, tr *trail.Trail, at time.Time) string {
+	t.Helper()
+	r := record(at, home, "ec2.amazonaws.com", "RunInstances")
+	require.NoError(t, tr.Emit(ctx, r))
+	return r.EventID
 }
 
 // manualConfig is baseConfig on a ManualClock set to start.

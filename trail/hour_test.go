@@ -79,9 +79,7 @@ func TestSharedTrailHourFirstMinute(t *testing.T) {
 				var ids []string
 				emit := func(tr *trail.Trail, clock *trail.ManualClock, at time.Time) {
 					clock.Set(at)
-					r := record(at, home, "ec2.amazonaws.com", "RunInstances")
-					require.NoError(t, tr.Emit(ctx, r))
-					ids = append(ids, r.EventID)
+					ids = append(ids, emitAt(t, ctx, tr, at))
 				}
 				newWriter := func(start time.Time, digests bool) (*trail.Trail, *trail.ManualClock) {
 					return hourWriter(t, newSink(), start, digests)
@@ -218,9 +216,7 @@ func TestSealFileMoreThanADayLate(t *testing.T) {
 				return hourWriter(t, newSink(), start, digests)
 			}
 			emit := func(tr *trail.Trail, at time.Time) {
-				r := record(at, home, "ec2.amazonaws.com", "RunInstances")
-				require.NoError(t, tr.Emit(ctx, r))
-				ids = append(ids, r.EventID)
+				ids = append(ids, emitAt(t, ctx, tr, at))
 			}
 			live, liveClock := newWriter(t0, true)
 			emit(live, t0)

@@ -250,9 +250,7 @@ func TestSharedTrailChainStartsAtOldestFile(t *testing.T) {
 	emit := func(tr *trail.Trail, clock *trail.ManualClock, from, to time.Time) {
 		for at := from; !at.After(to); at = at.Add(5 * time.Minute) {
 			clock.Set(at)
-			r := record(at, home, "ec2.amazonaws.com", "RunInstances")
-			require.NoError(t, tr.Emit(ctx, r))
-			ids = append(ids, r.EventID)
+			ids = append(ids, emitAt(t, ctx, tr, at))
 		}
 	}
 	gated := &gatedSink{entered: make(chan struct{}), gate: make(chan struct{})}
@@ -345,9 +343,7 @@ func TestSharedTrailStopSealsNoHourAhead(t *testing.T) {
 	// store: another writer's seal must find it there.
 	emit := func(tr *trail.Trail, clock *trail.ManualClock, at time.Time) {
 		clock.Set(at)
-		r := record(at, home, "ec2.amazonaws.com", "RunInstances")
-		require.NoError(t, tr.Emit(ctx, r))
-		ids = append(ids, r.EventID)
+		ids = append(ids, emitAt(t, ctx, tr, at))
 		clock.Set(at.Truncate(5 * time.Minute).Add(5 * time.Minute))
 		require.NoError(t, tr.Flush(ctx))
 	}
