@@ -172,22 +172,48 @@ func (c *Chain) Tip(ctx context.Context, store sink.Store, before time.Time) (*F
 // LinkTo links the chain to the digest with the given key in store, so
 // that the next Seal follows it, and returns that digest.
 func (c *Chain) LinkTo(ctx context.Context, store sink.Store, key string) (*File, error) {
-	f, raw, info, err := Get(ctx, store, key)
+	d, err := Fetch(ctx, store, key)
 	if err != nil {
 		return nil, fmt.Errorf("resume chain: %w", err)
 	}
+	c.Link(d)
+	return d.File, nil
+}
+
+// Fetched is a digest read from a store with what a chain needs to link
+// to it. A digest is immutable once stored, so one read serves a writer
+// that looks for a digest first and links to it later (LinkTo is Fetch
+// and Link at once).
+type Fetched struct {
+	File *File
+	link Link
+}
+
+// Fetch reads the digest at key in store for Link. It fails, wrapping
+// sink.ErrNotFound when there is none, and ErrFormat unless the object is
+// a digest that records itself at key and has its signature in its
+// metadata.
+func Fetch(ctx context.Context, store sink.Store, key string) (*Fetched, error) {
+	f, raw, info, err := Get(ctx, store, key)
+	if err != nil {
+		return nil, err
+	}
 	sig := info.Metadata["signature"]
 	if sig == "" {
-		return nil, fmt.Errorf("resume chain: %s: no signature metadata", key)
+		return nil, fmt.Errorf("%w: %s: no signature metadata", ErrFormat, key)
 	}
 	if f.DigestS3Object != key {
-		return nil, fmt.Errorf("resume chain: %s records itself as %s", key, f.DigestS3Object)
+		return nil, fmt.Errorf("%w: %s records itself as %s", ErrFormat, key, f.DigestS3Object)
 	}
 	sum := sha256.Sum256(raw)
+	return &Fetched{File: f, link: Link{Bucket: f.DigestS3Bucket, Key: key, EndTime: f.DigestEndTime, SHA256: hex.EncodeToString(sum[:]), Signature: sig}}, nil
+}
+
+// Link links the chain to d, so that the next Seal follows it.
+func (c *Chain) Link(d *Fetched) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.prev = Link{Bucket: f.DigestS3Bucket, Key: key, EndTime: f.DigestEndTime, SHA256: hex.EncodeToString(sum[:]), Signature: sig}
-	return f, nil
+	c.prev = d.link
 }
 
 // lastDigestKey finds the chain's newest standard digest ending before

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/trailkit/trailkit/digest"
-	"github.com/trailkit/trailkit/sink"
 )
 
 // digestPeriod is the length of a digest's period.
@@ -340,7 +339,8 @@ const giveWayPoll = 20 * time.Millisecond
 
 // sealedBy reports whether the store holds the digest ending at end of
 // each of the chains keys (one request each, stopping at the first
-// missing): another writer sealed them, this one has only to link. It
+// missing, reading those it finds for the link that follows): another
+// writer sealed them, this one has only to link. It
 // gives up at deadline (or the attempt timeout, if sooner): a store that
 // does not answer does not prolong the wait.
 func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey, deadline time.Time) bool {
@@ -355,9 +355,9 @@ func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey, deadline time.Ti
 			continue
 		}
 		ctx, cancel := context.WithDeadline(t.deliverCtx, minTime(deadline, time.Now().Add(t.cfg.Delivery.Retry.AttemptTimeout)))
-		_, err := sink.Stat(ctx, sd.sealer.store, digest.Key(c.Config(), end))
+		found := sd.sealer.fetch(ctx, digest.Key(c.Config(), end))
 		cancel()
-		if err != nil {
+		if !found {
 			return false
 		}
 	}

@@ -2,6 +2,7 @@ package trail
 
 import (
 	"context"
+	"io"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -15,8 +16,8 @@ import (
 
 // A writer that lost the last race waits before sealing the next period,
 // but only until the store holds that period's digest: then it has only
-// to link. Without the digest it waits its whole turn (at least half the
-// time it lost).
+// to link, to the digest the look read. Without the digest it waits its
+// whole turn (at least half the time it lost).
 func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 	key, err := digest.GenerateKey(2048)
 	require.NoError(t, err)
@@ -43,7 +44,11 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 		c := sd.chain(k)
 		require.NotNil(t, c)
 		sealed, open := start.Truncate(time.Hour).Add(time.Hour), start.Truncate(time.Hour).Add(2*time.Hour)
-		require.NoError(t, d.Put(ctx, sink.Object{Key: digest.Key(c.Config(), sealed), Body: []byte("{}")}))
+		other, err := digest.NewChain(c.Config())
+		require.NoError(t, err)
+		obj, err := other.Seal(ctx, start, sealed, nil)
+		require.NoError(t, err)
+		require.NoError(t, d.Put(ctx, obj))
 
 		sd.sealer.lost = time.Second
 		began := time.Now()
@@ -51,6 +56,14 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 		took := time.Since(began)
 		assert.Positive(t, took)
 		assert.LessOrEqual(t, took, 250*time.Millisecond, "sealed by another writer: one look, after a quarter of the wait")
+		gets := &countingGets{Dir: d}
+		sd.sealer.store = gets
+		f, err := sd.sealer.linkTo(ctx, c, obj.Key)
+		require.NoError(t, err)
+		assert.Equal(t, obj.Key, c.Last().Key)
+		assert.Equal(t, sealed, f.DigestEndTime)
+		assert.Zero(t, gets.n, "the look read the digest: linking to it reads nothing more")
+		sd.sealer.store = d
 
 		// A poke while the trail runs (a period over) does not end
 		// the wait; a stop's does.
@@ -110,10 +123,27 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 	})
 }
 
-// hangingStore is a store whose Stat answers only when its context ends.
+// hangingStore is a store whose Stat and Get answer only when their
+// context ends.
 type hangingStore struct{ *sink.Dir }
 
 func (h hangingStore) Stat(ctx context.Context, key string) (sink.ObjectInfo, error) {
 	<-ctx.Done()
 	return sink.ObjectInfo{}, ctx.Err()
+}
+
+func (h hangingStore) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
+	<-ctx.Done()
+	return nil, sink.ObjectInfo{}, ctx.Err()
+}
+
+// countingGets is a directory store that counts its Gets.
+type countingGets struct {
+	*sink.Dir
+	n int
+}
+
+func (c *countingGets) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
+	c.n++
+	return c.Dir.Get(ctx, key)
 }

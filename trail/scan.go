@@ -59,12 +59,16 @@ type sealer struct {
 	// others is set once the store showed files or digests of other
 	// writers of the trail.
 	others bool
+	// fetched holds the digests that looking for them read (see fetch),
+	// until the chain links to them: one request finds a digest and
+	// reads it.
+	fetched map[string]*digest.Fetched
 }
 
 func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
 	sd := &sealer{bucket: s.Bucket(), prefix: prefix, orgID: orgID, put: s.Put, report: report,
 		seen: make(map[string]*sealedDigest), linked: make(map[*digest.Chain]string),
-		nextFullScan: make(map[routeKey]time.Time)}
+		nextFullScan: make(map[routeKey]time.Time), fetched: make(map[string]*digest.Fetched)}
 	sd.store, _ = sink.As[sink.Store](s)
 	if x, ok := sink.As[sink.ExclusiveSink](s); ok {
 		sd.put = x.PutIfAbsent
@@ -160,10 +164,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			}
 		}
 		probe := digest.Key(c.Config(), hour)
-		sealed := func() bool {
-			_, err := sink.Stat(ctx, sd.store, probe)
-			return err == nil
-		}
+		sealed := func() bool { return sd.fetch(ctx, probe) }
 		toRead := sd.unread(stored, listed, ownByKey)
 		if toRead {
 			sd.others = true
@@ -230,7 +231,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 				// digest, and seal what is left after it.
 				raced = true
 				sd.others = true
-				f, err := c.LinkTo(ctx, sd.store, obj.Key)
+				f, err := sd.linkTo(ctx, c, obj.Key)
 				if err != nil {
 					return nil, err
 				}
@@ -281,9 +282,9 @@ func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time, probe
 	}
 	for next := last.EndTime.Add(time.Hour); !next.After(end); next = next.Add(time.Hour) {
 		key := digest.Key(c.Config(), next)
-		f, err := c.LinkTo(ctx, sd.store, key)
+		f, err := sd.linkTo(ctx, c, key)
 		if errors.Is(err, sink.ErrNotFound) {
-			// LinkTo leaves the chain as it was.
+			// linkTo leaves the chain as it was.
 			break
 		}
 		delete(sd.linked, c)
@@ -301,6 +302,42 @@ func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time, probe
 		d = sd.remember(f)
 	}
 	return last.Key, d, nil
+}
+
+// fetch reports whether the store holds the digest at key, reading it
+// for linkTo: a writer that looks for another's digest links to it next.
+// An object at key that is no digest to link to is there too (linking to
+// it reports why); a store that fails to answer says nothing.
+func (sd *sealer) fetch(ctx context.Context, key string) bool {
+	if sd.fetched[key] != nil {
+		return true
+	}
+	d, err := digest.Fetch(ctx, sd.store, key)
+	if err != nil {
+		return errors.Is(err, digest.ErrFormat)
+	}
+	sd.fetched[key] = d
+	return true
+}
+
+// linkTo links c to the digest at key, as digest.Chain.LinkTo does,
+// reading it unless fetch did. It forgets the digests fetched that end
+// by then: the chain goes on after them.
+func (sd *sealer) linkTo(ctx context.Context, c *digest.Chain, key string) (*digest.File, error) {
+	d := sd.fetched[key]
+	if d == nil {
+		var err error
+		if d, err = digest.Fetch(ctx, sd.store, key); err != nil {
+			return nil, fmt.Errorf("resume chain: %w", err)
+		}
+	}
+	for k, f := range sd.fetched {
+		if !f.File.DigestEndTime.After(d.File.DigestEndTime) {
+			delete(sd.fetched, k)
+		}
+	}
+	c.Link(d)
+	return d.File, nil
 }
 
 // listTip is tip by listing the chain's digests.
