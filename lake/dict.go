@@ -75,17 +75,20 @@ func (d *dict) Reset() {
 
 func (d *dict) Insert(indexes []int32, values []parquet.Value) {
 	for i := range values {
-		b := values[i].ByteArray()
-		if d.last >= 0 && string(d.lastVal) == string(b) {
-			indexes[i] = d.last
-		} else {
-			indexes[i] = d.find(b, values[i:i+1])
-		}
+		indexes[i] = d.index(values[i].ByteArray())
 	}
 }
 
-// find returns the index of b, which it adds if new; v is b's value.
-func (d *dict) find(b []byte, v []parquet.Value) int32 {
+// index returns the index of b, which it adds if new.
+func (d *dict) index(b []byte) int32 {
+	if d.last >= 0 && string(d.lastVal) == string(b) {
+		return d.last
+	}
+	return d.find(b)
+}
+
+// find returns the index of b, which it adds if new.
+func (d *dict) find(b []byte) int32 {
 	mask := len(d.slots) - 1
 	x := maphash.Bytes(dictSeed, b)
 	h, hi := int(x)&mask, uint32(x>>32)
@@ -96,7 +99,7 @@ func (d *dict) find(b []byte, v []parquet.Value) int32 {
 		}
 	}
 	var ix [1]int32
-	d.Dictionary.Insert(ix[:], v)
+	d.Dictionary.Insert(ix[:], []parquet.Value{parquet.ByteArrayValue(b)})
 	n := d.Dictionary.Len()
 	if int(ix[0]) != n-1 {
 		panic("lake: parquet-go's dictionary numbered a new value out of order")

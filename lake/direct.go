@@ -3,6 +3,7 @@ package lake
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"math/bits"
 	"strings"
 	"unsafe"
@@ -681,6 +682,15 @@ type directTable struct {
 	// text holds the values of the largeTextColumns until they fill a
 	// page of textPageBytes, when the table's pages are smaller.
 	text []textColumn
+	// opt holds the optColumn of each column that has one, else nil.
+	// The values of those columns are added to them as rows come, from
+	// a scanned record (addDirect) or from cols (add), the others' are
+	// kept in cols until flush.
+	opt []*optColumn
+	// direct are the optColumns, kept are the other columns but the
+	// columns in lists: the values of a scanned record each goes to.
+	direct []*optColumn
+	kept   []int
 }
 
 // textPageBytes is the page size of the ocsf shape's largeTextColumns. On
@@ -826,13 +836,47 @@ func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Recor
 	t := &directTable{schema: schema, emit: emit, maxGroup: rowGroupRows, cols: make([][]parquet.Value, len(schema.Columns())),
 		base: base, text: textColumns(schema, pageBytes)}
 	t.pw = parquet.NewGenericWriter[any](&t.buf, tableOptions(schema, rowGroupRows, pageBytes, opts)...)
+	t.installColumns()
 	return t
+}
+
+// installColumns gives the optional string columns outside lists an
+// optColumn each, but for the text columns, which are written a page at a
+// time.
+func (t *directTable) installColumns() {
+	ws := t.pw.ColumnWriters()
+	t.opt = make([]*optColumn, len(ws))
+	for c, path := range t.schema.Columns() {
+		if largeTextColumns[strings.Join(path, ".")] && t.text != nil {
+			continue
+		}
+		if leaf, ok := t.schema.Lookup(path...); ok {
+			t.opt[c] = installColumn(ws[c], leaf)
+		}
+		if t.opt[c] != nil {
+			t.direct = append(t.direct, t.opt[c])
+		} else if leaf, _ := t.schema.Lookup(path...); leaf.MaxRepetitionLevel == 0 {
+			t.kept = append(t.kept, c)
+		}
+	}
 }
 
 func (t *directTable) add(r *event.Record, x *extras) error {
 	t.ocsf.emit(emitter{t.cols}) // the rows before r
 	t.emit(t, r, x)
+	// The optColumns take r's values now: those of rows added after
+	// (addDirect) go straight to them.
+	for _, o := range t.direct {
+		t.stage(o.column)
+	}
 	return t.added()
+}
+
+// stage adds the values of column c kept in cols to its optColumn.
+func (t *directTable) stage(c int) {
+	t.opt[c].WriteValues(t.cols[c])
+	clear(t.cols[c])
+	t.cols[c] = t.cols[c][:0]
 }
 
 // cloudTrailValues emits r's row of the cloudtrail shape, deconstructed by
@@ -848,13 +892,22 @@ func cloudTrailValues(t *directTable, r *event.Record, x *extras) {
 }
 
 func (t *directTable) addDirect(d *directRecord) error {
-	cols := t.cols[:len(d.vals)]
-	for c, v := range d.vals {
-		cols[c] = append(cols[c], v)
+	vals := d.vals[:len(t.cols)]
+	for _, o := range t.direct {
+		// o.add, with the null values' part inlined.
+		v := &vals[o.column]
+		def := byte(v.DefinitionLevel())
+		o.levels = append(o.levels, def)
+		if def == o.maxDef {
+			o.value(v)
+		}
 	}
-	// A column in a list has its values in lists, its vals unused.
+	for _, c := range t.kept {
+		t.cols[c] = append(t.cols[c], vals[c])
+	}
+	// A column in a list has its values in lists.
 	for _, c := range d.listed {
-		cols[c] = append(cols[c][:len(cols[c])-1], d.lists[c]...)
+		t.cols[c] = append(t.cols[c], d.lists[c]...)
 	}
 	return t.added()
 }
@@ -905,6 +958,16 @@ func (t *directTable) flush() error {
 		t.cols[tc.col] = t.cols[tc.col][:0]
 	}
 	for c, w := range ws {
+		if o := t.opt[c]; o != nil {
+			// As WriteRowValues, without its calls through interfaces.
+			if len(t.cols[c]) > 0 {
+				t.stage(c)
+			}
+			if err := t.flushPage(w, o); err != nil {
+				return err
+			}
+			continue
+		}
 		if len(t.cols[c]) == 0 {
 			continue // a text column, kept
 		}
@@ -917,6 +980,23 @@ func (t *directTable) flush() error {
 	t.pending = 0
 	return nil
 }
+
+// flushPage writes o's page if it is full, as WriteRowValues does.
+func (t *directTable) flushPage(w *parquet.ColumnWriter, o *optColumn) error {
+	if o.Size() < o.limit {
+		return nil
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if !installed(w, o) {
+		return errColumnBuffer
+	}
+	return nil
+}
+
+// errColumnBuffer is returned if parquet-go replaced an optColumn.
+var errColumnBuffer = errors.New("parquet-go replaced a column's buffer")
 
 func (t *directTable) size() int64 { return t.buf.n }
 

@@ -1,0 +1,322 @@
+package lake
+
+import (
+	"bytes"
+	"io"
+	"reflect"
+	"slices"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding"
+)
+
+// The optional string columns, outside lists, are buffered in a column
+// buffer of our own (optColumn) that a table installs in parquet-go's
+// column writer: parquet-go's (an optional buffer around one of values or
+// dictionary indexes) kept a row index per value besides its definition
+// level, found runs of nulls and values, and wrote each run through an
+// interface call. The pages are those parquet-go's buffer makes, cut at the
+// same sizes (optColumn.Size counts the same), so the files are the same
+// bytes. parquet-go v0.32.1 gives no way to choose a column's buffer:
+// installColumn sets the column writer's fields by reflection, and a table
+// whose column writers do not have them as expected keeps parquet-go's
+// buffers (TestOptColumnInstalled fails then).
+
+// optColumn is the buffer of an optional byte-array column whose maximum
+// repetition level is 0: a definition level per row, and the values of the
+// rows that have one, as bytes (plain) or as indexes of dict.
+type optColumn struct {
+	// nil: the methods parquet-go keeps to itself, which only its writing
+	// of Go values and its reading of row groups call (see dictBuffer).
+	parquet.ColumnBuffer
+	typ    parquet.Type
+	column int
+	maxDef byte
+	limit  int64 // the Size at which the column writer writes a page
+	levels []byte
+	// plain: the bytes of the values and the offset of each in data.
+	data    []byte
+	offsets []uint32
+	// dictionary-encoded: the indexes, in a dictBuffer for its pages.
+	dict *dictBuffer
+}
+
+func (c *optColumn) Type() parquet.Type { return c.typ }
+func (c *optColumn) Column() int        { return c.column }
+func (c *optColumn) Len() int           { return len(c.levels) }
+func (c *optColumn) Cap() int           { return cap(c.levels) }
+func (c *optColumn) NumValues() int64   { return int64(len(c.levels)) }
+
+func (c *optColumn) Dictionary() parquet.Dictionary {
+	if c.dict != nil {
+		return c.dict.typ.d
+	}
+	return nil
+}
+
+// Size is what parquet-go's optional buffer reports for the same values:
+// a row index (4 bytes) and a level per row, then its values' buffer's:
+// the bytes and an offset per value, or an index per value.
+func (c *optColumn) Size() int64 {
+	n := 5 * int64(len(c.levels))
+	if c.dict != nil {
+		return n + c.dict.Size()
+	}
+	return n + int64(len(c.data)) + 4*int64(len(c.offsets))
+}
+
+func (c *optColumn) Reset() {
+	c.levels, c.data, c.offsets = c.levels[:0], c.data[:0], c.offsets[:0]
+	if c.dict != nil {
+		c.dict.Reset()
+	}
+}
+
+// add appends the value of a row, v: its bytes when it is at the column's
+// definition level, else its level (a null).
+func (c *optColumn) add(v *parquet.Value) {
+	def := byte(v.DefinitionLevel())
+	c.levels = append(c.levels, def)
+	if def == c.maxDef {
+		c.value(v)
+	}
+}
+
+// value appends the bytes of v, the value of the row whose level was
+// appended last.
+func (c *optColumn) value(v *parquet.Value) {
+	if c.dict != nil {
+		c.dict.indexes = append(c.dict.indexes, c.dict.typ.d.index(v.ByteArray()))
+		return
+	}
+	c.offsets = append(c.offsets, uint32(len(c.data)))
+	c.data = append(c.data, v.ByteArray()...)
+}
+
+// WriteValues writes values, of whole rows: ColumnWriter.WriteRowValues
+// calls it, and a table for the values it stages.
+func (c *optColumn) WriteValues(values []parquet.Value) (int, error) {
+	c.levels = slices.Grow(c.levels, len(values))
+	for i := range values {
+		c.add(&values[i])
+	}
+	return len(values), nil
+}
+
+func (c *optColumn) Page() parquet.Page {
+	var base parquet.Page
+	if c.dict != nil {
+		base = c.dict.Page()
+	} else {
+		offsets := append(c.offsets, uint32(len(c.data)))
+		base = &bytesPage{typ: c.typ, column: c.column, data: c.data, offsets: offsets}
+	}
+	return &optPage{base: base, levels: c.levels, maxDef: c.maxDef}
+}
+
+func (c *optColumn) Pages() parquet.Pages { return &dictPages{page: c.Page()} }
+
+// optPage is a page of an optColumn: its levels, and the page of its values.
+type optPage struct {
+	base   parquet.Page
+	levels []byte
+	maxDef byte
+}
+
+func (p *optPage) Type() parquet.Type                        { return p.base.Type() }
+func (p *optPage) Column() int                               { return p.base.Column() }
+func (p *optPage) Dictionary() parquet.Dictionary            { return p.base.Dictionary() }
+func (p *optPage) NumRows() int64                            { return int64(len(p.levels)) }
+func (p *optPage) NumValues() int64                          { return int64(len(p.levels)) }
+func (p *optPage) NumNulls() int64                           { return int64(len(p.levels)) - p.base.NumValues() }
+func (p *optPage) Bounds() (min, max parquet.Value, ok bool) { return p.base.Bounds() }
+func (p *optPage) Size() int64                               { return int64(len(p.levels)) + p.base.Size() }
+func (p *optPage) RepetitionLevels() []byte                  { return nil }
+func (p *optPage) DefinitionLevels() []byte                  { return p.levels }
+func (p *optPage) Data() encoding.Values                     { return p.base.Data() }
+func (p *optPage) Values() parquet.ValueReader               { return &optPageValues{page: p} }
+
+func (p *optPage) Slice(i, j int64) parquet.Page {
+	lo := p.base.NumValues() - int64(countDefined(p.levels[i:], p.maxDef))
+	hi := lo + int64(countDefined(p.levels[i:j], p.maxDef))
+	return &optPage{base: p.base.Slice(lo, hi), levels: p.levels[i:j:j], maxDef: p.maxDef}
+}
+
+// countDefined returns how many of levels are maxDef.
+func countDefined(levels []byte, maxDef byte) int {
+	n := 0
+	for _, l := range levels {
+		if l == maxDef {
+			n++
+		}
+	}
+	return n
+}
+
+type optPageValues struct {
+	page   *optPage
+	values parquet.ValueReader
+	row    int
+}
+
+func (r *optPageValues) ReadValues(out []parquet.Value) (int, error) {
+	if r.values == nil {
+		r.values = r.page.base.Values()
+	}
+	col := r.page.Column()
+	n := 0
+	for ; n < len(out) && r.row < len(r.page.levels); n++ {
+		def := r.page.levels[r.row]
+		if def != r.page.maxDef {
+			out[n] = parquet.NullValue().Level(0, int(def), col)
+		} else {
+			var v [1]parquet.Value
+			if k, err := r.values.ReadValues(v[:]); k == 0 {
+				if err == nil {
+					err = io.ErrUnexpectedEOF
+				}
+				return n, err
+			}
+			out[n] = v[0].Level(0, int(def), col)
+		}
+		r.row++
+	}
+	if r.row == len(r.page.levels) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// bytesPage is a page of byte arrays: value i is data[offsets[i]:offsets[i+1]].
+type bytesPage struct {
+	typ     parquet.Type
+	column  int
+	data    []byte
+	offsets []uint32
+}
+
+func (p *bytesPage) Type() parquet.Type             { return p.typ }
+func (p *bytesPage) Column() int                    { return p.column }
+func (p *bytesPage) Dictionary() parquet.Dictionary { return nil }
+func (p *bytesPage) NumRows() int64                 { return int64(len(p.offsets) - 1) }
+func (p *bytesPage) NumValues() int64               { return int64(len(p.offsets) - 1) }
+func (p *bytesPage) NumNulls() int64                { return 0 }
+func (p *bytesPage) Size() int64                    { return int64(len(p.data)) + 4*int64(len(p.offsets)) }
+func (p *bytesPage) RepetitionLevels() []byte       { return nil }
+func (p *bytesPage) DefinitionLevels() []byte       { return nil }
+func (p *bytesPage) Data() encoding.Values          { return encoding.ByteArrayValues(p.data, p.offsets) }
+func (p *bytesPage) Values() parquet.ValueReader    { return &bytesPageValues{page: p} }
+
+func (p *bytesPage) value(i int) []byte {
+	j, k := p.offsets[i], p.offsets[i+1]
+	return p.data[j:k:k]
+}
+
+// Bounds returns the least and greatest value, as parquet-go's page of
+// byte arrays does.
+func (p *bytesPage) Bounds() (min, max parquet.Value, ok bool) {
+	n := len(p.offsets) - 1
+	if n <= 0 {
+		return min, max, false
+	}
+	lo := p.value(0)
+	hi := lo
+	for i := 1; i < n; i++ {
+		switch v := p.value(i); {
+		case bytes.Compare(v, lo) < 0:
+			lo = v
+		case bytes.Compare(v, hi) > 0:
+			hi = v
+		}
+	}
+	return parquet.ByteArrayValue(lo).Level(0, 0, p.column), parquet.ByteArrayValue(hi).Level(0, 0, p.column), true
+}
+
+func (p *bytesPage) Slice(i, j int64) parquet.Page {
+	return &bytesPage{typ: p.typ, column: p.column, data: p.data, offsets: p.offsets[i : j+1 : j+1]}
+}
+
+type bytesPageValues struct {
+	page *bytesPage
+	i    int
+}
+
+func (r *bytesPageValues) ReadValues(out []parquet.Value) (int, error) {
+	n := 0
+	for ; n < len(out) && r.i < len(r.page.offsets)-1; n++ {
+		out[n] = parquet.ByteArrayValue(r.page.value(r.i)).Level(0, 0, r.page.column)
+		r.i++
+	}
+	if r.i == len(r.page.offsets)-1 {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// optColumns is cleared by a test that compares the files written with
+// parquet-go's buffers.
+var optColumns = true
+
+// installColumn makes an optColumn the buffer of w, the writer of leaf
+// column col, when it is an optional byte-array column outside lists whose
+// buffer parquet-go has not made yet, and returns it; nil when not.
+func installColumn(w *parquet.ColumnWriter, col parquet.LeafColumn) *optColumn {
+	if !optColumns || col.MaxRepetitionLevel != 0 || col.MaxDefinitionLevel == 0 || col.Node.Type().Kind() != parquet.ByteArray {
+		return nil
+	}
+	f := columnWriterFields(w)
+	if f == nil || !f.buffer.IsNil() || !f.original.IsNil() {
+		return nil
+	}
+	c := &optColumn{typ: f.typ.Interface().(parquet.Type), column: col.ColumnIndex, maxDef: byte(col.MaxDefinitionLevel),
+		limit: f.bufferSize}
+	if !f.dictionary.IsNil() {
+		d, ok := f.dictionary.Interface().(*dict)
+		if !ok {
+			return nil
+		}
+		c.dict = &dictBuffer{typ: d.typ, column: col.ColumnIndex}
+	}
+	f.buffer.Set(reflect.ValueOf(c))
+	f.original.Set(reflect.ValueOf(c))
+	return c
+}
+
+// installed reports whether c is still w's buffer: parquet-go replaces
+// it only when a dictionary outgrows its limit, which the tables do not
+// set.
+func installed(w *parquet.ColumnWriter, c *optColumn) bool {
+	f := columnWriterFields(w)
+	return f != nil && !f.buffer.IsNil() && f.buffer.Interface() == parquet.ColumnBuffer(c)
+}
+
+// writerFields are the fields of a ColumnWriter installColumn reads
+// and sets.
+type writerFields struct {
+	buffer, original, typ, dictionary reflect.Value
+	bufferSize                        int64 // the size of a full page's buffer
+}
+
+func columnWriterFields(w *parquet.ColumnWriter) *writerFields {
+	v := reflect.ValueOf(w).Elem()
+	field := func(name string, t reflect.Type) (reflect.Value, bool) {
+		f := v.FieldByName(name)
+		if !f.IsValid() || f.Type() != t {
+			return reflect.Value{}, false
+		}
+		return reflect.NewAt(t, unsafe.Pointer(f.UnsafeAddr())).Elem(), true
+	}
+	var f writerFields
+	var ok [4]bool
+	f.buffer, ok[0] = field("columnBuffer", reflect.TypeFor[parquet.ColumnBuffer]())
+	f.original, ok[1] = field("originalColumnBuffer", reflect.TypeFor[parquet.ColumnBuffer]())
+	f.typ, ok[2] = field("columnType", reflect.TypeFor[parquet.Type]())
+	f.dictionary, ok[3] = field("dictionary", reflect.TypeFor[parquet.Dictionary]())
+	size, ok4 := field("bufferSize", reflect.TypeFor[int32]())
+	if ok != [4]bool{true, true, true, true} || !ok4 || f.typ.IsNil() {
+		return nil
+	}
+	f.bufferSize = size.Int()
+	return &f
+}
