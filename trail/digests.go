@@ -355,7 +355,7 @@ func (sd *sinkDigests) sealedBy(end time.Time, keys []routeKey, deadline time.Ti
 			continue
 		}
 		ctx, cancel := context.WithDeadline(t.deliverCtx, minTime(deadline, time.Now().Add(t.cfg.Delivery.Retry.AttemptTimeout)))
-		found := sd.sealer.fetch(ctx, digest.Key(c.Config(), end))
+		found := sd.sealer.fetch(ctx, c, digest.Key(c.Config(), end))
 		cancel()
 		if !found {
 			return false

@@ -44,25 +44,35 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 		c := sd.chain(k)
 		require.NotNil(t, c)
 		sealed, open := start.Truncate(time.Hour).Add(time.Hour), start.Truncate(time.Hour).Add(2*time.Hour)
-		other, err := digest.NewChain(c.Config())
-		require.NoError(t, err)
-		obj, err := other.Seal(ctx, start, sealed, nil)
-		require.NoError(t, err)
-		require.NoError(t, d.Put(ctx, obj))
+		// Another writer sealed the hour of two chains.
+		k2 := routeKey{account: "111122223333", region: "eu-west-1"}
+		var keys []string
+		for _, c := range []*digest.Chain{c, sd.chain(k2)} {
+			other, err := digest.NewChain(c.Config())
+			require.NoError(t, err)
+			obj, err := other.Seal(ctx, start, sealed, nil)
+			require.NoError(t, err)
+			require.NoError(t, d.Put(ctx, obj))
+			keys = append(keys, obj.Key)
+		}
 
 		sd.sealer.lost = time.Second
 		began := time.Now()
-		sd.giveWay(&period{end: sealed}, []routeKey{k})
+		sd.giveWay(&period{end: sealed}, []routeKey{k, k2})
 		took := time.Since(began)
 		assert.Positive(t, took)
 		assert.LessOrEqual(t, took, 250*time.Millisecond, "sealed by another writer: one look, after a quarter of the wait")
 		gets := &countingGets{Dir: d}
 		sd.sealer.store = gets
-		f, err := sd.sealer.linkTo(ctx, c, obj.Key)
-		require.NoError(t, err)
-		assert.Equal(t, obj.Key, c.Last().Key)
-		assert.Equal(t, sealed, f.DigestEndTime)
-		assert.Zero(t, gets.n, "the look read the digest: linking to it reads nothing more")
+		for i, k := range []routeKey{k, k2} {
+			c := sd.chain(k)
+			f, err := sd.sealer.linkTo(ctx, c, keys[i])
+			require.NoError(t, err)
+			assert.Equal(t, keys[i], c.Last().Key)
+			assert.Equal(t, sealed, f.DigestEndTime)
+		}
+		assert.Zero(t, gets.n, "the look read the digests: linking to them reads nothing more")
+		assert.Empty(t, sd.sealer.fetched, "each kept until its chain links to it")
 		sd.sealer.store = d
 
 		// A poke while the trail runs (a period over) does not end

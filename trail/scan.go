@@ -60,15 +60,21 @@ type sealer struct {
 	// writers of the trail.
 	others bool
 	// fetched holds the digests that looking for them read (see fetch),
-	// until the chain links to them: one request finds a digest and
-	// reads it.
-	fetched map[string]*digest.Fetched
+	// by key, until their chain links to them: one request finds a
+	// digest and reads it.
+	fetched map[string]fetchedDigest
+}
+
+// fetchedDigest is a digest fetch read, of chain c.
+type fetchedDigest struct {
+	c *digest.Chain
+	d *digest.Fetched
 }
 
 func newSealer(s sink.Sink, prefix, orgID string, report func(string, error)) *sealer {
 	sd := &sealer{bucket: s.Bucket(), prefix: prefix, orgID: orgID, put: s.Put, report: report,
 		seen: make(map[string]*sealedDigest), linked: make(map[*digest.Chain]string),
-		nextFullScan: make(map[routeKey]time.Time), fetched: make(map[string]*digest.Fetched)}
+		nextFullScan: make(map[routeKey]time.Time), fetched: make(map[string]fetchedDigest)}
 	sd.store, _ = sink.As[sink.Store](s)
 	if x, ok := sink.As[sink.ExclusiveSink](s); ok {
 		sd.put = x.PutIfAbsent
@@ -164,7 +170,7 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			}
 		}
 		probe := digest.Key(c.Config(), hour)
-		sealed := func() bool { return sd.fetch(ctx, probe) }
+		sealed := func() bool { return sd.fetch(ctx, c, probe) }
 		toRead := sd.unread(stored, listed, ownByKey)
 		if toRead {
 			sd.others = true
@@ -304,27 +310,27 @@ func (sd *sealer) tip(ctx context.Context, c *digest.Chain, end time.Time, probe
 	return last.Key, d, nil
 }
 
-// fetch reports whether the store holds the digest at key, reading it
-// for linkTo: a writer that looks for another's digest links to it next.
-// An object at key that is no digest to link to is there too (linking to
-// it reports why); a store that fails to answer says nothing.
-func (sd *sealer) fetch(ctx context.Context, key string) bool {
-	if sd.fetched[key] != nil {
+// fetch reports whether the store holds chain c's digest at key, reading
+// it for linkTo: a writer that looks for another's digest links to it
+// next. An object at key that is no digest to link to is there too
+// (linking to it reports why); a store that fails to answer says nothing.
+func (sd *sealer) fetch(ctx context.Context, c *digest.Chain, key string) bool {
+	if _, ok := sd.fetched[key]; ok {
 		return true
 	}
 	d, err := digest.Fetch(ctx, sd.store, key)
 	if err != nil {
 		return errors.Is(err, digest.ErrFormat)
 	}
-	sd.fetched[key] = d
+	sd.fetched[key] = fetchedDigest{c: c, d: d}
 	return true
 }
 
 // linkTo links c to the digest at key, as digest.Chain.LinkTo does,
-// reading it unless fetch did. It forgets the digests fetched that end
-// by then: the chain goes on after them.
+// reading it unless fetch did. It forgets the digests of c fetched that
+// end by then: the chain goes on after them.
 func (sd *sealer) linkTo(ctx context.Context, c *digest.Chain, key string) (*digest.File, error) {
-	d := sd.fetched[key]
+	d := sd.fetched[key].d
 	if d == nil {
 		var err error
 		if d, err = digest.Fetch(ctx, sd.store, key); err != nil {
@@ -332,7 +338,7 @@ func (sd *sealer) linkTo(ctx context.Context, c *digest.Chain, key string) (*dig
 		}
 	}
 	for k, f := range sd.fetched {
-		if !f.File.DigestEndTime.After(d.File.DigestEndTime) {
+		if f.c == c && !f.d.File.DigestEndTime.After(d.File.DigestEndTime) {
 			delete(sd.fetched, k)
 		}
 	}
