@@ -11,21 +11,22 @@ import (
 	"github.com/parquet-go/parquet-go/encoding"
 )
 
-// The optional string columns, outside lists, are buffered in a column
+// The optional and repeated string columns are buffered in a column
 // buffer of our own (optColumn) that a table installs in parquet-go's
-// column writer: parquet-go's (an optional buffer around one of values or
-// dictionary indexes) kept a row index per value besides its definition
-// level, found runs of nulls and values, and wrote each run through an
-// interface call. The pages are those parquet-go's buffer makes, cut at the
+// column writer: parquet-go's (an optional or repeated buffer around one
+// of values or dictionary indexes) kept a row index per value (or row)
+// besides the levels, found runs of nulls and values, or each row's, and
+// wrote each run or row through interface calls. The pages are those parquet-go's buffer makes, cut at the
 // same sizes (optColumn.Size counts the same), so the files are the same
 // bytes. parquet-go v0.32.1 gives no way to choose a column's buffer:
 // installColumn sets the column writer's fields by reflection, and a table
 // whose column writers do not have them as expected keeps parquet-go's
 // buffers (TestOptColumnInstalled fails then).
 
-// optColumn is the buffer of an optional byte-array column whose maximum
-// repetition level is 0: a definition level per row, and the values of the
-// rows that have one, as bytes (plain) or as indexes of dict.
+// optColumn is the buffer of an optional or repeated byte-array column: a
+// definition level per value (and a repetition level, in a list), and the
+// values of those at the maximum definition level, as bytes (plain) or as
+// indexes of dict.
 type optColumn struct {
 	// nil: the methods parquet-go keeps to itself, which only its writing
 	// of Go values and its reading of row groups call (see dictBuffer).
@@ -33,8 +34,11 @@ type optColumn struct {
 	typ    parquet.Type
 	column int
 	maxDef byte
+	maxRep byte
 	limit  int64 // the Size at which the column writer writes a page
 	levels []byte
+	reps   []byte // repetition levels, when maxRep > 0
+	rows   int    // rows, when maxRep > 0 (else len(levels))
 	// plain: the bytes of the values and the offset of each in data.
 	data    []byte
 	offsets []uint32
@@ -44,9 +48,15 @@ type optColumn struct {
 
 func (c *optColumn) Type() parquet.Type { return c.typ }
 func (c *optColumn) Column() int        { return c.column }
-func (c *optColumn) Len() int           { return len(c.levels) }
 func (c *optColumn) Cap() int           { return cap(c.levels) }
 func (c *optColumn) NumValues() int64   { return int64(len(c.levels)) }
+
+func (c *optColumn) Len() int {
+	if c.maxRep > 0 {
+		return c.rows
+	}
+	return len(c.levels)
+}
 
 func (c *optColumn) Dictionary() parquet.Dictionary {
 	if c.dict != nil {
@@ -55,11 +65,16 @@ func (c *optColumn) Dictionary() parquet.Dictionary {
 	return nil
 }
 
-// Size is what parquet-go's optional buffer reports for the same values:
-// a row index (4 bytes) and a level per row, then its values' buffer's:
-// the bytes and an offset per value, or an index per value.
+// Size is what parquet-go's buffer reports for the same values: for an
+// optional column a row index (4 bytes) and a level per row, for a
+// repeated one a row's offsets (8 bytes) per row and two levels per
+// value; then its values' buffer's: the bytes and an offset per value, or
+// an index per value.
 func (c *optColumn) Size() int64 {
 	n := 5 * int64(len(c.levels))
+	if c.maxRep > 0 {
+		n = 8*int64(c.rows) + 2*int64(len(c.levels))
+	}
 	if c.dict != nil {
 		return n + c.dict.Size()
 	}
@@ -67,15 +82,23 @@ func (c *optColumn) Size() int64 {
 }
 
 func (c *optColumn) Reset() {
-	c.levels, c.data, c.offsets = c.levels[:0], c.data[:0], c.offsets[:0]
+	c.levels, c.reps, c.rows = c.levels[:0], c.reps[:0], 0
+	c.data, c.offsets = c.data[:0], c.offsets[:0]
 	if c.dict != nil {
 		c.dict.Reset()
 	}
 }
 
-// add appends the value of a row, v: its bytes when it is at the column's
-// definition level, else its level (a null).
+// add appends v: its levels, and its bytes when it is at the column's
+// definition level (not a null).
 func (c *optColumn) add(v *parquet.Value) {
+	if c.maxRep > 0 {
+		r := byte(v.RepetitionLevel())
+		c.reps = append(c.reps, r)
+		if r == 0 {
+			c.rows++
+		}
+	}
 	def := byte(v.DefinitionLevel())
 	c.levels = append(c.levels, def)
 	if def == c.maxDef {
@@ -83,8 +106,7 @@ func (c *optColumn) add(v *parquet.Value) {
 	}
 }
 
-// value appends the bytes of v, the value of the row whose level was
-// appended last.
+// value appends the bytes of v, the value whose levels were appended last.
 func (c *optColumn) value(v *parquet.Value) {
 	if c.dict != nil {
 		c.dict.indexes = append(c.dict.indexes, c.dict.typ.d.index(v.ByteArray()))
@@ -112,7 +134,11 @@ func (c *optColumn) Page() parquet.Page {
 		offsets := append(c.offsets, uint32(len(c.data)))
 		base = &bytesPage{typ: c.typ, column: c.column, data: c.data, offsets: offsets}
 	}
-	return &optPage{base: base, levels: c.levels, maxDef: c.maxDef}
+	p := &optPage{base: base, levels: c.levels, maxDef: c.maxDef, rows: len(c.levels)}
+	if c.maxRep > 0 {
+		p.reps, p.rows = c.reps, c.rows
+	}
+	return p
 }
 
 func (c *optColumn) Pages() parquet.Pages { return &dictPages{page: c.Page()} }
@@ -121,26 +147,50 @@ func (c *optColumn) Pages() parquet.Pages { return &dictPages{page: c.Page()} }
 type optPage struct {
 	base   parquet.Page
 	levels []byte
+	reps   []byte // nil outside lists
+	rows   int
 	maxDef byte
 }
 
 func (p *optPage) Type() parquet.Type                        { return p.base.Type() }
 func (p *optPage) Column() int                               { return p.base.Column() }
 func (p *optPage) Dictionary() parquet.Dictionary            { return p.base.Dictionary() }
-func (p *optPage) NumRows() int64                            { return int64(len(p.levels)) }
+func (p *optPage) NumRows() int64                            { return int64(p.rows) }
 func (p *optPage) NumValues() int64                          { return int64(len(p.levels)) }
 func (p *optPage) NumNulls() int64                           { return int64(len(p.levels)) - p.base.NumValues() }
 func (p *optPage) Bounds() (min, max parquet.Value, ok bool) { return p.base.Bounds() }
-func (p *optPage) Size() int64                               { return int64(len(p.levels)) + p.base.Size() }
-func (p *optPage) RepetitionLevels() []byte                  { return nil }
+func (p *optPage) Size() int64                               { return int64(len(p.reps)+len(p.levels)) + p.base.Size() }
+func (p *optPage) RepetitionLevels() []byte                  { return p.reps }
 func (p *optPage) DefinitionLevels() []byte                  { return p.levels }
 func (p *optPage) Data() encoding.Values                     { return p.base.Data() }
 func (p *optPage) Values() parquet.ValueReader               { return &optPageValues{page: p} }
 
+// Slice returns the page of rows i to j.
 func (p *optPage) Slice(i, j int64) parquet.Page {
-	lo := p.base.NumValues() - int64(countDefined(p.levels[i:], p.maxDef))
-	hi := lo + int64(countDefined(p.levels[i:j], p.maxDef))
-	return &optPage{base: p.base.Slice(lo, hi), levels: p.levels[i:j:j], maxDef: p.maxDef}
+	from, to := p.rowStart(int(i)), p.rowStart(int(j))
+	lo := countDefined(p.levels[:from], p.maxDef)
+	hi := lo + countDefined(p.levels[from:to], p.maxDef)
+	s := &optPage{base: p.base.Slice(int64(lo), int64(hi)), levels: p.levels[from:to:to], rows: int(j - i), maxDef: p.maxDef}
+	if p.reps != nil {
+		s.reps = p.reps[from:to:to]
+	}
+	return s
+}
+
+// rowStart returns the index of the first value of row i.
+func (p *optPage) rowStart(i int) int {
+	if p.reps == nil {
+		return i
+	}
+	for k, r := range p.reps {
+		if r == 0 {
+			if i == 0 {
+				return k
+			}
+			i--
+		}
+	}
+	return len(p.reps)
 }
 
 // countDefined returns how many of levels are maxDef.
@@ -157,19 +207,22 @@ func countDefined(levels []byte, maxDef byte) int {
 type optPageValues struct {
 	page   *optPage
 	values parquet.ValueReader
-	row    int
+	i      int
 }
 
 func (r *optPageValues) ReadValues(out []parquet.Value) (int, error) {
 	if r.values == nil {
 		r.values = r.page.base.Values()
 	}
-	col := r.page.Column()
+	p := r.page
 	n := 0
-	for ; n < len(out) && r.row < len(r.page.levels); n++ {
-		def := r.page.levels[r.row]
-		if def != r.page.maxDef {
-			out[n] = parquet.NullValue().Level(0, int(def), col)
+	for ; n < len(out) && r.i < len(p.levels); n++ {
+		rep, def := 0, int(p.levels[r.i])
+		if p.reps != nil {
+			rep = int(p.reps[r.i])
+		}
+		if def != int(p.maxDef) {
+			out[n] = parquet.NullValue().Level(rep, def, p.Column())
 		} else {
 			var v [1]parquet.Value
 			if k, err := r.values.ReadValues(v[:]); k == 0 {
@@ -178,11 +231,11 @@ func (r *optPageValues) ReadValues(out []parquet.Value) (int, error) {
 				}
 				return n, err
 			}
-			out[n] = v[0].Level(0, int(def), col)
+			out[n] = v[0].Level(rep, def, p.Column())
 		}
-		r.row++
+		r.i++
 	}
-	if r.row == len(r.page.levels) {
+	if r.i == len(p.levels) {
 		return n, io.EOF
 	}
 	return n, nil
@@ -259,10 +312,10 @@ func (r *bytesPageValues) ReadValues(out []parquet.Value) (int, error) {
 var optColumns = true
 
 // installColumn makes an optColumn the buffer of w, the writer of leaf
-// column col, when it is an optional byte-array column outside lists whose
+// column col, when it is an optional or repeated byte-array column whose
 // buffer parquet-go has not made yet, and returns it; nil when not.
 func installColumn(w *parquet.ColumnWriter, col parquet.LeafColumn) *optColumn {
-	if !optColumns || col.MaxRepetitionLevel != 0 || col.MaxDefinitionLevel == 0 || col.Node.Type().Kind() != parquet.ByteArray {
+	if !optColumns || col.MaxDefinitionLevel == 0 || col.Node.Type().Kind() != parquet.ByteArray {
 		return nil
 	}
 	f := columnWriterFields(w)
@@ -270,7 +323,7 @@ func installColumn(w *parquet.ColumnWriter, col parquet.LeafColumn) *optColumn {
 		return nil
 	}
 	c := &optColumn{typ: f.typ.Interface().(parquet.Type), column: col.ColumnIndex, maxDef: byte(col.MaxDefinitionLevel),
-		limit: f.bufferSize}
+		maxRep: byte(col.MaxRepetitionLevel), limit: f.bufferSize}
 	if !f.dictionary.IsNil() {
 		d, ok := f.dictionary.Interface().(*dict)
 		if !ok {

@@ -840,22 +840,24 @@ func newDirectTable(schema *parquet.Schema, emit func(*directTable, *event.Recor
 	return t
 }
 
-// installColumns gives the optional string columns outside lists an
+// installColumns gives the optional and repeated string columns an
 // optColumn each, but for the text columns, which are written a page at a
 // time.
 func (t *directTable) installColumns() {
 	ws := t.pw.ColumnWriters()
 	t.opt = make([]*optColumn, len(ws))
 	for c, path := range t.schema.Columns() {
-		if largeTextColumns[strings.Join(path, ".")] && t.text != nil {
-			continue
-		}
-		if leaf, ok := t.schema.Lookup(path...); ok {
+		leaf, _ := t.schema.Lookup(path...)
+		if !largeTextColumns[strings.Join(path, ".")] || t.text == nil {
 			t.opt[c] = installColumn(ws[c], leaf)
 		}
-		if t.opt[c] != nil {
+		switch {
+		case leaf.MaxRepetitionLevel > 0:
+			// A column in a list: a scanned record's values are in
+			// its lists, which addDirect writes.
+		case t.opt[c] != nil:
 			t.direct = append(t.direct, t.opt[c])
-		} else if leaf, _ := t.schema.Lookup(path...); leaf.MaxRepetitionLevel == 0 {
+		default:
 			t.kept = append(t.kept, c)
 		}
 	}
@@ -866,8 +868,10 @@ func (t *directTable) add(r *event.Record, x *extras) error {
 	t.emit(t, r, x)
 	// The optColumns take r's values now: those of rows added after
 	// (addDirect) go straight to them.
-	for _, o := range t.direct {
-		t.stage(o.column)
+	for c, o := range t.opt {
+		if o != nil {
+			t.stage(c)
+		}
 	}
 	return t.added()
 }
@@ -907,7 +911,13 @@ func (t *directTable) addDirect(d *directRecord) error {
 	}
 	// A column in a list has its values in lists.
 	for _, c := range d.listed {
-		t.cols[c] = append(t.cols[c], d.lists[c]...)
+		if o := t.opt[c]; o != nil {
+			for i := range d.lists[c] {
+				o.add(&d.lists[c][i])
+			}
+		} else {
+			t.cols[c] = append(t.cols[c], d.lists[c]...)
+		}
 	}
 	return t.added()
 }
