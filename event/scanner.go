@@ -59,6 +59,15 @@ type Scanner struct {
 	// which the Scanner records, with a record's members, where the
 	// objects nested in them and their members lie: see Nested.
 	IndexNested []string
+	// Compact has each record of a log file or array read first by a
+	// parser of JSON without whitespace between tokens, the form
+	// CloudTrail writes, in 44% fewer instructions than the general one
+	// (see jsonscan's CompactObjectMembers); a record that holds such
+	// whitespace, or is invalid, is then read again from its start by
+	// the general parser, so what Scan returns is the same. It is for
+	// input that is mostly CloudTrail's own log files (lake's Export);
+	// IndexNested overrides it.
+	Compact bool
 	// MaxRecordBytes bounds one record; DefaultMaxRecordBytes when zero.
 	// Whitespace between tokens does not count: a pretty-printed record is
 	// held with it squeezed out once it fills the buffer, and error
@@ -757,11 +766,23 @@ func (s *Scanner) parseRecord() error {
 	for {
 		p := newParser(s.buf[s.p:s.w], s.recOff)
 		var err error
-		if len(s.IndexNested) > 0 {
+		switch {
+		case len(s.IndexNested) > 0:
 			s.tree.Within = s.IndexNested
 			s.members, err = p.SkipObjectTree(s.members[:0], &s.tree)
 			s.nested = &s.tree
-		} else {
+		case s.Compact:
+			var ok bool
+			if s.members, ok = p.CompactObjectMembers(s.members[:0]); ok {
+				break
+			}
+			if len(p.Buf)-p.Pos <= 8 && !s.eof {
+				s.fill() // the record goes on beyond the buffer, most likely
+				continue
+			}
+			p.Pos = 0
+			fallthrough
+		default:
 			s.members, err = p.SkipObjectMembers(s.members[:0])
 		}
 		if err == nil {

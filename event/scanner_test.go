@@ -430,3 +430,61 @@ func TestScannerNested(t *testing.T) {
 		require.NoError(t, sc.Close())
 	}
 }
+
+// scanTrace is what a Scanner yields of data read through r: each
+// record's index, offset, text and members, then its error.
+func scanTrace(r io.Reader, compact bool) []string {
+	sc := event.NewScanner(r)
+	sc.Compact = compact
+	var out []string
+	for sc.Scan() {
+		out = append(out, fmt.Sprintf("%d@%d %s %v", sc.Index(), sc.Offset(), sc.Bytes(), sc.Members()))
+	}
+	return append(out, fmt.Sprint(sc.Err()))
+}
+
+// TestScannerCompact: with Compact, the Scanner yields what it does
+// without, records, members, offsets and errors alike, whatever the input
+// (records with whitespace, escapes, non-ASCII, invalid ones) and however
+// the records are cut by the end of what has been read: by the reads, or
+// by the buffer in a log file larger than it.
+func TestScannerCompact(t *testing.T) {
+	lines := corpusLines(t, "records.jsonl")
+	recs := append(lines[2930:2945:2945], lines[3550:3555]...) // non-ASCII, escapes, odd numbers, duplicate keys
+	plain := []byte(`{"Records":[` + string(bytes.Join(recs, []byte(","))) + `]}`)
+	var big [][]byte
+	for n := 0; n < 3<<20; n += len(big[len(big)-1]) + 1 {
+		big = append(big, lines[len(big)%len(lines)])
+	}
+	bigFile := []byte(`{"Records":[` + string(bytes.Join(big, []byte(","))) + `]}`)
+	spaced := bytes.Clone(bigFile)
+	spaced[bytes.LastIndex(spaced, []byte(`":`))+1] = ' ' // a space deep in the last record
+	invalid := bytes.Clone(bigFile)
+	invalid[bytes.LastIndex(invalid, []byte(`":"`))+2] = 'x' // a value that is not JSON
+	inputs := map[string][]byte{
+		"compact": plain, "pretty": prettyLogFile(t, recs), "gzip": gz(t, plain),
+		"large": bigFile, "large with a space": spaced, "large and invalid": invalid,
+		"array":       []byte(`[` + string(bytes.Join(recs, []byte(","))) + `]`),
+		"deep":        []byte(`{"Records":[` + strings.Repeat(`{"a":`, 600) + "1" + strings.Repeat("}", 600) + `]}`),
+		"cut":         plain[:len(plain)-100],
+		"bad literal": []byte(`{"Records":[{"a":1},{"a":tru}]}`),
+		"not UTF-8":   []byte(`{"Records":[{"eventName":"a` + "\xff" + `"}]}`),
+	}
+	for name, data := range inputs {
+		want := scanTrace(bytes.NewReader(data), false)
+		if name == "large" {
+			require.Len(t, want, len(big)+1)
+			require.Equal(t, "<nil>", want[len(want)-1])
+		}
+		for rname, r := range map[string]func() io.Reader{
+			"whole":    func() io.Reader { return bytes.NewReader(data) },
+			"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) },
+			"halves":   func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
+		} {
+			if rname == "one byte" && len(data) > 1<<20 {
+				continue // as "halves" does it, more slowly
+			}
+			assert.Equal(t, want, scanTrace(r(), true), "%s, %s", name, rname)
+		}
+	}
+}

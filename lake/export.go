@@ -37,6 +37,7 @@ import (
 func (w *Writer) Export(ctx context.Context, r io.Reader) error {
 	sc := event.NewScanner(r)
 	sc.Name = w.input
+	sc.Compact = true
 	defer sc.Close()
 	if len(w.lanes) < exportLanes {
 		w.lanes = w.lanes[:1]

@@ -156,6 +156,21 @@ func sameAsSkipObject(t *testing.T, data []byte) {
 			t.Fatalf("%q: nested object %+v", data, o)
 		}
 	}
+	// CompactObjectMembers takes what SkipObjectMembers does, alike, when
+	// no whitespace lies between its tokens, and nothing else.
+	c := jsonscan.New(data, 0)
+	c.Peek()
+	start := c.Pos
+	cms, ok := c.CompactObjectMembers([]jsonscan.Member{{Key: -1}})
+	compact := err == nil && bytes.Equal(data[start:p.Pos], jsonscan.Compact(data[start:p.Pos]))
+	switch {
+	case ok != compact:
+		t.Fatalf("%q: CompactObjectMembers took it: %v, SkipObjectMembers %v, compact %v", data, ok, err, compact)
+	case ok && (c.Pos != p.Pos || !slices.Equal(cms[1:], ms) || cms[0].Key != -1):
+		t.Fatalf("%q: CompactObjectMembers %v at %d, SkipObjectMembers %v at %d", data, cms, c.Pos, ms, p.Pos)
+	case !ok && (c.Pos < start || c.Pos > len(data) || len(cms) != 1):
+		t.Fatalf("%q: CompactObjectMembers failed at %d with %v", data, c.Pos, cms)
+	}
 }
 
 // checkMembers: the members SkipObjectMembers locates in the object data
