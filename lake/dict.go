@@ -42,15 +42,20 @@ func isDictString(n parquet.Node) bool {
 type dictType struct{ parquet.Type }
 
 func (t dictType) NewDictionary(columnIndex, numValues int, data encoding.Values) parquet.Dictionary {
-	d := &dict{Dictionary: t.Type.NewDictionary(columnIndex, numValues, data), last: -1}
-	d.rehash() // the values given up front
+	d := &dict{Dictionary: t.Type.NewDictionary(columnIndex, numValues, data), last: -1, offs: []uint32{0}}
+	for i := range d.Dictionary.Len() { // the values given up front
+		d.keep(d.Dictionary.Index(int32(i)).ByteArray())
+	}
+	d.rehash()
 	d.typ = &dictIndexedType{Type: d.Dictionary.Type(), d: d}
 	return d
 }
 
 // dict is parquet-go's dictionary, which holds the values and writes the
-// dictionary page, with a faster Insert and Bounds. It holds no copy of
-// the values but the last one: a slot and a bounds mark per value.
+// dictionary page, with a faster Insert and Bounds. It keeps a copy of the
+// values, which it compares without a call through an interface that
+// makes a parquet.Value of each (parquet-go's Index), and a slot and a
+// bounds mark per value.
 type dict struct {
 	parquet.Dictionary
 	typ     *dictIndexedType
@@ -59,6 +64,10 @@ type dict struct {
 	lastVal []byte     // its value
 	seen    []uint32   // by index: the Bounds call that last saw it
 	epoch   uint32
+	// value i is data[offs[i]:offs[i+1]]; data is only appended to
+	// until Reset, so a value's slice stays valid.
+	data []byte
+	offs []uint32
 }
 
 // A dictSlot holds a value's index+1 (0: free) and the high bits of its
@@ -71,6 +80,18 @@ func (d *dict) Reset() {
 	d.Dictionary.Reset()
 	clear(d.slots)
 	d.last = -1
+	d.data, d.offs = d.data[:0], d.offs[:1]
+}
+
+// Size counts the copy of the values with parquet-go's dictionary.
+func (d *dict) Size() int64 {
+	return d.Dictionary.Size() + int64(cap(d.data)) + 4*int64(cap(d.offs))
+}
+
+// keep appends b to the copy of the values.
+func (d *dict) keep(b []byte) {
+	d.data = append(d.data, b...)
+	d.offs = append(d.offs, uint32(len(d.data)))
 }
 
 func (d *dict) Insert(indexes []int32, values []parquet.Value) {
@@ -94,7 +115,7 @@ func (d *dict) find(b []byte) int32 {
 	h, hi := int(x)&mask, uint32(x>>32)
 	for ; d.slots[h].index != 0; h = (h + 1) & mask {
 		if s := d.slots[h]; s.hash == hi && string(d.value(int32(s.index-1))) == string(b) {
-			d.setLast(int32(s.index-1), b)
+			d.setLast(int32(s.index - 1))
 			return int32(s.index - 1)
 		}
 	}
@@ -105,20 +126,21 @@ func (d *dict) find(b []byte) int32 {
 		panic("lake: parquet-go's dictionary numbered a new value out of order")
 	}
 	d.slots[h] = dictSlot{uint32(n), hi}
+	d.keep(b)
 	if 2*n > len(d.slots) {
 		d.rehash()
 	}
-	d.setLast(ix[0], b)
+	d.setLast(ix[0])
 	return ix[0]
 }
 
-func (d *dict) setLast(i int32, b []byte) {
-	d.last, d.lastVal = i, append(d.lastVal[:0], b...)
-}
+func (d *dict) setLast(i int32) { d.last, d.lastVal = i, d.value(i) }
 
-// value returns the bytes of value i, which parquet-go's dictionary holds
-// until it grows or is reset.
-func (d *dict) value(i int32) []byte { return d.Dictionary.Index(i).ByteArray() }
+// value returns the bytes of value i, valid until Reset.
+func (d *dict) value(i int32) []byte {
+	j, k := d.offs[i], d.offs[i+1]
+	return d.data[j:k:k]
+}
 
 // rehash makes the table twice as large as the values, at least 64.
 func (d *dict) rehash() {
