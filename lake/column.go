@@ -106,6 +106,21 @@ func (c *optColumn) add(v *parquet.Value) {
 	}
 }
 
+// put appends a value at levels rep and def: v's bytes when def is the
+// column's maximum (v is not used otherwise).
+func (c *optColumn) put(rep, def int, v *parquet.Value) {
+	if c.maxRep > 0 {
+		c.reps = append(c.reps, byte(rep))
+		if rep == 0 {
+			c.rows++
+		}
+	}
+	c.levels = append(c.levels, byte(def))
+	if byte(def) == c.maxDef {
+		c.value(v)
+	}
+}
+
 // value appends the bytes of v, the value whose levels were appended last.
 func (c *optColumn) value(v *parquet.Value) {
 	if c.dict != nil {

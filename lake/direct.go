@@ -864,16 +864,26 @@ func (t *directTable) installColumns() {
 }
 
 func (t *directTable) add(r *event.Record, x *extras) error {
-	t.ocsf.emit(emitter{t.cols}) // the rows before r
+	t.ocsf.emit(t.emitter()) // the rows before r
+	// The optColumns take the values kept before r's, which the ocsf
+	// shape puts straight in them, then r's cloudtrail values: those of
+	// the rows added after (addDirect) go straight to them.
+	t.stageAll()
 	t.emit(t, r, x)
-	// The optColumns take r's values now: those of rows added after
-	// (addDirect) go straight to them.
+	t.stageAll()
+	return t.added()
+}
+
+// emitter returns the emitter of t's columns.
+func (t *directTable) emitter() emitter { return emitter{t.cols, t.opt} }
+
+// stageAll adds the values kept of every optColumn to it.
+func (t *directTable) stageAll() {
 	for c, o := range t.opt {
-		if o != nil {
+		if o != nil && len(t.cols[c]) > 0 {
 			t.stage(c)
 		}
 	}
-	return t.added()
 }
 
 // stage adds the values of column c kept in cols to its optColumn.
@@ -957,7 +967,7 @@ func (t *directTable) flush() error {
 	if t.pending == 0 {
 		return nil
 	}
-	t.ocsf.emit(emitter{t.cols})
+	t.ocsf.emit(t.emitter())
 	ws := t.pw.ColumnWriters()
 	for i := range t.text {
 		tc := &t.text[i]

@@ -92,8 +92,8 @@ func ocsfDirectOf(schema *parquet.Schema, d *directRecord) []parquet.Value {
 	tb := &directTable{schema: schema, cols: make([][]parquet.Value, len(schema.Columns()))}
 	var x extras
 	var rows ocsfRows
-	ocsfDirect(emitter{tb.cols}, &rows, d, &x)
-	rows.emit(emitter{tb.cols})
+	ocsfDirect(emitter{cols: tb.cols}, &rows, d, &x)
+	rows.emit(emitter{cols: tb.cols})
 	var vs []parquet.Value
 	for _, col := range tb.cols {
 		vs = append(vs, col...)

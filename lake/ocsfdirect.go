@@ -20,7 +20,7 @@ import (
 // time than the rest of the ocsf shape's work on top of the cloudtrail
 // shape's.
 func (t *directTable) addOCSF(d *directRecord, x *extras) error {
-	ocsfDirect(emitter{t.cols}, &t.ocsf, d, x)
+	ocsfDirect(t.emitter(), &t.ocsf, d, x)
 	return t.added()
 }
 

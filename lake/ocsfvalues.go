@@ -19,7 +19,7 @@ import (
 func ocsfValues(t *directTable, r *event.Record, x *extras) {
 	var row OCSFRow
 	ocsfRow(&row, r, x)
-	e := emitter{t.cols}
+	e := t.emitter()
 	e.req(0, parquet.Int32Value(row.ActivityID))
 	e.req(1, strValue(row.ActivityName))
 	e.req(2, parquet.Int32Value(row.CategoryUID))
@@ -150,10 +150,18 @@ func rep(i int) int {
 	return 0
 }
 
-// emitter appends column values to a directTable's columns.
-type emitter struct{ cols [][]parquet.Value }
+// emitter appends column values to a directTable's columns: to its
+// optColumns (opt, when not nil), else to the values it keeps (cols).
+type emitter struct {
+	cols [][]parquet.Value
+	opt  []*optColumn
+}
 
 func (e emitter) put(c, rep, def int, v parquet.Value) {
+	if e.opt != nil && e.opt[c] != nil {
+		e.opt[c].put(rep, def, &v)
+		return
+	}
 	v.SetRepetitionLevel(rep)
 	v.SetDefinitionLevel(def)
 	v.SetColumnIndex(c)
@@ -168,6 +176,10 @@ func (e emitter) req(c int, v parquet.Value) { e.put(c, 0, 0, v) }
 func (e emitter) null(lo, hi, rep, def int) {
 	if rep == 0 && def < len(ocsfNulls) {
 		for c := lo; c < hi; c++ {
+			if e.opt != nil && e.opt[c] != nil {
+				e.opt[c].put(0, def, nil)
+				continue
+			}
 			e.cols[c] = append(e.cols[c], ocsfNulls[def][c])
 		}
 		return
