@@ -91,20 +91,7 @@ func (c *optColumn) Reset() {
 
 // add appends v: its levels, and its bytes when it is at the column's
 // definition level (not a null).
-func (c *optColumn) add(v *parquet.Value) {
-	if c.maxRep > 0 {
-		r := byte(v.RepetitionLevel())
-		c.reps = append(c.reps, r)
-		if r == 0 {
-			c.rows++
-		}
-	}
-	def := byte(v.DefinitionLevel())
-	c.levels = append(c.levels, def)
-	if def == c.maxDef {
-		c.value(v)
-	}
-}
+func (c *optColumn) add(v *parquet.Value) { c.put(v.RepetitionLevel(), v.DefinitionLevel(), v) }
 
 // put appends a value at levels rep and def: v's bytes when def is the
 // column's maximum (v is not used otherwise).
@@ -134,10 +121,22 @@ func (c *optColumn) value(v *parquet.Value) {
 // WriteValues writes values, of whole rows: ColumnWriter.WriteRowValues
 // calls it, and a table for the values it stages.
 func (c *optColumn) WriteValues(values []parquet.Value) (int, error) {
-	c.levels = slices.Grow(c.levels, len(values))
-	for i := range values {
-		c.add(&values[i])
+	if c.maxRep > 0 {
+		for i := range values {
+			c.add(&values[i])
+		}
+		return len(values), nil
 	}
+	levels := slices.Grow(c.levels, len(values))
+	for i := range values {
+		// add, inlined outside lists.
+		def := byte(values[i].DefinitionLevel())
+		levels = append(levels, def)
+		if def == c.maxDef {
+			c.value(&values[i])
+		}
+	}
+	c.levels = levels
 	return len(values), nil
 }
 
