@@ -3,6 +3,8 @@ package lake
 import (
 	"bytes"
 	"slices"
+
+	"github.com/trailkit/trailkit/event"
 )
 
 // Export writes the records of each block (up to 2,048 records or 4 MiB)
@@ -39,8 +41,10 @@ const indexBits = 11
 // first 2 bytes of its eventSource and 3 of its eventName, 14 bits of an
 // FNV-1a hash of both, then its index; so calls of one service and of
 // alike names (GetBucketAcl, GetBucketPolicy) lie close, which on a
-// captured log file saves 1.2% more than a hash alone. The keys are found
-// by a text search, not by parsing: a key found elsewhere in the record
+// captured log file saves 1.2% more than a hash alone. eventSource and
+// eventName are read at the top-level members the Scanner located, or,
+// for a record it did not locate them in (one it compacted), found by a
+// text search, not by parsing: a key found elsewhere in the record
 // (inside requestParameters), not found (a record written with spaces), or
 // two APIs with one key change the order only, never what is written; and
 // the key is the same in every run, so a re-run writes the same files.
@@ -55,7 +59,13 @@ func (o *batchOrder) sort(b *rawBatch) []int {
 	o.keys = o.keys[:0]
 	start := 0
 	for i, end := range b.ends {
-		source, name := apiKeys(b.buf[start:end])
+		rec := b.buf[start:end]
+		var source, name []byte
+		if ms := b.recordMembers(i); ms != nil {
+			source, name = apiMembers(rec, ms)
+		} else {
+			source, name = apiKeys(rec)
+		}
 		o.keys = append(o.keys, prefix(source, 2)<<48|prefix(name, 3)<<24|fnv(fnv(fnvBasis, source), name)>>(40+indexBits)<<indexBits|uint64(i))
 		start = end
 	}
@@ -86,6 +96,38 @@ func fnv(h uint64, b []byte) uint64 {
 		h = (h ^ uint64(c)) * 1099511628211
 	}
 	return (h ^ 0xff) * 1099511628211 // no key holds 0xff, a UTF-8 string never does
+}
+
+// apiMembers returns the eventSource and eventName of rec, whose
+// top-level members are ms: the text of their values (the first of a
+// repeated key: CloudTrail repeats none), a string's without its quotes;
+// nil for one absent. It stops once it has both, near the start of a
+// CloudTrail record.
+func apiMembers(rec []byte, ms []event.Member) (source, name []byte) {
+	const sourceKey, nameKey = `"eventSource"`, `"eventName"`
+	for _, m := range ms {
+		switch n := m.KeyEnd - m.Key; {
+		case n == int32(len(sourceKey)) && source == nil && string(rec[m.Key:m.KeyEnd]) == sourceKey:
+			source = unquoted(rec[m.Value:m.End])
+		case n == int32(len(nameKey)) && name == nil && string(rec[m.Key:m.KeyEnd]) == nameKey:
+			name = unquoted(rec[m.Value:m.End])
+		default:
+			continue
+		}
+		if source != nil && name != nil {
+			break
+		}
+	}
+	return source, name
+}
+
+// unquoted returns the text of a JSON value, a string's without its
+// quotes.
+func unquoted(v []byte) []byte {
+	if len(v) >= 2 && v[0] == '"' {
+		return v[1 : len(v)-1]
+	}
+	return v
 }
 
 // apiKeys returns the eventSource and eventName of rec, found by a text

@@ -3,6 +3,7 @@ package lake
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/trailkit/trailkit/event"
+	"github.com/trailkit/trailkit/internal/jsonscan"
 	"github.com/trailkit/trailkit/internal/synth"
 	"github.com/trailkit/trailkit/sink"
 )
@@ -39,14 +40,17 @@ func TestBatchOrder(t *testing.T) {
 		b.ends = append(b.ends, len(b.buf))
 		b.idx = append(b.idx, 10+i)
 		b.off = append(b.off, int64(100*i))
-		// Members as the Scanner gives them, but for record 2: one made
-		// up member whose End names the record.
-		if i == 2 {
+		// Members as the Scanner gives them, but for record 2 (as for a
+		// record it compacted, 4) none: its keys are found in its text.
+		if i == 2 || i == 4 {
 			b.mspan = append(b.mspan, [2]int{-1, -1})
 			continue
 		}
-		b.mspan = append(b.mspan, [2]int{len(b.members), len(b.members) + 1})
-		b.members = append(b.members, event.Member{Key: 1, End: int32(i)})
+		p := jsonscan.New([]byte(r), 0)
+		ms, err := p.SkipObjectMembers(nil)
+		require.NoError(t, err)
+		b.mspan = append(b.mspan, [2]int{len(b.members), len(b.members) + len(ms)})
+		b.members = append(b.members, ms...)
 	}
 	var o batchOrder
 	for round := range 2 { // the same order again, from reused memory
@@ -57,8 +61,7 @@ func TestBatchOrder(t *testing.T) {
 			if rec := string(b.record(i)); rec != recs[n] {
 				t.Errorf("round %d: record %d is %s, want %s (its index %d)", round, i, rec, recs[n], b.idx[i])
 			}
-			ms := b.recordMembers(i)
-			if n == 2 && ms != nil || n != 2 && (len(ms) != 1 || ms[0].End != int32(n)) {
+			if ms := b.recordMembers(i); (n == 2 || n == 4) != (ms == nil) || ms != nil && string(b.record(i)[ms[len(ms)-1].Value:]) != fmt.Sprintf("%d}", n) {
 				t.Errorf("round %d: record %d has members %v", round, n, ms)
 			}
 			got = append(got, n)
@@ -83,6 +86,26 @@ func TestAPIKeys(t *testing.T) {
 		source, name := apiKeys([]byte(c.rec))
 		if string(source) != c.source || string(name) != c.name {
 			t.Errorf("apiKeys(%s) = %q, %q, want %q, %q", c.rec, source, name, c.source, c.name)
+		}
+	}
+}
+
+// TestAPIMembers: eventSource and eventName read at a record's top-level
+// members, where a text search would take those inside requestParameters.
+func TestAPIMembers(t *testing.T) {
+	for _, c := range []struct{ rec, source, name string }{
+		{`{"eventTime":"x","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"r"}`, "s3.amazonaws.com", "GetObject"},
+		{`{"requestParameters":{"eventSource":"a","eventName":"B"},"eventName":"GetObject","eventSource":"s3.amazonaws.com"}`, "s3.amazonaws.com", "GetObject"},
+		{`{"eventName":"GetObject","eventName":"B","eventSource":7}`, "7", "GetObject"},
+		{`{"eventSource":"s3.amazonaws.com"}`, "s3.amazonaws.com", ""},
+		{`{}`, "", ""},
+	} {
+		p := jsonscan.New([]byte(c.rec), 0)
+		ms, err := p.SkipObjectMembers(nil)
+		require.NoError(t, err)
+		source, name := apiMembers([]byte(c.rec), ms)
+		if string(source) != c.source || string(name) != c.name {
+			t.Errorf("apiMembers(%s) = %q, %q, want %q, %q", c.rec, source, name, c.source, c.name)
 		}
 	}
 }
