@@ -109,11 +109,20 @@ func (p *Parser) CompactObjectMembers(ms []Member) ([]Member, bool) {
 			}
 			i += 4
 		case c == '-' || '0' <= c && c <= '9':
-			p.Pos = i
-			if _, err := p.Number(); err != nil {
-				return p.compactFail(&st, p.Pos)
+			// An integer without a sign here (the sizes and counts of
+			// records); anything else by Number.
+			j := i + 1
+			for c != '0' && c != '-' && j < len(b) && '0' <= b[j] && b[j] <= '9' {
+				j++
 			}
-			i = p.Pos
+			if c == '-' || j < len(b) && (b[j] == '.' || b[j]|0x20 == 'e') {
+				p.Pos = i
+				if _, err := p.Number(); err != nil {
+					return p.compactFail(&st, p.Pos)
+				}
+				j = p.Pos
+			}
+			i = j
 		default:
 			return p.compactFail(&st, i)
 		}
