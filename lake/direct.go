@@ -664,9 +664,11 @@ func appendPartValue(b []byte, s string) []byte {
 
 // directTable is a part whose rows are written as column values, without
 // reflection: those of scanned records (addDirect, the cloudtrail shape),
-// and those of decoded ones (add), which emit turns into values. Values are
-// written to the columns every directRows rows, and at the latest when the
-// records they point into may change (flush).
+// and those of decoded ones (add), which emit turns into values. The string
+// columns' values go into their optColumns as rows come (their bytes
+// copied); the other columns' are kept and written to the columns every
+// directRows rows, and at the latest when the records they point into may
+// change (flush), when an optColumn's full page is written too.
 type directTable struct {
 	buf       fileBuffer
 	pw        *parquet.GenericWriter[any]
@@ -683,9 +685,10 @@ type directTable struct {
 	// page of textPageBytes, when the table's pages are smaller.
 	text []textColumn
 	// opt holds the optColumn of each column that has one, else nil.
-	// The values of those columns are added to them as rows come, from
-	// a scanned record (addDirect) or from cols (add), the others' are
-	// kept in cols until flush.
+	// The values of those columns are added to them as rows come: from
+	// a scanned record (addDirect), the ocsf shape's emitter, or cols
+	// (add, and flush for the ocsf shape's staged columns); the others'
+	// are kept in cols until flush.
 	opt []*optColumn
 	// direct are the optColumns, kept are the other columns but the
 	// columns in lists: the values of a scanned record each goes to.
