@@ -42,8 +42,10 @@ type optColumn struct {
 	// plain: the bytes of the values and the offset of each in data.
 	data    []byte
 	offsets []uint32
-	// dictionary-encoded: the indexes, in a dictBuffer for its pages.
+	// dictionary-encoded: the indexes, in a dictBuffer for its pages,
+	// of values in d.
 	dict *dictBuffer
+	d    *dict
 }
 
 func (c *optColumn) Type() parquet.Type { return c.typ }
@@ -111,7 +113,7 @@ func (c *optColumn) put(rep, def int, v *parquet.Value) {
 // value appends the bytes of v, the value whose levels were appended last.
 func (c *optColumn) value(v *parquet.Value) {
 	if c.dict != nil {
-		c.dict.indexes = append(c.dict.indexes, c.dict.typ.d.index(v.ByteArray()))
+		c.dict.indexes = append(c.dict.indexes, c.d.index(v.ByteArray()))
 		return
 	}
 	c.offsets = append(c.offsets, uint32(len(c.data)))
@@ -343,7 +345,7 @@ func installColumn(w *parquet.ColumnWriter, col parquet.LeafColumn) *optColumn {
 		if !ok {
 			return nil
 		}
-		c.dict = &dictBuffer{typ: d.typ, column: col.ColumnIndex}
+		c.dict, c.d = &dictBuffer{typ: d.typ, column: col.ColumnIndex}, d
 	}
 	f.buffer.Set(reflect.ValueOf(c))
 	f.original.Set(reflect.ValueOf(c))
