@@ -61,7 +61,7 @@ type Scanner struct {
 	IndexNested []string
 	// Compact has each record of a log file or array read first by a
 	// parser of JSON without whitespace between tokens, the form
-	// CloudTrail writes, in 44% fewer instructions than the general one
+	// CloudTrail writes, in half the instructions of the general one
 	// (see jsonscan's CompactObjectMembers); a record that holds such
 	// whitespace, or is invalid, is then read again from its start by
 	// the general parser, so what Scan returns is the same. It is for
