@@ -154,7 +154,8 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 		}
 		// A file stamped with end's minute was delivered after end: the
 		// next digest's.
-		stored, err := sd.storedLogs(ctx, k, sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end), end.Add(-time.Second))
+		scan, full := sd.scanFrom(k, from, minTime(dstart, hour.Add(-time.Hour)), end)
+		stored, err := sd.storedLogs(ctx, k, scan, end.Add(-time.Second))
 		if err != nil {
 			return nil, err
 		}
@@ -250,6 +251,12 @@ func (sd *sealer) sealOwed(ctx context.Context, c *digest.Chain, k routeKey, sta
 			}
 			sd.linked[c] = obj.Key
 			sd.report(obj.Key, nil)
+			if full {
+				// The whole lookback is listed: the next full scan
+				// is due in a few hours.
+				sd.nextFullScan[k] = end.Add(time.Duration(fullScanMin+rand.IntN(fullScanSpread)) * time.Hour)
+				full = false
+			}
 			crashPoint("digest-put")
 			d := &sealedDigest{end: hour, prev: prev, logs: make(map[string]bool, len(logs))}
 			for _, lf := range logs {
@@ -358,22 +365,26 @@ func (sd *sealer) listTip(ctx context.Context, c *digest.Chain, end time.Time) (
 	return f.DigestS3Object, sd.remember(f), nil
 }
 
-// scanFrom returns from when sealing the digests of chain k up to end
-// lists the files of the whole lookback: first, then every few hours (at
-// random, so that writers of a trail take turns); else the hour before
-// first, the start of the first period being sealed. Each listing costs
-// the store and the trail in proportion to the keys listed, most of them
-// listed by digests already: the files of the periods being sealed are
-// what a digest needs, the hour before them catches the files another
-// writer delivered just after their digest, and the full scans the files
-// delivered later by writers that have not listed them since (see
-// docs/trail.md, "One trail, many writers").
-func (sd *sealer) scanFrom(k routeKey, from, first, end time.Time) time.Time {
+// scanFrom returns where the listing for the digests of chain k up to end
+// starts: from, the whole lookback (full), when this sealer has not
+// created a digest of k with such a listing yet, or did more than a few
+// hours before (at random, so that writers of a trail take turns); else
+// the hour before first, the start of the first period being sealed. Each
+// listing costs the store and the trail in proportion to the keys listed,
+// most of them listed by digests already: the files of the periods being
+// sealed are what a digest needs, the hour before them catches the files
+// another writer delivered just after their digest, and the full scans
+// the files delivered later by writers that have not listed them since
+// (see docs/trail.md, "One trail, many writers"). A full listing counts
+// only once a digest made of it is created: a sealer that loses the race
+// for a digest lists the whole lookback again for the next, or the files
+// a killed writer delivered after the winner's listing could be left to a
+// full scan that no writer of the trail makes before they all stop.
+func (sd *sealer) scanFrom(k routeKey, from, first, end time.Time) (time.Time, bool) {
 	if next, ok := sd.nextFullScan[k]; !ok || !end.Before(next) {
-		sd.nextFullScan[k] = end.Add(time.Duration(fullScanMin+rand.IntN(fullScanSpread)) * time.Hour)
-		return from
+		return from, true
 	}
-	return maxOf(from, first.Add(-time.Hour))
+	return maxOf(from, first.Add(-time.Hour)), false
 }
 
 // A sealer lists the files of its whole lookback every fullScanMin to
