@@ -27,17 +27,7 @@ func TestFullScanCountsOnlyOnceItsDigestIsCreated(t *testing.T) {
 	d, err := sink.NewDir(t.TempDir(), sink.DirOptions{Bucket: "logs"})
 	require.NoError(t, err)
 	start := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
-	tr, err := New(Config{
-		Name: "shared", AccountID: "111122223333", HomeRegion: "us-east-1",
-		Delivery: DeliveryOptions{Sinks: []sink.Sink{d}},
-		Digests:  DigestOptions{Signer: digest.NewRSASigner(key)},
-		Clock:    NewManualClock(start),
-	})
-	require.NoError(t, err)
-	defer func() { require.NoError(t, tr.Close(ctx)) }()
-	ds := newDigests(tr, start)
-	defer ds.timer.Stop()
-	sd := ds.sinks[0]
+	sd := testSinkDigests(t, key, d, start)
 	k := routeKey{account: "111122223333", region: "us-east-1"}
 	c := sd.chain(k)
 	require.NotNil(t, c)

@@ -2,6 +2,7 @@ package trail
 
 import (
 	"context"
+	"crypto/rsa"
 	"io"
 	"testing"
 	"testing/synctest"
@@ -27,19 +28,9 @@ func TestGiveWayEndsWhenTheDigestIsStored(t *testing.T) {
 		d, err := sink.NewDir(dir, sink.DirOptions{Bucket: "logs"})
 		require.NoError(t, err)
 		start := time.Date(2026, 3, 14, 10, 5, 0, 0, time.UTC)
-		tr, err := New(Config{
-			Name: "shared", AccountID: "111122223333", HomeRegion: "us-east-1",
-			Delivery: DeliveryOptions{Sinks: []sink.Sink{d}},
-			Digests:  DigestOptions{Signer: digest.NewRSASigner(key)},
-			Clock:    NewManualClock(start),
-		})
-		require.NoError(t, err)
-		defer func() { require.NoError(t, tr.Close(ctx)) }()
-		// Digests of the trail whose loop does not run: the test's
-		// pokes reach giveWay alone.
-		ds := newDigests(tr, start)
-		defer ds.timer.Stop()
-		sd := ds.sinks[0]
+		// The test's pokes reach giveWay alone.
+		sd := testSinkDigests(t, key, d, start)
+		ds := sd.d
 		k := routeKey{account: "111122223333", region: "us-east-1"}
 		c := sd.chain(k)
 		require.NotNil(t, c)
@@ -156,4 +147,22 @@ type countingGets struct {
 func (c *countingGets) Get(ctx context.Context, key string) (io.ReadCloser, sink.ObjectInfo, error) {
 	c.n++
 	return c.Dir.Get(ctx, key)
+}
+
+// testSinkDigests returns the digests of a trail named shared delivering
+// to d, its clock at start, whose loop does not run: the test calls what
+// it tests itself.
+func testSinkDigests(t *testing.T, key *rsa.PrivateKey, d *sink.Dir, start time.Time) *sinkDigests {
+	t.Helper()
+	tr, err := New(Config{
+		Name: "shared", AccountID: "111122223333", HomeRegion: "us-east-1",
+		Delivery: DeliveryOptions{Sinks: []sink.Sink{d}},
+		Digests:  DigestOptions{Signer: digest.NewRSASigner(key)},
+		Clock:    NewManualClock(start),
+	})
+	require.NoError(t, err)
+	t.Cleanup(func() { assert.NoError(t, tr.Close(context.Background())) })
+	ds := newDigests(tr, start)
+	t.Cleanup(func() { ds.timer.Stop() })
+	return ds.sinks[0]
 }
